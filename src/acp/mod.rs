@@ -1,0 +1,8 @@
+//! The ACP Shipper API on the client side: wire types, request writers, answer parser, size budget and
+//! HTTP body encodings.
+
+pub mod answer;
+pub mod budget;
+pub mod encode;
+pub mod request;
+pub mod wire;

@@ -1,0 +1,152 @@
+//! The offline part of the pipeline, shared by `check`, `prepare`, `run` and `watch`:
+//! ingest → validate → aggregate for every MAWB folder of the given paths, in parallel.
+
+use crate::aggregate::{self, Totals};
+use crate::ingest::{self, IngestOptions};
+use crate::model::*;
+use crate::problem::*;
+use crate::validate::{self, ValidateOptions};
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+/// Options of the offline stages.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub ingest: IngestOptions,
+    pub validate: ValidateOptions,
+    /// `declared_weight` may differ from the HAWB total by this many percent before a warning.
+    pub weight_tolerance_pct: Decimal,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            ingest: IngestOptions::default(),
+            validate: ValidateOptions::default(),
+            weight_tolerance_pct: Decimal::from(5),
+        }
+    }
+}
+
+/// One MAWB after the offline stages.
+#[derive(Debug, Clone)]
+pub struct CheckedMawb {
+    pub mawb: Mawb,
+    pub totals: Totals,
+    /// Sorted by file, sheet, row.
+    pub problems: Vec<Problem>,
+}
+
+impl CheckedMawb {
+    pub fn errors(&self) -> usize {
+        self.problems.iter().filter(|p| p.is_error()).count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.problems.len() - self.errors()
+    }
+
+    /// A MAWB with any error sends nothing.
+    pub fn sendable(&self) -> bool {
+        self.errors() == 0 && self.mawb.config.is_some()
+    }
+}
+
+/// Everything `check` found.
+#[derive(Debug, Clone, Default)]
+pub struct CheckReport {
+    pub mawbs: Vec<CheckedMawb>,
+    /// Problems about the paths themselves (missing, empty batch).
+    pub problems: Vec<Problem>,
+    pub totals: Totals,
+}
+
+impl CheckReport {
+    pub fn all_sendable(&self) -> bool {
+        self.problems.iter().all(|p| !p.is_error()) && self.mawbs.iter().all(CheckedMawb::sendable)
+    }
+}
+
+/// Checks one MAWB folder on its own (no batch-wide uniqueness).
+pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
+    let (mawb, mut problems) = ingest::read_mawb(dir, &opts.ingest);
+    problems.extend(validate::validate_mawb(&mawb, &opts.validate));
+    let totals = aggregate::totals(&mawb);
+    if let Some(c) = &mawb.config {
+        problems.extend(aggregate::check_declared_weight(
+            c,
+            &totals,
+            opts.weight_tolerance_pct,
+        ));
+    }
+    CheckedMawb {
+        mawb,
+        totals,
+        problems,
+    }
+}
+
+/// Checks every MAWB folder named by `paths` (MAWB folders or batch folders), `on_done` called as each
+/// MAWB finishes (for a progress bar).
+pub fn check_paths(
+    paths: &[PathBuf],
+    opts: &CheckOptions,
+    on_done: &(dyn Fn() + Sync),
+) -> CheckReport {
+    let (dirs, problems) = ingest::discover(paths);
+    check_dirs(&dirs, problems, opts, on_done)
+}
+
+/// Checks the given MAWB folders as one batch.
+pub fn check_dirs(
+    dirs: &[PathBuf],
+    problems: Vec<Problem>,
+    opts: &CheckOptions,
+    on_done: &(dyn Fn() + Sync),
+) -> CheckReport {
+    let mut mawbs: Vec<CheckedMawb> = dirs
+        .par_iter()
+        .map(|d| {
+            let m = check_one(d, opts);
+            on_done();
+            m
+        })
+        .collect();
+    let uniq = {
+        let refs: Vec<&Mawb> = mawbs.iter().map(|m| &m.mawb).collect();
+        validate::check_batch_uniqueness(&refs)
+    };
+    for (m, extra) in mawbs.iter_mut().zip(uniq) {
+        m.problems.extend(extra);
+        sort_problems(&mut m.problems);
+    }
+    let mut totals = Totals::default();
+    for m in &mawbs {
+        totals.add(&m.totals);
+    }
+    CheckReport {
+        mawbs,
+        problems,
+        totals,
+    }
+}
+
+/// Orders problems the way an operator fixes them: file by file, row by row, errors first on a row.
+pub fn sort_problems(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| {
+        (
+            a.file.as_str(),
+            a.sheet.as_deref(),
+            a.row,
+            a.severity,
+            a.column.as_deref(),
+        )
+            .cmp(&(
+                b.file.as_str(),
+                b.sheet.as_deref(),
+                b.row,
+                b.severity,
+                b.column.as_deref(),
+            ))
+    });
+}

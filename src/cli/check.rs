@@ -1,0 +1,49 @@
+//! `mawb check PATH…`: ingest + validate + aggregate, report problems; nothing is sent.
+
+use super::{InputArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use crate::check::check_paths;
+use crate::report::{write_summary, JsonReport};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// MAWB folders, or batch folders holding MAWB folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Write the machine-readable report to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Show at most this many problems in the summary (the JSON report has all of them).
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_problems: usize,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+pub fn run(args: CheckArgs) -> Result<i32, String> {
+    let opts = args.input.options()?;
+    let (dirs, _) = crate::ingest::discover(&args.paths);
+    let bar = super::progress(dirs.len() as u64, "checking");
+    let report = check_paths(&args.paths, &opts, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let code = if report.problems.iter().any(|p| p.is_error()) {
+        EXIT_USAGE
+    } else if report.all_sendable() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    };
+    let to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if !to_stdout {
+        let mut out = std::io::stdout().lock();
+        write_summary(&mut out, &report, args.max_problems)
+            .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    }
+    if let Some(target) = &args.json {
+        JsonReport::from_check("check", &report, code)
+            .write_to(target)
+            .map_err(|e| format!("cannot write the JSON report to {}: {e}", target.display()))?;
+    }
+    Ok(code)
+}

@@ -1,0 +1,120 @@
+//! The command line: one file per subcommand, each a thin layer that parses its flags, calls the library
+//! and maps the outcome to the contract's exit codes (0 good, 1 a MAWB failed, 2 usage/configuration/I/O).
+
+pub mod check;
+pub mod rules;
+pub mod samples;
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Exit code: all good (warnings allowed).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: some MAWB failed validation or was rejected by ACP.
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code: usage, configuration or I/O error.
+pub const EXIT_USAGE: i32 = 2;
+
+/// mawb: validates and uploads air-cargo master manifests (MAWBs) to the ACP Shipper API.
+#[derive(Debug, Parser)]
+#[command(name = "mawb", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log more (-v: debug, -vv: trace). Logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Ingest, validate and aggregate MAWB folders (or batch folders of them); nothing is sent.
+    Check(check::CheckArgs),
+    /// Write realistic sample batches.
+    Samples(samples::SamplesArgs),
+    /// List every validation rule with its stable code.
+    Rules(rules::RulesArgs),
+}
+
+/// Options of the offline stages, shared by check, prepare, run and watch.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// A columns.toml mapping other header names to mawb's columns (a folder's own columns.toml adds to it).
+    #[arg(long, value_name = "FILE")]
+    pub columns: Option<PathBuf>,
+    /// A TOML table of USD rates (`EUR = 1.08`) for the 200/800 USD rules; adds to the built-in table.
+    #[arg(long, value_name = "FILE")]
+    pub rates: Option<PathBuf>,
+    /// Percent by which declared_weight may differ from the HAWB total before a warning.
+    #[arg(long, value_name = "PCT", default_value = "5")]
+    pub weight_tolerance: rust_decimal::Decimal,
+    /// Maximum data rows read from one spreadsheet.
+    #[arg(long, value_name = "N", default_value_t = 500_000)]
+    pub max_rows: usize,
+}
+
+impl InputArgs {
+    /// The library options these flags stand for.
+    pub fn options(&self) -> Result<crate::check::CheckOptions, String> {
+        let mut opts = crate::check::CheckOptions::default();
+        if let Some(c) = &self.columns {
+            opts.ingest.aliases =
+                crate::ingest::columns::ColumnAliases::load(c).map_err(|e| e.to_string())?;
+        }
+        if let Some(r) = &self.rates {
+            opts.validate.rates =
+                crate::validate::rates::Rates::load(r).map_err(|e| e.to_string())?;
+        }
+        if self.weight_tolerance < rust_decimal::Decimal::ZERO {
+            return Err("--weight-tolerance must not be negative".into());
+        }
+        opts.weight_tolerance_pct = self.weight_tolerance;
+        opts.ingest.limits.max_rows = self.max_rows;
+        Ok(opts)
+    }
+}
+
+/// Sets up logging to stderr: `RUST_LOG` wins, else `-v` levels, else info.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "info",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> i32 {
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Samples(a) => samples::run(a),
+        Command::Rules(a) => rules::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("mawb: error: {msg}");
+            EXIT_USAGE
+        }
+    }
+}
+
+/// A progress bar on a terminal, hidden otherwise (indicatif draws only when stderr is a terminal).
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len} {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}

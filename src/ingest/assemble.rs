@@ -1,0 +1,587 @@
+//! Rows into mail items: rows with the same item key (trackingNumber, else shipperItemId) form one item, one
+//! product line per row. A row with a blank key continues the item above it, so item fields may stand on the
+//! first row only; a non-blank repeat that disagrees is an error on that row and column.
+//!
+//! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
+//! every cell that cannot be parsed becomes a problem naming its row and column.
+
+use super::columns::{Field, HeaderMap, FIELD_COUNT};
+use super::read::{RowRef, RowSink};
+use crate::model::*;
+use crate::problem::*;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Item-level fields come first in [`Field`]; this many of them.
+const ITEM_FIELDS: usize = Field::Bag as usize + 1;
+
+/// An item while its rows are being read: first non-blank text (and its row) of each item field.
+struct Draft {
+    sheet: Arc<str>,
+    row: u32,
+    fields: Vec<Option<(Box<str>, u32)>>,
+    products: Vec<Product>,
+}
+
+/// Builds the items of one file from its rows.
+pub struct Assembler {
+    file: usize,
+    name: String,
+    sheet: Arc<str>,
+    columns: [Option<usize>; FIELD_COUNT],
+    drafts: Vec<Draft>,
+    index: HashMap<Box<str>, usize>,
+    /// The draft the previous data row belonged to (continuation rows join it).
+    current: Option<usize>,
+    pub problems: Vec<Problem>,
+}
+
+impl Assembler {
+    pub fn new(file: usize, name: &str) -> Assembler {
+        Assembler {
+            file,
+            name: name.to_string(),
+            sheet: Arc::from(""),
+            columns: [None; FIELD_COUNT],
+            drafts: Vec::new(),
+            index: HashMap::new(),
+            current: None,
+            problems: Vec::new(),
+        }
+    }
+
+    fn cell<'r>(
+        &mut self,
+        cells: &RowRef<'r>,
+        f: Field,
+        row: u32,
+    ) -> Option<std::borrow::Cow<'r, str>> {
+        let col = self.columns[f.index()]?;
+        match cells.text(col) {
+            Ok(t) => t,
+            Err(e) => {
+                self.problems.push(
+                    Problem::new(
+                        &CELL_ERROR,
+                        self.name.clone(),
+                        format!("the cell holds the error value {}", e.0),
+                    )
+                    .sheet(&*self.sheet)
+                    .at(row)
+                    .column(f.name()),
+                );
+                None
+            }
+        }
+    }
+
+    fn problem_at(&self, rule: &Rule, row: u32, f: Field, msg: String) -> Problem {
+        Problem::new(rule, self.name.clone(), msg)
+            .sheet(&*self.sheet)
+            .at(row)
+            .column(f.name())
+    }
+
+    /// Finishes the file: every draft becomes a [`MailItem`] with typed fields.
+    pub fn finish(mut self) -> (Vec<MailItem>, Vec<Problem>) {
+        let drafts = std::mem::take(&mut self.drafts);
+        let mut items = Vec::with_capacity(drafts.len());
+        for d in drafts {
+            items.push(self.build(d));
+        }
+        (items, self.problems)
+    }
+
+    fn build(&mut self, d: Draft) -> MailItem {
+        let name = self.name.clone();
+        let sheet = d.sheet.clone();
+        let mut problems = Vec::new();
+        let mut late_rows = Vec::new();
+        let text = |f: Field| -> Option<String> {
+            d.fields[f.index()].as_ref().map(|(t, _)| t.to_string())
+        };
+        let row_of = |f: Field| {
+            d.fields[f.index()]
+                .as_ref()
+                .map(|(_, r)| *r)
+                .unwrap_or(d.row)
+        };
+        for f in &Field::ALL[..ITEM_FIELDS] {
+            let r = row_of(*f);
+            if r != d.row {
+                late_rows.push((*f, r));
+            }
+        }
+        let mut number = |f: Field| -> Option<Decimal> {
+            let (t, r) = d.fields[f.index()].as_ref()?;
+            match parse_decimal(t) {
+                Some(v) => Some(v),
+                None => {
+                    problems.push(
+                        Problem::new(
+                            &NOT_A_NUMBER,
+                            name.clone(),
+                            format!(
+                                "{} \"{t}\" is not a number (use digits and a dot, e.g. 1.25)",
+                                f.name()
+                            ),
+                        )
+                        .sheet(&*sheet)
+                        .at(*r)
+                        .column(f.name()),
+                    );
+                    None
+                }
+            }
+        };
+        let value = number(Field::Value);
+        let raw_weight = number(Field::Weight);
+        let dims = [
+            number(Field::Length),
+            number(Field::Width),
+            number(Field::Height),
+        ];
+        let weight_unit = match d.fields[Field::WeightUnit.index()].as_ref() {
+            None => crate::model::WeightUnit::Kg,
+            Some((t, r)) => crate::model::WeightUnit::parse(t).unwrap_or_else(|| {
+                problems.push(
+                    Problem::new(
+                        &BAD_UNIT,
+                        name.clone(),
+                        format!("weightUnit \"{t}\" must be kg or lb"),
+                    )
+                    .sheet(&*sheet)
+                    .at(*r)
+                    .column("weightUnit"),
+                );
+                crate::model::WeightUnit::Kg
+            }),
+        };
+        let dim_unit = match d.fields[Field::DimensionUnit.index()].as_ref() {
+            None => crate::model::DimensionUnit::M,
+            Some((t, r)) => crate::model::DimensionUnit::parse(t).unwrap_or_else(|| {
+                problems.push(
+                    Problem::new(
+                        &BAD_UNIT,
+                        name.clone(),
+                        format!("dimensionUnit \"{t}\" must be m, cm or in"),
+                    )
+                    .sheet(&*sheet)
+                    .at(*r)
+                    .column("dimensionUnit"),
+                );
+                crate::model::DimensionUnit::M
+            }),
+        };
+        let dimensions = match dims {
+            [None, None, None] => None,
+            [Some(l), Some(w), Some(h)] => Some(Dimensions {
+                length: dim_unit.to_metres(l),
+                width: dim_unit.to_metres(w),
+                height: dim_unit.to_metres(h),
+            }),
+            _ => {
+                let missing: Vec<&str> = [Field::Length, Field::Width, Field::Height]
+                    .iter()
+                    .zip(dims.iter())
+                    .filter(|(_, v)| v.is_none())
+                    .map(|(f, _)| f.name())
+                    .collect();
+                if d.fields[Field::Length.index()].is_some()
+                    || d.fields[Field::Width.index()].is_some()
+                    || d.fields[Field::Height.index()].is_some()
+                {
+                    let first_missing = missing.first().copied().unwrap_or("length");
+                    problems.push(
+                        Problem::new(
+                            &DIMENSIONS_INCOMPLETE,
+                            name.clone(),
+                            format!(
+                                "give length, width and height together ({} missing or invalid)",
+                                missing.join(", ")
+                            ),
+                        )
+                        .sheet(&*sheet)
+                        .at(d.row)
+                        .column(first_missing),
+                    );
+                }
+                None
+            }
+        };
+        let address = |prefix: [Field; 10]| Address {
+            name: text(prefix[0]),
+            company: text(prefix[1]),
+            address1: text(prefix[2]),
+            address2: text(prefix[3]),
+            city: text(prefix[4]),
+            state: text(prefix[5]).map(|s| s.to_ascii_uppercase()),
+            zip: text(prefix[6]),
+            country: text(prefix[7]).map(|s| s.to_ascii_uppercase()),
+            phone: text(prefix[8]),
+            email: text(prefix[9]),
+        };
+        use Field::*;
+        let consignee = address([
+            ConsigneeName,
+            ConsigneeCompany,
+            ConsigneeAddress1,
+            ConsigneeAddress2,
+            ConsigneeCity,
+            ConsigneeState,
+            ConsigneeZip,
+            ConsigneeCountry,
+            ConsigneePhone,
+            ConsigneeEmail,
+        ]);
+        let shipper = address([
+            ShipperName,
+            ShipperCompany,
+            ShipperAddress1,
+            ShipperAddress2,
+            ShipperCity,
+            ShipperState,
+            ShipperZip,
+            ShipperCountry,
+            ShipperPhone,
+            ShipperEmail,
+        ]);
+        let return_address = address([
+            ReturnName,
+            ReturnCompany,
+            ReturnAddress1,
+            ReturnAddress2,
+            ReturnCity,
+            ReturnState,
+            ReturnZip,
+            ReturnCountry,
+            ReturnPhone,
+            ReturnEmail,
+        ]);
+        let item = MailItem {
+            origin: Origin {
+                file: self.file,
+                sheet: d.sheet.clone(),
+                row: d.row,
+            },
+            tracking_number: text(TrackingNumber),
+            shipper_item_id: text(ShipperItemId),
+            display_item_id: text(DisplayItemId),
+            consignee,
+            shipper,
+            return_address,
+            value,
+            currency: text(Currency).map(|c| c.to_ascii_uppercase()),
+            weight: raw_weight.map(|w| Kg::from_unit(w, weight_unit)),
+            dimensions,
+            bag: text(Bag),
+            products: d.products,
+            late_rows,
+        };
+        self.problems.extend(problems);
+        item
+    }
+
+    fn product(&mut self, cells: &RowRef<'_>, row: u32) -> Product {
+        let mut p = Product {
+            row,
+            ..Default::default()
+        };
+        p.description = self
+            .cell(cells, Field::ProductDescription, row)
+            .map(|c| c.into_owned());
+        p.hts = self.cell(cells, Field::Hts, row).map(|c| c.into_owned());
+        p.country_of_origin = self
+            .cell(cells, Field::CountryOfOrigin, row)
+            .map(|c| c.to_ascii_uppercase());
+        p.sku = self.cell(cells, Field::Sku, row).map(|c| c.into_owned());
+        p.manufacturer_code = self
+            .cell(cells, Field::ManufacturerCode, row)
+            .map(|c| c.into_owned());
+        if let Some(q) = self.cell(cells, Field::Quantity, row) {
+            match parse_decimal(&q) {
+                Some(d)
+                    if d.fract().is_zero() && d > Decimal::ZERO && d <= Decimal::from(u32::MAX) =>
+                {
+                    p.quantity = d.to_string().split('.').next().and_then(|s| s.parse().ok());
+                }
+                Some(d) if d <= Decimal::ZERO => {
+                    let pr = self.problem_at(
+                        &NOT_POSITIVE,
+                        row,
+                        Field::Quantity,
+                        format!("quantity {q} must be a positive whole number"),
+                    );
+                    self.problems.push(pr);
+                }
+                Some(_) => {
+                    let pr = self.problem_at(
+                        &NOT_AN_INTEGER,
+                        row,
+                        Field::Quantity,
+                        format!("quantity \"{q}\" is not a whole number"),
+                    );
+                    self.problems.push(pr);
+                }
+                None => {
+                    let pr = self.problem_at(
+                        &NOT_A_NUMBER,
+                        row,
+                        Field::Quantity,
+                        format!("quantity \"{q}\" is not a number"),
+                    );
+                    self.problems.push(pr);
+                }
+            }
+        }
+        for f in [Field::UnitValue, Field::ProductValue, Field::ProductWeight] {
+            if let Some(t) = self.cell(cells, f, row) {
+                match parse_decimal(&t) {
+                    Some(v) => match f {
+                        Field::UnitValue => p.unit_value = Some(v),
+                        Field::ProductValue => p.value = Some(v),
+                        _ => p.weight = Some(Kg(round3(v))),
+                    },
+                    None => {
+                        let pr = self.problem_at(
+                            &NOT_A_NUMBER,
+                            row,
+                            f,
+                            format!(
+                                "{} \"{t}\" is not a number (use digits and a dot, e.g. 1.25)",
+                                f.name()
+                            ),
+                        );
+                        self.problems.push(pr);
+                    }
+                }
+            }
+        }
+        p
+    }
+}
+
+impl RowSink for Assembler {
+    fn begin_sheet(&mut self, sheet: &str, header: &HeaderMap, _header_row: u32) {
+        self.sheet = Arc::from(sheet);
+        self.columns = header.columns;
+        self.current = None;
+    }
+
+    fn row(&mut self, row: u32, cells: &RowRef<'_>) {
+        let key = self
+            .cell(cells, Field::TrackingNumber, row)
+            .or_else(|| self.cell(cells, Field::ShipperItemId, row));
+        let idx = match key {
+            Some(k) => match self.index.get(k.as_ref()) {
+                Some(&i) => i,
+                None => {
+                    let i = self.drafts.len();
+                    self.index.insert(Box::from(k.as_ref()), i);
+                    self.drafts.push(Draft {
+                        sheet: self.sheet.clone(),
+                        row,
+                        fields: vec![None; ITEM_FIELDS],
+                        products: Vec::new(),
+                    });
+                    i
+                }
+            },
+            None => {
+                match self.current {
+                    Some(i) => i,
+                    None => {
+                        let p = self.problem_at(&ITEM_KEY_MISSING,
+                        row,
+                        Field::TrackingNumber,
+                        "the row has neither trackingNumber nor shipperItemId and follows no item".to_string(),
+                    );
+                        self.problems.push(p);
+                        return;
+                    }
+                }
+            }
+        };
+        self.current = Some(idx);
+        for f in &Field::ALL[..ITEM_FIELDS] {
+            let Some(text) = self.cell(cells, *f, row) else {
+                continue;
+            };
+            let slot = &self.drafts[idx].fields[f.index()];
+            match slot {
+                None => self.drafts[idx].fields[f.index()] = Some((Box::from(text.as_ref()), row)),
+                Some((first, first_row)) => {
+                    if !same_value(*f, first, &text) {
+                        let msg = format!(
+                            "{} \"{}\" disagrees with \"{}\" on row {} of the same item",
+                            f.name(),
+                            text,
+                            first,
+                            first_row
+                        );
+                        let p = self.problem_at(&ITEM_FIELD_CONFLICT, row, *f, msg);
+                        self.problems.push(p);
+                    }
+                }
+            }
+        }
+        let product = self.product(cells, row);
+        self.drafts[idx].products.push(product);
+    }
+
+    fn problem(&mut self, p: Problem) {
+        self.problems.push(p);
+    }
+}
+
+/// Whether a repeated item cell agrees with the first one: numbers by value (2 = 2.0), units and codes
+/// case-insensitively, other text exactly.
+fn same_value(f: Field, a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match f {
+        Field::Value | Field::Weight | Field::Length | Field::Width | Field::Height => {
+            matches!((parse_decimal(a), parse_decimal(b)), (Some(x), Some(y)) if x == y)
+        }
+        Field::WeightUnit
+        | Field::DimensionUnit
+        | Field::Currency
+        | Field::ConsigneeCountry
+        | Field::ConsigneeState
+        | Field::ShipperCountry
+        | Field::ShipperState
+        | Field::ReturnCountry
+        | Field::ReturnState
+        | Field::ConsigneeEmail => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}
+
+/// Parses a decimal as warehouses write it: digits with a dot, optional sign, optional exponent.
+/// A comma is refused rather than guessed ("1,2" may mean 1.2 or 12).
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    if t.is_empty() || t.contains(',') {
+        return None;
+    }
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.contains(['e', 'E']) {
+        Decimal::from_scientific(t).ok()
+    } else {
+        Decimal::from_str(t).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::columns::ColumnAliases;
+
+    fn assemble(rows: &[&[&str]]) -> (Vec<MailItem>, Vec<Problem>) {
+        let header = HeaderMap::from_cells(rows[0].iter().copied(), &ColumnAliases::default());
+        let mut a = Assembler::new(0, "t.csv");
+        a.begin_sheet("t.csv", &header, 1);
+        for (i, r) in rows[1..].iter().enumerate() {
+            let rec = csv::StringRecord::from(r.to_vec());
+            a.row(i as u32 + 2, &RowRef::Csv(&rec));
+        }
+        a.finish()
+    }
+
+    const H: &[&str] = &[
+        "trackingNumber",
+        "consigneeName",
+        "weight",
+        "weightUnit",
+        "productDescription",
+        "quantity",
+        "value",
+    ];
+
+    #[test]
+    fn rows_with_the_same_key_form_one_item() {
+        let (items, p) = assemble(&[
+            H,
+            &["1Z1", "Ann", "1.5", "kg", "Book", "2", "10"],
+            &["1Z1", "Ann", "1.5", "kg", "Pen", "1", "10"],
+            &["1Z2", "Bob", "2", "lb", "Cup", "1", "5"],
+        ]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[0].products.len(), 2);
+        assert_eq!(
+            items[1].weight,
+            Some(Kg(Decimal::from_str("0.907").unwrap()))
+        );
+    }
+
+    #[test]
+    fn item_fields_may_stand_on_the_first_row_only() {
+        let (items, p) = assemble(&[
+            H,
+            &["1Z1", "Ann", "1.5", "kg", "Book", "2", "10"],
+            &["", "", "", "", "Pen", "1", ""],
+        ]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].products[1].description.as_deref(), Some("Pen"));
+        assert_eq!(items[0].products[1].row, 3);
+    }
+
+    #[test]
+    fn a_disagreeing_repeat_is_an_error_on_its_row_and_column() {
+        let (_, p) = assemble(&[
+            H,
+            &["1Z1", "Ann", "1.5", "kg", "Book", "2", "10"],
+            &["1Z1", "Anne", "1.50", "kg", "Pen", "1", "10"],
+        ]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].code, "item-field-conflict");
+        assert_eq!(p[0].row, Some(3));
+        assert_eq!(p[0].column.as_deref(), Some("consigneeName"));
+    }
+
+    #[test]
+    fn text_where_a_number_belongs_is_reported() {
+        let (_, p) = assemble(&[H, &["1Z1", "Ann", "1,2kg", "kg", "Book", "2.5", "10"]]);
+        let codes: Vec<_> = p
+            .iter()
+            .map(|p| (p.code, p.column.clone().unwrap_or_default()))
+            .collect();
+        assert!(
+            codes.contains(&("not-a-number", "weight".into())),
+            "{codes:?}"
+        );
+        assert!(
+            codes.contains(&("not-an-integer", "quantity".into())),
+            "{codes:?}"
+        );
+    }
+
+    #[test]
+    fn a_first_row_without_key_is_an_error() {
+        let (items, p) = assemble(&[H, &["", "Ann", "1", "kg", "Book", "1", "1"]]);
+        assert!(items.is_empty());
+        assert_eq!(p[0].code, "item-key-missing");
+    }
+
+    #[test]
+    fn integer_valued_quantities_are_accepted() {
+        let (items, p) = assemble(&[H, &["1Z1", "Ann", "1", "kg", "Book", "2.0", "1"]]);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(items[0].products[0].quantity, Some(2));
+    }
+
+    #[test]
+    fn decimals_parse_exactly() {
+        assert_eq!(
+            parse_decimal("1.125"),
+            Some(Decimal::from_str("1.125").unwrap())
+        );
+        assert_eq!(parse_decimal("1e3"), Some(Decimal::from(1000)));
+        assert_eq!(parse_decimal("1,2"), None);
+        assert_eq!(parse_decimal("12kg"), None);
+    }
+}

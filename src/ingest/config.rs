@@ -1,0 +1,622 @@
+//! `mawb.toml`: the MAWB's number, flight legs and options.
+//!
+//! Read key by key rather than through a derived struct, so every mistake becomes a problem naming the key
+//! (the `column` of the report) instead of one opaque deserialisation error, and all of them are reported
+//! at once.
+
+use crate::acp::wire::{label_type, LabelFormat, LabelSize};
+use crate::model::{Decimal, Leg, MawbConfig, WeightUnit};
+use crate::problem::*;
+use crate::validate::checkdigit::{parse_mawb_number, MawbNumberError};
+use crate::validate::codes::{is_email, is_iata_airport};
+use crate::validate::dates::parse_leg_date;
+use std::path::Path;
+use std::str::FromStr;
+
+/// The file name of the MAWB settings in a MAWB folder.
+pub const MAWB_TOML: &str = "mawb.toml";
+
+const KNOWN_KEYS: &[&str] = &[
+    "manifest_number",
+    "user_manifest_id",
+    "alert_email",
+    "declared_weight",
+    "weight_unit",
+    "image",
+    "label",
+    "label_format",
+    "label_size",
+    "create_day",
+    "bag_labels",
+    "day_label",
+    "airport",
+    "express_clearance",
+    "ddp",
+    "leg",
+];
+
+const LEG_KEYS: &[&str] = &[
+    "departure",
+    "departure_date",
+    "arrival",
+    "arrival_date",
+    "carrier",
+    "trip",
+];
+
+/// Reads and checks `mawb.toml` in `dir`. Returns `None` when the file is missing, unreadable, or lacks a
+/// usable manifest number; every problem found is pushed to `problems`.
+pub fn read_config(dir: &Path, problems: &mut Vec<Problem>) -> Option<MawbConfig> {
+    let path = dir.join(MAWB_TOML);
+    let text = match std::fs::read(&path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => {
+                problems.push(Problem::new(
+                    &MAWB_TOML_INVALID,
+                    MAWB_TOML,
+                    "mawb.toml is not UTF-8 text",
+                ));
+                return None;
+            }
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            problems.push(Problem::new(
+                &MAWB_TOML_MISSING,
+                MAWB_TOML,
+                format!(
+                    "{} has no mawb.toml: create one with at least manifest_number and one [[leg]] (see README)",
+                    dir.display()
+                ),
+            ));
+            return None;
+        }
+        Err(e) => {
+            problems.push(Problem::new(
+                &MAWB_TOML_INVALID,
+                MAWB_TOML,
+                format!("cannot read mawb.toml: {e}"),
+            ));
+            return None;
+        }
+    };
+    parse_config(&text, problems)
+}
+
+/// Parses the text of a `mawb.toml` (see [`read_config`]).
+pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfig> {
+    let table: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut p = Problem::new(
+                &MAWB_TOML_INVALID,
+                MAWB_TOML,
+                format!("not valid TOML: {}", e.message()),
+            );
+            if let Some(span) = e.span() {
+                let line = text[..span.start.min(text.len())].matches('\n').count() as u32 + 1;
+                p = p.at(line);
+            }
+            problems.push(p);
+            return None;
+        }
+    };
+    let mut r = KeyReader { problems };
+    for key in table.keys() {
+        if !KNOWN_KEYS.contains(&key.as_str()) {
+            r.problems.push(
+                Problem::new(
+                    &MAWB_TOML_UNKNOWN_KEY,
+                    MAWB_TOML,
+                    format!("unknown key \"{key}\" is ignored"),
+                )
+                .column(key.clone()),
+            );
+        }
+    }
+
+    let manifest_number = match r.string(&table, "manifest_number") {
+        None => {
+            r.problems.push(
+                Problem::new(
+                    &REQUIRED,
+                    MAWB_TOML,
+                    "manifest_number is required (e.g. \"112-44995451\")",
+                )
+                .column("manifest_number"),
+            );
+            None
+        }
+        Some(n) => match parse_mawb_number(&n) {
+            Ok(canonical) => Some(canonical),
+            Err(MawbNumberError::Shape) => {
+                r.problems.push(
+                    Problem::new(
+                        &MAWB_NUMBER,
+                        MAWB_TOML,
+                        format!("\"{n}\" is not a MAWB number: 3-digit airline prefix, optional dash, 8 digits"),
+                    )
+                    .column("manifest_number"),
+                );
+                None
+            }
+            Err(MawbNumberError::CheckDigit { expected, found }) => {
+                r.problems.push(
+                    Problem::new(
+                        &MAWB_NUMBER,
+                        MAWB_TOML,
+                        format!(
+                            "\"{n}\": check digit is {found} but the serial modulo 7 is {expected}; check the number on the MAWB"
+                        ),
+                    )
+                    .column("manifest_number"),
+                );
+                None
+            }
+        },
+    };
+
+    let user_manifest_id = r.string(&table, "user_manifest_id");
+    if let Some(u) = &user_manifest_id {
+        r.check_len("user_manifest_id", u, 50);
+    }
+    let alert_email = r.string(&table, "alert_email");
+    if let Some(e) = &alert_email {
+        if !is_email(e) {
+            r.problems.push(
+                Problem::new(
+                    &EMAIL,
+                    MAWB_TOML,
+                    format!("alert_email \"{e}\" is not a valid e-mail address"),
+                )
+                .column("alert_email"),
+            );
+        }
+    }
+    let weight_unit = match r.string(&table, "weight_unit") {
+        None => WeightUnit::Kg,
+        Some(u) => WeightUnit::parse(&u).unwrap_or_else(|| {
+            r.problems.push(
+                Problem::new(
+                    &MAWB_TOML_INVALID,
+                    MAWB_TOML,
+                    format!("weight_unit \"{u}\" must be \"kg\" or \"lb\""),
+                )
+                .column("weight_unit"),
+            );
+            WeightUnit::Kg
+        }),
+    };
+    let declared_weight = r.decimal(&table, "declared_weight");
+    if let Some(w) = declared_weight {
+        if w <= Decimal::ZERO {
+            r.problems.push(
+                Problem::new(
+                    &NOT_POSITIVE,
+                    MAWB_TOML,
+                    format!("declared_weight {w} must be greater than zero"),
+                )
+                .column("declared_weight"),
+            );
+        }
+    }
+    let image = r.string(&table, "image");
+    let label = match r.integer(&table, "label") {
+        None => 0,
+        Some(n) => {
+            match u8::try_from(n).ok().and_then(label_type) {
+                Some(t) => t.code,
+                None => {
+                    r.problems.push(
+                    Problem::new(
+                        &LABEL_TYPE,
+                        MAWB_TOML,
+                        format!("label {n} is not an ACP label type (0 1 2 3 4 5 10 11 12 14 20 30 40)"),
+                    )
+                    .column("label"),
+                );
+                    0
+                }
+            }
+        }
+    };
+    let label_format = match r.string(&table, "label_format") {
+        None => LabelFormat::Png,
+        Some(f) => LabelFormat::parse(&f).unwrap_or_else(|| {
+            r.problems.push(
+                Problem::new(
+                    &LABEL_TYPE,
+                    MAWB_TOML,
+                    format!("label_format \"{f}\" must be PNG, PDF or EPL2"),
+                )
+                .column("label_format"),
+            );
+            LabelFormat::Png
+        }),
+    };
+    let label_size = r.string(&table, "label_size").and_then(|s| {
+        let parsed = LabelSize::parse(&s);
+        if parsed.is_none() {
+            r.problems.push(
+                Problem::new(
+                    &LABEL_TYPE,
+                    MAWB_TOML,
+                    format!("label_size \"{s}\" must be \"4x6\" or \"4x4\""),
+                )
+                .column("label_size"),
+            );
+        }
+        parsed
+    });
+    let create_day = r.boolean(&table, "create_day").unwrap_or(false);
+    let bag_labels = r.boolean(&table, "bag_labels").unwrap_or(false);
+    let day_label = r.boolean(&table, "day_label").unwrap_or(false);
+    let express_clearance = r.boolean(&table, "express_clearance");
+    let ddp = r.boolean(&table, "ddp");
+    let airport = r.string(&table, "airport");
+    if let Some(a) = &airport {
+        if !is_iata_airport(a) {
+            r.problems.push(
+                Problem::new(
+                    &AIRPORT,
+                    MAWB_TOML,
+                    format!("airport \"{a}\" is not a 3-letter IATA code"),
+                )
+                .column("airport"),
+            );
+        }
+    }
+    let legs = r.legs(&table);
+
+    manifest_number.map(|manifest_number| MawbConfig {
+        manifest_number,
+        user_manifest_id,
+        alert_email,
+        declared_weight,
+        weight_unit,
+        image,
+        label,
+        label_format,
+        label_size,
+        create_day,
+        bag_labels,
+        day_label,
+        airport,
+        express_clearance,
+        ddp,
+        legs,
+    })
+}
+
+struct KeyReader<'p> {
+    problems: &'p mut Vec<Problem>,
+}
+
+impl KeyReader<'_> {
+    fn wrong_type(&mut self, key: &str, want: &str) {
+        self.problems.push(
+            Problem::new(
+                &MAWB_TOML_INVALID,
+                MAWB_TOML,
+                format!("{key} must be {want}"),
+            )
+            .column(key.to_string()),
+        );
+    }
+
+    fn string(&mut self, t: &toml::Table, key: &str) -> Option<String> {
+        match t.get(key)? {
+            toml::Value::String(s) if s.trim().is_empty() => None,
+            toml::Value::String(s) => Some(s.trim().to_string()),
+            toml::Value::Integer(i) if key == "trip" => Some(i.to_string()),
+            _ => {
+                self.wrong_type(key, "a string in quotes");
+                None
+            }
+        }
+    }
+
+    fn integer(&mut self, t: &toml::Table, key: &str) -> Option<i64> {
+        match t.get(key)? {
+            toml::Value::Integer(i) => Some(*i),
+            toml::Value::String(s) => match s.trim().parse() {
+                Ok(i) => Some(i),
+                Err(_) => {
+                    self.wrong_type(key, "a whole number");
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(key, "a whole number");
+                None
+            }
+        }
+    }
+
+    fn decimal(&mut self, t: &toml::Table, key: &str) -> Option<Decimal> {
+        let parsed = match t.get(key)? {
+            toml::Value::Integer(i) => Some(Decimal::from(*i)),
+            // TOML floats are read back through their shortest text so 56.1 stays 56.1, not 56.0999…
+            toml::Value::Float(f) if f.is_finite() => Decimal::from_str(&f.to_string()).ok(),
+            toml::Value::String(s) => Decimal::from_str(s.trim()).ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.wrong_type(key, "a number");
+        }
+        parsed
+    }
+
+    fn boolean(&mut self, t: &toml::Table, key: &str) -> Option<bool> {
+        match t.get(key)? {
+            toml::Value::Boolean(b) => Some(*b),
+            toml::Value::Integer(0) => Some(false),
+            toml::Value::Integer(1) => Some(true),
+            _ => {
+                self.wrong_type(key, "true or false");
+                None
+            }
+        }
+    }
+
+    fn check_len(&mut self, key: &str, value: &str, max: usize) {
+        let n = value.chars().count();
+        if n > max {
+            self.problems.push(
+                Problem::new(
+                    &TOO_LONG,
+                    MAWB_TOML,
+                    format!("{key} has {n} characters; ACP allows {max}"),
+                )
+                .column(key.to_string()),
+            );
+        }
+    }
+
+    fn legs(&mut self, t: &toml::Table) -> Vec<Leg> {
+        let raw = match t.get("leg") {
+            None => {
+                self.problems.push(
+                    Problem::new(
+                        &LEG_MISSING,
+                        MAWB_TOML,
+                        "add at least one [[leg]] with departure, arrival, dates, carrier and trip",
+                    )
+                    .column("leg"),
+                );
+                return Vec::new();
+            }
+            Some(toml::Value::Array(a)) => a,
+            Some(_) => {
+                self.wrong_type("leg", "an array of tables ([[leg]])");
+                return Vec::new();
+            }
+        };
+        let mut legs = Vec::new();
+        for (i, v) in raw.iter().enumerate() {
+            let n = i + 1;
+            let Some(lt) = v.as_table() else {
+                self.wrong_type("leg", "an array of tables ([[leg]])");
+                continue;
+            };
+            for key in lt.keys() {
+                if !LEG_KEYS.contains(&key.as_str()) {
+                    self.problems.push(
+                        Problem::new(
+                            &MAWB_TOML_UNKNOWN_KEY,
+                            MAWB_TOML,
+                            format!("leg {n}: unknown key \"{key}\" is ignored"),
+                        )
+                        .column(format!("leg.{key}")),
+                    );
+                }
+            }
+            let mut field = |key: &str| -> String {
+                match self.string(lt, key) {
+                    Some(s) => s,
+                    None => {
+                        self.problems.push(
+                            Problem::new(
+                                &REQUIRED,
+                                MAWB_TOML,
+                                format!("leg {n}: {key} is required"),
+                            )
+                            .column(format!("leg.{key}")),
+                        );
+                        String::new()
+                    }
+                }
+            };
+            let leg = Leg {
+                departure: field("departure"),
+                departure_date: field("departure_date"),
+                arrival: field("arrival"),
+                arrival_date: field("arrival_date"),
+                carrier: field("carrier"),
+                trip: field("trip"),
+            };
+            for (key, code) in [("departure", &leg.departure), ("arrival", &leg.arrival)] {
+                if !code.is_empty() && !is_iata_airport(code) {
+                    self.problems.push(
+                        Problem::new(&AIRPORT, MAWB_TOML, format!("leg {n}: {key} \"{code}\" is not a 3-letter IATA airport code (upper case)"))
+                            .column(format!("leg.{key}")),
+                    );
+                }
+            }
+            if leg.carrier.chars().count() > 3 {
+                self.problems.push(
+                    Problem::new(
+                        &TOO_LONG,
+                        MAWB_TOML,
+                        format!(
+                            "leg {n}: carrier \"{}\" should be the 2-letter IATA airline code",
+                            leg.carrier
+                        ),
+                    )
+                    .column("leg.carrier"),
+                );
+            }
+            let mut date = |key: &str, text: &str| {
+                if text.is_empty() {
+                    return None;
+                }
+                let parsed = parse_leg_date(text);
+                if parsed.is_none() {
+                    self.problems.push(
+                        Problem::new(&LEG_DATE, MAWB_TOML, format!("leg {n}: {key} \"{text}\" is not yyyy-mm-ddThh:mm:ss with an optional offset such as -08:00"))
+                            .column(format!("leg.{key}")),
+                    );
+                }
+                parsed
+            };
+            let dep = date("departure_date", &leg.departure_date);
+            let arr = date("arrival_date", &leg.arrival_date);
+            if let (Some(d), Some(a)) = (dep, arr) {
+                if a <= d {
+                    self.problems.push(
+                        Problem::new(
+                            &LEG_ORDER,
+                            MAWB_TOML,
+                            format!(
+                                "leg {n}: arrives ({}) before or when it departs ({})",
+                                leg.arrival_date, leg.departure_date
+                            ),
+                        )
+                        .column("leg.arrival_date"),
+                    );
+                }
+            }
+            if let Some(prev) = legs.last() {
+                let prev: &Leg = prev;
+                if !prev.arrival.is_empty()
+                    && !leg.departure.is_empty()
+                    && prev.arrival != leg.departure
+                {
+                    self.problems.push(
+                        Problem::new(
+                            &LEG_SEQUENCE,
+                            MAWB_TOML,
+                            format!(
+                                "leg {n} departs from {} but leg {} arrived at {}",
+                                leg.departure,
+                                n - 1,
+                                prev.arrival
+                            ),
+                        )
+                        .column("leg.departure"),
+                    );
+                }
+                if let (Some(prev_arr), Some(d)) = (parse_leg_date(&prev.arrival_date), dep) {
+                    if d < prev_arr {
+                        self.problems.push(
+                            Problem::new(
+                                &LEG_SEQUENCE,
+                                MAWB_TOML,
+                                format!("leg {n} departs before leg {} arrives", n - 1),
+                            )
+                            .column("leg.departure_date"),
+                        );
+                    }
+                }
+            }
+            legs.push(leg);
+        }
+        if legs.is_empty() && !raw.is_empty() {
+            return legs;
+        }
+        if raw.is_empty() {
+            self.problems
+                .push(Problem::new(&LEG_MISSING, MAWB_TOML, "[[leg]] list is empty").column("leg"));
+        }
+        legs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+manifest_number = "112-44995451"
+user_manifest_id = "WH1-20261124-01"
+alert_email = "ops@example.com"
+declared_weight = 56.0
+weight_unit = "kg"
+image = "mawb.pdf"
+label = 0
+label_format = "PNG"
+create_day = true
+
+[[leg]]
+departure = "LAX"
+departure_date = "2026-11-24T10:00:00-08:00"
+arrival = "JFK"
+arrival_date = "2026-11-24T18:40:00-05:00"
+carrier = "AA"
+trip = "123"
+"#;
+
+    fn parse(text: &str) -> (Option<MawbConfig>, Vec<Problem>) {
+        let mut p = Vec::new();
+        let c = parse_config(text, &mut p);
+        (c, p)
+    }
+
+    #[test]
+    fn reads_the_contract_example() {
+        let (c, p) = parse(GOOD);
+        assert!(p.is_empty(), "{p:?}");
+        let c = c.unwrap();
+        assert_eq!(c.manifest_number, "112-44995451");
+        assert_eq!(c.declared_weight, Some(Decimal::from(56)));
+        assert!(c.create_day);
+        assert_eq!(c.legs.len(), 1);
+        assert_eq!(c.legs[0].carrier, "AA");
+    }
+
+    #[test]
+    fn rejects_a_wrong_check_digit_naming_the_key() {
+        let (c, p) = parse(&GOOD.replace("112-44995451", "112-44995452"));
+        assert!(c.is_none());
+        assert_eq!(p[0].code, "mawb-number");
+        assert_eq!(p[0].column.as_deref(), Some("manifest_number"));
+    }
+
+    #[test]
+    fn broken_toml_names_the_line() {
+        let (c, p) = parse("manifest_number = \"112-44995451\"\nlabel = = 3\n");
+        assert!(c.is_none());
+        assert_eq!(p[0].code, "mawb-toml-invalid");
+        assert_eq!(p[0].row, Some(2));
+    }
+
+    #[test]
+    fn a_leg_arriving_before_departure_is_an_error() {
+        let text = GOOD.replace("2026-11-24T18:40:00-05:00", "2026-11-24T12:00:00-05:00");
+        let (_, p) = parse(&text);
+        assert!(p.iter().any(|p| p.code == "leg-order"), "{p:?}");
+    }
+
+    #[test]
+    fn bad_airports_dates_and_labels_are_each_reported() {
+        let text = GOOD
+            .replace("\"LAX\"", "\"LA\"")
+            .replace("2026-11-24T10:00:00-08:00", "24/11/2026 10:00")
+            .replace("label = 0", "label = 7");
+        let (_, p) = parse(&text);
+        let codes: Vec<_> = p.iter().map(|p| p.code).collect();
+        assert!(codes.contains(&"airport"), "{codes:?}");
+        assert!(codes.contains(&"leg-date"), "{codes:?}");
+        assert!(codes.contains(&"label-type"), "{codes:?}");
+    }
+
+    #[test]
+    fn missing_legs_and_number_are_required() {
+        let (c, p) = parse("alert_email = \"nope\"\n");
+        assert!(c.is_none());
+        let codes: Vec<_> = p.iter().map(|p| p.code).collect();
+        assert!(codes.contains(&"required"));
+        assert!(codes.contains(&"leg-missing"));
+        assert!(codes.contains(&"email"));
+    }
+}

@@ -1,0 +1,396 @@
+//! Ingest: from folders on disk to an assembled [`Mawb`].
+//!
+//! A path is either one MAWB folder (it holds a `mawb.toml` or spreadsheets) or a batch folder whose
+//! subfolders are MAWB folders. Each MAWB folder's spreadsheets are recognised by content, read in parallel
+//! (rayon), and their rows assembled into items; the MAWB scan is located and typed by its magic bytes.
+//! Ingest reports what it could not read; the field rules are the next stage's job (`validate`).
+
+pub mod assemble;
+pub mod columns;
+pub mod config;
+pub mod filetype;
+pub mod read;
+
+use crate::model::{Bag, HawbFile, MailItem, Mawb, MawbImage};
+use crate::problem::*;
+use columns::ColumnAliases;
+use filetype::FileKind;
+use rayon::prelude::*;
+use read::ReadLimits;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The file holding per-folder column aliases.
+pub const COLUMNS_TOML: &str = "columns.toml";
+
+/// Extensions read as HAWB spreadsheets.
+const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv"];
+/// Extensions considered as the MAWB scan when `mawb.toml` names none.
+const IMAGE_EXTENSIONS: &[&str] = &["pdf", "png", "jpg", "jpeg", "bmp", "tif", "tiff", "doc"];
+
+/// Options of the ingest stage.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Aliases from `--columns` (a folder's own `columns.toml` adds to them).
+    pub aliases: ColumnAliases,
+    pub limits: ReadLimits,
+}
+
+/// Files that are never data: hidden, editor locks and partial copies.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('~')
+        || name.ends_with(".tmp")
+        || name.ends_with(".part")
+        || name.ends_with('~')
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// The plain files directly inside `dir`, sorted by name, ignored names left out.
+fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .max_depth(1)
+        .sort_by_file_name()
+    {
+        let entry = entry.map_err(|e| {
+            e.into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("walk error"))
+        })?;
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_file() && !is_ignored_name(&name) {
+            out.push(entry.into_path());
+        }
+    }
+    Ok(out)
+}
+
+/// Whether `dir` looks like one MAWB folder: it holds `mawb.toml` or a spreadsheet.
+pub fn is_mawb_folder(dir: &Path) -> bool {
+    if dir.join(config::MAWB_TOML).is_file() {
+        return true;
+    }
+    list_files(dir)
+        .map(|files| {
+            files
+                .iter()
+                .any(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
+        })
+        .unwrap_or(false)
+}
+
+/// Finds the MAWB folders named by `paths`: each path is a MAWB folder or a batch folder of them.
+/// Problems are about paths that do not exist or hold nothing.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
+    let mut dirs = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        let shown = path.display().to_string();
+        if !path.is_dir() {
+            let msg = if path.exists() {
+                "is a file; give a MAWB folder or a batch folder of MAWB folders"
+            } else {
+                "does not exist"
+            };
+            problems.push(Problem::new(
+                &PATH_NOT_FOUND,
+                shown.clone(),
+                format!("{shown} {msg}"),
+            ));
+            continue;
+        }
+        if is_mawb_folder(path) {
+            dirs.push(path.clone());
+            continue;
+        }
+        let mut found = 0;
+        for entry in walkdir::WalkDir::new(path)
+            .min_depth(1)
+            .max_depth(1)
+            .sort_by_file_name()
+        {
+            match entry {
+                Ok(e) if e.file_type().is_dir() => {
+                    let name = e.file_name().to_string_lossy();
+                    if is_ignored_name(&name) {
+                        continue;
+                    }
+                    found += 1;
+                    dirs.push(e.into_path());
+                }
+                Ok(_) => {}
+                Err(e) => problems.push(Problem::new(
+                    &PATH_NOT_FOUND,
+                    shown.clone(),
+                    format!("cannot list {shown}: {e}"),
+                )),
+            }
+        }
+        if found == 0 {
+            problems.push(Problem::new(
+                &NO_MAWB_FOLDER,
+                shown.clone(),
+                format!(
+                    "{shown} holds no MAWB folder (a folder with mawb.toml and HAWB spreadsheets)"
+                ),
+            ));
+        }
+    }
+    (dirs, problems)
+}
+
+/// Reads one MAWB folder: `mawb.toml`, the scan, and every spreadsheet, assembled into items and bags.
+pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let config = config::read_config(dir, &mut problems);
+    let files = match list_files(dir) {
+        Ok(f) => f,
+        Err(e) => {
+            problems.push(Problem::new(
+                &PATH_NOT_FOUND,
+                dir.display().to_string(),
+                format!("cannot list the folder: {e}"),
+            ));
+            Vec::new()
+        }
+    };
+    let rel = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+
+    let mut aliases = opts.aliases.clone();
+    let columns_path = dir.join(COLUMNS_TOML);
+    if columns_path.is_file() {
+        match ColumnAliases::load(&columns_path) {
+            Ok(a) => aliases = aliases.merged_with(&a),
+            Err(e) => problems.push(Problem::new(
+                &COLUMNS_TOML_INVALID,
+                COLUMNS_TOML,
+                e.to_string(),
+            )),
+        }
+    }
+
+    let image_name = config.as_ref().and_then(|c| c.image.clone());
+    let image = locate_image(dir, &files, image_name.as_deref(), &mut problems);
+    let image_path = image.as_ref().map(|i| i.path.clone());
+
+    let sheets: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
+        .filter(|f| Some(*f) != image_path.as_ref())
+        .cloned()
+        .collect();
+    if sheets.is_empty() {
+        problems.push(Problem::new(
+            &NO_SPREADSHEET,
+            dir.display().to_string(),
+            "the folder holds no HAWB spreadsheet (xlsx xlsm xlsb xls ods csv)",
+        ));
+    }
+
+    let read: Vec<(HawbFile, Vec<MailItem>, Vec<Problem>)> = sheets
+        .par_iter()
+        .enumerate()
+        .map(|(i, path)| read_one(i, path, &rel(path), &aliases, opts.limits))
+        .collect();
+
+    let mut hawb_files = Vec::with_capacity(read.len());
+    let mut items = Vec::new();
+    for (file, file_items, file_problems) in read {
+        hawb_files.push(file);
+        items.extend(file_items);
+        problems.extend(file_problems);
+    }
+    let bags = bags_of(&items);
+    let mawb = Mawb {
+        dir: dir.to_path_buf(),
+        config,
+        image,
+        files: hawb_files,
+        items,
+        bags,
+    };
+    (mawb, problems)
+}
+
+/// Groups items into bags by their `bag` value, bags in order of first appearance.
+pub fn bags_of(items: &[MailItem]) -> Vec<Bag> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut bags: Vec<Bag> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(b) = item.bag.as_deref() {
+            let n = *index.entry(b).or_insert_with(|| {
+                bags.push(Bag {
+                    shipper_bag_id: b.to_string(),
+                    items: Vec::new(),
+                });
+                bags.len() - 1
+            });
+            bags[n].items.push(i);
+        }
+    }
+    bags
+}
+
+fn read_one(
+    index: usize,
+    path: &Path,
+    name: &str,
+    aliases: &ColumnAliases,
+    limits: ReadLimits,
+) -> (HawbFile, Vec<MailItem>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let kind = match filetype::sniff_file(path) {
+        Ok(k) => k,
+        Err(e) => {
+            problems.push(Problem::new(
+                &FILE_UNREADABLE,
+                name,
+                format!("cannot read: {e}"),
+            ));
+            FileKind::Unknown
+        }
+    };
+    let ext = extension(path);
+    let expected = match ext.as_str() {
+        "csv" => FileKind::Text,
+        "xls" => FileKind::Ole2,
+        "xlsb" => FileKind::Xlsb,
+        "ods" => FileKind::Ods,
+        _ => FileKind::Xlsx,
+    };
+    let mut file = HawbFile {
+        path: path.to_path_buf(),
+        name: name.to_string(),
+        kind,
+        sheets_read: Vec::new(),
+        sheets_skipped: Vec::new(),
+        rows: 0,
+    };
+    if problems.is_empty() {
+        if kind.is_spreadsheet()
+            && kind != expected
+            && !(ext == "csv" && kind == FileKind::NonUtf8Text)
+        {
+            problems.push(Problem::new(
+                &FILE_KIND_MISMATCH,
+                name,
+                format!(
+                    "named .{ext} but its content is {}; reading it as {}",
+                    kind.name(),
+                    kind.name()
+                ),
+            ));
+        }
+        if kind == FileKind::Zip && ext != "csv" {
+            problems.push(Problem::new(
+                &FILE_UNREADABLE,
+                name,
+                "the file is a zip archive but not a workbook (no xl/workbook.xml): corrupt or not a spreadsheet",
+            ));
+        } else {
+            let mut asm = assemble::Assembler::new(index, name);
+            let summary = read::read_file(path, name, kind, aliases, limits, &mut asm);
+            file.sheets_read = summary.sheets_read;
+            file.sheets_skipped = summary.sheets_skipped;
+            file.rows = summary.rows;
+            let (items, p) = asm.finish();
+            problems.extend(p);
+            return (file, items, problems);
+        }
+    }
+    (file, Vec::new(), problems)
+}
+
+/// Finds the MAWB scan: the file `mawb.toml` names, else the only candidate by extension.
+fn locate_image(
+    dir: &Path,
+    files: &[PathBuf],
+    named: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Option<MawbImage> {
+    let path = match named {
+        Some(n) => {
+            let p = dir.join(n);
+            if !p.is_file() {
+                problems.push(
+                    Problem::new(
+                        &IMAGE_MISSING,
+                        config::MAWB_TOML,
+                        format!("image \"{n}\" does not exist in the folder"),
+                    )
+                    .column("image"),
+                );
+                return None;
+            }
+            p
+        }
+        None => {
+            let candidates: Vec<&PathBuf> = files
+                .iter()
+                .filter(|f| IMAGE_EXTENSIONS.contains(&extension(f).as_str()))
+                .collect();
+            match candidates.as_slice() {
+                [one] => (*one).clone(),
+                [] => {
+                    problems.push(Problem::new(
+                        &IMAGE_MISSING,
+                        dir.display().to_string(),
+                        "no MAWB scan found (pdf png jpg bmp tif doc); add it, or name it with image = \"...\" in mawb.toml",
+                    ));
+                    return None;
+                }
+                many => {
+                    let names: Vec<String> = many
+                        .iter()
+                        .filter_map(|p| p.file_name())
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .collect();
+                    problems.push(
+                        Problem::new(
+                            &IMAGE_MISSING,
+                            config::MAWB_TOML,
+                            format!(
+                                "several MAWB scan candidates ({}); name one with image = \"...\"",
+                                names.join(", ")
+                            ),
+                        )
+                        .column("image"),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let kind = match filetype::sniff_file(&path) {
+        Ok(k) => k,
+        Err(e) => {
+            problems.push(Problem::new(
+                &IMAGE_MISSING,
+                name.clone(),
+                format!("cannot read the MAWB scan: {e}"),
+            ));
+            return None;
+        }
+    };
+    Some(MawbImage {
+        path,
+        name,
+        kind,
+        size,
+    })
+}

@@ -1,0 +1,19 @@
+//! mawb: prepares, validates and uploads air-cargo master manifests (MAWBs) to the ACP Shipper API.
+//!
+//! Data flows one way through the stages, each a module:
+//! `ingest` (folders and spreadsheets → items) → `validate` (ACP's rules → problems) → `aggregate`
+//! (totals) → `acp` (the wire: payloads, answers, client) → `flow` (the run of one MAWB against ACP,
+//! recorded in the `ledger`) → `archive` (labels). `sandbox` is a local ACP server sharing only `acp::wire`.
+//! See ARCHITECTURE.md for the map.
+
+pub mod acp;
+pub mod aggregate;
+pub mod check;
+pub mod cli;
+pub mod fsutil;
+pub mod ingest;
+pub mod model;
+pub mod problem;
+pub mod report;
+pub mod samples;
+pub mod validate;

@@ -1,0 +1,386 @@
+//! The domain every stage shares: a MAWB (its `mawb.toml`, image and HAWB files) and the mail items, products,
+//! addresses, bags and legs read from it.
+//!
+//! Values are typed and already normalised by ingest: weights are exact decimals in kilograms rounded to
+//! grams (what ACP receives), dimensions in metres, money as exact decimals with its currency. Nothing here
+//! is a float, so totals never show artefacts such as `0.30000000000000004`.
+
+use rust_decimal::prelude::*;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use rust_decimal::Decimal;
+
+/// Pounds to kilograms, exactly (the international avoirdupois pound).
+pub const KG_PER_LB: Decimal = Decimal::from_parts(45359237, 0, 0, false, 8);
+
+/// Decimals kept for weights in kg (ACP: `12.345`) and dimensions in m.
+pub const WEIGHT_SCALE: u32 = 3;
+
+/// Rounds a weight or dimension the way ACP receives it: 3 decimals, half away from zero.
+pub fn round3(d: Decimal) -> Decimal {
+    d.round_dp_with_strategy(WEIGHT_SCALE, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// A weight in kilograms, 3 decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Kg(pub Decimal);
+
+impl Kg {
+    /// Converts a weight in the given unit, rounded to grams.
+    pub fn from_unit(value: Decimal, unit: WeightUnit) -> Kg {
+        match unit {
+            WeightUnit::Kg => Kg(round3(value)),
+            WeightUnit::Lb => Kg(round3(value * KG_PER_LB)),
+        }
+    }
+
+    /// This weight in pounds (exact quotient, not rounded).
+    pub fn to_lb(self) -> Decimal {
+        self.0 / KG_PER_LB
+    }
+
+    /// The weight as ACP writes it: always 3 decimals (`1.125`, `56.000`).
+    pub fn to_wire(self) -> String {
+        format_fixed(self.0, WEIGHT_SCALE)
+    }
+}
+
+/// Formats a decimal with exactly `dp` decimals (rounded half away from zero).
+pub fn format_fixed(d: Decimal, dp: u32) -> String {
+    let mut r = d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    r.rescale(dp);
+    r.to_string()
+}
+
+/// `kg` or `lb`: how a spreadsheet or `mawb.toml` states weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightUnit {
+    #[default]
+    Kg,
+    Lb,
+}
+
+impl WeightUnit {
+    pub fn parse(text: &str) -> Option<WeightUnit> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "kg" | "kgs" | "kilogram" | "kilograms" => Some(WeightUnit::Kg),
+            "lb" | "lbs" | "pound" | "pounds" => Some(WeightUnit::Lb),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WeightUnit::Kg => "kg",
+            WeightUnit::Lb => "lb",
+        }
+    }
+}
+
+/// `m`, `cm` or `in`: how a spreadsheet states dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DimensionUnit {
+    #[default]
+    M,
+    Cm,
+    In,
+}
+
+impl DimensionUnit {
+    pub fn parse(text: &str) -> Option<DimensionUnit> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "m" | "meter" | "meters" | "metre" | "metres" => Some(DimensionUnit::M),
+            "cm" | "centimeter" | "centimeters" | "centimetre" | "centimetres" => {
+                Some(DimensionUnit::Cm)
+            }
+            "in" | "inch" | "inches" | "\"" => Some(DimensionUnit::In),
+            _ => None,
+        }
+    }
+
+    /// The value in metres, rounded to millimetres.
+    pub fn to_metres(self, value: Decimal) -> Decimal {
+        match self {
+            DimensionUnit::M => round3(value),
+            DimensionUnit::Cm => round3(value / Decimal::ONE_HUNDRED),
+            DimensionUnit::In => round3(value * Decimal::new(254, 4)),
+        }
+    }
+}
+
+/// Length × width × height in metres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dimensions {
+    pub length: Decimal,
+    pub width: Decimal,
+    pub height: Decimal,
+}
+
+/// A consignee, shipper or return address as the spreadsheet gave it (trimmed; blank cells are `None`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Address {
+    pub name: Option<String>,
+    pub company: Option<String>,
+    pub address1: Option<String>,
+    pub address2: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Address {
+    /// Whether any field is given (a shipper or return group is validated only then).
+    pub fn is_given(&self) -> bool {
+        self.name.is_some()
+            || self.company.is_some()
+            || self.address1.is_some()
+            || self.address2.is_some()
+            || self.city.is_some()
+            || self.state.is_some()
+            || self.zip.is_some()
+            || self.country.is_some()
+            || self.phone.is_some()
+            || self.email.is_some()
+    }
+}
+
+/// One product line of a mail item (one spreadsheet row).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Product {
+    /// The spreadsheet row (as the user sees it) this product came from.
+    pub row: u32,
+    pub description: Option<String>,
+    pub hts: Option<String>,
+    pub quantity: Option<u32>,
+    pub unit_value: Option<Decimal>,
+    pub value: Option<Decimal>,
+    pub weight: Option<Kg>,
+    pub country_of_origin: Option<String>,
+    pub sku: Option<String>,
+    pub manufacturer_code: Option<String>,
+}
+
+impl Product {
+    /// The product's total value: `productValue`, else `unitValue × quantity`.
+    pub fn total_value(&self) -> Option<Decimal> {
+        self.value
+            .or_else(|| match (self.unit_value, self.quantity) {
+                (Some(u), Some(q)) => Some(u * Decimal::from(q)),
+                _ => None,
+            })
+    }
+}
+
+/// Where an item came from: the file (index into [`Mawb::files`]), the sheet and the first row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: usize,
+    pub sheet: Arc<str>,
+    /// The item's first row, as the user sees it in the spreadsheet (header included, 1-based).
+    pub row: u32,
+}
+
+/// A parcel (HAWB): the unit ACP registers with `createMailing`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailItem {
+    pub origin: Origin,
+    pub tracking_number: Option<String>,
+    pub shipper_item_id: Option<String>,
+    pub display_item_id: Option<String>,
+    pub consignee: Address,
+    pub shipper: Address,
+    pub return_address: Address,
+    pub value: Option<Decimal>,
+    pub currency: Option<String>,
+    pub weight: Option<Kg>,
+    pub dimensions: Option<Dimensions>,
+    /// The shipper's bag id (`bag` column); items with the same bag go in one bag.
+    pub bag: Option<String>,
+    pub products: Vec<Product>,
+    /// Item fields that stood on a later row of the item than its first: where a problem about them points.
+    pub late_rows: Vec<(crate::ingest::columns::Field, u32)>,
+}
+
+impl MailItem {
+    /// The key rows are grouped by: trackingNumber, else shipperItemId.
+    pub fn key(&self) -> Option<&str> {
+        self.tracking_number
+            .as_deref()
+            .or(self.shipper_item_id.as_deref())
+    }
+
+    /// The row a problem about `field` of this item should point at.
+    pub fn row_of(&self, field: crate::ingest::columns::Field) -> u32 {
+        self.late_rows
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, r)| *r)
+            .unwrap_or(self.origin.row)
+    }
+
+    /// The weight, or zero when it is missing (a missing weight is already an error).
+    pub fn weight_kg(&self) -> Decimal {
+        self.weight.map(|w| w.0).unwrap_or_default()
+    }
+}
+
+/// A bag: the items that share a `bag` value in one MAWB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bag {
+    /// The shipper's bag id as the spreadsheet names it.
+    pub shipper_bag_id: String,
+    /// Indexes into [`Mawb::items`].
+    pub items: Vec<usize>,
+}
+
+/// One flight leg of the MAWB, in flight order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Leg {
+    pub departure: String,
+    pub departure_date: String,
+    pub arrival: String,
+    pub arrival_date: String,
+    pub carrier: String,
+    pub trip: String,
+}
+
+/// The settings of one MAWB from `mawb.toml`, with the contract's defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MawbConfig {
+    /// Canonical `PPP-SSSSSSSC` form.
+    pub manifest_number: String,
+    pub user_manifest_id: Option<String>,
+    pub alert_email: Option<String>,
+    /// In `weight_unit`.
+    pub declared_weight: Option<Decimal>,
+    pub weight_unit: WeightUnit,
+    /// File name of the MAWB scan, relative to the folder.
+    pub image: Option<String>,
+    pub label: u8,
+    pub label_format: crate::acp::wire::LabelFormat,
+    pub label_size: Option<crate::acp::wire::LabelSize>,
+    pub create_day: bool,
+    /// createBag `label=1`: ask ACP for bag labels.
+    pub bag_labels: bool,
+    /// createDay `label=1`: ask ACP for the end-of-day manifest label.
+    pub day_label: bool,
+    pub airport: Option<String>,
+    pub express_clearance: Option<bool>,
+    pub ddp: Option<bool>,
+    pub legs: Vec<Leg>,
+}
+
+impl MawbConfig {
+    /// The id the warehouse knows this manifest by: `user_manifest_id`, else the MAWB number.
+    pub fn user_manifest_id(&self) -> &str {
+        self.user_manifest_id
+            .as_deref()
+            .unwrap_or(&self.manifest_number)
+    }
+}
+
+/// A spreadsheet file of a MAWB folder and what ingest found in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HawbFile {
+    pub path: PathBuf,
+    /// The name shown in problems: the file name relative to the MAWB folder.
+    pub name: String,
+    pub kind: crate::ingest::filetype::FileKind,
+    /// Sheets read (for csv: the file name).
+    pub sheets_read: Vec<String>,
+    /// Sheets skipped because no header row matched.
+    pub sheets_skipped: Vec<String>,
+    pub rows: usize,
+}
+
+/// The MAWB scan, checked by its magic bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MawbImage {
+    pub path: PathBuf,
+    pub name: String,
+    pub kind: crate::ingest::filetype::FileKind,
+    pub size: u64,
+}
+
+/// One MAWB folder, read and assembled: everything later stages need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mawb {
+    pub dir: PathBuf,
+    /// `None` when `mawb.toml` is missing or unusable (an error is reported).
+    pub config: Option<MawbConfig>,
+    pub image: Option<MawbImage>,
+    pub files: Vec<HawbFile>,
+    pub items: Vec<MailItem>,
+    pub bags: Vec<Bag>,
+}
+
+impl Mawb {
+    /// The name shown for this MAWB: its number when known, else the folder name.
+    pub fn display_name(&self) -> String {
+        match &self.config {
+            Some(c) => c.manifest_number.clone(),
+            None => self.folder_name(),
+        }
+    }
+
+    pub fn folder_name(&self) -> String {
+        self.dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.dir.display().to_string())
+    }
+
+    /// Indexes of items in no bag: they travel as units of their own.
+    pub fn loose_items(&self) -> impl Iterator<Item = usize> + '_ {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.bag.is_none())
+            .map(|(n, _)| n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn pounds_convert_exactly_and_round_to_grams() {
+        assert_eq!(Kg::from_unit(d("1"), WeightUnit::Lb).0, d("0.454"));
+        assert_eq!(Kg::from_unit(d("10"), WeightUnit::Lb).0, d("4.536"));
+        assert_eq!(Kg::from_unit(d("1.125"), WeightUnit::Kg).0, d("1.125"));
+    }
+
+    #[test]
+    fn weights_print_with_three_decimals() {
+        assert_eq!(Kg(d("56")).to_wire(), "56.000");
+        assert_eq!(Kg(d("0.1") + d("0.2")).to_wire(), "0.300");
+    }
+
+    #[test]
+    fn dimensions_convert_to_metres() {
+        assert_eq!(DimensionUnit::Cm.to_metres(d("45")), d("0.45"));
+        assert_eq!(DimensionUnit::In.to_metres(d("10")), d("0.254"));
+        assert_eq!(DimensionUnit::M.to_metres(d("0.5")), d("0.5"));
+    }
+
+    #[test]
+    fn product_total_falls_back_to_unit_value_times_quantity() {
+        let p = Product {
+            unit_value: Some(d("14.65")),
+            quantity: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(p.total_value(), Some(d("29.30")));
+    }
+}

@@ -1,0 +1,229 @@
+//! Problems and the catalogue of rules that raise them.
+//!
+//! Every check of every stage reports through [`Problem`], which names the file, sheet, row (as the user sees
+//! it in the spreadsheet) and column (the canonical name or the `mawb.toml` key), so an operator can go
+//! straight to the cell. Every rule has a stable code listed in [`RULES`] (`mawb rules` prints it), so
+//! scripts and people can look codes up and the codes never drift.
+
+use serde::Serialize;
+
+/// `error` blocks the MAWB (nothing is sent); `warning` never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// One rule: a stable code, its severity and what it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// Which stage raises it.
+    pub stage: &'static str,
+    pub summary: &'static str,
+}
+
+macro_rules! rules {
+    ($($id:ident = $code:literal, $sev:ident, $stage:literal, $summary:literal;)*) => {
+        $(
+            #[doc = $summary]
+            pub const $id: Rule = Rule { code: $code, severity: Severity::$sev, stage: $stage, summary: $summary };
+        )*
+        /// Every rule, in the order `mawb rules` lists them.
+        pub const RULES: &[Rule] = &[$($id,)*];
+    };
+}
+
+rules! {
+    // Folder and files.
+    PATH_NOT_FOUND = "path-not-found", Error, "ingest", "A path given on the command line does not exist or cannot be read.";
+    NO_MAWB_FOLDER = "no-mawb-folder", Error, "ingest", "A batch folder holds no MAWB folder (no subfolder with a mawb.toml or spreadsheets).";
+    NO_SPREADSHEET = "no-spreadsheet", Error, "ingest", "A MAWB folder holds no HAWB spreadsheet (xlsx xlsm xlsb xls ods csv).";
+    FILE_UNREADABLE = "file-unreadable", Error, "ingest", "A spreadsheet cannot be opened or is corrupt or truncated.";
+    FILE_NOT_UTF8 = "file-not-utf8", Error, "ingest", "A csv file is not UTF-8 text; save it as \"CSV UTF-8\".";
+    FILE_NOT_SPREADSHEET = "file-not-spreadsheet", Error, "ingest", "A file named as a spreadsheet holds something else (binary, image...).";
+    FILE_KIND_MISMATCH = "file-kind-mismatch", Warning, "ingest", "A file's content is a different spreadsheet format than its name says; it is read by its content.";
+    FILE_TOO_LARGE = "file-too-large", Error, "ingest", "A spreadsheet decompresses to more than the safety cap (zip bomb protection) or holds more rows than the cap.";
+    COLUMNS_TOML_INVALID = "columns-toml", Error, "ingest", "columns.toml cannot be read or maps to an unknown column.";
+    // Sheets and headers.
+    SHEET_SKIPPED = "sheet-skipped", Warning, "ingest", "A sheet has no HAWB header row and was skipped.";
+    NO_HEADER = "no-header", Error, "ingest", "No sheet of a spreadsheet has a HAWB header row.";
+    MISSING_COLUMN = "missing-column", Error, "ingest", "A required column is missing from the header row.";
+    UNKNOWN_COLUMN = "unknown-column", Warning, "ingest", "A header cell matches no known column (map it in columns.toml); its values are ignored.";
+    DUPLICATE_COLUMN = "duplicate-column", Error, "ingest", "Two header cells name the same column.";
+    EMPTY_SHEET = "empty-sheet", Warning, "ingest", "A sheet has a header row but no data rows.";
+    // Cells and grouping.
+    NOT_A_NUMBER = "not-a-number", Error, "ingest", "A cell that must hold a number holds something else (e.g. \"1,2kg\").";
+    CELL_ERROR = "cell-error", Error, "ingest", "A cell holds a spreadsheet error value such as #N/A or #REF!.";
+    NOT_AN_INTEGER = "not-an-integer", Error, "ingest", "A quantity is not a whole number.";
+    BAD_UNIT = "bad-unit", Error, "ingest", "A weight unit is not kg/lb or a dimension unit not m/cm/in.";
+    ITEM_KEY_MISSING = "item-key-missing", Error, "ingest", "A row has neither trackingNumber nor shipperItemId, so it belongs to no item.";
+    ITEM_FIELD_CONFLICT = "item-field-conflict", Error, "ingest", "A row repeats an item field with a different value than an earlier row of the same item.";
+    // Field rules (ACP).
+    REQUIRED = "required", Error, "validate", "A required field is blank.";
+    TOO_LONG = "too-long", Error, "validate", "A field is longer than ACP allows.";
+    ADDRESS_TOO_LONG = "address-too-long", Error, "validate", "address1 and address2 together exceed 105 characters.";
+    NAME_OR_COMPANY = "name-or-company", Error, "validate", "An address has neither a name nor a company.";
+    COUNTRY = "country", Error, "validate", "A country is not an ISO 3166-1 alpha-2 code.";
+    CURRENCY = "currency", Error, "validate", "A currency is not an ISO 4217 code.";
+    STATE = "state", Error, "validate", "A state is missing or not valid for the country (US states, Canadian provinces).";
+    EMAIL = "email", Error, "validate", "An e-mail address is not valid.";
+    EMAIL_REQUIRED = "email-required", Error, "validate", "The consignee e-mail is required when the item value exceeds 800 USD.";
+    PRODUCT_VALUE_REQUIRED = "product-value-required", Error, "validate", "unitValue or productValue is required on every product when the item value exceeds 200 USD.";
+    PRODUCT_VALUE_SUM = "product-value-sum", Warning, "validate", "The product values do not add up to the item value.";
+    NOT_POSITIVE = "not-positive", Error, "validate", "A weight, dimension or quantity is zero or negative.";
+    NEGATIVE_VALUE = "negative-value", Error, "validate", "A value is negative.";
+    DIMENSIONS_INCOMPLETE = "dimensions-incomplete", Error, "validate", "Some but not all of length, width and height are given.";
+    XML_CHARACTER = "xml-character", Error, "validate", "A text holds a control character XML 1.0 cannot carry.";
+    TRACKING_REQUIRED = "tracking-required", Error, "validate", "trackingNumber is required when the MAWB's label is 0 (no label).";
+    UPS_CHECK_DIGIT = "ups-check-digit", Warning, "validate", "A UPS 1Z tracking number has a wrong check digit.";
+    LABEL_WEIGHT_LIMIT = "label-weight-limit", Error, "validate", "An item is heavier than the label type allows (Ground/Expedited 15 lb, Expedited Max 25, Priority 70, Surface 150, international 44).";
+    LABEL_VALUE_LIMIT = "label-value-limit", Error, "validate", "An item's value exceeds the international label's 1000 USD (1000 CNY to China).";
+    DUPLICATE_TRACKING = "duplicate-tracking-number", Error, "validate", "A trackingNumber is used by two items of the batch.";
+    DUPLICATE_SHIPPER_ITEM_ID = "duplicate-shipper-item-id", Error, "validate", "A shipperItemId is used by two items of the batch.";
+    UNKNOWN_CURRENCY_RATE = "unknown-rate", Warning, "validate", "No USD rate is known for a currency, so the 200/800 USD rules could not be applied.";
+    // mawb.toml and the MAWB.
+    MAWB_TOML_MISSING = "mawb-toml-missing", Error, "validate", "The MAWB folder has no mawb.toml.";
+    MAWB_TOML_INVALID = "mawb-toml-invalid", Error, "validate", "mawb.toml is not valid TOML, or a key has the wrong type or value.";
+    MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Warning, "validate", "mawb.toml has a key mawb does not know (a typo?).";
+    MAWB_NUMBER = "mawb-number", Error, "validate", "The MAWB number is not 3 digits, a dash, 8 digits, or its mod-7 check digit is wrong.";
+    LEG_MISSING = "leg-missing", Error, "validate", "mawb.toml has no [[leg]].";
+    AIRPORT = "airport", Error, "validate", "An airport is not a 3-letter IATA code.";
+    LEG_DATE = "leg-date", Error, "validate", "A leg date is not yyyy-mm-ddThh:mm:ss with an optional offset.";
+    LEG_ORDER = "leg-order", Error, "validate", "A leg arrives before it departs.";
+    LEG_SEQUENCE = "leg-sequence", Warning, "validate", "A leg does not depart from where the previous one arrived, or departs before it arrived.";
+    LABEL_TYPE = "label-type", Error, "validate", "The label type or format is not one ACP knows.";
+    IMAGE_MISSING = "image-missing", Error, "validate", "No MAWB scan was found, or several candidates exist and mawb.toml names none.";
+    IMAGE_TYPE = "image-type", Error, "validate", "The MAWB scan is not PDF, PNG, JPEG, BMP, TIFF, DOC or XLS by its content.";
+    IMAGE_SIZE = "image-size", Error, "validate", "The MAWB scan is larger than ACP's 12,000,000 bytes.";
+    NO_ITEMS = "no-items", Error, "validate", "The MAWB has no mail item.";
+    DECLARED_WEIGHT = "declared-weight", Warning, "aggregate", "declared_weight differs from the HAWB total by more than the tolerance (default 5%).";
+    // Payload.
+    PAYLOAD_BUDGET = "payload-budget", Error, "acp", "The createManifest payload cannot fit ACP's 49.999 MB limit (or an attachment its own).";
+}
+
+/// Looks a rule up by its code.
+pub fn rule(code: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.code == code)
+}
+
+/// One problem found in a MAWB: where, which rule, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The file, relative to the MAWB folder (or the path as given, for folder-level problems).
+    pub file: String,
+    pub sheet: Option<String>,
+    /// The row the user sees in the spreadsheet, header included (1-based).
+    pub row: Option<u32>,
+    /// The canonical column name or the `mawb.toml` key.
+    pub column: Option<String>,
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem of `rule` about `file`; refine it with [`Problem::at`], [`Problem::sheet`], [`Problem::column`].
+    pub fn new(rule: &Rule, file: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            file: file.into(),
+            sheet: None,
+            row: None,
+            column: None,
+            code: rule.code,
+            severity: rule.severity,
+            message: message.into(),
+        }
+    }
+
+    pub fn sheet(mut self, sheet: impl Into<String>) -> Problem {
+        self.sheet = Some(sheet.into());
+        self
+    }
+
+    pub fn at(mut self, row: u32) -> Problem {
+        self.row = Some(row);
+        self
+    }
+
+    pub fn column(mut self, column: impl Into<String>) -> Problem {
+        self.column = Some(column.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file, sheet "S", row 12, column weight` — the place, as a person reads it.
+    pub fn location(&self) -> String {
+        let mut s = self.file.clone();
+        if let Some(sh) = &self.sheet {
+            s.push_str(&format!(", sheet \"{sh}\""));
+        }
+        if let Some(r) = self.row {
+            s.push_str(&format!(", row {r}"));
+        }
+        if let Some(c) = &self.column {
+            s.push_str(&format!(", column {c}"));
+        }
+        s
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} [{}] {}",
+            self.location(),
+            self.severity.as_str(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn rule_codes_are_unique_and_kebab_case() {
+        let mut seen = HashSet::new();
+        for r in RULES {
+            assert!(seen.insert(r.code), "duplicate code {}", r.code);
+            assert!(
+                r.code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+                "{}",
+                r.code
+            );
+        }
+    }
+
+    #[test]
+    fn a_problem_names_its_place() {
+        let p = Problem::new(&REQUIRED, "hawbs.xlsx", "consigneeCity is blank")
+            .sheet("Sheet1")
+            .at(12)
+            .column("consigneeCity");
+        assert_eq!(
+            p.to_string(),
+            "hawbs.xlsx, sheet \"Sheet1\", row 12, column consigneeCity: error [required] consigneeCity is blank"
+        );
+    }
+}

@@ -1,0 +1,592 @@
+//! Validate: ACP's field rules on every item, the MAWB-level rules (`mawb.toml`, the scan), and the
+//! batch-wide uniqueness of tracking numbers and shipper item ids.
+//!
+//! All rules live in this module and report through [`crate::problem`], whose catalogue gives each a stable
+//! code. Items are checked in parallel (rayon); a MAWB with any error is not sendable.
+
+pub mod checkdigit;
+pub mod codes;
+pub mod dates;
+pub mod rates;
+
+use crate::acp::wire::label_type;
+use crate::ingest::columns::Field;
+use crate::model::*;
+use crate::problem::*;
+use rates::Rates;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// ACP's limit on the MAWB scan.
+pub const IMAGE_LIMIT: u64 = 12_000_000;
+
+/// Options of the validate stage.
+#[derive(Debug, Clone)]
+pub struct ValidateOptions {
+    /// USD rates for the 200/800 USD rules.
+    pub rates: Rates,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            rates: Rates::builtin(),
+        }
+    }
+}
+
+/// Checks everything about one MAWB that does not need the rest of the batch.
+pub fn validate_mawb(mawb: &Mawb, opts: &ValidateOptions) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let Some(img) = &mawb.image {
+        if !img.kind.is_mawb_image() {
+            problems.push(
+                Problem::new(
+                    &IMAGE_TYPE,
+                    img.name.clone(),
+                    format!("the MAWB scan's content is {}, which ACP does not accept: use PDF, PNG, JPEG, BMP, TIFF, DOC or XLS", img.kind.name()),
+                )
+                .column("image"),
+            );
+        }
+        if img.size > IMAGE_LIMIT {
+            let advice = if img.kind == crate::ingest::filetype::FileKind::Tiff {
+                "TIFF scans are often huge: rescan or convert it to PDF"
+            } else {
+                "rescan at a lower resolution, or as PDF"
+            };
+            problems.push(
+                Problem::new(
+                    &IMAGE_SIZE,
+                    img.name.clone(),
+                    format!(
+                        "the MAWB scan is {} bytes; ACP accepts at most {IMAGE_LIMIT}: {advice}",
+                        img.size
+                    ),
+                )
+                .column("image"),
+            );
+        }
+    }
+    let has_read_file = mawb.files.iter().any(|f| !f.sheets_read.is_empty());
+    if mawb.items.is_empty() && has_read_file {
+        problems.push(Problem::new(
+            &NO_ITEMS,
+            mawb.dir.display().to_string(),
+            "the spreadsheets hold no mail item",
+        ));
+    }
+    let label = mawb.config.as_ref().map(|c| c.label).unwrap_or(0);
+    let file_names: Vec<&str> = mawb.files.iter().map(|f| f.name.as_str()).collect();
+    let per_item: Vec<Vec<Problem>> = mawb
+        .items
+        .par_iter()
+        .map(|item| {
+            let name = file_names.get(item.origin.file).copied().unwrap_or("?");
+            validate_item(item, name, label, opts)
+        })
+        .collect();
+    problems.extend(per_item.into_iter().flatten());
+    problems
+}
+
+struct ItemCheck<'a> {
+    item: &'a MailItem,
+    file: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl ItemCheck<'_> {
+    fn push(&mut self, rule: &Rule, field: Field, msg: String) {
+        let row = self.item.row_of(field);
+        self.push_at(rule, field.name(), row, msg);
+    }
+
+    fn push_at(&mut self, rule: &Rule, column: &str, row: u32, msg: String) {
+        self.problems.push(
+            Problem::new(rule, self.file, msg)
+                .sheet(&*self.item.origin.sheet)
+                .at(row)
+                .column(column),
+        );
+    }
+
+    fn text(&mut self, field: Field, value: Option<&str>, max: usize) {
+        let Some(v) = value else { return };
+        let n = v.chars().count();
+        if n > max {
+            self.push(
+                &TOO_LONG,
+                field,
+                format!("{} has {n} characters; ACP allows {max}", field.name()),
+            );
+        }
+        self.xml(field, self.item.row_of(field), v);
+    }
+
+    fn xml(&mut self, field: Field, row: u32, v: &str) {
+        if let Some((pos, c)) = crate::acp::request::forbidden_xml_char(v) {
+            self.push_at(
+                &XML_CHARACTER,
+                field.name(),
+                row,
+                format!("{} holds the control character U+{:04X} at position {}, which XML cannot carry; remove it", field.name(), c as u32, pos + 1),
+            );
+        }
+    }
+
+    fn required(&mut self, field: Field, value: Option<&str>, max: usize) {
+        match value {
+            None => self.push(&REQUIRED, field, format!("{} is required", field.name())),
+            Some(_) => self.text(field, value, max),
+        }
+    }
+
+    /// The rules of one address group (`consignee`, `shipper`, `return`).
+    fn address(&mut self, a: &Address, f: [Field; 10], consignee: bool) {
+        if !consignee && !a.is_given() {
+            return;
+        }
+        let [name, company, line1, line2, city, state, zip, country, phone, email] = f;
+        let group = if consignee {
+            "consignee"
+        } else {
+            "the shipper/return group (given, so it must be complete)"
+        };
+        if a.name.is_none() && a.company.is_none() {
+            self.push(
+                &NAME_OR_COMPANY,
+                name,
+                format!("{group}: a name or a company is required"),
+            );
+        }
+        self.text(name, a.name.as_deref(), 35);
+        self.text(company, a.company.as_deref(), 35);
+        self.required(line1, a.address1.as_deref(), 105);
+        self.text(line2, a.address2.as_deref(), 105);
+        let together = a.address1.as_deref().map_or(0, |s| s.chars().count())
+            + a.address2.as_deref().map_or(0, |s| s.chars().count());
+        if together > 105 && a.address1.as_deref().map_or(0, |s| s.chars().count()) <= 105 {
+            self.push(
+                &ADDRESS_TOO_LONG,
+                line2,
+                format!(
+                    "address lines 1 and 2 together have {together} characters; ACP allows 105"
+                ),
+            );
+        }
+        self.required(city, a.city.as_deref(), 35);
+        self.required(zip, a.zip.as_deref(), 10);
+        self.text(phone, a.phone.as_deref(), 20);
+        match a.country.as_deref() {
+            None => self.push(
+                &REQUIRED,
+                country,
+                format!(
+                    "{} is required (ISO 3166-1 alpha-2, e.g. US)",
+                    country.name()
+                ),
+            ),
+            Some(c) if !codes::is_country(c) => self.push(
+                &COUNTRY,
+                country,
+                format!("\"{c}\" is not an ISO 3166-1 alpha-2 country code (e.g. US, FR, CN)"),
+            ),
+            Some(c) => match a.state.as_deref() {
+                None if codes::country_requires_state(c) => self.push(
+                    &STATE,
+                    state,
+                    format!("{} is required for {c} addresses", state.name()),
+                ),
+                Some(s) if !codes::valid_state_for(c, s) => {
+                    let what = if s.chars().count() > 2 {
+                        "ACP allows 2 characters".to_string()
+                    } else {
+                        format!("it is not a state code of {c}")
+                    };
+                    self.push(&STATE, state, format!("state \"{s}\": {what}"))
+                }
+                _ => {}
+            },
+        }
+        if let Some(s) = a.state.as_deref() {
+            self.xml(state, self.item.row_of(state), s);
+        }
+        if let Some(e) = a.email.as_deref() {
+            if !codes::is_email(e) {
+                self.push(
+                    &EMAIL,
+                    email,
+                    format!("\"{e}\" is not a valid e-mail address"),
+                );
+            }
+        }
+    }
+}
+
+/// ACP's field rules for one item.
+pub fn validate_item(
+    item: &MailItem,
+    file: &str,
+    label: u8,
+    opts: &ValidateOptions,
+) -> Vec<Problem> {
+    use Field::*;
+    let mut c = ItemCheck {
+        item,
+        file,
+        problems: Vec::new(),
+    };
+    match item.tracking_number.as_deref() {
+        None if label == 0 => c.push(&TRACKING_REQUIRED, TrackingNumber, "trackingNumber is required when the MAWB's label is 0 (no label); set label in mawb.toml to have ACP create labels".into()),
+        None => {}
+        Some(t) => {
+            c.text(TrackingNumber, Some(t), 50);
+            if checkdigit::is_ups_tracking_number(&t.to_ascii_uppercase()) && !checkdigit::ups_tracking_number_valid(t) {
+                c.push(&UPS_CHECK_DIGIT, TrackingNumber, format!("UPS tracking number {t} has a wrong check digit; check it was not mistyped"));
+            }
+        }
+    }
+    c.text(ShipperItemId, item.shipper_item_id.as_deref(), 50);
+    c.text(DisplayItemId, item.display_item_id.as_deref(), 50);
+    c.text(Bag, item.bag.as_deref(), 50);
+    c.address(
+        &item.consignee,
+        [
+            ConsigneeName,
+            ConsigneeCompany,
+            ConsigneeAddress1,
+            ConsigneeAddress2,
+            ConsigneeCity,
+            ConsigneeState,
+            ConsigneeZip,
+            ConsigneeCountry,
+            ConsigneePhone,
+            ConsigneeEmail,
+        ],
+        true,
+    );
+    c.address(
+        &item.shipper,
+        [
+            ShipperName,
+            ShipperCompany,
+            ShipperAddress1,
+            ShipperAddress2,
+            ShipperCity,
+            ShipperState,
+            ShipperZip,
+            ShipperCountry,
+            ShipperPhone,
+            ShipperEmail,
+        ],
+        false,
+    );
+    c.address(
+        &item.return_address,
+        [
+            ReturnName,
+            ReturnCompany,
+            ReturnAddress1,
+            ReturnAddress2,
+            ReturnCity,
+            ReturnState,
+            ReturnZip,
+            ReturnCountry,
+            ReturnPhone,
+            ReturnEmail,
+        ],
+        false,
+    );
+
+    let mut value_usd = None;
+    match (item.value, item.currency.as_deref()) {
+        (None, _) => c.push(
+            &REQUIRED,
+            Value,
+            "value (the item's total declared value) is required".into(),
+        ),
+        (Some(v), _) if v < Decimal::ZERO => {
+            c.push(&NEGATIVE_VALUE, Value, format!("value {v} is negative"))
+        }
+        _ => {}
+    }
+    match item.currency.as_deref() {
+        None => c.push(
+            &REQUIRED,
+            Currency,
+            "currency is required (ISO 4217, e.g. USD)".into(),
+        ),
+        Some(cur) if !codes::is_currency(cur) => c.push(
+            &CURRENCY,
+            Currency,
+            format!("\"{cur}\" is not an ISO 4217 currency code"),
+        ),
+        Some(cur) => {
+            if let Some(v) = item.value {
+                match opts.rates.to_usd(v, cur) {
+                    Some(usd) => value_usd = Some(usd),
+                    None => c.push(&UNKNOWN_CURRENCY_RATE, Currency, format!("no USD rate for {cur}: add it to the rates file (--rates) so the 200/800 USD rules apply")),
+                }
+            }
+        }
+    }
+    match item.weight {
+        None => c.push(&REQUIRED, Weight, "weight is required".into()),
+        Some(w) if w.0 <= Decimal::ZERO => c.push(
+            &NOT_POSITIVE,
+            Weight,
+            format!("weight {} kg must be greater than zero", w.0),
+        ),
+        _ => {}
+    }
+    if let Some(d) = item.dimensions {
+        for (f, v) in [(Length, d.length), (Width, d.width), (Height, d.height)] {
+            if v <= Decimal::ZERO {
+                c.push(
+                    &NOT_POSITIVE,
+                    f,
+                    format!("{} must be greater than zero", f.name()),
+                );
+            }
+        }
+    }
+    let over_800 = value_usd.is_some_and(|u| u > Decimal::from(800));
+    let over_200 = value_usd.is_some_and(|u| u > Decimal::from(200));
+    if over_800 && item.consignee.email.is_none() {
+        c.push(
+            &EMAIL_REQUIRED,
+            ConsigneeEmail,
+            format!(
+                "the item is worth {} USD (over 800): consigneeEmail is required",
+                value_usd.map(|u| format_fixed(u, 2)).unwrap_or_default()
+            ),
+        );
+    }
+
+    let mut product_sum = Some(Decimal::ZERO);
+    for p in &item.products {
+        let row = p.row;
+        let at = |c: &mut ItemCheck, rule: &Rule, f: Field, msg: String| {
+            c.push_at(rule, f.name(), row, msg)
+        };
+        match p.description.as_deref() {
+            None => at(
+                &mut c,
+                &REQUIRED,
+                ProductDescription,
+                "productDescription is required".into(),
+            ),
+            Some(d) => {
+                let n = d.chars().count();
+                if n > 300 {
+                    at(
+                        &mut c,
+                        &TOO_LONG,
+                        ProductDescription,
+                        format!("productDescription has {n} characters; ACP allows 300"),
+                    );
+                }
+                c.xml(ProductDescription, row, d);
+            }
+        }
+        match p.hts.as_deref() {
+            None => at(
+                &mut c,
+                &REQUIRED,
+                Hts,
+                "hts (harmonization code) is required".into(),
+            ),
+            Some(h) => {
+                let n = h.chars().count();
+                if n > 12 {
+                    at(
+                        &mut c,
+                        &TOO_LONG,
+                        Hts,
+                        format!("hts \"{h}\" has {n} characters; ACP allows 12"),
+                    );
+                }
+                c.xml(Hts, row, h);
+            }
+        }
+        if p.quantity.is_none() {
+            // A bad quantity was reported by ingest; report only a blank one here.
+            let blank = !c
+                .problems
+                .iter()
+                .any(|q| q.row == Some(row) && q.column.as_deref() == Some("quantity"));
+            if blank {
+                at(
+                    &mut c,
+                    &REQUIRED,
+                    Quantity,
+                    "quantity is required (a positive whole number)".into(),
+                );
+            }
+        }
+        if let Some(m) = p.manufacturer_code.as_deref() {
+            if m.chars().count() > 35 {
+                at(
+                    &mut c,
+                    &TOO_LONG,
+                    ManufacturerCode,
+                    "manufacturerCode is longer than 35 characters".into(),
+                );
+            }
+            c.xml(ManufacturerCode, row, m);
+        }
+        if let Some(s) = p.sku.as_deref() {
+            c.xml(Sku, row, s);
+        }
+        if let Some(o) = p.country_of_origin.as_deref() {
+            if !codes::is_country(o) {
+                at(
+                    &mut c,
+                    &COUNTRY,
+                    CountryOfOrigin,
+                    format!("\"{o}\" is not an ISO 3166-1 alpha-2 country code"),
+                );
+            }
+        }
+        for (f, v) in [(UnitValue, p.unit_value), (ProductValue, p.value)] {
+            if v.is_some_and(|v| v < Decimal::ZERO) {
+                at(
+                    &mut c,
+                    &NEGATIVE_VALUE,
+                    f,
+                    format!("{} is negative", f.name()),
+                );
+            }
+        }
+        if p.weight.is_some_and(|w| w.0 <= Decimal::ZERO) {
+            at(
+                &mut c,
+                &NOT_POSITIVE,
+                ProductWeight,
+                "productWeight must be greater than zero".into(),
+            );
+        }
+        if over_200 && p.unit_value.is_none() && p.value.is_none() {
+            at(&mut c, &PRODUCT_VALUE_REQUIRED, UnitValue, format!("the item is worth {} USD (over 200): give unitValue or productValue for every product", value_usd.map(|u| format_fixed(u, 2)).unwrap_or_default()));
+        }
+        product_sum = match (product_sum, p.total_value()) {
+            (Some(s), Some(v)) => Some(s + v),
+            _ => None,
+        };
+    }
+    if let (Some(sum), Some(v)) = (product_sum, item.value) {
+        if sum != v && !item.products.is_empty() {
+            c.push(
+                &PRODUCT_VALUE_SUM,
+                Value,
+                format!("the product values add up to {sum}, but the item value is {v}"),
+            );
+        }
+    }
+
+    if label != 0 && item.tracking_number.is_none() {
+        if let Some(t) = label_type(label) {
+            if let (Some(max), Some(w)) = (t.max_weight_lb, item.weight) {
+                if w.to_lb() > Decimal::from(max) {
+                    c.push(
+                        &LABEL_WEIGHT_LIMIT,
+                        Weight,
+                        format!(
+                            "{} lb is over the {} lb limit of label {} ({})",
+                            format_fixed(w.to_lb(), 2),
+                            max,
+                            t.code,
+                            t.name
+                        ),
+                    );
+                }
+            }
+            if let (Some(max), Some(v)) = (t.max_value_usd, item.value) {
+                let to_china = item.consignee.country.as_deref() == Some("CN");
+                let (amount, unit) = if to_china {
+                    (
+                        opts.rates
+                            .convert(v, item.currency.as_deref().unwrap_or("USD"), "CNY"),
+                        "CNY",
+                    )
+                } else {
+                    (value_usd, "USD")
+                };
+                if amount.is_some_and(|a| a > Decimal::from(max)) {
+                    c.push(
+                        &LABEL_VALUE_LIMIT,
+                        Value,
+                        format!(
+                            "the item is worth more than {max} {unit}, the limit of label {} ({})",
+                            t.code, t.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    c.problems
+}
+
+/// Batch-wide uniqueness: a tracking number or shipper item id used twice anywhere in the batch is an
+/// error on every use after the first. Returns the problems per MAWB (by index).
+pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
+    let mut out = vec![Vec::new(); mawbs.len()];
+    for (field, rule, get) in [
+        (
+            Field::TrackingNumber,
+            &DUPLICATE_TRACKING,
+            (|i: &MailItem| i.tracking_number.as_deref()) as fn(&MailItem) -> Option<&str>,
+        ),
+        (
+            Field::ShipperItemId,
+            &DUPLICATE_SHIPPER_ITEM_ID,
+            |i: &MailItem| i.shipper_item_id.as_deref(),
+        ),
+    ] {
+        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        for (m, mawb) in mawbs.iter().enumerate() {
+            for (n, item) in mawb.items.iter().enumerate() {
+                let Some(key) = get(item) else { continue };
+                match seen.get(key) {
+                    None => {
+                        seen.insert(key, (m, n));
+                    }
+                    Some(&(fm, fn_)) => {
+                        let first = &mawbs[fm].items[fn_];
+                        let first_file = mawbs[fm]
+                            .files
+                            .get(first.origin.file)
+                            .map(|f| f.name.as_str())
+                            .unwrap_or("?");
+                        let place = if fm == m {
+                            format!("{first_file} row {}", first.origin.row)
+                        } else {
+                            format!("{} in MAWB folder {}", first_file, mawbs[fm].folder_name())
+                        };
+                        let file = mawb
+                            .files
+                            .get(item.origin.file)
+                            .map(|f| f.name.clone())
+                            .unwrap_or_default();
+                        out[m].push(
+                            Problem::new(
+                                rule,
+                                file,
+                                format!(
+                                    "{} {key} is already used by an item at {place}",
+                                    field.name()
+                                ),
+                            )
+                            .sheet(&*item.origin.sheet)
+                            .at(item.row_of(field))
+                            .column(field.name()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    out
+}
