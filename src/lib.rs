@@ -13,6 +13,8 @@ pub mod cli;
 pub mod fsutil;
 pub mod ingest;
 pub mod model;
+pub mod plan;
+pub mod prepare;
 pub mod problem;
 pub mod report;
 pub mod samples;

@@ -3,6 +3,8 @@
 
 pub mod answer;
 pub mod budget;
+pub mod convert;
 pub mod encode;
+pub mod manifest_file;
 pub mod request;
 pub mod wire;

@@ -605,7 +605,6 @@ fn write_manifest<S: Sink>(s: &mut S, m: &Manifest, modify: bool) -> io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine as _;
     use proptest::prelude::*;
     use quick_xml::events::Event;
 
@@ -856,6 +855,15 @@ mod tests {
         let mut out = Dribble(Vec::new());
         write_request(req, &mut out)?;
         Ok(out.0)
+    }
+
+    #[test]
+    #[ignore]
+    fn dump_goldens_tmp() {
+        std::fs::create_dir_all("/tmp/goldens").unwrap();
+        for (c, req) in samples() {
+            std::fs::write(format!("/tmp/goldens/{c}.xml"), request_to_vec(&req).unwrap()).unwrap();
+        }
     }
 
     #[test]

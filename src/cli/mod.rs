@@ -2,6 +2,7 @@
 //! and maps the outcome to the contract's exit codes (0 good, 1 a MAWB failed, 2 usage/configuration/I/O).
 
 pub mod check;
+pub mod prepare;
 pub mod rules;
 pub mod samples;
 
@@ -30,6 +31,8 @@ pub struct Cli {
 pub enum Command {
     /// Ingest, validate and aggregate MAWB folders (or batch folders of them); nothing is sent.
     Check(check::CheckArgs),
+    /// Write every request a run would send for a MAWB (or a batch) to a folder for review; nothing is sent.
+    Prepare(prepare::PrepareArgs),
     /// Write realistic sample batches.
     Samples(samples::SamplesArgs),
     /// List every validation rule with its stable code.
@@ -95,6 +98,7 @@ pub fn run(cli: Cli) -> i32 {
     init_logging(cli.verbose);
     let result = match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Prepare(a) => prepare::run(a),
         Command::Samples(a) => samples::run(a),
         Command::Rules(a) => rules::run(a),
     };

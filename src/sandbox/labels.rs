@@ -72,7 +72,9 @@ pub fn render_pair(
 ) -> Vec<u8> {
     let (a, b) = (Layout::new(size, first), Layout::new(size, second));
     match format {
-        LabelFormat::Png => zip_file(&[("label-1.png", png_file(&a)), ("label-2.png", png_file(&b))]),
+        LabelFormat::Png => {
+            zip_file(&[("label-1.png", png_file(&a)), ("label-2.png", png_file(&b))])
+        }
         LabelFormat::Pdf => pdf_file(&[a, b]),
         LabelFormat::Epl2 => {
             let mut text = epl2_label(&a);
@@ -114,7 +116,7 @@ impl Style {
 
     fn scale(self) -> u32 {
         match self {
-            Style::Title => 5,
+            Style::Title => 4,
             Style::Body => 3,
         }
     }
@@ -143,7 +145,14 @@ impl<'a> Text<'a> {
             Some((cut, _)) => &text[..cut],
             None => text,
         };
-        Text { x, right, y, style, align, text }
+        Text {
+            x,
+            right,
+            y,
+            style,
+            align,
+            text,
+        }
     }
 
     /// The left edge for a text `width` dots wide.
@@ -184,14 +193,25 @@ impl Barcode {
             return None;
         }
         let modules = code128_modules(count);
-        let module = (LABEL_WIDTH as usize / modules.saturating_add(2 * QUIET_MODULES)).min(MAX_MODULE);
+        let module =
+            (LABEL_WIDTH as usize / modules.saturating_add(2 * QUIET_MODULES)).min(MAX_MODULE);
         if module == 0 {
             return None;
         }
-        let data: String = id.chars().map(|c| if (' '..='~').contains(&c) { c } else { '?' }).collect();
+        let data: String = id
+            .chars()
+            .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+            .collect();
         let symbols = code128b_symbols(&data);
         let x = (LABEL_WIDTH as usize - modules * module) / 2;
-        Some(Barcode { x: x as u32, y, module: module as u32, height, data, symbols })
+        Some(Barcode {
+            x: x as u32,
+            y,
+            module: module as u32,
+            height,
+            data,
+            symbols,
+        })
     }
 
     /// The bars as filled rectangles, left to right.
@@ -202,7 +222,12 @@ impl Barcode {
             for (i, width) in CODE128_PATTERNS[usize::from(symbol)].bytes().enumerate() {
                 let w = u32::from(width - b'0') * self.module;
                 if i % 2 == 0 {
-                    bars.push(Rect { x, y: self.y, w, h: self.height });
+                    bars.push(Rect {
+                        x,
+                        y: self.y,
+                        w,
+                        h: self.height,
+                    });
                 }
                 x += w;
             }
@@ -228,34 +253,44 @@ impl<'a> Layout<'a> {
         };
         // 6 * 203 = 1218 and 4 * 203 = 812, the printer's dot counts; the width is always 4 inches.
         let (left, right) = (MARGIN, LABEL_WIDTH - MARGIN);
-        let body = Style::Body;
-        let mut texts = vec![
-            Text::new(left, right, MARGIN, Style::Title, Align::Left, content.title),
-            Text::new(left, right, 76, body, Align::Left, content.kind.heading()),
-        ];
+        let (title, body) = (Style::Title, Style::Body);
+        let text = |y, style, align, text: &'a str| Text::new(left, right, y, style, align, text);
+        let rule = |y| Rect {
+            x: left,
+            y,
+            w: right - left,
+            h: 4,
+        };
         let id_y = height - MARGIN - body.height();
         let bars_y = id_y - 8 - bar_height;
         let rule_y = bars_y - 20;
-        let rules = vec![
-            Rect { x: left, y: 112, w: right - left, h: 4 },
-            Rect { x: left, y: rule_y, w: right - left, h: 4 },
+        let rules = vec![rule(104), rule(rule_y)];
+        let mut texts = vec![
+            text(MARGIN, title, Align::Left, content.title),
+            text(68, body, Align::Left, content.kind.heading()),
         ];
-        let mut y = 132;
-        for line in content.lines {
-            if y + body.height() > rule_y - 12 {
-                break;
-            }
-            texts.push(Text::new(left, right, y, body, Align::Left, line));
-            y += LINE_PITCH;
+        let line_ys = (120..=rule_y - 12 - body.height()).step_by(LINE_PITCH as usize);
+        for (line, y) in content.lines.iter().zip(line_ys) {
+            texts.push(text(y, body, Align::Left, line));
         }
         let barcode = Barcode::fit(content.id, bars_y, bar_height);
         if barcode.is_none() {
-            let note = if content.id.is_empty() { "NO ID" } else { "ID TOO LONG FOR A BARCODE" };
+            let note = if content.id.is_empty() {
+                "NO ID"
+            } else {
+                "ID TOO LONG FOR A BARCODE"
+            };
             let note_y = bars_y + (bar_height - body.height()) / 2;
-            texts.push(Text::new(left, right, note_y, body, Align::Center, note));
+            texts.push(text(note_y, body, Align::Center, note));
         }
-        texts.push(Text::new(left, right, id_y, body, Align::Center, content.id));
-        Layout { width: LABEL_WIDTH, height, texts, rules, barcode }
+        texts.push(text(id_y, body, Align::Center, content.id));
+        Layout {
+            width: LABEL_WIDTH,
+            height,
+            texts,
+            rules,
+            barcode,
+        }
     }
 }
 
@@ -266,17 +301,18 @@ impl<'a> Layout<'a> {
 /// Bar and space widths (in modules, bar first) of the 107 Code 128 symbols, by value: 0-102 data and
 /// control values, 103-105 start A/B/C, 106 stop (7 elements, 13 modules).
 const CODE128_PATTERNS: [&str; 107] = [
-    "212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212", "221213",
-    "221312", "231212", "112232", "122132", "122231", "113222", "123122", "123221", "223211", "221132",
-    "221231", "213212", "223112", "312131", "311222", "321122", "321221", "312212", "322112", "322211",
-    "212123", "212321", "232121", "111323", "131123", "131321", "112313", "132113", "132311", "211313",
-    "231113", "231311", "112133", "112331", "132131", "113123", "113321", "133121", "313121", "211331",
-    "231131", "213113", "213311", "213131", "311123", "311321", "331121", "312113", "312311", "332111",
-    "314111", "221411", "431111", "111224", "111422", "121124", "121421", "141122", "141221", "112214",
-    "112412", "122114", "122411", "142112", "142211", "241211", "221114", "413111", "241112", "134111",
-    "111242", "121142", "121241", "114212", "124112", "124211", "411212", "421112", "421211", "212141",
-    "214121", "412121", "111143", "111341", "131141", "114113", "114311", "411113", "411311", "113141",
-    "114131", "311141", "411131", "211412", "211214", "211232", "2331112",
+    "212222", "222122", "222221", "121223", "121322", "131222", "122213", "122312", "132212",
+    "221213", "221312", "231212", "112232", "122132", "122231", "113222", "123122", "123221",
+    "223211", "221132", "221231", "213212", "223112", "312131", "311222", "321122", "321221",
+    "312212", "322112", "322211", "212123", "212321", "232121", "111323", "131123", "131321",
+    "112313", "132113", "132311", "211313", "231113", "231311", "112133", "112331", "132131",
+    "113123", "113321", "133121", "313121", "211331", "231131", "213113", "213311", "213131",
+    "311123", "311321", "331121", "312113", "312311", "332111", "314111", "221411", "431111",
+    "111224", "111422", "121124", "121421", "141122", "141221", "112214", "112412", "122114",
+    "122411", "142112", "142211", "241211", "221114", "413111", "241112", "134111", "111242",
+    "121142", "121241", "114212", "124112", "124211", "411212", "421112", "421211", "212141",
+    "214121", "412121", "111143", "111341", "131141", "114113", "114311", "411113", "411311",
+    "113141", "114131", "311141", "411131", "211412", "211214", "211232", "2331112",
 ];
 const CODE128_START_B: u8 = 104;
 const CODE128_STOP: u8 = 106;
@@ -288,11 +324,13 @@ fn code128_modules(count: usize) -> usize {
 
 /// The mod-103 checksum: the start value plus each data value times its 1-based position.
 fn code128_checksum(start: u8, values: &[u8]) -> u8 {
-    let sum = values
+    let weighted = values
         .iter()
-        .enumerate()
-        .fold(u64::from(start), |sum, (i, &v)| (sum + (i as u64 + 1) * u64::from(v)) % 103);
-    sum as u8
+        .zip(1u64..)
+        .fold(u64::from(start) % 103, |sum, (&v, position)| {
+            (sum + position % 103 * u64::from(v)) % 103
+        });
+    weighted as u8
 }
 
 /// The symbol values of `data` in code set B: start B, one value per character (`?` for any character
@@ -300,7 +338,13 @@ fn code128_checksum(start: u8, values: &[u8]) -> u8 {
 fn code128b_symbols(data: &str) -> Vec<u8> {
     let values: Vec<u8> = data
         .chars()
-        .map(|c| if (' '..='~').contains(&c) { c as u8 - b' ' } else { b'?' - b' ' })
+        .map(|c| {
+            if (' '..='~').contains(&c) {
+                c as u8 - b' '
+            } else {
+                b'?' - b' '
+            }
+        })
         .collect();
     let mut symbols = Vec::with_capacity(values.len() + 3);
     symbols.push(CODE128_START_B);
@@ -463,20 +507,36 @@ struct Bitmap {
 impl Bitmap {
     fn new(width: u32, height: u32) -> Bitmap {
         let stride = (width as usize).div_ceil(8);
-        Bitmap { width, height, stride, bits: vec![0xFF; stride * height as usize] }
+        Bitmap {
+            width,
+            height,
+            stride,
+            bits: vec![0xFF; stride * height as usize],
+        }
     }
 
     /// Paints a rectangle black, clipped to the image.
     fn fill(&mut self, rect: Rect) {
-        let (x0, x1) = (rect.x.min(self.width), rect.x.saturating_add(rect.w).min(self.width));
-        let (y0, y1) = (rect.y.min(self.height), rect.y.saturating_add(rect.h).min(self.height));
+        let (x0, x1) = (
+            rect.x.min(self.width),
+            rect.x.saturating_add(rect.w).min(self.width),
+        );
+        let (y0, y1) = (
+            rect.y.min(self.height),
+            rect.y.saturating_add(rect.h).min(self.height),
+        );
         if x0 >= x1 || y0 >= y1 {
             return;
         }
         let (first, last) = ((x0 / 8) as usize, ((x1 - 1) / 8) as usize);
         let head = 0xFFu8 >> (x0 % 8);
         let tail = 0xFFu8 << (7 - (x1 - 1) % 8);
-        for row in self.bits.chunks_exact_mut(self.stride).take(y1 as usize).skip(y0 as usize) {
+        for row in self
+            .bits
+            .chunks_exact_mut(self.stride)
+            .take(y1 as usize)
+            .skip(y0 as usize)
+        {
             if first == last {
                 row[first] &= !(head & tail);
             } else {
@@ -504,7 +564,12 @@ impl Bitmap {
                         col += 1;
                     }
                     let y = text.y + row * scale;
-                    self.fill(Rect { x: x + start * scale, y, w: (col - start) * scale, h: scale });
+                    self.fill(Rect {
+                        x: x + start * scale,
+                        y,
+                        w: (col - start) * scale,
+                        h: scale,
+                    });
                 }
             }
             x += pitch;
@@ -543,9 +608,15 @@ fn png_file(layout: &Layout) -> Vec<u8> {
     }));
     // The header is valid by construction and the buffer has exactly width x height pixels, so the only
     // possible failures are bugs here, never input.
-    let mut writer = encoder.write_header().expect("valid PNG header for a fixed-size 1-bit image");
-    writer.write_image_data(&bitmap.bits).expect("image buffer matches the PNG header");
-    writer.finish().expect("writing a PNG into a Vec cannot fail");
+    let mut writer = encoder
+        .write_header()
+        .expect("valid PNG header for a fixed-size 1-bit image");
+    writer
+        .write_image_data(&bitmap.bits)
+        .expect("image buffer matches the PNG header");
+    writer
+        .finish()
+        .expect("writing a PNG into a Vec cannot fail");
     out
 }
 
@@ -558,10 +629,14 @@ fn zip_file(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
         .last_modified_time(zip::DateTime::default())
         .unix_permissions(0o644);
     for (name, data) in files {
-        zip.start_file(*name, options).expect("a fixed file name starts a zip entry in memory");
-        zip.write_all(data).expect("writing a zip into a Vec cannot fail");
+        zip.start_file(*name, options)
+            .expect("a fixed file name starts a zip entry in memory");
+        zip.write_all(data)
+            .expect("writing a zip into a Vec cannot fail");
     }
-    zip.finish().expect("finishing a zip into a Vec cannot fail").into_inner()
+    zip.finish()
+        .expect("finishing a zip into a Vec cannot fail")
+        .into_inner()
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -570,7 +645,8 @@ fn zip_file(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
 
 /// Helvetica advance widths (1/1000 em) of printable ASCII, from Adobe's AFM: used to clip text lines.
 const HELVETICA_WIDTHS: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // ' ' to /
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278,
+    278, // ' ' to /
     556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // 0 to ?
     1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // @ to O
     667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // P to _
@@ -626,12 +702,19 @@ fn pdf_content(layout: &Layout) -> Vec<u8> {
     let k = 72.0 / f64::from(DOTS_PER_INCH);
     let page_height = f64::from(layout.height);
     let mut out = Vec::with_capacity(8 * 1024);
-    let bars = layout.barcode.as_ref().map(Barcode::bars).unwrap_or_default();
+    let bars = layout
+        .barcode
+        .as_ref()
+        .map(Barcode::bars)
+        .unwrap_or_default();
     out.extend_from_slice(b"0 g\n");
     for r in layout.rules.iter().chain(&bars) {
         let y = page_height - f64::from(r.y) - f64::from(r.h);
         let (x, w, h) = (f64::from(r.x), f64::from(r.w), f64::from(r.h));
-        put(&mut out, format_args!("{:.3} {:.3} {:.3} {:.3} re\n", x * k, y * k, w * k, h * k));
+        put(
+            &mut out,
+            format_args!("{:.3} {:.3} {:.3} {:.3} re\n", x * k, y * k, w * k, h * k),
+        );
     }
     out.extend_from_slice(b"f\n");
     for text in &layout.texts {
@@ -648,7 +731,15 @@ fn pdf_content(layout: &Layout) -> Vec<u8> {
             Align::Center => f64::from(text.x) + (avail - width) / 2.0,
         };
         let baseline = page_height - f64::from(text.y) - cell * 7.0 / 8.0;
-        put(&mut out, format_args!("BT /F1 {:.2} Tf {:.2} {:.2} Td (", size * k, x * k, baseline * k));
+        put(
+            &mut out,
+            format_args!(
+                "BT /F1 {:.2} Tf {:.2} {:.2} Td (",
+                size * k,
+                x * k,
+                baseline * k
+            ),
+        );
         out.extend_from_slice(&bytes);
         out.extend_from_slice(b") Tj ET\n");
     }
@@ -662,7 +753,9 @@ fn pdf_file(pages: &[Layout]) -> Vec<u8> {
     let mut offsets = Vec::with_capacity(3 + 2 * pages.len());
     // The second line's high bytes tell transfer tools the file is binary (the text is Latin-1).
     out.extend_from_slice(b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n");
-    let kids: Vec<String> = (0..pages.len()).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    let kids: Vec<String> = (0..pages.len())
+        .map(|i| format!("{} 0 R", 4 + 2 * i))
+        .collect();
     let mut object = |out: &mut Vec<u8>, body: &[u8]| {
         offsets.push(out.len());
         put(out, format_args!("{} 0 obj\n", offsets.len()));
@@ -670,9 +763,16 @@ fn pdf_file(pages: &[Layout]) -> Vec<u8> {
         out.extend_from_slice(b"\nendobj\n");
     };
     object(&mut out, b"<< /Type /Catalog /Pages 2 0 R >>");
-    let tree = format!("<< /Type /Pages /Kids [{}] /Count {} >>", kids.join(" "), pages.len());
+    let tree = format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        pages.len()
+    );
     object(&mut out, tree.as_bytes());
-    object(&mut out, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>");
+    object(
+        &mut out,
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    );
     let k = 72.0 / f64::from(DOTS_PER_INCH);
     for (i, layout) in pages.iter().enumerate() {
         let (w, h) = (f64::from(layout.width) * k, f64::from(layout.height) * k);
@@ -689,13 +789,19 @@ fn pdf_file(pages: &[Layout]) -> Vec<u8> {
         object(&mut out, &stream);
     }
     let xref = out.len();
-    put(&mut out, format_args!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1));
+    put(
+        &mut out,
+        format_args!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1),
+    );
     for offset in &offsets {
         put(&mut out, format_args!("{offset:010} 00000 n \n"));
     }
     put(
         &mut out,
-        format_args!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", offsets.len() + 1),
+        format_args!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            offsets.len() + 1
+        ),
     );
     out
 }
@@ -738,18 +844,28 @@ fn epl2_label(layout: &Layout) -> String {
     }
     if let Some(b) = &layout.barcode {
         let data = epl2_quoted(&b.data);
-        line(format!("B{},{},0,1,{},{},{},N,\"{data}\"", b.x, b.y, b.module, 2 * b.module, b.height));
+        line(format!(
+            "B{},{},0,1,{},{},{},N,\"{data}\"",
+            b.x,
+            b.y,
+            b.module,
+            2 * b.module,
+            b.height
+        ));
     }
     for text in layout.texts.iter().filter(|t| !t.text.is_empty()) {
-        // Resident fonts no wider than the bitmap font's cells: font 3 doubled (28 dots a character, 40
-        // high) for the title, font 4 (16 dots, 24 high) for the rest, so clipped text still fits.
+        // Resident fonts no wider than the bitmap font's cells, so clipped text still fits: font 2 doubled
+        // (24 dots a character, 32 high) for the title, font 4 (16 dots, 24 high) for the rest.
         let (font, mult, pitch) = match text.style {
-            Style::Title => (3, 2, 28),
+            Style::Title => (2, 2, 24),
             Style::Body => (4, 1, 16),
         };
         let x = text.left(text.text.chars().count() as u32 * pitch);
         let quoted = epl2_quoted(text.text);
-        line(format!("A{x},{},0,{font},{mult},{mult},N,\"{quoted}\"", text.y));
+        line(format!(
+            "A{x},{},0,{font},{mult},{mult},N,\"{quoted}\"",
+            text.y
+        ));
     }
     line("P1".to_string());
     out
@@ -764,7 +880,12 @@ mod tests {
     }
 
     fn parcel<'a>(id: &'a str, lines: &'a [String]) -> LabelContent<'a> {
-        LabelContent { kind: LabelKind::Parcel, id, title: "ACP Ground", lines }
+        LabelContent {
+            kind: LabelKind::Parcel,
+            id,
+            title: "ACP Ground",
+            lines,
+        }
     }
 
     const SIZES: [LabelSize; 2] = [LabelSize::FourBySix, LabelSize::FourByFour];
@@ -788,7 +909,9 @@ mod tests {
         let data = "1ZWE31190196785492";
         // Independently: code set B value = ASCII - 32; checksum = (104 + sum of position * value) mod 103.
         // 1=17 Z=58 W=55 E=37 3=19 1=17 1=17 9=25 0=16 1=17 9=25 6=22 7=23 8=24 5=21 4=20 9=25 2=18
-        let values = [17, 58, 55, 37, 19, 17, 17, 25, 16, 17, 25, 22, 23, 24, 21, 20, 25, 18];
+        let values = [
+            17, 58, 55, 37, 19, 17, 17, 25, 16, 17, 25, 22, 23, 24, 21, 20, 25, 18,
+        ];
         let weighted: u32 = values.iter().zip(1..).map(|(v, i)| v * i).sum();
         assert_eq!(104 + weighted, 3938);
         assert_eq!(3938 % 103, 24);
@@ -825,7 +948,11 @@ mod tests {
         for (i, art) in GLYPH_ART.iter().enumerate() {
             let rows: Vec<&str> = art.split(' ').filter(|r| !r.is_empty()).collect();
             assert!(rows.len() <= 8, "glyph {i}");
-            assert!(rows.iter().all(|r| r.len() == 5 && r.bytes().all(|b| b == b'#' || b == b'.')), "glyph {i}");
+            assert!(
+                rows.iter()
+                    .all(|r| r.len() == 5 && r.bytes().all(|b| b == b'#' || b == b'.')),
+                "glyph {i}"
+            );
         }
         assert_eq!(glyph(' '), &[0; 8]);
         assert_eq!(glyph('I')[0], 0b01110);
@@ -835,14 +962,22 @@ mod tests {
 
     #[test]
     fn png_has_magic_and_decodes_to_label_dimensions() {
-        let text = lines(&["John Doe", "9559 Collins Ave Apt #903", "Beverly Hills CA 90210 US", "1.125 kg"]);
+        let text = lines(&[
+            "John Doe",
+            "9559 Collins Ave Apt #903",
+            "Beverly Hills CA 90210 US",
+            "1.125 kg",
+        ]);
         for (size, height) in [(LabelSize::FourBySix, 1218), (LabelSize::FourByFour, 812)] {
             let png = render(LabelFormat::Png, size, &parcel("1ZWE31190196785492", &text));
             assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
             let (w, h, pixels) = decode_png(&png);
             assert_eq!((w, h), (812, height));
             let black = pixels.iter().filter(|&&p| p == 0).count();
-            assert!(black > 10_000 && black < pixels.len() / 4, "{black} black pixels");
+            assert!(
+                black > 10_000 && black < pixels.len() / 4,
+                "{black} black pixels"
+            );
         }
     }
 
@@ -869,24 +1004,45 @@ mod tests {
         // Start B opens with a 2-module bar.
         let module = runs[0] / 2;
         assert!(module >= 1 && runs.iter().all(|r| r % module == 0));
-        let widths: String = runs.iter().map(|r| char::from(b'0' + (r / module) as u8)).collect();
+        let widths: String = runs
+            .iter()
+            .map(|r| char::from(b'0' + (r / module) as u8))
+            .collect();
         let mut symbols = Vec::new();
         let mut rest = widths.as_str();
         while rest.len() > 7 {
             let pattern = &rest[..6];
-            symbols.push(CODE128_PATTERNS.iter().position(|p| *p == pattern).expect("known symbol"));
+            symbols.push(
+                CODE128_PATTERNS
+                    .iter()
+                    .position(|p| *p == pattern)
+                    .expect("known symbol"),
+            );
             rest = &rest[6..];
         }
         assert_eq!(rest, CODE128_PATTERNS[106]);
         assert_eq!(symbols[0], 104);
-        let decoded: String = symbols[1..symbols.len() - 1].iter().map(|&v| char::from(v as u8 + 32)).collect();
+        let decoded: String = symbols[1..symbols.len() - 1]
+            .iter()
+            .map(|&v| char::from(v as u8 + 32))
+            .collect();
         assert_eq!(decoded, id);
-        let values: Vec<u8> = symbols[1..symbols.len() - 1].iter().map(|&v| v as u8).collect();
-        assert_eq!(symbols[symbols.len() - 1], usize::from(code128_checksum(104, &values)));
+        let values: Vec<u8> = symbols[1..symbols.len() - 1]
+            .iter()
+            .map(|&v| v as u8)
+            .collect();
+        assert_eq!(
+            symbols[symbols.len() - 1],
+            usize::from(code128_checksum(104, &values))
+        );
     }
 
     fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-        haystack.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|i| i + from)
+        haystack
+            .get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
     }
 
     /// Checks a PDF's header, trailer, that each xref offset points at its `N 0 obj` and that every
@@ -896,21 +1052,33 @@ mod tests {
         assert!(pdf.ends_with(b"%%EOF\n"));
         let ascii = |range: &[u8]| String::from_utf8(range.to_vec()).expect("ASCII structure");
         let startxref = find(pdf, b"startxref\n", pdf.len().saturating_sub(40)).expect("startxref");
-        let xref: usize = ascii(&pdf[startxref + 10..pdf.len() - 6]).trim().parse().expect("xref offset");
+        let xref: usize = ascii(&pdf[startxref + 10..pdf.len() - 6])
+            .trim()
+            .parse()
+            .expect("xref offset");
         let table = ascii(&pdf[xref..startxref]);
         let mut rows = table.lines();
         assert_eq!(rows.next(), Some("xref"));
-        let count: usize = rows.next().and_then(|l| l.split(' ').nth(1)?.parse().ok()).expect("xref count");
+        let count: usize = rows
+            .next()
+            .and_then(|l| l.split(' ').nth(1)?.parse().ok())
+            .expect("xref count");
         assert_eq!(count, 4 + 2 * pages);
         assert_eq!(rows.next(), Some("0000000000 65535 f "));
         for n in 1..count {
             let row = rows.next().expect("xref row");
             assert_eq!(row.len(), 19, "xref rows are 20 bytes with their newline");
             let offset: usize = row[..10].parse().expect("offset");
-            assert!(pdf[offset..].starts_with(format!("{n} 0 obj\n").as_bytes()), "object {n}");
+            assert!(
+                pdf[offset..].starts_with(format!("{n} 0 obj\n").as_bytes()),
+                "object {n}"
+            );
         }
         assert_eq!(rows.next(), Some("trailer"));
-        assert_eq!(rows.next(), Some(format!("<< /Size {count} /Root 1 0 R >>").as_str()));
+        assert_eq!(
+            rows.next(),
+            Some(format!("<< /Size {count} /Root 1 0 R >>").as_str())
+        );
         assert!(find(pdf, format!("/Count {pages} >>").as_bytes(), 0).is_some());
         let mut at = 0;
         let mut streams = 0;
@@ -929,12 +1097,19 @@ mod tests {
     #[test]
     fn pdf_is_valid_with_right_offsets_and_page_size() {
         let text = lines(&["Jean (Dupont) \\ Müller", "東京 office"]);
-        let pdf = render(LabelFormat::Pdf, LabelSize::FourBySix, &parcel("1ZWE31190196785492", &text));
+        let pdf = render(
+            LabelFormat::Pdf,
+            LabelSize::FourBySix,
+            &parcel("1ZWE31190196785492", &text),
+        );
         check_pdf(&pdf, 1);
         let text_view = String::from_utf8_lossy(&pdf);
         assert!(text_view.contains("/MediaBox [0 0 288 432]"));
         assert!(text_view.contains("/BaseFont /Helvetica"));
-        assert!(find(&pdf, b"(Jean \\(Dupont\\) \\\\ M\xFCller) Tj", 0).is_some(), "escaped Latin-1 text");
+        assert!(
+            find(&pdf, b"(Jean \\(Dupont\\) \\\\ M\xFCller) Tj", 0).is_some(),
+            "escaped Latin-1 text"
+        );
         assert!(text_view.contains("(?? office)"));
         let small = render(LabelFormat::Pdf, LabelSize::FourByFour, &parcel("1", &text));
         check_pdf(&small, 1);
@@ -969,7 +1144,12 @@ mod tests {
     #[test]
     fn epl2_commands_and_escaping() {
         let text = lines(&["Say \"hi\" \\ bye", "Zoë\tTab"]);
-        let content = LabelContent { kind: LabelKind::Bag, id: "BAG-1\"2", title: "ACP Ground", lines: &text };
+        let content = LabelContent {
+            kind: LabelKind::Bag,
+            id: "BAG-1\"2",
+            title: "ACP Ground",
+            lines: &text,
+        };
         let epl = render(LabelFormat::Epl2, LabelSize::FourBySix, &content);
         assert!(epl.starts_with(EPL2_START));
         assert!(epl.is_ascii());
@@ -978,30 +1158,54 @@ mod tests {
         let commands: Vec<&str> = epl.split("\r\n").collect();
         assert_eq!(&commands[..4], &["", "N", "q812", "Q1218,24"]);
         assert_eq!(&commands[commands.len() - 2..], &["P1", ""]);
-        assert!(commands.iter().any(|c| c.starts_with('B') && c.contains(",0,1,") && c.ends_with(",N,\"BAG-1\\\"2\"")));
-        assert!(commands.contains(&"A24,24,0,3,2,2,N,\"ACP Ground\""));
-        assert!(commands.contains(&"A24,76,0,4,1,1,N,\"BAG\""));
-        assert!(commands.contains(&"A24,132,0,4,1,1,N,\"Say \\\"hi\\\" \\\\ bye\""));
-        assert!(commands.contains(&"A24,164,0,4,1,1,N,\"Zo??Tab\""));
+        assert!(commands.iter().any(|c| c.starts_with('B')
+            && c.contains(",0,1,")
+            && c.ends_with(",N,\"BAG-1\\\"2\"")));
+        assert!(commands.contains(&"A24,24,0,2,2,2,N,\"ACP Ground\""));
+        assert!(commands.contains(&"A24,68,0,4,1,1,N,\"BAG\""));
+        assert!(commands.contains(&"A24,120,0,4,1,1,N,\"Say \\\"hi\\\" \\\\ bye\""));
+        assert!(commands.contains(&"A24,152,0,4,1,1,N,\"Zo??Tab\""));
         let square = render(LabelFormat::Epl2, LabelSize::FourByFour, &content);
         assert!(String::from_utf8_lossy(&square).contains("\r\nQ812,24\r\n"));
     }
 
     #[test]
     fn long_text_is_clipped_and_long_ids_get_a_note() {
-        let text: Vec<String> = (0..100).map(|i| format!("line {i} {}", "W".repeat(200))).collect();
+        let text: Vec<String> = (0..100)
+            .map(|i| format!("line {i} {}", "W".repeat(200)))
+            .collect();
         let layout = Layout::new(LabelSize::FourBySix, &parcel("1ZWE31190196785492", &text));
-        assert!(layout.texts.iter().all(|t| t.text.chars().count() as u32 * t.style.pitch() <= 764));
-        assert!(layout.texts.iter().all(|t| t.y + t.style.height() <= 1218 - MARGIN));
-        let drawn = layout.texts.iter().filter(|t| t.text.starts_with("line")).count();
-        assert_eq!(drawn, 23);
-        assert_eq!(Layout::new(LabelSize::FourByFour, &parcel("1", &text)).texts.len(), 2 + 13 + 1);
+        assert!(layout
+            .texts
+            .iter()
+            .all(|t| t.text.chars().count() as u32 * t.style.pitch() <= 764));
+        assert!(layout
+            .texts
+            .iter()
+            .all(|t| t.y + t.style.height() <= 1218 - MARGIN));
+        let drawn = layout
+            .texts
+            .iter()
+            .filter(|t| t.text.starts_with("line"))
+            .count();
+        assert_eq!(drawn, 24);
+        assert_eq!(
+            Layout::new(LabelSize::FourByFour, &parcel("1", &text))
+                .texts
+                .len(),
+            2 + 14 + 1
+        );
         let long = "9".repeat(69);
         let layout = Layout::new(LabelSize::FourBySix, &parcel(&long, &text));
         assert!(layout.barcode.is_none());
-        assert!(layout.texts.iter().any(|t| t.text == "ID TOO LONG FOR A BARCODE"));
+        assert!(layout
+            .texts
+            .iter()
+            .any(|t| t.text == "ID TOO LONG FOR A BARCODE"));
         let fits = Layout::new(LabelSize::FourBySix, &parcel(&long[..68], &text));
-        let barcode = fits.barcode.expect("68 characters fit at one dot per module");
+        let barcode = fits
+            .barcode
+            .expect("68 characters fit at one dot per module");
         assert_eq!(barcode.module, 1);
         let bars = barcode.bars();
         let end = bars.last().map(|r| r.x + r.w).unwrap_or(0);
@@ -1011,33 +1215,53 @@ mod tests {
     #[test]
     fn never_panics_on_odd_input() {
         let huge = "1Z".repeat(5_000);
-        let ids = ["", "x", huge.as_str(), "📦🚚✈️", "\0\r\n\t\u{7f}\u{85}", "\"\\()%", "é"];
-        let odd = lines(&["", "📦 émoji ✈️ 東京", &"長".repeat(10_000), "\0\u{1b}[31m", "(((\\\\)))"]);
+        let ids = [
+            "",
+            "x",
+            huge.as_str(),
+            "📦🚚✈️",
+            "\0\r\n\t\u{7f}\u{85}",
+            "\"\\()%",
+            "é",
+        ];
+        let odd = lines(&[
+            "",
+            "📦 émoji ✈️ 東京",
+            &"長".repeat(10_000),
+            "\0\u{1b}[31m",
+            "(((\\\\)))",
+        ]);
         let many: Vec<String> = (0..1_000).map(|i| i.to_string()).collect();
         let kinds = [LabelKind::Parcel, LabelKind::Bag, LabelKind::EndOfDay];
         for (i, id) in ids.into_iter().enumerate() {
             for text in [&odd, &many, &Vec::new()] {
-                {
-                    let kind = kinds[i % 3];
-                    let content = LabelContent { kind, id, title: id, lines: text };
-                    for format in FORMATS {
-                        for size in SIZES {
-                            let one = render(format, size, &content);
-                            let two = render_pair(format, size, &content, &content);
-                            let magic: &[u8] = match format {
-                                LabelFormat::Png => b"\x89PNG",
-                                LabelFormat::Pdf => b"%PDF-",
-                                LabelFormat::Epl2 => EPL2_START,
-                            };
-                            assert!(one.starts_with(magic));
-                            let pair_magic: &[u8] = if format == LabelFormat::Png { b"PK\x03\x04" } else { magic };
-                            assert!(two.starts_with(pair_magic));
-                            if format == LabelFormat::Pdf {
-                                check_pdf(&one, 1);
-                            }
-                            if format == LabelFormat::Epl2 {
-                                assert!(one.is_ascii());
-                            }
+                let content = LabelContent {
+                    kind: kinds[i % 3],
+                    id,
+                    title: id,
+                    lines: text,
+                };
+                for format in FORMATS {
+                    let magic: &[u8] = match format {
+                        LabelFormat::Png => b"\x89PNG",
+                        LabelFormat::Pdf => b"%PDF-",
+                        LabelFormat::Epl2 => EPL2_START,
+                    };
+                    let pair_magic: &[u8] = if format == LabelFormat::Png {
+                        b"PK\x03\x04"
+                    } else {
+                        magic
+                    };
+                    for size in SIZES {
+                        let one = render(format, size, &content);
+                        assert!(one.starts_with(magic));
+                        assert!(
+                            render_pair(format, size, &content, &content).starts_with(pair_magic)
+                        );
+                        match format {
+                            LabelFormat::Png => assert_eq!(decode_png(&one).0, 812),
+                            LabelFormat::Pdf => check_pdf(&one, 1),
+                            LabelFormat::Epl2 => assert!(one.is_ascii()),
                         }
                     }
                 }
@@ -1061,19 +1285,24 @@ mod tests {
         ]);
         let content = parcel("1ZWE31190196785492", &text);
         let rounds = 500;
-        let started = std::time::Instant::now();
-        let mut bytes = 0;
-        for _ in 0..rounds {
-            bytes += render(LabelFormat::Png, LabelSize::FourBySix, &content).len();
-        }
-        let each = started.elapsed() / rounds;
-        println!("PNG 4x6: {each:?} per label, {} bytes each", bytes / rounds as usize);
-        for format in [LabelFormat::Pdf, LabelFormat::Epl2] {
+        for (format, size) in [
+            (LabelFormat::Png, LabelSize::FourBySix),
+            (LabelFormat::Png, LabelSize::FourByFour),
+            (LabelFormat::Pdf, LabelSize::FourBySix),
+            (LabelFormat::Epl2, LabelSize::FourBySix),
+        ] {
             let started = std::time::Instant::now();
+            let mut bytes = 0;
             for _ in 0..rounds {
-                bytes += render(format, LabelSize::FourBySix, &content).len();
+                bytes += render(format, size, &content).len();
             }
-            println!("{}: {:?} per label", format.as_str(), started.elapsed() / rounds);
+            let each = started.elapsed() / rounds;
+            println!(
+                "{} {}: {each:?} per label, {} bytes",
+                format.as_str(),
+                size.as_str(),
+                bytes / rounds as usize
+            );
         }
     }
 }

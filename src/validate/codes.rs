@@ -30,7 +30,10 @@ const COUNTRIES: &[&str] = &[
 ];
 
 /// ISO 4217 list one as published 2026-01-01 (178 codes, with `XCG`, `ZWG` and `XAD`; without the
-/// withdrawn `ANG`, `CUC`, `HRK`, `SLL`, `ZWL`), sorted, minus the six codes of `NON_MONETARY`.
+/// withdrawn `ANG`, `CUC`, `HRK`, `SLL`, `ZWL`), sorted, minus six codes refused as an item's currency:
+/// `XTS` (reserved for testing), `XXX` (no currency involved) and the precious metals `XAG`, `XAU`, `XPD`,
+/// `XPT`, priced per troy ounce of a commodity: a customs value cannot be declared in them, and the value
+/// thresholds (200 and 800 USD) could not be checked.
 const CURRENCIES: &[&str] = &[
     "AED", "AFN", "ALL", "AMD", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BHD",
     "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF",
@@ -47,12 +50,6 @@ const CURRENCIES: &[&str] = &[
     "XAF", "XBA", "XBB", "XBC", "XBD", "XCD", "XCG", "XDR", "XOF", "XPF", "XSU", "XUA", "YER",
     "ZAR", "ZMW", "ZWG",
 ];
-
-/// ISO 4217 list-one codes that are refused as an item's currency: `XTS` (reserved for testing), `XXX`
-/// (no currency involved) and the precious metals `XAG`, `XAU`, `XPD`, `XPT`, which are priced per troy
-/// ounce of a commodity: a customs value cannot be declared in them, and the value thresholds (200 and
-/// 800 USD) could not be checked.
-const NON_MONETARY: &[&str] = &["XAG", "XAU", "XPD", "XPT", "XTS", "XXX"];
 
 /// USPS state codes: the 50 states, `DC`, the inhabited territories (`AS`, `GU`, `MP`, `PR`, `VI`), the
 /// freely associated states served by USPS (`FM`, `MH`, `PW`) and the military codes `AA`, `AE`, `AP`,
@@ -168,6 +165,9 @@ pub fn is_iata_airport(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ISO 4217 list-one codes that `CURRENCIES` leaves out on purpose.
+    const NON_MONETARY: &[&str] = &["XAG", "XAU", "XPD", "XPT", "XTS", "XXX"];
 
     fn assert_sorted_unique(table: &[&str], len: usize, width: usize) {
         assert_eq!(table.len(), len);

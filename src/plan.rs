@@ -1,0 +1,367 @@
+//! The requests one MAWB needs, in the order they go out: createMailing (batches for items with tracking
+//! numbers, one call per item with a label type otherwise), createBag per bag, createDay, createManifest.
+//!
+//! Shared by `prepare` (offline, written to files for review) and `flow` (sent to ACP), so what an operator
+//! reviews is what is sent. The shipper-side ids derived here (shipperBagId, shipperDayId) are
+//! deterministic: a repeated create meets `conflict` with the same object instead of making a second one.
+
+use crate::acp::budget::{self, Breakdown, BudgetError};
+use crate::acp::wire::{self, Params};
+use crate::acp::{convert, manifest_file, request};
+use crate::check::CheckedMawb;
+use crate::model::{format_fixed, Mawb, MawbConfig, WEIGHT_SCALE};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// Settings of the request plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Items per label=0 createMailing request.
+    pub batch_items: usize,
+    /// Approximate bytes per label=0 createMailing request.
+    pub batch_bytes: usize,
+    pub test_mode: bool,
+    /// Always zip the manifest file (otherwise only when needed to fit ACP's limits).
+    pub zip_manifest_file: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            batch_items: request::DEFAULT_BATCH_ITEMS,
+            batch_bytes: request::DEFAULT_BATCH_BYTES,
+            test_mode: false,
+            zip_manifest_file: false,
+        }
+    }
+}
+
+/// Ids ACP assigned, as far as they are known (from the ledger during a run; empty when preparing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KnownIds {
+    /// Tracking numbers ACP assigned to items created with a label, by shipperItemId.
+    pub tracking: HashMap<String, String>,
+    /// bagId by shipperBagId.
+    pub bag_ids: HashMap<String, String>,
+    pub day_id: Option<String>,
+}
+
+/// ACP's limit on shipper-side ids.
+const MAX_ID: usize = 50;
+
+/// A stable id of at most 50 characters: `text` itself when it fits, else a prefix and a hash of it.
+fn fit_id(text: String) -> String {
+    if text.chars().count() <= MAX_ID {
+        return text;
+    }
+    let hash = Sha256::digest(text.as_bytes());
+    let hex: String = hash.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let prefix: String = text.chars().take(MAX_ID - 13).collect();
+    format!("{prefix}-{hex}")
+}
+
+/// The shipperBagId of a bag: the MAWB number and the warehouse's bag id, so bag "B01" of two MAWBs
+/// never collide at ACP.
+pub fn shipper_bag_id(mawb_number: &str, bag: &str) -> String {
+    fit_id(format!("{mawb_number}-{bag}"))
+}
+
+/// The shipperDayId of a MAWB's day; `revision` counts the days created for it (a changed MAWB whose day
+/// was cancelled gets a new one).
+pub fn shipper_day_id(mawb_number: &str, revision: u32) -> String {
+    if revision <= 1 {
+        format!("{mawb_number}-DAY")
+    } else {
+        format!("{mawb_number}-DAY{revision}")
+    }
+}
+
+/// The placeholder written where an id is assigned by ACP and not known yet (prepare only).
+pub fn placeholder(kind: &str, shipper_id: &str) -> String {
+    format!("{{{kind}:{shipper_id}}}")
+}
+
+/// An item's tracking number: its own, or the one ACP assigned.
+pub fn tracking_of<'a>(m: &'a Mawb, idx: usize, ids: &'a KnownIds) -> Option<&'a str> {
+    let item = &m.items[idx];
+    item.tracking_number.as_deref().or_else(|| {
+        item.shipper_item_id
+            .as_deref()
+            .and_then(|s| ids.tracking.get(s).map(String::as_str))
+    })
+}
+
+fn config(m: &Mawb) -> &MawbConfig {
+    static EMPTY: std::sync::OnceLock<MawbConfig> = std::sync::OnceLock::new();
+    m.config
+        .as_ref()
+        .unwrap_or_else(|| EMPTY.get_or_init(MawbConfig::default))
+}
+
+/// Items registered in label=0 batches (they have a tracking number), as batches of item indexes.
+pub fn mailing_batches(m: &Mawb, opts: &PlanOptions) -> Vec<Vec<usize>> {
+    let idx: Vec<usize> = (0..m.items.len())
+        .filter(|&i| m.items[i].tracking_number.is_some())
+        .collect();
+    let wires: Vec<wire::MailItem> = idx
+        .iter()
+        .map(|&i| convert::mail_item(&m.items[i]))
+        .collect();
+    let batches = request::batch_mailings(wires, opts.batch_items, opts.batch_bytes);
+    let mut out = Vec::with_capacity(batches.len());
+    let mut pos = 0;
+    for b in batches {
+        out.push(idx[pos..pos + b.len()].to_vec());
+        pos += b.len();
+    }
+    out
+}
+
+/// Items registered one per call with the MAWB's label type (no tracking number yet).
+pub fn labelled_items(m: &Mawb) -> Vec<usize> {
+    (0..m.items.len())
+        .filter(|&i| m.items[i].tracking_number.is_none())
+        .collect()
+}
+
+/// Parameters of a createMailing: label 0 for batches, else the MAWB's label type and format.
+pub fn mailing_params(m: &Mawb, labelled: bool, opts: &PlanOptions) -> Params {
+    let c = config(m);
+    if labelled {
+        Params {
+            test_mode: opts.test_mode,
+            label: Some(c.label),
+            label_format: Some(c.label_format),
+            label_size: c.label_size,
+            express_clearance: c.express_clearance,
+            ddp: c.ddp,
+            ..Default::default()
+        }
+    } else {
+        Params {
+            test_mode: opts.test_mode,
+            label: Some(0),
+            ..Default::default()
+        }
+    }
+}
+
+/// The createMailing request for some items.
+pub fn mailing_request(m: &Mawb, items: &[usize]) -> wire::Request {
+    wire::Request::CreateMailing(
+        items
+            .iter()
+            .map(|&i| convert::mail_item(&m.items[i]))
+            .collect(),
+    )
+}
+
+/// Parameters of createBag: a bag label when `bag_labels` is set.
+pub fn bag_params(m: &Mawb, opts: &PlanOptions) -> Params {
+    let c = config(m);
+    Params {
+        test_mode: opts.test_mode,
+        label: Some(u8::from(c.bag_labels)),
+        label_format: c.bag_labels.then_some(c.label_format),
+        airport: c.airport.clone(),
+        ..Default::default()
+    }
+}
+
+/// The createBag request of bag `b` (index into `m.bags`).
+pub fn bag_request(m: &Mawb, b: usize, ids: &KnownIds) -> wire::Request {
+    let bag = &m.bags[b];
+    let number = &config(m).manifest_number;
+    wire::Request::CreateBag(wire::Bag {
+        shipper_bag_id: Some(shipper_bag_id(number, &bag.shipper_bag_id)),
+        comment: Some(fit_id(format!(
+            "{} bag {} of {}",
+            number,
+            b + 1,
+            m.bags.len()
+        ))),
+        items: bag
+            .items
+            .iter()
+            .map(|&i| {
+                convert::item_ref(
+                    tracking_of(m, i, ids),
+                    m.items[i].shipper_item_id.as_deref(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Parameters of createDay: the end-of-day label and bag labels on request.
+pub fn day_params(m: &Mawb, opts: &PlanOptions) -> Params {
+    let c = config(m);
+    Params {
+        test_mode: opts.test_mode,
+        label: Some(u8::from(c.day_label)),
+        bag_labels: Some(c.bag_labels && c.day_label),
+        label_format: (c.day_label || c.bag_labels).then_some(c.label_format),
+        airport: c.airport.clone(),
+        ..Default::default()
+    }
+}
+
+/// The createDay request grouping every bag and loose item of the MAWB.
+pub fn day_request(m: &Mawb, ids: &KnownIds, revision: u32) -> wire::Request {
+    let number = &config(m).manifest_number;
+    wire::Request::CreateDay(wire::Day {
+        shipper_day_id: Some(shipper_day_id(number, revision)),
+        bags: m
+            .bags
+            .iter()
+            .map(|b| {
+                let sid = shipper_bag_id(number, &b.shipper_bag_id);
+                wire::BagRef {
+                    bag_id: ids.bag_ids.get(&sid).cloned(),
+                    shipper_bag_id: Some(sid),
+                }
+            })
+            .collect(),
+        items: m
+            .loose_items()
+            .map(|i| {
+                convert::item_ref(
+                    tracking_of(m, i, ids),
+                    m.items[i].shipper_item_id.as_deref(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// The manifest's units: the day id when the MAWB is grouped into a day, else every bag id and loose
+/// item's tracking number. Ids not known yet are written as placeholders (prepare).
+pub fn manifest_units(m: &Mawb, ids: &KnownIds, day_revision: u32) -> Vec<String> {
+    let c = config(m);
+    if c.create_day {
+        return vec![ids.day_id.clone().unwrap_or_else(|| {
+            placeholder("dayId", &shipper_day_id(&c.manifest_number, day_revision))
+        })];
+    }
+    let mut units = Vec::with_capacity(m.bags.len() + m.items.len());
+    for b in &m.bags {
+        let sid = shipper_bag_id(&c.manifest_number, &b.shipper_bag_id);
+        units.push(
+            ids.bag_ids
+                .get(&sid)
+                .cloned()
+                .unwrap_or_else(|| placeholder("bagId", &sid)),
+        );
+    }
+    for i in m.loose_items() {
+        units.push(match tracking_of(m, i, ids) {
+            Some(t) => t.to_string(),
+            None => placeholder(
+                "trackingNumber",
+                m.items[i].shipper_item_id.as_deref().unwrap_or("?"),
+            ),
+        });
+    }
+    units
+}
+
+/// The weight the manifest declares: `declared_weight` in its unit, else the HAWB total in kg.
+pub fn declared_weight(checked: &CheckedMawb) -> (String, &'static str) {
+    let c = config(&checked.mawb);
+    match c.declared_weight {
+        Some(w) => (format_fixed(w, WEIGHT_SCALE), c.weight_unit.as_str()),
+        None => (format_fixed(checked.totals.weight_kg, WEIGHT_SCALE), "kg"),
+    }
+}
+
+/// Why the manifest payload could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read the MAWB scan {path}: {source}")]
+    Image {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the MAWB has no usable scan or mawb.toml")]
+    Incomplete,
+    #[error("cannot build the manifest file: {0}")]
+    File(std::io::Error),
+    #[error("{0}")]
+    Budget(#[from] BudgetError),
+}
+
+/// The createManifest (or, with `manifest_id`, modifyManifest) payload, with the image, the generated
+/// manifest file (zipped when configured or when needed to fit) and one part per leg. Checked against
+/// ACP's size limits; the breakdown is returned with it.
+pub fn manifest_request(
+    checked: &CheckedMawb,
+    ids: &KnownIds,
+    day_revision: u32,
+    manifest_id: Option<String>,
+    opts: &PlanOptions,
+) -> Result<(wire::Request, Breakdown), ManifestError> {
+    let m = &checked.mawb;
+    let (Some(c), Some(img)) = (m.config.as_ref(), m.image.as_ref()) else {
+        return Err(ManifestError::Incomplete);
+    };
+    let image_bytes = std::fs::read(&img.path).map_err(|source| ManifestError::Image {
+        path: img.path.display().to_string(),
+        source,
+    })?;
+    let csv = manifest_file::write_csv(m, &ids.tracking).map_err(ManifestError::File)?;
+    let units = manifest_units(m, ids, day_revision);
+    let (weight, uom) = declared_weight(checked);
+    let modify = manifest_id.is_some();
+    let mut manifest = wire::Manifest {
+        manifest_id,
+        user_manifest_id: Some(c.user_manifest_id().to_string()),
+        manifest_number: c.manifest_number.clone(),
+        shipping_units: checked.totals.shipping_units.to_string(),
+        user_defined_weight: weight,
+        user_defined_weight_uom: uom.to_string(),
+        image: Some(wire::Attachment {
+            name: format!("{}.{}", c.manifest_number, img.kind.extension()),
+            data: image_bytes,
+        }),
+        file: None,
+        alert_email: c.alert_email.clone(),
+        parts: c
+            .legs
+            .iter()
+            .map(|l| wire::ManifestPart {
+                departure_facility: l.departure.clone(),
+                departure_date: l.departure_date.clone(),
+                arrival_facility: l.arrival.clone(),
+                arrival_date: l.arrival_date.clone(),
+                carrier: l.carrier.clone(),
+                trip_number: l.trip.clone(),
+                units: units.clone(),
+            })
+            .collect(),
+    };
+    let csv_name = format!("{}.csv", c.manifest_number);
+    if !opts.zip_manifest_file {
+        manifest.file = Some(wire::Attachment {
+            name: csv_name.clone(),
+            data: csv.clone(),
+        });
+        if let Ok(b) = budget::check_manifest_as(&manifest, modify) {
+            return Ok((wire_request(manifest, modify), b));
+        }
+    }
+    let zipped = manifest_file::zip_one(&csv_name, &csv).map_err(ManifestError::File)?;
+    manifest.file = Some(wire::Attachment {
+        name: format!("{}.zip", c.manifest_number),
+        data: zipped,
+    });
+    let b = budget::check_manifest_as(&manifest, modify)?;
+    Ok((wire_request(manifest, modify), b))
+}
+
+fn wire_request(m: wire::Manifest, modify: bool) -> wire::Request {
+    if modify {
+        wire::Request::ModifyManifest(m)
+    } else {
+        wire::Request::CreateManifest(m)
+    }
+}

@@ -1,0 +1,302 @@
+//! `prepare`: every request a run would send for one MAWB, written to a folder for review, nothing sent.
+//!
+//! This is the airline MAWB upload preparation: the operator sees, byte for byte, the XML that will go
+//! out (in send order, `NNN-command.xml`), its non-XML parameters (`NNN-command.params`), the generated
+//! manifest file, and `summary.json` with the counts and every size against its budget. Ids that only ACP
+//! can assign (bag ids, the day id, tracking numbers of labelled items) appear as `{bagId:SHIPPER_BAG_ID}`
+//! placeholders; a run fills them in and checks the size budget again before sending.
+
+use crate::acp::budget::{self, Breakdown};
+use crate::acp::request::write_request;
+use crate::acp::wire::{Params, Request};
+use crate::check::CheckedMawb;
+use crate::model::{format_fixed, WEIGHT_SCALE};
+use crate::plan::{self, KnownIds, PlanOptions};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One request file written.
+#[derive(Debug, Clone, Serialize)]
+pub struct PreparedRequest {
+    pub seq: usize,
+    pub command: String,
+    pub file: String,
+    pub params: Vec<(String, String)>,
+    pub bytes: u64,
+    /// Mail items the request carries or names.
+    pub items: usize,
+}
+
+/// A size against its limit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Budgeted {
+    pub bytes: usize,
+    pub limit: usize,
+    pub fits: bool,
+}
+
+impl Budgeted {
+    fn new(bytes: usize, limit: usize, strictly_below: bool) -> Budgeted {
+        let fits = if strictly_below {
+            bytes < limit
+        } else {
+            bytes <= limit
+        };
+        Budgeted { bytes, limit, fits }
+    }
+}
+
+/// `summary.json` of a prepared MAWB.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrepareSummary {
+    pub manifest_number: String,
+    pub user_manifest_id: String,
+    pub out_dir: String,
+    pub items: usize,
+    pub product_lines: usize,
+    pub bags: usize,
+    pub loose_items: usize,
+    pub shipping_units: usize,
+    pub weight_kg: String,
+    pub declared_weight: String,
+    pub declared_weight_unit: String,
+    pub legs: usize,
+    pub requests: Vec<PreparedRequest>,
+    pub manifest_file: String,
+    /// `data` XML of createManifest: must stay strictly below 49,999,000 bytes.
+    pub data: Budgeted,
+    /// Raw bytes of the MAWB scan: at most 12,000,000.
+    pub image: Budgeted,
+    /// Raw bytes of the manifest file: at most 20,000,000.
+    pub file: Budgeted,
+    pub breakdown: BreakdownJson,
+    /// Ids ACP assigns at run time and that are placeholders in these files.
+    pub placeholders: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownJson {
+    pub image: usize,
+    pub file: usize,
+    pub units: usize,
+    pub rest: usize,
+    pub total: usize,
+}
+
+impl From<Breakdown> for BreakdownJson {
+    fn from(b: Breakdown) -> Self {
+        BreakdownJson {
+            image: b.image,
+            file: b.file,
+            units: b.units,
+            rest: b.rest,
+            total: b.total,
+        }
+    }
+}
+
+/// Why a MAWB could not be prepared.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    #[error("{0} has errors; fix them first (mawb check shows them)")]
+    NotSendable(String),
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Manifest(#[from] plan::ManifestError),
+}
+
+/// Writes every request of `checked` into `out`.
+pub fn prepare(
+    checked: &CheckedMawb,
+    out: &Path,
+    opts: &PlanOptions,
+) -> Result<PrepareSummary, PrepareError> {
+    let m = &checked.mawb;
+    let Some(c) = m.config.as_ref().filter(|_| checked.sendable()) else {
+        return Err(PrepareError::NotSendable(m.display_name()));
+    };
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| PrepareError::Io { path, source }
+    };
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    clear_previous(out).map_err(io(out))?;
+    let ids = KnownIds::default();
+    let mut requests = Vec::new();
+    let mut write =
+        |name: &str, params: Params, req: &Request, items: usize| -> Result<(), PrepareError> {
+            let seq = requests.len() + 1;
+            let file = format!("{seq:03}-{name}.xml");
+            let path = out.join(&file);
+            crate::fsutil::write_atomic_with(&path, |w| write_request(req, w))
+                .map_err(io(&path))?;
+            let pairs: Vec<(String, String)> =
+                std::iter::once(("command".to_string(), req.command().to_string()))
+                    .chain(params.pairs().into_iter().map(|(k, v)| (k.to_string(), v)))
+                    .collect();
+            let text: String = pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}\n"))
+                .collect::<String>()
+                + "# apikey is added at send time from the environment and never written\n";
+            let ppath = out.join(format!("{seq:03}-{name}.params"));
+            crate::fsutil::write_atomic(&ppath, text.as_bytes()).map_err(io(&ppath))?;
+            let bytes = std::fs::metadata(&path).map(|md| md.len()).unwrap_or(0);
+            requests.push(PreparedRequest {
+                seq,
+                command: req.command().to_string(),
+                file,
+                params: pairs,
+                bytes,
+                items,
+            });
+            Ok(())
+        };
+
+    let batches = plan::mailing_batches(m, opts);
+    let nb = batches.len();
+    for (k, batch) in batches.iter().enumerate() {
+        let name = if nb > 1 {
+            format!("createMailing-batch{}", k + 1)
+        } else {
+            "createMailing-batch".to_string()
+        };
+        write(
+            &name,
+            plan::mailing_params(m, false, opts),
+            &plan::mailing_request(m, batch),
+            batch.len(),
+        )?;
+    }
+    for i in plan::labelled_items(m) {
+        let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
+        write(
+            &format!("createMailing-label-{}", file_safe(&sid)),
+            plan::mailing_params(m, true, opts),
+            &plan::mailing_request(m, &[i]),
+            1,
+        )?;
+    }
+    for (b, bag) in m.bags.iter().enumerate() {
+        write(
+            &format!("createBag-{}", file_safe(&bag.shipper_bag_id)),
+            plan::bag_params(m, opts),
+            &plan::bag_request(m, b, &ids),
+            bag.items.len(),
+        )?;
+    }
+    if c.create_day {
+        write(
+            "createDay",
+            plan::day_params(m, opts),
+            &plan::day_request(m, &ids, 1),
+            m.items.len(),
+        )?;
+    }
+    let (manifest, breakdown) = plan::manifest_request(checked, &ids, 1, None, opts)?;
+    let Request::CreateManifest(wm) = &manifest else {
+        return Err(PrepareError::NotSendable(m.display_name()));
+    };
+    let (file_name, file_len, image_len) = (
+        wm.file.as_ref().map(|f| f.name.clone()).unwrap_or_default(),
+        wm.file.as_ref().map_or(0, |f| f.data.len()),
+        wm.image.as_ref().map_or(0, |f| f.data.len()),
+    );
+    if let Some(f) = &wm.file {
+        let p = out.join(&f.name);
+        crate::fsutil::write_atomic(&p, &f.data).map_err(io(&p))?;
+    }
+    write(
+        "createManifest",
+        Params {
+            test_mode: opts.test_mode,
+            ..Default::default()
+        },
+        &manifest,
+        m.items.len(),
+    )?;
+    let placeholders = wm
+        .parts
+        .first()
+        .map_or(0, |p| p.units.iter().filter(|u| u.starts_with('{')).count());
+
+    let (weight, uom) = plan::declared_weight(checked);
+    let summary = PrepareSummary {
+        manifest_number: c.manifest_number.clone(),
+        user_manifest_id: c.user_manifest_id().to_string(),
+        out_dir: out.display().to_string(),
+        items: checked.totals.items,
+        product_lines: checked.totals.product_lines,
+        bags: checked.totals.bags,
+        loose_items: checked.totals.loose_items,
+        shipping_units: checked.totals.shipping_units,
+        weight_kg: format_fixed(checked.totals.weight_kg, WEIGHT_SCALE),
+        declared_weight: weight,
+        declared_weight_unit: uom.to_string(),
+        legs: c.legs.len(),
+        requests,
+        manifest_file: file_name,
+        data: Budgeted::new(breakdown.total, budget::DATA_LIMIT, true),
+        image: Budgeted::new(image_len, budget::IMAGE_LIMIT, false),
+        file: Budgeted::new(file_len, budget::FILE_LIMIT, false),
+        breakdown: breakdown.into(),
+        placeholders,
+    };
+    let sp = out.join("summary.json");
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| PrepareError::Io {
+        path: sp.display().to_string(),
+        source: std::io::Error::other(e),
+    })?;
+    crate::fsutil::write_atomic(&sp, &json).map_err(io(&sp))?;
+    Ok(summary)
+}
+
+/// A name safe in a file name (ids may hold `/` or spaces).
+fn file_safe(s: &str) -> String {
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if t.is_empty() {
+        "_".into()
+    } else {
+        t
+    }
+}
+
+/// Removes the request files of an earlier prepare into the same folder, so no stale request remains.
+fn clear_previous(out: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(out)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = name == "summary.json"
+            || (name.len() > 4
+                && name.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                && name.as_bytes()[3] == b'-'
+                && (name.ends_with(".xml") || name.ends_with(".params")));
+        if ours && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The folder a MAWB is prepared into when a batch is prepared: one subfolder per MAWB.
+pub fn out_dir_for(out: &Path, checked: &CheckedMawb, batch: bool) -> PathBuf {
+    if batch {
+        out.join(checked.mawb.folder_name())
+    } else {
+        out.to_path_buf()
+    }
+}
