@@ -8,14 +8,18 @@
 
 pub mod acp;
 pub mod aggregate;
+pub mod archive;
 pub mod check;
 pub mod cli;
+pub mod flow;
 pub mod fsutil;
 pub mod ingest;
+pub mod ledger;
 pub mod model;
 pub mod plan;
 pub mod prepare;
 pub mod problem;
 pub mod report;
+pub mod runner;
 pub mod samples;
 pub mod validate;

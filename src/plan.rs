@@ -103,6 +103,11 @@ pub fn mailing_batches(m: &Mawb, opts: &PlanOptions) -> Vec<Vec<usize>> {
     let idx: Vec<usize> = (0..m.items.len())
         .filter(|&i| m.items[i].tracking_number.is_some())
         .collect();
+    batch_items(m, idx, opts)
+}
+
+/// Splits the given items into label=0 createMailing batches (by count and size), order kept.
+pub fn batch_items(m: &Mawb, idx: Vec<usize>, opts: &PlanOptions) -> Vec<Vec<usize>> {
     let wires: Vec<wire::MailItem> = idx
         .iter()
         .map(|&i| convert::mail_item(&m.items[i]))

@@ -163,13 +163,52 @@ pub fn generate(out_dir: &Path, opts: &SampleOptions) -> Result<SampleSummary, S
             return Err(SamplesError::Exists { path: dir });
         }
     }
-    let mut summary = SampleSummary {
-        mawbs: Vec::with_capacity(plans.len()),
-    };
-    for plan in &plans {
-        summary.mawbs.push(write_mawb(out_dir, opts, plan)?);
+    let mawbs = write_all(out_dir, opts, &plans)?;
+    Ok(SampleSummary { mawbs })
+}
+
+/// Writes the folders on every core: deflating xlsx dominates the time, and each MAWB has its own
+/// random stream, so the bytes do not depend on the thread that wrote them. Stops taking new folders
+/// after an error and reports the error of the lowest MAWB index.
+fn write_all(
+    out_dir: &Path,
+    opts: &SampleOptions,
+    plans: &[MawbPlan],
+) -> Result<Vec<SampleMawb>, SamplesError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(plans.len());
+    if threads <= 1 {
+        return plans.iter().map(|p| write_mawb(out_dir, opts, p)).collect();
     }
-    Ok(summary)
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let mut done: Vec<(usize, Result<SampleMawb, SamplesError>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    while !failed.load(Ordering::Relaxed) {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(plan) = plans.get(i) else { break };
+                        let r = write_mawb(out_dir, opts, plan);
+                        if r.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        out.push((i, r));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, r)| r).collect()
 }
 
 fn check_options(opts: &SampleOptions) -> Result<(), SamplesError> {
@@ -320,7 +359,10 @@ fn write_mawb(
         names.push("mawb.pdf".to_string());
 
         let headers = pick_headers(&mut rng);
-        for (n, chunk) in split_files(&mut rng, &items).into_iter().enumerate() {
+        for (n, chunk) in split_files(&mut rng, &items, MAX_ROWS_PER_FILE)
+            .into_iter()
+            .enumerate()
+        {
             let name = format!("hawbs-{}.{}", n + 1, plan.format.extension());
             let path = work_dir.join(&name);
             match plan.format {
@@ -363,14 +405,14 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), SamplesError> {
 }
 
 /// Cuts the items into spreadsheet files at item boundaries: a quarter of the MAWBs in two files, and
-/// as many as [`MAX_ROWS_PER_FILE`] needs for huge ones.
-fn split_files<'a>(rng: &mut ChaCha8Rng, items: &'a [Item]) -> Vec<&'a [Item]> {
+/// as many as `max_rows` per file needs for huge ones.
+fn split_files<'a>(rng: &mut ChaCha8Rng, items: &'a [Item], max_rows: usize) -> Vec<&'a [Item]> {
     let rows: usize = items.iter().map(|it| it.products.len()).sum();
-    if rows > MAX_ROWS_PER_FILE {
+    if rows > max_rows {
         let mut chunks = Vec::new();
         let (mut start, mut in_chunk) = (0, 0);
         for (i, it) in items.iter().enumerate() {
-            if in_chunk + it.products.len() > MAX_ROWS_PER_FILE {
+            if in_chunk > 0 && in_chunk + it.products.len() > max_rows {
                 chunks.push(&items[start..i]);
                 start = i;
                 in_chunk = 0;
@@ -833,7 +875,7 @@ fn mawb_pdf(
     let xref = pdf.len();
     let mut tail = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
     for off in offsets {
-        let _ = write!(tail, "{off:010} 00000 n \n");
+        let _ = writeln!(tail, "{off:010} 00000 n ");
     }
     let _ = write!(
         tail,
@@ -1377,8 +1419,11 @@ fn fill_products(
     let item_grams = grams + packaging;
     let lb = rng.gen_bool(0.3);
     item.weight_unit = if lb { "lb" } else { "kg" };
-    let to_unit = |g: i64| if lb { grams_to_milli_lb(g) } else { g };
-    item.weight_milli = to_unit(item_grams);
+    item.weight_milli = if lb {
+        grams_to_milli_lb(item_grams)
+    } else {
+        item_grams
+    };
 
     // Which value columns the products carry: all of them when the rules need them.
     let style = match rng.gen_range(0..100) {
@@ -1821,7 +1866,13 @@ mod tests {
     }
 
     fn opts(mawbs: usize, hawbs: usize, seed: u64, formats: &[SampleFormat]) -> SampleOptions {
-        SampleOptions { mawbs, hawbs, seed, formats: formats.to_vec(), label: 0 }
+        SampleOptions {
+            mawbs,
+            hawbs,
+            seed,
+            formats: formats.to_vec(),
+            label: 0,
+        }
     }
 
     const BOTH: &[SampleFormat] = &[SampleFormat::Xlsx, SampleFormat::Csv];
@@ -1839,7 +1890,11 @@ mod tests {
             .iter()
             .map(|h| {
                 let n = normalize(h);
-                let n = if n == "hawbnumber" { "trackingnumber".to_string() } else { n };
+                let n = if n == "hawbnumber" {
+                    "trackingnumber".to_string()
+                } else {
+                    n
+                };
                 COLUMNS
                     .iter()
                     .position(|c| c.to_lowercase() == n)
@@ -1851,8 +1906,13 @@ mod tests {
     /// Header and rows of a spreadsheet as strings, columns in canonical order.
     fn read_table(path: &Path) -> Vec<[String; 29]> {
         let raw: Vec<Vec<String>> = if path.extension().is_some_and(|e| e == "csv") {
-            let mut r = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
-            r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect()
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_path(path)
+                .unwrap();
+            r.records()
+                .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+                .collect()
         } else {
             use calamine::{open_workbook, Data, Reader, Xlsx};
             let mut wb: Xlsx<_> = open_workbook(path).unwrap();
@@ -1894,12 +1954,20 @@ mod tests {
     fn items_of(m: &SampleMawb) -> Vec<Vec<[String; 29]>> {
         let mut items: Vec<Vec<[String; 29]>> = Vec::new();
         let mut seen = HashSet::new();
-        for f in m.files.iter().filter(|f| f.to_string_lossy().contains("hawbs-")) {
+        for f in m
+            .files
+            .iter()
+            .filter(|f| f.to_string_lossy().contains("hawbs-"))
+        {
             let mut last_key = String::new();
             for row in read_table(f).into_iter().skip(1) {
                 let key = row[col("shipperItemId")].clone();
                 if key != last_key {
-                    assert!(seen.insert(key.clone()), "item {key} not contiguous in {}", f.display());
+                    assert!(
+                        seen.insert(key.clone()),
+                        "item {key} not contiguous in {}",
+                        f.display()
+                    );
                     items.push(Vec::new());
                     last_key = key;
                 }
@@ -1966,7 +2034,10 @@ mod tests {
         assert_eq!(fa, fb);
         assert_eq!(sa.mawbs.len(), 3);
         for (x, y) in sa.mawbs.iter().zip(&sb.mawbs) {
-            assert_eq!((x.items, x.product_lines, x.bags), (y.items, y.product_lines, y.bags));
+            assert_eq!(
+                (x.items, x.product_lines, x.bags),
+                (y.items, y.product_lines, y.bags)
+            );
         }
     }
 
@@ -1980,7 +2051,10 @@ mod tests {
         let ra: Vec<_> = sa.mawbs.iter().flat_map(items_of).collect();
         let rb: Vec<_> = sb.mawbs.iter().flat_map(items_of).collect();
         let ta: HashSet<_> = ra.iter().map(|i| i[0][0].clone()).collect();
-        assert!(rb.iter().all(|i| !ta.contains(&i[0][0])), "tracking numbers repeat across seeds");
+        assert!(
+            rb.iter().all(|i| !ta.contains(&i[0][0])),
+            "tracking numbers repeat across seeds"
+        );
         assert_ne!(ra, rb);
     }
 
@@ -1990,9 +2064,15 @@ mod tests {
         let s = generate(&t.0, &opts(40, 40, 7, BOTH)).unwrap();
         let mut seen = HashSet::new();
         for m in &s.mawbs {
-            assert_eq!(parse_mawb_number(&m.manifest_number).as_deref(), Ok(m.manifest_number.as_str()));
+            assert_eq!(
+                parse_mawb_number(&m.manifest_number).as_deref(),
+                Ok(m.manifest_number.as_str())
+            );
             assert!(seen.insert(m.manifest_number.clone()));
-            assert_eq!(m.dir.file_name().unwrap().to_string_lossy(), m.manifest_number);
+            assert_eq!(
+                m.dir.file_name().unwrap().to_string_lossy(),
+                m.manifest_number
+            );
             let (top, _) = toml_values(&m.dir.join("mawb.toml"));
             assert_eq!(top["manifest_number"], m.manifest_number);
         }
@@ -2032,7 +2112,12 @@ mod tests {
         let t = TempDir::new("xlsx");
         let s = generate(&t.0, &opts(2, 300, 5, &[SampleFormat::Xlsx])).unwrap();
         let (mut leading_zero, mut numbers) = (0, 0);
-        for f in s.mawbs.iter().flat_map(|m| &m.files).filter(|f| f.extension().is_some_and(|e| e == "xlsx")) {
+        for f in s
+            .mawbs
+            .iter()
+            .flat_map(|m| &m.files)
+            .filter(|f| f.extension().is_some_and(|e| e == "xlsx"))
+        {
             let mut wb: Xlsx<_> = open_workbook(f).unwrap();
             let range = wb.worksheet_range_at(0).unwrap().unwrap();
             assert_eq!(range.start(), Some((0, 0)));
@@ -2041,7 +2126,9 @@ mod tests {
             assert_eq!(header_map(&header), (0..29).collect::<Vec<_>>());
             for r in rows {
                 match &r[ZIP_COL] {
-                    Data::String(z) => leading_zero += usize::from(z.starts_with('0') && z.len() == 5),
+                    Data::String(z) => {
+                        leading_zero += usize::from(z.starts_with('0') && z.len() == 5)
+                    }
                     Data::Empty => {}
                     other => panic!("zip cell {other:?}"),
                 }
@@ -2049,7 +2136,14 @@ mod tests {
                     Data::Float(q) => assert!(*q >= 1.0 && q.fract() == 0.0),
                     other => panic!("quantity cell {other:?}"),
                 }
-                for c in ["value", "weight", "length", "unitValue", "productValue", "productWeight"] {
+                for c in [
+                    "value",
+                    "weight",
+                    "length",
+                    "unitValue",
+                    "productValue",
+                    "productWeight",
+                ] {
                     match &r[col(c)] {
                         Data::Float(_) => numbers += 1,
                         Data::Empty => {}
@@ -2067,7 +2161,12 @@ mod tests {
         let t = TempDir::new("csv");
         let s = generate(&t.0, &opts(12, 360, 9, &[SampleFormat::Csv])).unwrap();
         let (mut bom_crlf, mut lf, mut quoted) = (0, 0, 0);
-        for f in s.mawbs.iter().flat_map(|m| &m.files).filter(|f| f.extension().is_some_and(|e| e == "csv")) {
+        for f in s
+            .mawbs
+            .iter()
+            .flat_map(|m| &m.files)
+            .filter(|f| f.extension().is_some_and(|e| e == "csv"))
+        {
             let bytes = fs::read(f).unwrap();
             let bom = bytes.starts_with(b"\xEF\xBB\xBF");
             let crlf = bytes.windows(2).any(|w| w == b"\r\n");
@@ -2088,7 +2187,10 @@ mod tests {
                 quoted += usize::from(rec.iter().any(|v| v.contains(',')));
             }
         }
-        assert!(bom_crlf > 0 && lf > 0, "both CSV dialects expected: {bom_crlf} {lf}");
+        assert!(
+            bom_crlf > 0 && lf > 0,
+            "both CSV dialects expected: {bom_crlf} {lf}"
+        );
         assert!(quoted > 0);
     }
 
@@ -2097,12 +2199,29 @@ mod tests {
         let t = TempDir::new("rules");
         let s = generate(&t.0, &opts(8, 1200, 11, BOTH)).unwrap();
         let item_cols = [
-            "displayItemId", "consigneeName", "consigneeCompany", "consigneeAddress1", "consigneeAddress2",
-            "consigneeCity", "consigneeState", "consigneeZip", "consigneeCountry", "consigneePhone",
-            "consigneeEmail", "value", "currency", "weight", "weightUnit", "length", "width", "height",
-            "dimensionUnit", "bag",
+            "displayItemId",
+            "consigneeName",
+            "consigneeCompany",
+            "consigneeAddress1",
+            "consigneeAddress2",
+            "consigneeCity",
+            "consigneeState",
+            "consigneeZip",
+            "consigneeCountry",
+            "consigneePhone",
+            "consigneeEmail",
+            "value",
+            "currency",
+            "weight",
+            "weightUnit",
+            "length",
+            "width",
+            "height",
+            "dimensionUnit",
+            "bag",
         ];
-        let (mut sparse, mut lb, mut eur, mut cny, mut cjk, mut company_only, mut in_bags) = (0, 0, 0, 0, 0, 0, 0);
+        let (mut sparse, mut lb, mut eur, mut cny, mut cjk, mut company_only, mut in_bags) =
+            (0, 0, 0, 0, 0, 0, 0);
         let mut total_items = 0;
         for m in &s.mawbs {
             let mut kg = 0.0;
@@ -2113,7 +2232,10 @@ mod tests {
                 for r in &rows[1..] {
                     for c in item_cols {
                         let v = &r[col(c)];
-                        assert!(v.is_empty() || v == &first[col(c)], "{c} differs within an item");
+                        assert!(
+                            v.is_empty() || v == &first[col(c)],
+                            "{c} differs within an item"
+                        );
                     }
                     sparse += usize::from(r[col("consigneeCity")].is_empty());
                 }
@@ -2127,7 +2249,10 @@ mod tests {
                 assert!(chars("consigneeCity") <= 35 && chars("consigneePhone") <= 20);
                 assert_eq!(g("consigneeState").len(), 2);
                 match g("consigneeCountry") {
-                    "US" => assert!(g("consigneeZip").len() == 5 && g("consigneeZip").bytes().all(|b| b.is_ascii_digit())),
+                    "US" => assert!(
+                        g("consigneeZip").len() == 5
+                            && g("consigneeZip").bytes().all(|b| b.is_ascii_digit())
+                    ),
                     "CA" => assert_eq!(g("consigneeZip").len(), 7),
                     other => panic!("country {other}"),
                 }
@@ -2151,12 +2276,21 @@ mod tests {
                     assert!(q >= 1.0 && q.fract() == 0.0);
                     let (u, p) = (&r[col("unitValue")], &r[col("productValue")]);
                     if usd > 200.0 {
-                        assert!(!u.is_empty() || !p.is_empty(), "values missing on a {usd} USD item");
+                        assert!(
+                            !u.is_empty() || !p.is_empty(),
+                            "values missing on a {usd} USD item"
+                        );
                     }
                     if !u.is_empty() && !p.is_empty() {
                         assert_eq!(cents(u) * q as i64, cents(p));
                     }
-                    sum += if !p.is_empty() { cents(p) } else if !u.is_empty() { cents(u) * q as i64 } else { 0 };
+                    sum += if !p.is_empty() {
+                        cents(p)
+                    } else if !u.is_empty() {
+                        cents(u) * q as i64
+                    } else {
+                        0
+                    };
                     assert!(r[col("hts")].len() <= 12 && !r[col("hts")].is_empty());
                     let d = &r[col("productDescription")];
                     assert!(!d.is_empty() && d.chars().count() <= 300);
@@ -2166,7 +2300,10 @@ mod tests {
                         assert!(r[col("productWeight")].parse::<f64>().unwrap() > 0.0);
                     }
                 }
-                if rows.iter().all(|r| !r[col("unitValue")].is_empty() || !r[col("productValue")].is_empty()) {
+                if rows
+                    .iter()
+                    .all(|r| !r[col("unitValue")].is_empty() || !r[col("productValue")].is_empty())
+                {
                     assert_eq!(sum, value, "value is not the sum of the products");
                 }
                 if usd > 800.0 {
@@ -2174,7 +2311,7 @@ mod tests {
                 }
                 let w: f64 = g("weight").parse().unwrap();
                 assert!(w > 0.0);
-                kg += match g("weightUnit") {
+                let item_kg = match g("weightUnit") {
                     "kg" => w,
                     "lb" => {
                         lb += 1;
@@ -2182,6 +2319,16 @@ mod tests {
                     }
                     other => panic!("weight unit {other}"),
                 };
+                kg += item_kg;
+                // productWeight is kg whatever weightUnit says, and the products fit in the parcel.
+                let products_kg: f64 = rows
+                    .iter()
+                    .filter_map(|r| r[col("productWeight")].parse::<f64>().ok())
+                    .sum();
+                assert!(
+                    products_kg < item_kg,
+                    "{products_kg} kg of products in a {item_kg} kg item"
+                );
                 if !g("length").is_empty() {
                     assert!(["cm", "m", "in"].contains(&g("dimensionUnit")));
                 }
@@ -2195,7 +2342,10 @@ mod tests {
 
             let (top, legs) = toml_values(&m.dir.join("mawb.toml"));
             let declared: f64 = top["declared_weight"].parse().unwrap();
-            assert!((declared - kg).abs() <= kg * 0.02, "declared {declared} vs {kg}");
+            assert!(
+                (declared - kg).abs() <= kg * 0.02,
+                "declared {declared} vs {kg}"
+            );
             assert_eq!(top["weight_unit"], "kg");
             assert_eq!(top["image"], "mawb.pdf");
             assert_eq!(top["label"], "0");
@@ -2205,9 +2355,15 @@ mod tests {
                 for k in ["departure", "arrival"] {
                     assert!(leg[k].len() == 3 && leg[k].bytes().all(|b| b.is_ascii_uppercase()));
                 }
-                assert!(leg["carrier"].len() == 2 && leg["carrier"].bytes().all(|b| b.is_ascii_uppercase()));
+                assert!(
+                    leg["carrier"].len() == 2
+                        && leg["carrier"].bytes().all(|b| b.is_ascii_uppercase())
+                );
                 assert!(!leg["trip"].is_empty() && leg["trip"].bytes().all(|b| b.is_ascii_digit()));
-                let (dep, arr) = (instant(&leg["departure_date"]), instant(&leg["arrival_date"]));
+                let (dep, arr) = (
+                    instant(&leg["departure_date"]),
+                    instant(&leg["arrival_date"]),
+                );
                 assert!(arr > dep);
                 if let Some((airport, t)) = &prev_arrival {
                     assert_eq!(airport, &leg["departure"]);
@@ -2218,7 +2374,14 @@ mod tests {
         }
         let share = in_bags as f64 / total_items as f64;
         assert!((0.7..0.9).contains(&share), "{share} of items in bags");
-        for (what, n) in [("sparse", sparse), ("lb", lb), ("eur", eur), ("cny", cny), ("cjk", cjk), ("company", company_only)] {
+        for (what, n) in [
+            ("sparse", sparse),
+            ("lb", lb),
+            ("eur", eur),
+            ("cny", cny),
+            ("cjk", cjk),
+            ("company", company_only),
+        ] {
             assert!(n > 0, "no {what} rows");
         }
     }
@@ -2226,14 +2389,26 @@ mod tests {
     #[test]
     fn label_mode_leaves_tracking_numbers_empty() {
         let t = TempDir::new("label");
-        let s = generate(&t.0, &SampleOptions { label: 1, hawbs: 200, ..SampleOptions::default() }).unwrap();
+        let s = generate(
+            &t.0,
+            &SampleOptions {
+                label: 1,
+                hawbs: 200,
+                ..SampleOptions::default()
+            },
+        )
+        .unwrap();
         for m in &s.mawbs {
             let (top, _) = toml_values(&m.dir.join("mawb.toml"));
             assert_eq!(top["label"], "1");
             for rows in items_of(m) {
                 assert!(rows.iter().all(|r| r[col("trackingNumber")].is_empty()));
                 let w: f64 = rows[0][col("weight")].parse().unwrap();
-                let kg = if rows[0][col("weightUnit")] == "lb" { w * LB_KG } else { w };
+                let kg = if rows[0][col("weightUnit")] == "lb" {
+                    w * LB_KG
+                } else {
+                    w
+                };
                 assert!(kg <= 6.01, "{kg} kg is over a 15 lb label");
             }
         }
@@ -2249,12 +2424,23 @@ mod tests {
             assert!(pdf.ends_with(b"%%EOF\n"));
             // Offsets are bytes: search the raw bytes (the header comment is binary on purpose).
             let find = |needle: &[u8], from: usize| {
-                pdf[from..].windows(needle.len()).position(|w| w == needle).map(|p| p + from)
+                pdf[from..]
+                    .windows(needle.len())
+                    .position(|w| w == needle)
+                    .map(|p| p + from)
             };
             let ascii = |from: usize| std::str::from_utf8(&pdf[from..]).unwrap();
             assert!(find(m.manifest_number.as_bytes(), 0).is_some());
             let tail = ascii(find(b"trailer", 0).unwrap());
-            let xref: usize = tail.split("startxref\n").nth(1).unwrap().lines().next().unwrap().parse().unwrap();
+            let xref: usize = tail
+                .split("startxref\n")
+                .nth(1)
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
             assert!(pdf[xref..].starts_with(b"xref\n0 7\n0000000000 65535 f \n"));
             for (n, line) in ascii(xref).lines().skip(3).take(6).enumerate() {
                 assert_eq!(line.len(), 19, "{line:?}");
@@ -2276,10 +2462,16 @@ mod tests {
             opts(5, 4, 1, BOTH),
             opts(1, 1, 1, &[]),
             opts(1, MAX_ITEMS + 1, 1, BOTH),
-            SampleOptions { label: 7, ..SampleOptions::default() },
+            SampleOptions {
+                label: 7,
+                ..SampleOptions::default()
+            },
         ];
         for o in cases {
-            assert!(matches!(generate(&t.0, &o), Err(SamplesError::Options(_))), "{o:?}");
+            assert!(
+                matches!(generate(&t.0, &o), Err(SamplesError::Options(_))),
+                "{o:?}"
+            );
         }
         assert_eq!(fs::read_dir(&t.0).unwrap().count(), 0);
     }
@@ -2303,6 +2495,26 @@ mod tests {
     }
 
     #[test]
+    fn huge_mawbs_are_split_into_files_at_item_boundaries() {
+        let o = SampleOptions::default();
+        let plan = &plan_batch(&SampleOptions {
+            hawbs: 300,
+            ..o.clone()
+        })[0];
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        let items = make_items(&mut rng, &o, plan, "20261124");
+        let chunks = split_files(&mut rng, &items, 7);
+        assert!(chunks.len() > 10);
+        let mut n = 0;
+        for c in &chunks {
+            assert!(!c.is_empty());
+            assert!(c.iter().map(|i| i.products.len()).sum::<usize>() <= 7);
+            n += c.len();
+        }
+        assert_eq!(n, items.len());
+    }
+
+    #[test]
     fn items_are_distributed_with_at_least_one_each() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         for (total, n) in [(1, 1), (5, 5), (6, 5), (60, 3), (100_000, 50), (1001, 7)] {
@@ -2317,7 +2529,11 @@ mod tests {
     fn every_header_spelling_normalises_to_its_column() {
         for c in COLUMNS {
             for style in 0..4 {
-                assert_eq!(normalize(&spelling(c, style)), c.to_lowercase(), "{c} style {style}");
+                assert_eq!(
+                    normalize(&spelling(c, style)),
+                    c.to_lowercase(),
+                    "{c} style {style}"
+                );
             }
         }
         assert_eq!(spelling("consigneeAddress1", 1), "Consignee Address 1");

@@ -153,12 +153,27 @@ impl Multipart {
 }
 
 /// A multipart body as a reader: small header buffers and the `data` bytes, read in order.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MultipartBody<'a> {
     segments: Vec<Cow<'a, [u8]>>,
     index: usize,
     pos: usize,
     length: u64,
+}
+
+/// Lengths only: the body holds the `apikey` and up to 50 MB of XML, neither belongs in a log.
+impl std::fmt::Debug for MultipartBody<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultipartBody")
+            .field(
+                "segment_lengths",
+                &self.segments.iter().map(|s| s.len()).collect::<Vec<_>>(),
+            )
+            .field("content_length", &self.length)
+            .field("read_segment", &self.index)
+            .field("read_offset", &self.pos)
+            .finish()
+    }
 }
 
 impl MultipartBody<'_> {
@@ -310,6 +325,11 @@ mod tests {
         assert_eq!(body.content_length(), want.len() as u64);
         assert_eq!(read_all(body, 5), want.as_bytes());
         assert_eq!(mp.content_type(), "multipart/form-data; boundary=XyZ");
+        let secret = mp.body(&[("apikey", "s3cret")], None);
+        assert!(
+            !format!("{secret:?}").contains("s3cret"),
+            "Debug must not show part contents"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod budget;
+pub mod client;
 pub mod convert;
 pub mod encode;
 pub mod manifest_file;

@@ -2,8 +2,10 @@
 //! and maps the outcome to the contract's exit codes (0 good, 1 a MAWB failed, 2 usage/configuration/I/O).
 
 pub mod check;
+pub mod conn;
 pub mod prepare;
 pub mod rules;
+pub mod run;
 pub mod samples;
 
 use clap::{Args, Parser, Subcommand};
@@ -33,6 +35,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Write every request a run would send for a MAWB (or a batch) to a folder for review; nothing is sent.
     Prepare(prepare::PrepareArgs),
+    /// The nightly batch: every MAWB folder registered, bagged, grouped and manifested at ACP.
+    Run(run::RunArgs),
     /// Write realistic sample batches.
     Samples(samples::SamplesArgs),
     /// List every validation rule with its stable code.
@@ -79,7 +83,9 @@ impl InputArgs {
 
 /// Sets up logging to stderr: `RUST_LOG` wins, else `-v` levels, else info.
 pub fn init_logging(verbose: u8) {
+    // On a terminal the progress bars tell the story; elsewhere (cron, a service) one log line per step.
     let default = match verbose {
+        0 if std::io::IsTerminal::is_terminal(&std::io::stderr()) => "warn",
         0 => "info",
         1 => "debug",
         _ => "trace",
@@ -99,6 +105,7 @@ pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Prepare(a) => prepare::run(a),
+        Command::Run(a) => run::run(a),
         Command::Samples(a) => samples::run(a),
         Command::Rules(a) => rules::run(a),
     };

@@ -1,0 +1,411 @@
+//! The HTTP client of the ACP Shipper API: one POST per call, form-urlencoded for small requests and
+//! streamed multipart for large ones, with bounded retries.
+//!
+//! Retries follow the ACP document's advice: a create whose answer was lost is repeated with the same
+//! shipper ids, and the `conflict` it then meets is resolved by the caller (`flow`). Retried: connection
+//! errors, timeouts, HTTP 5xx, unreadable answers, and `system` errors. Never retried: `invalid`, a
+//! common error (bad key, bad parameters), or any other command result.
+//!
+//! The API key lives in a [`Secret`] whose `Debug`/`Display` print `***`, is added to the body at the
+//! last moment, and is never part of any error, log line or file.
+
+use super::answer::{parse_answer, AnswerError};
+use super::encode::{form_urlencode, Multipart};
+use super::request::write_request_to_vec;
+use super::wire::{Answer, Command, ErrorType, Params, Request};
+use std::borrow::Cow;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+/// A secret string (the API key): never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Bounds of the retry loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// No new attempt starts after this much time since the first.
+    pub max_total: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(15),
+            max_total: Duration::from_secs(180),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with full jitter: a random delay up to `base · 2^(attempt-1)`, capped.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let cap = exp.min(self.max_delay);
+        let ms = cap.as_millis() as u64;
+        if ms == 0 {
+            return cap;
+        }
+        Duration::from_millis(ms / 2 + rand::random::<u64>() % (ms / 2 + 1))
+    }
+}
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub endpoint: String,
+    pub api_key: Secret,
+    pub test_mode: bool,
+    pub connect_timeout: Duration,
+    /// Per-read timeout for answers (a 49 MB manifest takes a while to be processed).
+    pub read_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Requests whose `data` is larger go as multipart (urlencoding base64 inflates it).
+    pub multipart_threshold: usize,
+}
+
+impl ClientConfig {
+    pub fn new(endpoint: &str, api_key: Secret) -> ClientConfig {
+        ClientConfig {
+            endpoint: endpoint.to_string(),
+            api_key,
+            test_mode: false,
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            multipart_threshold: 64 * 1024,
+        }
+    }
+}
+
+/// Why a configuration cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("endpoint {0:?} is not a URL (expected https://host/path/)")]
+    BadUrl(String),
+    #[error("endpoint {0} uses http: only https is allowed, except on loopback (127.0.0.1, ::1, localhost)")]
+    InsecureEndpoint(String),
+    #[error("the API key variable {0} is not set or empty; export it (the key is never written anywhere)")]
+    MissingKey(String),
+}
+
+/// Checks an endpoint and returns it with the trailing slash ACP strongly recommends.
+pub fn normalise_endpoint(endpoint: &str) -> Result<String, ConfigError> {
+    let e = endpoint.trim();
+    let (scheme, rest) = e.split_once("://").ok_or_else(|| ConfigError::BadUrl(e.to_string()))?;
+    let host_port = rest.split('/').next().unwrap_or_default();
+    if host_port.is_empty() {
+        return Err(ConfigError::BadUrl(e.to_string()));
+    }
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default().to_string()
+    } else {
+        host_port.rsplit_once(':').map(|(h, _)| h).unwrap_or(host_port).to_string()
+    };
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => {}
+        "http" => {
+            let loopback = host == "localhost"
+                || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
+            if !loopback {
+                return Err(ConfigError::InsecureEndpoint(e.to_string()));
+            }
+        }
+        _ => return Err(ConfigError::BadUrl(e.to_string())),
+    }
+    let no_query = e.split(['?', '#']).next().unwrap_or(e);
+    Ok(if no_query.ends_with('/') { no_query.to_string() } else { format!("{no_query}/") })
+}
+
+/// Why a call failed. None of these carry the API key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("{command}: cannot reach ACP at {endpoint}: {message}")]
+    Transport { command: Command, endpoint: String, message: String },
+    #[error("{command}: ACP answered HTTP {status}: {snippet}")]
+    Http { command: Command, status: u16, snippet: String },
+    #[error("{command}: {source}")]
+    Answer { command: Command, source: AnswerError },
+    #[error("{command}: ACP refused the call: {message}")]
+    Common { command: Command, message: String },
+    #[error("{command}: cannot build the request: {message}")]
+    Request { command: Command, message: String },
+}
+
+impl CallError {
+    /// Whether repeating the same call may succeed (and is safe: creates are idempotent by shipper id).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            CallError::Transport { .. } | CallError::Answer { .. } => true,
+            CallError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            CallError::Common { .. } | CallError::Request { .. } => false,
+        }
+    }
+}
+
+/// Whether any node of an answer reports a `system` error (ACP's own trouble: worth a retry).
+pub fn has_system_error(a: &Answer) -> bool {
+    let sys = |s: &super::wire::Status| s.error_type == Some(ErrorType::System);
+    match a {
+        Answer::CommonError(_) => false,
+        Answer::Mailing(items) => items.iter().any(|i| sys(&i.status)),
+        Answer::Bag(b) => sys(&b.status),
+        Answer::Day(d) => sys(&d.status),
+        Answer::Info(i) => sys(&i.status),
+        Answer::Manifest(m) => sys(&m.status),
+    }
+}
+
+/// What happened on each attempt, for the log and the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub number: u32,
+    pub outcome: String,
+}
+
+/// The ACP client.
+pub struct Client {
+    agent: ureq::Agent,
+    cfg: ClientConfig,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("endpoint", &self.cfg.endpoint).field("api_key", &self.cfg.api_key).finish()
+    }
+}
+
+impl Client {
+    /// A client for `cfg`; the endpoint is checked (https, or http on loopback) and given its trailing slash.
+    pub fn new(mut cfg: ClientConfig) -> Result<Client, ConfigError> {
+        cfg.endpoint = normalise_endpoint(&cfg.endpoint)?;
+        let agent = ureq::AgentBuilder::new()
+            .timeout_connect(cfg.connect_timeout)
+            .timeout_read(cfg.read_timeout)
+            .timeout_write(cfg.read_timeout)
+            .max_idle_connections_per_host(8)
+            .user_agent(concat!("mawb/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Ok(Client { agent, cfg })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.cfg.endpoint
+    }
+
+    pub fn test_mode(&self) -> bool {
+        self.cfg.test_mode
+    }
+
+    /// One attempt: POST the request, read and parse the answer. A common error is returned as
+    /// [`CallError::Common`]; command-level errors are in the answer.
+    pub fn send_once(&self, params: &Params, req: &Request) -> Result<Answer, CallError> {
+        let command = req.command();
+        let data = if command.has_data() {
+            let mut buf = Vec::new();
+            write_request_to_vec(req, &mut buf)
+                .map_err(|e| CallError::Request { command, message: e.to_string() })?;
+            Some(buf)
+        } else {
+            None
+        };
+        self.post(command, params, data.as_deref())
+    }
+
+    /// Sends pre-built `data` bytes (the caller built them once, e.g. a 49 MB manifest).
+    pub fn post(&self, command: Command, params: &Params, data: Option<&[u8]>) -> Result<Answer, CallError> {
+        let mut p = params.clone();
+        p.test_mode = p.test_mode || self.cfg.test_mode;
+        let pairs = p.pairs();
+        let mut fields: Vec<(&str, &str)> = Vec::with_capacity(pairs.len() + 3);
+        fields.push(("apikey", self.cfg.api_key.expose()));
+        fields.push(("command", command.as_str()));
+        fields.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        let transport = |message: String| CallError::Transport {
+            command,
+            endpoint: self.cfg.endpoint.clone(),
+            message,
+        };
+        let request = self.agent.post(&self.cfg.endpoint);
+        let result = match data {
+            Some(d) if d.len() > self.cfg.multipart_threshold => {
+                let mp = Multipart::new();
+                let body = mp.body(&fields, Some(Cow::Borrowed(d)));
+                let len = body.content_length();
+                request
+                    .set("Content-Type", &mp.content_type())
+                    .set("Content-Length", &len.to_string())
+                    .send(body)
+            }
+            other => {
+                let xml;
+                if let Some(d) = other {
+                    xml = String::from_utf8_lossy(d).into_owned();
+                    fields.push(("data", &xml));
+                    let body = form_urlencode(&fields);
+                    request.set("Content-Type", "application/x-www-form-urlencoded").send_string(&body)
+                } else {
+                    let body = form_urlencode(&fields);
+                    request.set("Content-Type", "application/x-www-form-urlencoded").send_string(&body)
+                }
+            }
+        };
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(status, r)) => {
+                let body = read_body(r, 4096).unwrap_or_default();
+                return Err(CallError::Http { command, status, snippet: snippet(&body) });
+            }
+            Err(ureq::Error::Transport(t)) => return Err(transport(redact(&t.to_string(), &self.cfg.api_key))),
+        };
+        let body = read_body(response, 256 * 1024 * 1024).map_err(|e| transport(format!("reading the answer: {e}")))?;
+        match parse_answer(command, &body) {
+            Ok(Answer::CommonError(message)) => {
+                Err(CallError::Common { command, message: redact(&message, &self.cfg.api_key) })
+            }
+            Ok(a) => Ok(a),
+            Err(source) => Err(CallError::Answer { command, source }),
+        }
+    }
+
+    /// Sends with retries (see the module doc). `on_retry` hears about each failed attempt before the
+    /// pause (for the log). Returns the last answer or error.
+    pub fn call(
+        &self,
+        params: &Params,
+        req: &Request,
+        on_retry: &mut dyn FnMut(&Attempt),
+    ) -> Result<Answer, CallError> {
+        let command = req.command();
+        let data = if command.has_data() {
+            let mut buf = Vec::new();
+            write_request_to_vec(req, &mut buf)
+                .map_err(|e| CallError::Request { command, message: e.to_string() })?;
+            Some(buf)
+        } else {
+            None
+        };
+        self.call_data(command, params, data.as_deref(), on_retry)
+    }
+
+    /// [`Client::call`] with pre-built `data`.
+    pub fn call_data(
+        &self,
+        command: Command,
+        params: &Params,
+        data: Option<&[u8]>,
+        on_retry: &mut dyn FnMut(&Attempt),
+    ) -> Result<Answer, CallError> {
+        let start = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let result = self.post(command, params, data);
+            let retry = match &result {
+                Ok(a) => has_system_error(a),
+                Err(e) => e.is_retryable(),
+            };
+            let out_of_budget = attempt >= self.cfg.retry.max_attempts || start.elapsed() >= self.cfg.retry.max_total;
+            if !retry || out_of_budget {
+                return result;
+            }
+            let outcome = match &result {
+                Ok(_) => "ACP reported a system error".to_string(),
+                Err(e) => e.to_string(),
+            };
+            on_retry(&Attempt { number: attempt, outcome });
+            std::thread::sleep(self.cfg.retry.delay(attempt));
+            attempt += 1;
+        }
+    }
+}
+
+fn read_body(r: ureq::Response, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    r.into_reader().take(limit).read_to_end(&mut body)?;
+    Ok(body)
+}
+
+/// The start of a body, on one line, for an error message.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+}
+
+/// Removes the key from a message in case a server or a library echoed it.
+fn redact(message: &str, key: &Secret) -> String {
+    if key.expose().is_empty() {
+        message.to_string()
+    } else {
+        message.replace(key.expose(), "***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_get_a_trailing_slash() {
+        assert_eq!(normalise_endpoint("https://acp.example/api").unwrap(), "https://acp.example/api/");
+        assert_eq!(normalise_endpoint("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080/");
+        assert_eq!(normalise_endpoint("http://localhost:1/x/").unwrap(), "http://localhost:1/x/");
+        assert_eq!(normalise_endpoint("http://[::1]:9/").unwrap(), "http://[::1]:9/");
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback() {
+        assert!(matches!(normalise_endpoint("http://acp.example/"), Err(ConfigError::InsecureEndpoint(_))));
+        assert!(matches!(normalise_endpoint("http://10.0.0.1/"), Err(ConfigError::InsecureEndpoint(_))));
+        assert!(matches!(normalise_endpoint("ftp://x/"), Err(ConfigError::BadUrl(_))));
+        assert!(matches!(normalise_endpoint("nonsense"), Err(ConfigError::BadUrl(_))));
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Secret::new("k3y");
+        assert_eq!(format!("{s:?}"), "***");
+        assert_eq!(redact("bad key k3y given", &s), "bad key *** given");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy { base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(400), ..Default::default() };
+        for _ in 0..50 {
+            assert!(p.delay(1) <= Duration::from_millis(100));
+            assert!(p.delay(1) >= Duration::from_millis(50));
+            assert!(p.delay(10) <= Duration::from_millis(400));
+        }
+    }
+
+    #[test]
+    fn only_transport_and_server_errors_are_retried() {
+        let c = Command::GetInfo;
+        assert!(CallError::Transport { command: c, endpoint: String::new(), message: String::new() }.is_retryable());
+        assert!(CallError::Http { command: c, status: 503, snippet: String::new() }.is_retryable());
+        assert!(!CallError::Http { command: c, status: 404, snippet: String::new() }.is_retryable());
+        assert!(!CallError::Common { command: c, message: String::new() }.is_retryable());
+    }
+}

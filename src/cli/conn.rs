@@ -1,0 +1,56 @@
+//! Connection and local-state flags shared by `run`, `watch`, `cancel` and `status`.
+
+use crate::acp::client::{Client, ClientConfig, RetryPolicy, Secret};
+use clap::Args;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where ACP is and how to reach it. The key itself is never a flag: only the name of the variable
+/// holding it, so it never shows in `ps` or shell history.
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
+    /// ACP endpoint URL (https; http only on loopback). A trailing slash is added when missing.
+    #[arg(long, env = "ACP_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Name of the environment variable holding the API key.
+    #[arg(long, value_name = "NAME", default_value = "ACP_API_KEY")]
+    pub api_key_env: String,
+    /// Send every request with testMode=1.
+    #[arg(long, env = "ACP_TEST_MODE", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    pub test_mode: bool,
+    /// Seconds to wait for an answer (per read).
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    pub timeout: u64,
+    /// Attempts per request (connection errors, timeouts, HTTP 5xx and `system` errors are retried).
+    #[arg(long, value_name = "N", default_value_t = 6)]
+    pub attempts: u32,
+}
+
+/// The local files of a run.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// The ledger of everything sent and received.
+    #[arg(long, value_name = "FILE", default_value = "mawb-state.sqlite")]
+    pub state: PathBuf,
+    /// The label archive folder.
+    #[arg(long, value_name = "DIR", default_value = "archive")]
+    pub archive: PathBuf,
+}
+
+impl ConnArgs {
+    /// The client these flags describe; errors are configuration errors (exit 2).
+    pub fn client(&self) -> Result<Client, String> {
+        let endpoint = self
+            .endpoint
+            .clone()
+            .ok_or("no ACP endpoint: pass --endpoint URL or set ACP_ENDPOINT (mawb sandbox gives a local one)")?;
+        let key = std::env::var(&self.api_key_env).ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+            crate::acp::client::ConfigError::MissingKey(self.api_key_env.clone()).to_string()
+        })?;
+        let mut cfg = ClientConfig::new(&endpoint, Secret::new(key.trim()));
+        cfg.test_mode = self.test_mode;
+        cfg.read_timeout = Duration::from_secs(self.timeout.max(1));
+        cfg.retry = RetryPolicy { max_attempts: self.attempts.max(1), ..RetryPolicy::default() };
+        Client::new(cfg).map_err(|e| e.to_string())
+    }
+}

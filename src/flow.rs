@@ -1,0 +1,832 @@
+//! The run of one MAWB through ACP: register items, bag them, group them into a day, upload the manifest,
+//! reconcile ACP's counts with our own, archive every label.
+//!
+//! The flow is a diff between what the ledger says ACP holds and what the folder now holds, so the same
+//! code runs a new MAWB, resumes one that was interrupted, re-runs a finished one (nothing to send) and
+//! applies a change to one already uploaded (cancel what must go, create what is new, modifyManifest).
+//! Every request is recorded as an intent before it is sent and with its result after; a repeated create
+//! that meets `conflict` with an object matching what was sent is adopted as done, as ACP advises.
+
+use crate::acp::answer::decode_label;
+use crate::acp::client::{Attempt, CallError, Client};
+use crate::acp::request::write_request_to_vec;
+use crate::acp::wire::{self, Answer, Command, ErrorType, MailItemInfo, Params, Request, Status};
+use crate::acp::convert;
+use crate::archive::{Archive, Entity};
+use crate::check::CheckedMawb;
+use crate::ledger::{BagRow, ItemRow, LabelRow, Ledger, LedgerError};
+use crate::model::{format_fixed, Decimal, Mawb, WEIGHT_SCALE};
+use crate::plan::{self, KnownIds, PlanOptions};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::str::FromStr;
+
+/// What a run needs besides the MAWB.
+pub struct FlowContext<'a> {
+    pub client: &'a Client,
+    pub ledger: &'a Ledger,
+    pub archive: &'a Archive,
+    pub plan: PlanOptions,
+    /// Called as items are registered (for a progress bar).
+    pub on_items: &'a (dyn Fn(usize) + Sync),
+}
+
+/// How a MAWB's run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// Uploaded (created) and reconciled.
+    Sent,
+    /// Uploaded before; changes applied with modifyManifest and reconciled.
+    Modified,
+    /// Uploaded before and unchanged: nothing sent.
+    Unchanged,
+    /// Not sent: the folder has errors.
+    Invalid,
+    /// ACP refused something, or the counts did not reconcile, or ACP could not be reached.
+    Failed,
+}
+
+/// Counts reconciled against ACP's getManifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub ok: bool,
+    pub ours: Counts,
+    pub acp: Counts,
+    pub differences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Counts {
+    pub items: Option<u64>,
+    pub bags: Option<u64>,
+    pub days: Option<u64>,
+    pub weight_kg: Option<String>,
+}
+
+/// The outcome of one MAWB, for the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub status: RunStatus,
+    pub manifest_id: Option<String>,
+    pub day_id: Option<String>,
+    pub requests_sent: usize,
+    pub items_created: usize,
+    pub items_adopted: usize,
+    pub items_cancelled: usize,
+    pub bags_created: usize,
+    pub labels_archived: usize,
+    pub archive: Option<String>,
+    pub reconciliation: Option<Reconciliation>,
+    /// Why it failed (ACP's own message included).
+    pub error: Option<String>,
+    /// Whether a later run may succeed without changing the folder (network, system errors).
+    pub retryable: bool,
+}
+
+impl Outcome {
+    /// A failed outcome with its reason.
+    pub fn failed(error: impl Into<String>) -> Outcome {
+        let mut o = Outcome::new(RunStatus::Failed);
+        o.error = Some(error.into());
+        o
+    }
+
+    /// Whether the MAWB is at ACP as the folder describes it.
+    pub fn is_success(&self) -> bool {
+        matches!(self.status, RunStatus::Sent | RunStatus::Modified | RunStatus::Unchanged)
+    }
+
+    fn new(status: RunStatus) -> Outcome {
+        Outcome {
+            status,
+            manifest_id: None,
+            day_id: None,
+            requests_sent: 0,
+            items_created: 0,
+            items_adopted: 0,
+            items_cancelled: 0,
+            bags_created: 0,
+            labels_archived: 0,
+            archive: None,
+            reconciliation: None,
+            error: None,
+            retryable: false,
+        }
+    }
+}
+
+/// Why the flow stopped.
+#[derive(Debug, thiserror::Error)]
+enum Stop {
+    #[error("{0}")]
+    Call(#[from] CallError),
+    #[error("{0}")]
+    Ledger(#[from] LedgerError),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Local(String),
+}
+
+impl Stop {
+    fn retryable(&self) -> bool {
+        match self {
+            Stop::Call(e) => e.is_retryable(),
+            Stop::Ledger(_) | Stop::Local(_) => true,
+            Stop::Refused(m) => m.contains("system"),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The fingerprint of an item: a hash of exactly what createMailing sends for it.
+fn item_fingerprint(m: &Mawb, i: usize) -> String {
+    let mut buf = Vec::new();
+    let _ = write_request_to_vec(&Request::CreateMailing(vec![convert::mail_item(&m.items[i])]), &mut buf);
+    hex(&Sha256::digest(&buf))
+}
+
+fn item_key(m: &Mawb, i: usize) -> String {
+    m.items[i].key().unwrap_or_default().to_string()
+}
+
+fn describe(s: &Status) -> String {
+    let t = s.error_type.as_ref().map(ErrorType::as_str).unwrap_or("error");
+    match &s.error {
+        Some(e) if !e.is_empty() => format!("{t}: {e}"),
+        _ => t.to_string(),
+    }
+}
+
+/// Whether an existing item ACP describes is the one we sent (same ids, value and weight).
+fn same_item(sent: &wire::MailItem, existing: &MailItemInfo) -> bool {
+    let eq_opt = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    let eq_num = |a: &str, b: &Option<String>| match b {
+        None => true,
+        Some(b) => match (Decimal::from_str(a), Decimal::from_str(b.trim())) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => a == b,
+        },
+    };
+    eq_opt(&sent.tracking_number, &existing.tracking_number)
+        && eq_opt(&sent.shipper_item_id, &existing.shipper_item_id)
+        && eq_num(&sent.value, &existing.value)
+        && eq_num(&sent.weight, &existing.weight)
+}
+
+struct Run<'a, 'c> {
+    ctx: &'a FlowContext<'c>,
+    checked: &'a CheckedMawb,
+    mawb: String,
+    out: Outcome,
+    labels: Vec<LabelRow>,
+}
+
+/// Runs one MAWB (see the module doc). Never panics; every failure is in the outcome.
+pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
+    let Some(config) = checked.mawb.config.as_ref().filter(|_| checked.sendable()) else {
+        let mut o = Outcome::new(RunStatus::Invalid);
+        o.error = Some(format!("{} error(s) in the folder: nothing was sent", checked.errors()));
+        return o;
+    };
+    let mut run = Run { ctx, checked, mawb: config.manifest_number.clone(), out: Outcome::new(RunStatus::Sent), labels: Vec::new() };
+    match run.go() {
+        Ok(()) => {}
+        Err(e) => {
+            tracing::error!(mawb = %run.mawb, "failed: {e}");
+            run.out.status = RunStatus::Failed;
+            run.out.retryable = e.retryable();
+            run.out.error = Some(e.to_string());
+            let _ = ctx.ledger.set_state(&run.mawb, "failed", Some(&e.to_string()));
+        }
+    }
+    if let Err(e) = run.seal() {
+        run.out.status = RunStatus::Failed;
+        run.out.error = Some(format!("labels could not be archived: {e}"));
+    }
+    run.out
+}
+
+impl Run<'_, '_> {
+    /// Sends one request, recorded in the ledger before and after.
+    fn send(&mut self, detail: &str, params: &Params, req: &Request) -> Result<Answer, Stop> {
+        let command = req.command();
+        let mut data = Vec::new();
+        if command.has_data() {
+            write_request_to_vec(req, &mut data).map_err(|e| Stop::Local(format!("{command}: cannot write the request: {e}")))?;
+        }
+        self.send_data(command, detail, params, if command.has_data() { Some(&data) } else { None })
+    }
+
+    fn send_data(&mut self, command: Command, detail: &str, params: &Params, data: Option<&[u8]>) -> Result<Answer, Stop> {
+        let ledger = self.ctx.ledger;
+        let id = ledger.begin_request(&self.mawb, command.as_str(), detail, data.map_or(0, <[u8]>::len))?;
+        let mawb = self.mawb.clone();
+        let mut attempts = 1;
+        let mut on_retry = |a: &Attempt| {
+            attempts = a.number + 1;
+            tracing::warn!(mawb = %mawb, "{command} {detail}: attempt {} failed ({}); retrying", a.number, a.outcome);
+        };
+        let result = self.ctx.client.call_data(command, params, data, &mut on_retry);
+        self.out.requests_sent += 1;
+        match &result {
+            Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
+            Err(e) => ledger.finish_request(id, "transport-error", &e.to_string(), attempts)?,
+        }
+        Ok(result?)
+    }
+
+    fn archive_label(&mut self, entity: Entity, id: &str, label: &wire::Label) -> Result<(), Stop> {
+        let bytes = decode_label(label).map_err(|e| Stop::Local(format!("{} {id}: {e}", entity.as_str())))?;
+        let rows = self
+            .ctx
+            .archive
+            .stage(&self.mawb, entity, id, &bytes)
+            .map_err(|e| Stop::Local(e.to_string()))?;
+        for r in &rows {
+            self.ctx.ledger.put_label(r)?;
+        }
+        self.out.labels_archived += rows.len();
+        self.labels.extend(rows);
+        Ok(())
+    }
+
+    fn seal(&mut self) -> Result<(), String> {
+        let rows = self.ctx.ledger.labels(&self.mawb).map_err(|e| e.to_string())?;
+        let sealed = self.ctx.archive.seal(&self.mawb, &rows).map_err(|e| e.to_string())?;
+        self.out.archive = sealed.map(|p| p.display().to_string());
+        Ok(())
+    }
+
+    fn go(&mut self) -> Result<(), Stop> {
+        let ledger = self.ctx.ledger;
+        let checked = self.checked;
+        let m = &checked.mawb;
+        let config = m.config.clone().ok_or_else(|| Stop::Local("no mawb.toml".into()))?;
+        let n = m.items.len();
+        let fps: Vec<String> = {
+            use rayon::prelude::*;
+            (0..n).into_par_iter().map(|i| item_fingerprint(m, i)).collect()
+        };
+        let content_fp = self.content_fingerprint(&fps);
+        let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
+        if row.state == "done" && row.fingerprint.as_deref() == Some(content_fp.as_str()) {
+            tracing::info!(mawb = %self.mawb, "unchanged since its upload: nothing to send");
+            self.out.status = RunStatus::Unchanged;
+            self.out.manifest_id = row.manifest_id;
+            self.out.day_id = row.day_id;
+            return Ok(());
+        }
+        let was_uploaded = row.manifest_id.is_some();
+
+        // What ACP holds (per the ledger) against what the folder holds now.
+        let held = ledger.items(&self.mawb)?;
+        let current: HashMap<String, usize> = (0..n).map(|i| (item_key(m, i), i)).collect();
+        let mut to_cancel: Vec<String> = held
+            .iter()
+            .filter(|(k, r)| current.get(*k).is_none_or(|&i| fps[i] != r.fingerprint))
+            .map(|(k, _)| k.clone())
+            .collect();
+        to_cancel.sort();
+        let changed_keys: HashSet<&str> = to_cancel.iter().map(String::as_str).collect();
+        let mut to_create: Vec<usize> =
+            (0..n).filter(|&i| held.get(&item_key(m, i)).is_none_or(|r| r.fingerprint != fps[i])).collect();
+        to_create.sort_unstable();
+
+        let bag_fp = |b: usize| -> String {
+            let mut members: Vec<(String, &str)> =
+                m.bags[b].items.iter().map(|&i| (item_key(m, i), fps[i].as_str())).collect();
+            members.sort();
+            let mut h = Sha256::new();
+            for (k, f) in members {
+                h.update(k.as_bytes());
+                h.update(b"\0");
+                h.update(f.as_bytes());
+                h.update(b"\n");
+            }
+            hex(&h.finalize())
+        };
+        let held_bags = ledger.bags(&self.mawb)?;
+        let current_bags: HashMap<String, (usize, String)> = (0..m.bags.len())
+            .map(|b| (plan::shipper_bag_id(&config.manifest_number, &m.bags[b].shipper_bag_id), (b, bag_fp(b))))
+            .collect();
+        let mut bags_to_cancel: Vec<BagRow> = held_bags
+            .values()
+            .filter(|r| current_bags.get(&r.shipper_bag_id).is_none_or(|(_, f)| *f != r.fingerprint))
+            .cloned()
+            .collect();
+        bags_to_cancel.sort_by(|a, b| a.shipper_bag_id.cmp(&b.shipper_bag_id));
+        let loose_changed = m.loose_items().any(|i| to_create.binary_search(&i).is_ok())
+            || to_cancel.iter().any(|k| current.get(k).is_none_or(|&i| m.items[i].bag.is_none()));
+        let day_affected = row.day_id.is_some() && (!bags_to_cancel.is_empty() || loose_changed || !config.create_day);
+        let anything_to_cancel = !to_cancel.is_empty() || !bags_to_cancel.is_empty() || day_affected;
+        let mut day_revision = row.day_revision.max(1);
+        let mut day_id = row.day_id.clone();
+
+        // 1. Detach what must be cancelled from the manifest: modifyManifest with the units that stay.
+        if let (Some(mid), true) = (row.manifest_id.clone(), anything_to_cancel) {
+            let mut ids = self.known_ids()?;
+            let surviving: Vec<String> = {
+                let cancelled_bags: HashSet<&str> = bags_to_cancel.iter().map(|b| b.bag_id.as_str()).collect();
+                let mut u: Vec<String> = held_bags
+                    .values()
+                    .filter(|b| !cancelled_bags.contains(b.bag_id.as_str()))
+                    .map(|b| b.bag_id.clone())
+                    .collect();
+                u.sort();
+                for i in m.loose_items() {
+                    let k = item_key(m, i);
+                    if held.contains_key(&k) && !changed_keys.contains(k.as_str()) {
+                        if let Some(t) = plan::tracking_of(m, i, &ids) {
+                            u.push(t.to_string());
+                        }
+                    }
+                }
+                u
+            };
+            ids.day_id = None;
+            tracing::info!(mawb = %self.mawb, "changed since its upload: detaching {} unit(s) before cancelling", surviving.len());
+            self.modify_with_units(&mid, &ids, day_revision, surviving)?;
+        }
+
+        // 2. Cancel top-down: the day, the bags, the items.
+        if let (Some(d), true) = (day_id.clone(), day_affected) {
+            let a = self.send("day", &self.params(), &Request::CancelDay(wire::DayRef { day_id: Some(d.clone()), shipper_day_id: None }))?;
+            let st = match &a {
+                Answer::Day(r) => r.status.clone(),
+                _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
+            };
+            if !st.ok && st.error_type != Some(ErrorType::NotFound) {
+                return Err(Stop::Refused(format!("cancelDay {d}: {}", describe(&st))));
+            }
+            day_id = None;
+            day_revision += 1;
+            ledger.set_day(&self.mawb, None, day_revision)?;
+        }
+        for b in &bags_to_cancel {
+            let a = self.send(&b.shipper_bag_id, &self.params(), &Request::CancelBag(wire::BagRef { bag_id: Some(b.bag_id.clone()), shipper_bag_id: None }))?;
+            let st = match &a {
+                Answer::Bag(r) => r.status.clone(),
+                _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
+            };
+            if !st.ok && st.error_type != Some(ErrorType::NotFound) {
+                return Err(Stop::Refused(format!("cancelBag {}: {}", b.shipper_bag_id, describe(&st))));
+            }
+            ledger.remove_bag(&self.mawb, &b.shipper_bag_id)?;
+        }
+        if !to_cancel.is_empty() {
+            for chunk in to_cancel.chunks(self.ctx.plan.batch_items.max(1)) {
+                let refs: Vec<wire::ItemRef> = chunk
+                    .iter()
+                    .map(|k| {
+                        let r = &held[k];
+                        convert::item_ref(r.tracking_number.as_deref(), r.shipper_item_id.as_deref())
+                    })
+                    .collect();
+                let a = self.send(&format!("{} item(s)", chunk.len()), &self.params(), &Request::CancelMailing(refs))?;
+                let Answer::Mailing(results) = a else {
+                    return Err(Stop::Refused("cancelMailing: unexpected answer".into()));
+                };
+                let mut gone = Vec::new();
+                for (k, r) in chunk.iter().zip(results.iter()) {
+                    if r.status.ok || r.status.error_type == Some(ErrorType::NotFound) {
+                        gone.push(k.clone());
+                    } else {
+                        return Err(Stop::Refused(format!("cancelMailing {k}: {}", describe(&r.status))));
+                    }
+                }
+                self.out.items_cancelled += gone.len();
+                ledger.remove_items(&self.mawb, &gone)?;
+            }
+        }
+
+        // 3. Register items: label=0 batches for known tracking numbers, one call per labelled item.
+        let (with_tn, labelled): (Vec<usize>, Vec<usize>) = to_create.iter().partition(|&&i| m.items[i].tracking_number.is_some());
+        let batches = plan::batch_items(m, with_tn, &self.ctx.plan);
+        let nb = batches.len();
+        for (k, batch) in batches.iter().enumerate() {
+            let req = plan::mailing_request(m, batch);
+            let a = self.send(&format!("batch {}/{} ({} items)", k + 1, nb, batch.len()), &plan::mailing_params(m, false, &self.ctx.plan), &req)?;
+            let Request::CreateMailing(sent) = &req else {
+                return Err(Stop::Local("internal: request kind mismatch".into()));
+            };
+            self.take_mailing_answer(batch, sent, a, &fps)?;
+            (self.ctx.on_items)(batch.len());
+        }
+        for &i in &labelled {
+            let req = plan::mailing_request(m, &[i]);
+            let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
+            let a = self.send(&format!("label {} for {sid}", config.label), &plan::mailing_params(m, true, &self.ctx.plan), &req)?;
+            let Request::CreateMailing(sent) = &req else {
+                return Err(Stop::Local("internal: request kind mismatch".into()));
+            };
+            self.take_mailing_answer(&[i], sent, a, &fps)?;
+            (self.ctx.on_items)(1);
+        }
+
+        // 4. Bags.
+        let ids = self.known_ids()?;
+        let held_bags = ledger.bags(&self.mawb)?;
+        for b in 0..m.bags.len() {
+            let sid = plan::shipper_bag_id(&config.manifest_number, &m.bags[b].shipper_bag_id);
+            let fp = &current_bags[&sid].1;
+            if held_bags.get(&sid).is_some_and(|r| &r.fingerprint == fp) {
+                continue;
+            }
+            let a = self.send(&sid, &plan::bag_params(m, &self.ctx.plan), &plan::bag_request(m, b, &ids))?;
+            let Answer::Bag(r) = a else { return Err(Stop::Refused(format!("createBag {sid}: unexpected answer"))) };
+            let bag_id = if r.status.ok {
+                r.bag_id.clone()
+            } else if r.status.error_type == Some(ErrorType::Conflict)
+                && r.conflict.as_ref().is_some_and(|c| c.shipper_bag_id.as_deref() == Some(sid.as_str()))
+            {
+                tracing::info!(mawb = %self.mawb, "createBag {sid}: already at ACP (an earlier answer was lost); adopted");
+                r.conflict.as_ref().and_then(|c| c.bag_id.clone())
+            } else {
+                return Err(Stop::Refused(format!("createBag {sid}: {}", describe(&r.status))));
+            };
+            if let Some(bad) = r.items.first() {
+                return Err(Stop::Refused(format!(
+                    "createBag {sid}: item {} could not be bagged: {}",
+                    bad.tracking_number.clone().or(bad.shipper_item_id.clone()).unwrap_or_default(),
+                    describe(&bad.status)
+                )));
+            }
+            let bag_id = bag_id.ok_or_else(|| Stop::Refused(format!("createBag {sid}: ACP returned no bagId")))?;
+            if let Some(l) = &r.label {
+                self.archive_label(Entity::Bag, &bag_id, l)?;
+            }
+            ledger.put_bag(&self.mawb, &BagRow { shipper_bag_id: sid.clone(), bag_id, fingerprint: fp.clone() })?;
+            self.out.bags_created += 1;
+        }
+
+        // 5. The day, after confirming with getInfo that ACP holds every unit it will group.
+        let mut ids = self.known_ids()?;
+        if config.create_day && day_id.is_none() {
+            self.confirm_new_units(&ids)?;
+            let req = plan::day_request(m, &ids, day_revision);
+            let shipper_day = plan::shipper_day_id(&config.manifest_number, day_revision);
+            let a = self.send(&shipper_day, &plan::day_params(m, &self.ctx.plan), &req)?;
+            let Answer::Day(r) = a else { return Err(Stop::Refused("createDay: unexpected answer".into())) };
+            let id = if r.status.ok {
+                r.day_id.clone()
+            } else if r.status.error_type == Some(ErrorType::Conflict)
+                && r.conflict.as_ref().is_some_and(|c| c.shipper_day_id.as_deref() == Some(shipper_day.as_str()))
+            {
+                tracing::info!(mawb = %self.mawb, "createDay {shipper_day}: already at ACP; adopted");
+                r.conflict.as_ref().and_then(|c| c.day_id.clone())
+            } else {
+                return Err(Stop::Refused(format!("createDay {shipper_day}: {}", describe(&r.status))));
+            };
+            if let Some(bad) = r.bags.iter().find(|b| !b.status.ok && b.status.error_type.is_some()) {
+                return Err(Stop::Refused(format!("createDay: bag {} was not grouped: {}", bad.bag_id.clone().or(bad.shipper_bag_id.clone()).unwrap_or_default(), describe(&bad.status))));
+            }
+            if let Some(bad) = r.items.iter().find(|i| !i.status.ok && i.status.error_type.is_some()) {
+                return Err(Stop::Refused(format!("createDay: item {} was not grouped: {}", bad.tracking_number.clone().unwrap_or_default(), describe(&bad.status))));
+            }
+            let id = id.ok_or_else(|| Stop::Refused("createDay: ACP returned no dayId".into()))?;
+            if let Some(l) = &r.label {
+                self.archive_label(Entity::Day, &id, l)?;
+            }
+            for b in &r.bags {
+                if let (Some(l), Some(bid)) = (&b.label, &b.bag_id) {
+                    self.archive_label(Entity::Bag, bid, l)?;
+                }
+            }
+            ledger.set_day(&self.mawb, Some(&id), day_revision)?;
+            day_id = Some(id);
+        } else if !config.create_day && row.manifest_id.is_none() {
+            self.confirm_new_units(&ids)?;
+        }
+        ids.day_id = day_id.clone();
+        self.out.day_id = day_id.clone();
+
+        // 6. The manifest: create, or modify when it was uploaded before and its payload changed.
+        let current_row = ledger.mawb(&self.mawb)?.ok_or_else(|| Stop::Local("ledger row vanished".into()))?;
+        let manifest_id = current_row.manifest_id.clone();
+        let (req, breakdown) = plan::manifest_request(self.checked, &ids, day_revision, manifest_id.clone(), &self.ctx.plan)
+            .map_err(|e| Stop::Local(e.to_string()))?;
+        let mut data = Vec::with_capacity(breakdown.total);
+        write_request_to_vec(&req, &mut data).map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
+        let manifest_fp = hex(&Sha256::digest(&data));
+        let mut adopted = false;
+        let manifest_id = match manifest_id {
+            Some(mid) if current_row.manifest_fingerprint.as_deref() == Some(manifest_fp.as_str()) => mid,
+            Some(mid) => {
+                tracing::info!(mawb = %self.mawb, "modifyManifest {mid} ({} bytes)", data.len());
+                let a = self.send_data(Command::ModifyManifest, &mid, &self.params(), Some(&data))?;
+                self.take_manifest_answer(a, Command::ModifyManifest)?;
+                ledger.set_manifest(&self.mawb, &mid, Some(&manifest_fp))?;
+                mid
+            }
+            None => {
+                tracing::info!(mawb = %self.mawb, "createManifest ({} bytes: {breakdown})", data.len());
+                let a = self.send_data(Command::CreateManifest, config.user_manifest_id(), &self.params(), Some(&data))?;
+                let (mid, was_adopted) = self.take_manifest_answer(a, Command::CreateManifest)?;
+                // An adopted manifest may hold an older payload: reconcile says, and a modify fixes it.
+                adopted = was_adopted;
+                ledger.set_manifest(&self.mawb, &mid, Some(&manifest_fp))?;
+                mid
+            }
+        };
+        self.out.manifest_id = Some(manifest_id.clone());
+        if was_uploaded {
+            self.out.status = RunStatus::Modified;
+        }
+
+        // 7. Reconcile ACP's counts with ours.
+        let mut rec = self.reconcile(&manifest_id, config.create_day)?;
+        if !rec.ok && adopted {
+            tracing::warn!(mawb = %self.mawb, "the adopted manifest differs ({}); sending modifyManifest", rec.differences.join("; "));
+            let mut req2 = req;
+            if let Request::CreateManifest(mm) = req2 {
+                let mut mm = mm;
+                mm.manifest_id = Some(manifest_id.clone());
+                req2 = Request::ModifyManifest(mm);
+            }
+            let a = self.send(&manifest_id, &self.params(), &req2)?;
+            self.take_manifest_answer(a, Command::ModifyManifest)?;
+            ledger.set_manifest(&self.mawb, &manifest_id, Some(&manifest_fp))?;
+            rec = self.reconcile(&manifest_id, config.create_day)?;
+        }
+        let ok = rec.ok;
+        let diffs = rec.differences.join("; ");
+        self.out.reconciliation = Some(rec);
+        if !ok {
+            return Err(Stop::Refused(format!("ACP's counts do not match ours: {diffs}")));
+        }
+        ledger.set_done(&self.mawb, &content_fp)?;
+        tracing::info!(mawb = %self.mawb, "done: manifest {manifest_id}, {} request(s)", self.out.requests_sent);
+        Ok(())
+    }
+
+    fn params(&self) -> Params {
+        Params { test_mode: self.ctx.plan.test_mode, ..Default::default() }
+    }
+
+    /// A hash of everything the MAWB's upload depends on: items, bags, mawb.toml, the scan.
+    fn content_fingerprint(&self, fps: &[String]) -> String {
+        let m = &self.checked.mawb;
+        let mut h = Sha256::new();
+        let mut sorted: Vec<(String, &str)> = (0..m.items.len()).map(|i| (item_key(m, i), fps[i].as_str())).collect();
+        sorted.sort();
+        for (k, f) in sorted {
+            h.update(k.as_bytes());
+            h.update(f.as_bytes());
+        }
+        for b in &m.bags {
+            h.update(b.shipper_bag_id.as_bytes());
+            for &i in &b.items {
+                h.update(item_key(m, i).as_bytes());
+            }
+        }
+        h.update(format!("{:?}", m.config).as_bytes());
+        if let Some(img) = &m.image {
+            if let Ok(bytes) = std::fs::read(&img.path) {
+                h.update(&bytes);
+            }
+        }
+        hex(&h.finalize())
+    }
+
+    fn known_ids(&self) -> Result<KnownIds, Stop> {
+        let ledger = self.ctx.ledger;
+        let items = ledger.items(&self.mawb)?;
+        let bags = ledger.bags(&self.mawb)?;
+        let row = ledger.mawb(&self.mawb)?;
+        Ok(KnownIds {
+            tracking: items
+                .values()
+                .filter_map(|r| Some((r.shipper_item_id.clone()?, r.tracking_number.clone()?)))
+                .collect(),
+            bag_ids: bags.into_values().map(|b| (b.shipper_bag_id, b.bag_id)).collect(),
+            day_id: row.and_then(|r| r.day_id),
+        })
+    }
+
+    /// Reads a createMailing answer: created and adopted items go to the ledger; anything else stops.
+    fn take_mailing_answer(&mut self, batch: &[usize], sent: &[wire::MailItem], a: Answer, fps: &[String]) -> Result<(), Stop> {
+        let Answer::Mailing(results) = a else {
+            return Err(Stop::Refused("createMailing: unexpected answer".into()));
+        };
+        if results.len() != batch.len() {
+            return Err(Stop::Refused(format!("createMailing: ACP answered {} item(s) for {} sent", results.len(), batch.len())));
+        }
+        let checked = self.checked;
+        let m = &checked.mawb;
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut failures = Vec::new();
+        let mut created = 0;
+        let mut adopted = 0;
+        let mut labels = Vec::new();
+        for ((&i, s), r) in batch.iter().zip(sent).zip(&results) {
+            let key = item_key(m, i);
+            let tn = if r.status.ok {
+                created += 1;
+                if let Some(l) = &r.label {
+                    labels.push((r.tracking_number.clone().unwrap_or_else(|| key.clone()), l.clone()));
+                }
+                r.tracking_number.clone().or(s.tracking_number.clone())
+            } else if r.status.error_type == Some(ErrorType::Conflict) && r.conflict.as_ref().is_some_and(|c| same_item(s, c)) {
+                adopted += 1;
+                r.conflict.as_ref().and_then(|c| c.tracking_number.clone()).or(s.tracking_number.clone())
+            } else {
+                let what = match (&r.status.error_type, &r.conflict) {
+                    (Some(ErrorType::Conflict), Some(c)) => format!(
+                        "conflict: ACP already holds a different item with this id (tracking {}, shipperItemId {}, created {})",
+                        c.tracking_number.as_deref().unwrap_or("?"),
+                        c.shipper_item_id.as_deref().unwrap_or("?"),
+                        c.creation_date.as_deref().unwrap_or("?")
+                    ),
+                    _ => describe(&r.status),
+                };
+                failures.push(format!("item {key}: {what}"));
+                continue;
+            };
+            rows.push(ItemRow { key, tracking_number: tn, shipper_item_id: s.shipper_item_id.clone(), fingerprint: fps[i].clone() });
+        }
+        self.ctx.ledger.put_items(&self.mawb, &rows)?;
+        self.out.items_created += created;
+        self.out.items_adopted += adopted;
+        for (id, l) in labels {
+            self.archive_label(Entity::Item, &id, &l)?;
+        }
+        if !failures.is_empty() {
+            let n = failures.len();
+            failures.truncate(5);
+            return Err(Stop::Refused(format!("createMailing: {n} item(s) refused: {}", failures.join("; "))));
+        }
+        Ok(())
+    }
+
+    /// Reads a create/modifyManifest answer; returns the manifest id and whether it was adopted.
+    fn take_manifest_answer(&mut self, a: Answer, command: Command) -> Result<(String, bool), Stop> {
+        let Answer::Manifest(r) = a else { return Err(Stop::Refused(format!("{command}: unexpected answer"))) };
+        let config = self.checked.mawb.config.clone().unwrap_or_default();
+        let (id, adopted) = if r.status.ok {
+            (r.manifest_id.clone(), false)
+        } else if command == Command::CreateManifest
+            && r.status.error_type == Some(ErrorType::Conflict)
+            && r.conflict.as_ref().is_some_and(|c| {
+                c.user_manifest_id.as_deref() == Some(config.user_manifest_id())
+                    && c.manifest_number.as_deref().is_none_or(|n| n == config.manifest_number)
+            })
+        {
+            tracing::info!(mawb = %self.mawb, "createManifest: already at ACP (an earlier answer was lost); adopted");
+            (r.conflict.as_ref().and_then(|c| c.manifest_id.clone()), true)
+        } else {
+            return Err(Stop::Refused(format!("{command}: {}", describe(&r.status))));
+        };
+        if let Some(u) = r.units.first() {
+            return Err(Stop::Refused(format!(
+                "{command}: {} unit(s) not included, e.g. {} {}: {}",
+                r.units.len(),
+                u.unit_type.as_deref().unwrap_or("unit"),
+                u.unit_id.as_deref().unwrap_or("?"),
+                u.error.clone().or(u.error_type.as_ref().map(|e| e.as_str().to_string())).unwrap_or_default()
+            )));
+        }
+        let id = id.ok_or_else(|| Stop::Refused(format!("{command}: ACP returned no manifestId")))?;
+        Ok((id, adopted))
+    }
+
+    /// modifyManifest with an explicit unit list (used to detach units before cancelling them).
+    fn modify_with_units(&mut self, mid: &str, ids: &KnownIds, rev: u32, units: Vec<String>) -> Result<(), Stop> {
+        let (req, _) = plan::manifest_request(self.checked, ids, rev, Some(mid.to_string()), &self.ctx.plan)
+            .map_err(|e| Stop::Local(e.to_string()))?;
+        let Request::ModifyManifest(mut mm) = req else { return Err(Stop::Local("expected a modifyManifest".into())) };
+        for p in &mut mm.parts {
+            p.units = units.clone();
+        }
+        let a = self.send(mid, &self.params(), &Request::ModifyManifest(mm))?;
+        self.take_manifest_answer(a, Command::ModifyManifest)?;
+        self.ctx.ledger.set_manifest(&self.mawb, mid, None)?;
+        Ok(())
+    }
+
+    /// getInfo: every bag and loose item of the MAWB must be at ACP, new and ungrouped, before it is
+    /// grouped or manifested.
+    fn confirm_new_units(&mut self, ids: &KnownIds) -> Result<(), Stop> {
+        let a = self.send("confirm units", &self.params(), &Request::GetInfo)?;
+        let Answer::Info(info) = a else { return Err(Stop::Refused("getInfo: unexpected answer".into())) };
+        if !info.status.ok {
+            return Err(Stop::Refused(format!("getInfo: {}", describe(&info.status))));
+        }
+        let bags: HashSet<&str> = info.bags.iter().filter_map(|b| b.bag_id.as_deref()).collect();
+        let items: HashSet<&str> = info.items.iter().filter_map(|i| i.tracking_number.as_deref()).collect();
+        let checked = self.checked;
+        let m = &checked.mawb;
+        let mut missing = Vec::new();
+        for id in ids.bag_ids.values() {
+            if !bags.contains(id.as_str()) {
+                missing.push(format!("bag {id}"));
+            }
+        }
+        for i in m.loose_items() {
+            match plan::tracking_of(m, i, ids) {
+                Some(t) if items.contains(t) => {}
+                Some(t) => missing.push(format!("item {t}")),
+                None => missing.push(format!("item {}", item_key(m, i))),
+            }
+        }
+        if !missing.is_empty() {
+            let n = missing.len();
+            missing.truncate(5);
+            return Err(Stop::Refused(format!(
+                "getInfo: ACP does not list {n} unit(s) of this MAWB as new ({}); they may be grouped or cancelled elsewhere",
+                missing.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
+    fn reconcile(&mut self, manifest_id: &str, with_day: bool) -> Result<Reconciliation, Stop> {
+        let a = self.send(manifest_id, &self.params(), &Request::GetManifest(wire::ManifestRef { manifest_id: Some(manifest_id.to_string()), user_manifest_id: None }))?;
+        let Answer::Manifest(r) = a else { return Err(Stop::Refused("getManifest: unexpected answer".into())) };
+        if !r.status.ok {
+            return Err(Stop::Refused(format!("getManifest {manifest_id}: {}", describe(&r.status))));
+        }
+        let info = r.info.clone().unwrap_or_default();
+        let num = |s: &Option<String>| s.as_deref().and_then(|t| t.trim().parse::<u64>().ok());
+        let t = &self.checked.totals;
+        let ours = Counts {
+            items: Some(t.items as u64),
+            bags: Some(t.bags as u64),
+            days: Some(u64::from(with_day)),
+            weight_kg: Some(format_fixed(t.weight_kg, WEIGHT_SCALE)),
+        };
+        let acp = Counts {
+            items: num(&info.num_items),
+            bags: num(&info.num_bags),
+            days: num(&info.num_days),
+            weight_kg: info.weight.clone(),
+        };
+        let mut differences = Vec::new();
+        for (what, o, a) in [("items", ours.items, acp.items), ("bags", ours.bags, acp.bags), ("days", ours.days, acp.days)] {
+            if o != a {
+                differences.push(format!("{what}: ours {} vs ACP {}", o.unwrap_or(0), a.map_or("missing".to_string(), |v| v.to_string())));
+            }
+        }
+        let weight_ok = match acp.weight_kg.as_deref().map(|w| Decimal::from_str(w.trim())) {
+            Some(Ok(w)) => {
+                let w = if info.weight_unit.as_deref().is_some_and(|u| u.eq_ignore_ascii_case("lb")) { w * crate::model::KG_PER_LB } else { w };
+                crate::model::round3(w) == t.weight_kg
+            }
+            _ => false,
+        };
+        if !weight_ok {
+            differences.push(format!("weight: ours {} kg vs ACP {}", format_fixed(t.weight_kg, WEIGHT_SCALE), acp.weight_kg.clone().unwrap_or_else(|| "missing".into())));
+        }
+        Ok(Reconciliation { ok: differences.is_empty(), ours, acp, differences })
+    }
+}
+
+/// A one-line summary of an answer for the ledger: result counts per errorType, never label data.
+pub fn summarise(a: &Answer) -> String {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut add = |s: &Status| {
+        let k = if s.ok { "ok".to_string() } else { s.error_type.as_ref().map(|e| e.as_str().to_string()).unwrap_or_else(|| "error".into()) };
+        *counts.entry(k).or_default() += 1;
+    };
+    let mut first_error = None;
+    match a {
+        Answer::CommonError(e) => return format!("common error: {e}"),
+        Answer::Mailing(items) => {
+            for i in items {
+                add(&i.status);
+                if first_error.is_none() && !i.status.ok {
+                    first_error = i.status.error.clone();
+                }
+            }
+        }
+        Answer::Bag(b) => {
+            add(&b.status);
+            first_error = b.status.error.clone();
+        }
+        Answer::Day(d) => {
+            add(&d.status);
+            first_error = d.status.error.clone();
+        }
+        Answer::Info(i) => add(&i.status),
+        Answer::Manifest(m) => {
+            add(&m.status);
+            first_error = m.status.error.clone();
+            if let Some(id) = &m.manifest_id {
+                counts.insert(format!("manifestId={id}"), 1);
+            }
+        }
+    }
+    let mut s: Vec<String> = counts.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    if let Some(e) = first_error {
+        s.push(format!("first error: {e}"));
+    }
+    s.join(" ")
+}

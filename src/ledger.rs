@@ -1,0 +1,404 @@
+//! The state ledger: a SQLite database (WAL) of everything sent to ACP and everything it answered.
+//!
+//! Every request is recorded as an intent before it is sent and completed with its result after, and the
+//! objects ACP holds (items, bags, the day, the manifest) are recorded with the ids it assigned and a
+//! fingerprint of what was sent. A run killed at any point (even `kill -9`) resumes from here: what is
+//! recorded as created is not sent again, and what was in flight is repeated with the same shipper ids,
+//! which ACP answers with `conflict` and the existing object (adopted as done). The key is never stored.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Why the ledger cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("state database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("state database: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Where a MAWB stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MawbRow {
+    pub mawb: String,
+    pub folder: String,
+    pub user_manifest_id: String,
+    /// `registering`, `manifested`, `done`, `failed`.
+    pub state: String,
+    /// Fingerprint of the content last completed (`done`).
+    pub fingerprint: Option<String>,
+    pub manifest_id: Option<String>,
+    pub day_id: Option<String>,
+    pub day_revision: u32,
+    /// Fingerprint of the manifest units/legs last sent.
+    pub manifest_fingerprint: Option<String>,
+    pub last_error: Option<String>,
+    pub updated: String,
+}
+
+/// An item ACP holds for this MAWB.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemRow {
+    pub key: String,
+    pub tracking_number: Option<String>,
+    pub shipper_item_id: Option<String>,
+    pub fingerprint: String,
+}
+
+/// A bag ACP holds for this MAWB.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BagRow {
+    pub shipper_bag_id: String,
+    pub bag_id: String,
+    pub fingerprint: String,
+}
+
+/// One request as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestRow {
+    pub id: i64,
+    pub mawb: String,
+    pub command: String,
+    pub detail: String,
+    pub status: String,
+    pub summary: Option<String>,
+    pub data_bytes: i64,
+    pub attempts: i64,
+    pub started: String,
+    pub finished: Option<String>,
+}
+
+/// A label stored in the archive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LabelRow {
+    pub mawb: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub file: String,
+    pub format: String,
+    pub sha256: String,
+    pub bytes: i64,
+}
+
+/// The ledger (one connection, shared by the MAWBs processed at once).
+pub struct Ledger {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS mawbs (
+  mawb TEXT PRIMARY KEY, folder TEXT NOT NULL, user_manifest_id TEXT NOT NULL, state TEXT NOT NULL,
+  fingerprint TEXT, manifest_id TEXT, day_id TEXT, day_revision INTEGER NOT NULL DEFAULT 1,
+  manifest_fingerprint TEXT, last_error TEXT, updated TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+  mawb TEXT NOT NULL, key TEXT NOT NULL, tracking_number TEXT, shipper_item_id TEXT,
+  fingerprint TEXT NOT NULL, PRIMARY KEY (mawb, key));
+CREATE TABLE IF NOT EXISTS bags (
+  mawb TEXT NOT NULL, shipper_bag_id TEXT NOT NULL, bag_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
+  PRIMARY KEY (mawb, shipper_bag_id));
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, mawb TEXT NOT NULL, command TEXT NOT NULL, detail TEXT NOT NULL,
+  status TEXT NOT NULL, summary TEXT, data_bytes INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+  started TEXT NOT NULL, finished TEXT);
+CREATE INDEX IF NOT EXISTS requests_mawb ON requests (mawb);
+CREATE TABLE IF NOT EXISTS labels (
+  mawb TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL, file TEXT NOT NULL,
+  format TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, created TEXT NOT NULL,
+  PRIMARY KEY (mawb, file));
+";
+
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger at `path`.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let conn = Connection::open(path).map_err(|source| LedgerError::Open { path: shown.clone(), source })?;
+        Self::init(conn).map_err(|source| LedgerError::Open { path: shown, source })
+    }
+
+    /// An in-memory ledger (tests, `prepare`).
+    pub fn in_memory() -> Result<Ledger, LedgerError> {
+        Ok(Self::init(Connection::open_in_memory()?)?)
+    }
+
+    fn init(conn: Connection) -> Result<Ledger, rusqlite::Error> {
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Ledger { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn mawb(&self, mawb: &str) -> Result<Option<MawbRow>, LedgerError> {
+        let c = self.conn();
+        Ok(c.query_row(
+            "SELECT mawb, folder, user_manifest_id, state, fingerprint, manifest_id, day_id, day_revision,
+                    manifest_fingerprint, last_error, updated FROM mawbs WHERE mawb = ?1",
+            [mawb],
+            row_to_mawb,
+        )
+        .optional()?)
+    }
+
+    pub fn all_mawbs(&self) -> Result<Vec<MawbRow>, LedgerError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT mawb, folder, user_manifest_id, state, fingerprint, manifest_id, day_id, day_revision,
+                    manifest_fingerprint, last_error, updated FROM mawbs ORDER BY updated DESC",
+        )?;
+        let rows = st.query_map([], row_to_mawb)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Records that a MAWB is being worked on (creates its row the first time).
+    pub fn start_mawb(&self, mawb: &str, folder: &str, user_manifest_id: &str) -> Result<MawbRow, LedgerError> {
+        {
+            let c = self.conn();
+            c.execute(
+                "INSERT INTO mawbs (mawb, folder, user_manifest_id, state, updated) VALUES (?1, ?2, ?3, 'registering', ?4)
+                 ON CONFLICT(mawb) DO UPDATE SET folder = excluded.folder, user_manifest_id = excluded.user_manifest_id,
+                 updated = excluded.updated",
+                params![mawb, folder, user_manifest_id, now()],
+            )?;
+        }
+        self.mawb(mawb)?.ok_or(LedgerError::Sql(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    pub fn set_state(&self, mawb: &str, state: &str, error: Option<&str>) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET state = ?2, last_error = ?3, updated = ?4 WHERE mawb = ?1",
+            params![mawb, state, error, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_done(&self, mawb: &str, fingerprint: &str) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET state = 'done', fingerprint = ?2, last_error = NULL, updated = ?3 WHERE mawb = ?1",
+            params![mawb, fingerprint, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn set_manifest(&self, mawb: &str, manifest_id: &str, fingerprint: Option<&str>) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET manifest_id = ?2, manifest_fingerprint = ?3, state = 'manifested', updated = ?4 WHERE mawb = ?1",
+            params![mawb, manifest_id, fingerprint, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Records the MAWB's day (None once cancelled) and its revision.
+    pub fn set_day(&self, mawb: &str, day_id: Option<&str>, revision: u32) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET day_id = ?2, day_revision = ?3, updated = ?4 WHERE mawb = ?1",
+            params![mawb, day_id, revision, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn items(&self, mawb: &str) -> Result<HashMap<String, ItemRow>, LedgerError> {
+        let c = self.conn();
+        let mut st =
+            c.prepare("SELECT key, tracking_number, shipper_item_id, fingerprint FROM items WHERE mawb = ?1")?;
+        let rows = st
+            .query_map([mawb], |r| {
+                Ok(ItemRow { key: r.get(0)?, tracking_number: r.get(1)?, shipper_item_id: r.get(2)?, fingerprint: r.get(3)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows.into_iter().map(|r| (r.key.clone(), r)).collect())
+    }
+
+    /// Records items ACP now holds, in one transaction.
+    pub fn put_items(&self, mawb: &str, rows: &[ItemRow]) -> Result<(), LedgerError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO items (mawb, key, tracking_number, shipper_item_id, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(mawb, key) DO UPDATE SET tracking_number = excluded.tracking_number,
+                 shipper_item_id = excluded.shipper_item_id, fingerprint = excluded.fingerprint",
+            )?;
+            for r in rows {
+                st.execute(params![mawb, r.key, r.tracking_number, r.shipper_item_id, r.fingerprint])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets items ACP no longer holds (cancelled).
+    pub fn remove_items(&self, mawb: &str, keys: &[String]) -> Result<(), LedgerError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        for k in keys {
+            tx.execute("DELETE FROM items WHERE mawb = ?1 AND key = ?2", params![mawb, k])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn bags(&self, mawb: &str) -> Result<HashMap<String, BagRow>, LedgerError> {
+        let c = self.conn();
+        let mut st = c.prepare("SELECT shipper_bag_id, bag_id, fingerprint FROM bags WHERE mawb = ?1")?;
+        let rows = st
+            .query_map([mawb], |r| Ok(BagRow { shipper_bag_id: r.get(0)?, bag_id: r.get(1)?, fingerprint: r.get(2)? }))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows.into_iter().map(|r| (r.shipper_bag_id.clone(), r)).collect())
+    }
+
+    pub fn put_bag(&self, mawb: &str, row: &BagRow) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "INSERT INTO bags (mawb, shipper_bag_id, bag_id, fingerprint) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(mawb, shipper_bag_id) DO UPDATE SET bag_id = excluded.bag_id, fingerprint = excluded.fingerprint",
+            params![mawb, row.shipper_bag_id, row.bag_id, row.fingerprint],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_bag(&self, mawb: &str, shipper_bag_id: &str) -> Result<(), LedgerError> {
+        self.conn().execute("DELETE FROM bags WHERE mawb = ?1 AND shipper_bag_id = ?2", params![mawb, shipper_bag_id])?;
+        Ok(())
+    }
+
+    /// Records a request about to be sent; returns its id for [`Ledger::finish_request`].
+    pub fn begin_request(&self, mawb: &str, command: &str, detail: &str, data_bytes: usize) -> Result<i64, LedgerError> {
+        let c = self.conn();
+        c.execute(
+            "INSERT INTO requests (mawb, command, detail, status, data_bytes, started) VALUES (?1, ?2, ?3, 'sending', ?4, ?5)",
+            params![mawb, command, detail, data_bytes as i64, now()],
+        )?;
+        Ok(c.last_insert_rowid())
+    }
+
+    /// Records the result of a request (`ok`, `error`, `conflict-adopted`, `transport-error`...).
+    pub fn finish_request(&self, id: i64, status: &str, summary: &str, attempts: u32) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE requests SET status = ?2, summary = ?3, attempts = ?4, finished = ?5 WHERE id = ?1",
+            params![id, status, summary, attempts, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn requests(&self, mawb: Option<&str>) -> Result<Vec<RequestRow>, LedgerError> {
+        let c = self.conn();
+        let sql = "SELECT id, mawb, command, detail, status, summary, data_bytes, attempts, started, finished
+                   FROM requests WHERE (?1 IS NULL OR mawb = ?1) ORDER BY id";
+        let mut st = c.prepare(sql)?;
+        let rows = st
+            .query_map([mawb], |r| {
+                Ok(RequestRow {
+                    id: r.get(0)?,
+                    mawb: r.get(1)?,
+                    command: r.get(2)?,
+                    detail: r.get(3)?,
+                    status: r.get(4)?,
+                    summary: r.get(5)?,
+                    data_bytes: r.get(6)?,
+                    attempts: r.get(7)?,
+                    started: r.get(8)?,
+                    finished: r.get(9)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn put_label(&self, row: &LabelRow) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO labels (mawb, entity, entity_id, file, format, sha256, bytes, created)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![row.mawb, row.entity, row.entity_id, row.file, row.format, row.sha256, row.bytes, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn labels(&self, mawb: &str) -> Result<Vec<LabelRow>, LedgerError> {
+        let c = self.conn();
+        let mut st = c.prepare(
+            "SELECT mawb, entity, entity_id, file, format, sha256, bytes FROM labels WHERE mawb = ?1 ORDER BY file",
+        )?;
+        let rows = st
+            .query_map([mawb], |r| {
+                Ok(LabelRow {
+                    mawb: r.get(0)?,
+                    entity: r.get(1)?,
+                    entity_id: r.get(2)?,
+                    file: r.get(3)?,
+                    format: r.get(4)?,
+                    sha256: r.get(5)?,
+                    bytes: r.get(6)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+fn row_to_mawb(r: &rusqlite::Row<'_>) -> rusqlite::Result<MawbRow> {
+    Ok(MawbRow {
+        mawb: r.get(0)?,
+        folder: r.get(1)?,
+        user_manifest_id: r.get(2)?,
+        state: r.get(3)?,
+        fingerprint: r.get(4)?,
+        manifest_id: r.get(5)?,
+        day_id: r.get(6)?,
+        day_revision: r.get(7)?,
+        manifest_fingerprint: r.get(8)?,
+        last_error: r.get(9)?,
+        updated: r.get(10)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_objects_and_requests() {
+        let l = Ledger::in_memory().unwrap();
+        l.start_mawb("112-44995451", "f", "u").unwrap();
+        let id = l.begin_request("112-44995451", "createMailing", "batch 1", 100).unwrap();
+        l.put_items(
+            "112-44995451",
+            &[ItemRow { key: "1Z1".into(), tracking_number: Some("1Z1".into()), shipper_item_id: None, fingerprint: "f1".into() }],
+        )
+        .unwrap();
+        l.finish_request(id, "ok", "1 item", 1).unwrap();
+        assert_eq!(l.items("112-44995451").unwrap()["1Z1"].fingerprint, "f1");
+        assert_eq!(l.requests(Some("112-44995451")).unwrap()[0].status, "ok");
+        l.put_bag("112-44995451", &BagRow { shipper_bag_id: "B".into(), bag_id: "100".into(), fingerprint: "x".into() }).unwrap();
+        l.set_done("112-44995451", "fp").unwrap();
+        let m = l.mawb("112-44995451").unwrap().unwrap();
+        assert_eq!(m.state, "done");
+        assert_eq!(m.fingerprint.as_deref(), Some("fp"));
+    }
+
+    #[test]
+    fn survives_reopening_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.sqlite");
+        {
+            let l = Ledger::open(&p).unwrap();
+            l.start_mawb("m", "f", "u").unwrap();
+            l.set_manifest("m", "123", None).unwrap();
+        }
+        let l = Ledger::open(&p).unwrap();
+        assert_eq!(l.mawb("m").unwrap().unwrap().manifest_id.as_deref(), Some("123"));
+    }
+}
