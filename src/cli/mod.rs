@@ -1,12 +1,14 @@
 //! The command line: one file per subcommand, each a thin layer that parses its flags, calls the library
 //! and maps the outcome to the contract's exit codes (0 good, 1 a MAWB failed, 2 usage/configuration/I/O).
 
+pub mod cancel;
 pub mod check;
 pub mod conn;
 pub mod prepare;
 pub mod rules;
 pub mod run;
 pub mod samples;
+pub mod status;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -37,6 +39,10 @@ pub enum Command {
     Prepare(prepare::PrepareArgs),
     /// The nightly batch: every MAWB folder registered, bagged, grouped and manifested at ACP.
     Run(run::RunArgs),
+    /// Show the ledger: every MAWB's state, or one MAWB's requests, objects and labels.
+    Status(status::StatusArgs),
+    /// Cancel one object at ACP (manifest, day, bag or item).
+    Cancel(cancel::CancelArgs),
     /// Write realistic sample batches.
     Samples(samples::SamplesArgs),
     /// List every validation rule with its stable code.
@@ -106,6 +112,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check::run(a),
         Command::Prepare(a) => prepare::run(a),
         Command::Run(a) => run::run(a),
+        Command::Status(a) => status::run(a),
+        Command::Cancel(a) => cancel::run(a),
         Command::Samples(a) => samples::run(a),
         Command::Rules(a) => rules::run(a),
     };

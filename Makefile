@@ -1,0 +1,40 @@
+# mawb — every task a developer or CI needs. `make demo` and `make test` are the two commands of README.md.
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: all build release demo test lint fmt bench clean toolchain
+
+all: build
+
+toolchain:
+	@command -v $(CARGO) >/dev/null 2>&1 || { echo "cargo not found: install Rust with rustup (https://rustup.rs)"; exit 2; }
+	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
+
+build: toolchain
+	$(CARGO) build
+
+release: toolchain
+	$(CARGO) build --release
+
+# The whole product in one command: sample batch + in-process ACP sandbox + full run.
+demo: release
+	./target/release/mawb demo
+
+# Every test: unit tests beside the code, integration tests driving the real binary and sandbox.
+test: toolchain
+	$(CARGO) test --all-targets
+
+lint: toolchain
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt: toolchain
+	$(CARGO) fmt --all
+
+# Criterion benches, one per stage; figures land in target/criterion and on stdout.
+bench: toolchain
+	$(CARGO) bench
+
+clean:
+	$(CARGO) clean
