@@ -23,7 +23,7 @@ demo: release
 
 # Every test: unit tests beside the code, integration tests driving the real binary and sandbox.
 test: toolchain
-	$(CARGO) test --all-targets
+	$(CARGO) test
 
 lint: toolchain
 	$(CARGO) fmt --all -- --check

@@ -318,6 +318,38 @@ impl Ledger {
         Ok(rows)
     }
 
+    /// Forgets an object an operator cancelled by hand, and marks its MAWB for a re-sync on the next run
+    /// (which then recreates what the folder still holds). Returns the MAWBs touched.
+    pub fn forget(&self, what: &str, id: &str) -> Result<Vec<String>, LedgerError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        let mawbs: Vec<String> = {
+            let sql = match what {
+                "item" => "SELECT DISTINCT mawb FROM items WHERE tracking_number = ?1 OR shipper_item_id = ?1",
+                "bag" => "SELECT DISTINCT mawb FROM bags WHERE bag_id = ?1 OR shipper_bag_id = ?1",
+                "day" => "SELECT mawb FROM mawbs WHERE day_id = ?1",
+                _ => "SELECT mawb FROM mawbs WHERE manifest_id = ?1 OR user_manifest_id = ?1",
+            };
+            let mut st = tx.prepare(sql)?;
+            let rows = st.query_map([id], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            rows
+        };
+        match what {
+            "item" => tx.execute("DELETE FROM items WHERE tracking_number = ?1 OR shipper_item_id = ?1", [id])?,
+            "bag" => tx.execute("DELETE FROM bags WHERE bag_id = ?1 OR shipper_bag_id = ?1", [id])?,
+            "day" => tx.execute("UPDATE mawbs SET day_id = NULL, day_revision = day_revision + 1 WHERE day_id = ?1", [id])?,
+            _ => tx.execute(
+                "UPDATE mawbs SET manifest_id = NULL, manifest_fingerprint = NULL WHERE manifest_id = ?1 OR user_manifest_id = ?1",
+                [id],
+            )?,
+        };
+        for m in &mawbs {
+            tx.execute("UPDATE mawbs SET fingerprint = NULL, state = 'changed', updated = ?2 WHERE mawb = ?1", params![m, now()])?;
+        }
+        tx.commit()?;
+        Ok(mawbs)
+    }
+
     pub fn put_label(&self, row: &LabelRow) -> Result<(), LedgerError> {
         self.conn().execute(
             "INSERT OR REPLACE INTO labels (mawb, entity, entity_id, file, format, sha256, bytes, created)

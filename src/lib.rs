@@ -22,4 +22,5 @@ pub mod problem;
 pub mod report;
 pub mod runner;
 pub mod samples;
+pub mod sandbox;
 pub mod validate;

@@ -46,8 +46,6 @@ impl Runner<'_> {
                 s.spawn(|| loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(m) = report.mawbs.get(i) else { break };
-                    let span = tracing::info_span!("mawb", folder = %m.mawb.folder_name());
-                    let _enter = span.enter();
                     let outcome = run_mawb(&ctx, m);
                     on_mawb(m, &outcome);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);

@@ -187,37 +187,35 @@ impl Sink for VecSink<'_> {
     fn base64(&mut self, data: &[u8]) -> io::Result<()> {
         self.out.reserve(crate::acp::budget::base64_len(data.len()));
         for chunk in data.chunks(BASE64_CHUNK) {
-            encode_into(chunk, self.out)?;
+            encode_base64(chunk, self.out);
         }
         Ok(())
     }
 }
 
-/// Encodes `chunk` at the end of `out`.
-fn encode_into(chunk: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
-    let start = out.len();
-    out.resize(start + crate::acp::budget::base64_len(chunk.len()), 0);
-    encode_base64(chunk, &mut out[start..]);
-    Ok(())
-}
-
-/// Standard padded base64 of `input` into `out`, which must be exactly `base64_len(input.len())` long.
-/// Table-driven, 6 input bytes per step through a 4096-entry table of character pairs: about twice the
-/// base64 crate's scalar encoder, on the hot loop of every manifest upload. The last 0-5 bytes go through
-/// the base64 crate, so padding is the crate's.
-pub(crate) fn encode_base64(input: &[u8], out: &mut [u8]) {
+/// Appends the standard padded base64 of `input` to `out`.
+///
+/// Table-driven, 6 input bytes per step through a 4096-entry table of character pairs: faster than the
+/// base64 crate's scalar encoder on the hot loop of every manifest upload, and appending (no zero-fill of
+/// the output first: on a 43 MB payload the fill alone cost a fifth of the time). The last 0-5 bytes go
+/// through the base64 crate, so padding is the crate's.
+pub(crate) fn encode_base64(input: &[u8], out: &mut Vec<u8>) {
+    out.reserve(crate::acp::budget::base64_len(input.len()));
     let main = input.len() / 6 * 6;
-    for (src, dst) in input[..main].chunks_exact(6).zip(out.chunks_exact_mut(8)) {
+    for src in input[..main].chunks_exact(6) {
         let v = u64::from_be_bytes([0, 0, src[0], src[1], src[2], src[3], src[4], src[5]]);
         let eight = PAIRS[(v >> 36) as usize & 0xFFF] as u64
             | (PAIRS[(v >> 24) as usize & 0xFFF] as u64) << 16
             | (PAIRS[(v >> 12) as usize & 0xFFF] as u64) << 32
             | (PAIRS[v as usize & 0xFFF] as u64) << 48;
-        dst.copy_from_slice(&eight.to_le_bytes());
+        out.extend_from_slice(&eight.to_le_bytes());
     }
-    let done = main / 6 * 8;
-    // The remainder is under 6 bytes and `out` was sized for it: the crate cannot fail here.
-    let _ = STANDARD.encode_slice(&input[main..], &mut out[done..]);
+    // Under 6 bytes encode to at most 8 characters: the crate cannot fail here.
+    let mut tail = [0u8; 8];
+    let n = STANDARD
+        .encode_slice(&input[main..], &mut tail)
+        .unwrap_or(0);
+    out.extend_from_slice(&tail[..n]);
 }
 
 /// `PAIRS[i]`: the two base64 characters of the 12-bit value `i`, first character in the low byte.
@@ -290,7 +288,7 @@ impl<W: Write> Sink for WriteSink<W> {
             if self.buf.len() + crate::acp::budget::base64_len(chunk.len()) > self.buf.capacity() {
                 self.drain()?;
             }
-            encode_into(chunk, &mut self.buf)?;
+            encode_base64(chunk, &mut self.buf);
             self.maybe_drain()?;
         }
         Ok(())
@@ -1185,9 +1183,9 @@ mod tests {
     proptest! {
         #[test]
         fn fast_encoder_matches_the_base64_crate(data in proptest::collection::vec(any::<u8>(), 0..300)) {
-            let mut out = vec![0u8; crate::acp::budget::base64_len(data.len())];
+            let mut out = b"<data>".to_vec();
             encode_base64(&data, &mut out);
-            prop_assert_eq!(String::from_utf8(out).unwrap(), STANDARD.encode(&data));
+            prop_assert_eq!(String::from_utf8(out).unwrap(), format!("<data>{}", STANDARD.encode(&data)));
         }
 
         #[test]

@@ -4,10 +4,12 @@
 pub mod cancel;
 pub mod check;
 pub mod conn;
+pub mod demo;
 pub mod prepare;
 pub mod rules;
 pub mod run;
 pub mod samples;
+pub mod sandbox;
 pub mod status;
 
 use clap::{Args, Parser, Subcommand};
@@ -43,6 +45,10 @@ pub enum Command {
     Status(status::StatusArgs),
     /// Cancel one object at ACP (manifest, day, bag or item).
     Cancel(cancel::CancelArgs),
+    /// A local ACP Shipper API server for tests, demos and training.
+    Sandbox(sandbox::SandboxArgs),
+    /// Samples + an in-process sandbox + a full run: the whole product in one command.
+    Demo(demo::DemoArgs),
     /// Write realistic sample batches.
     Samples(samples::SamplesArgs),
     /// List every validation rule with its stable code.
@@ -101,6 +107,7 @@ pub fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .try_init();
 }
@@ -114,6 +121,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Run(a) => run::run(a),
         Command::Status(a) => status::run(a),
         Command::Cancel(a) => cancel::run(a),
+        Command::Sandbox(a) => sandbox::run(a),
+        Command::Demo(a) => demo::run(a),
         Command::Samples(a) => samples::run(a),
         Command::Rules(a) => rules::run(a),
     };
