@@ -326,7 +326,11 @@ impl Run<'_, '_> {
         bags_to_cancel.sort_by(|a, b| a.shipper_bag_id.cmp(&b.shipper_bag_id));
         let loose_changed = m.loose_items().any(|i| to_create.binary_search(&i).is_ok())
             || to_cancel.iter().any(|k| current.get(k).is_none_or(|&i| m.items[i].bag.is_none()));
-        let day_affected = row.day_id.is_some() && (!bags_to_cancel.is_empty() || loose_changed || !config.create_day);
+        let bags_to_create = current_bags
+            .iter()
+            .any(|(sid, (_, fp))| held_bags.get(sid).is_none_or(|r| &r.fingerprint != fp));
+        let day_affected = row.day_id.is_some()
+            && (!bags_to_cancel.is_empty() || bags_to_create || loose_changed || !config.create_day);
         let anything_to_cancel = !to_cancel.is_empty() || !bags_to_cancel.is_empty() || day_affected;
         let mut day_revision = row.day_revision.max(1);
         let mut day_id = row.day_id.clone();
@@ -471,7 +475,13 @@ impl Run<'_, '_> {
         // 5. The day, after confirming with getInfo that ACP holds every unit it will group.
         let mut ids = self.known_ids()?;
         if config.create_day && day_id.is_none() {
-            self.confirm_new_units(&ids)?;
+            // After a createDay whose answer was lost, ACP no longer lists the units as new: send the
+            // same createDay again (its conflict is adopted) instead of confirming.
+            if ledger.has_unanswered(&self.mawb, Command::CreateDay.as_str())? {
+                tracing::info!(mawb = %self.mawb, "an earlier createDay may have reached ACP; repeating it");
+            } else {
+                self.confirm_new_units(&ids)?;
+            }
             let req = plan::day_request(m, &ids, day_revision);
             let shipper_day = plan::shipper_day_id(&config.manifest_number, day_revision);
             let a = self.send(&shipper_day, &plan::day_params(m, &self.ctx.plan), &req)?;

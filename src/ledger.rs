@@ -294,6 +294,18 @@ impl Ledger {
         Ok(())
     }
 
+    /// Whether a request of `command` for this MAWB was sent without an answer being recorded (in flight
+    /// when the process died, or lost to the network): ACP may hold what it created.
+    pub fn has_unanswered(&self, mawb: &str, command: &str) -> Result<bool, LedgerError> {
+        let c = self.conn();
+        let n: i64 = c.query_row(
+            "SELECT COUNT(*) FROM requests WHERE mawb = ?1 AND command = ?2 AND status IN ('sending', 'transport-error')",
+            params![mawb, command],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
     pub fn requests(&self, mawb: Option<&str>) -> Result<Vec<RequestRow>, LedgerError> {
         let c = self.conn();
         let sql = "SELECT id, mawb, command, detail, status, summary, data_bytes, attempts, started, finished

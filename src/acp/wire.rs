@@ -707,7 +707,9 @@ pub struct ManifestResult {
     pub parts: Vec<ManifestPartDetail>,
 }
 
-/// A parsed answer body.
+/// A parsed answer body. `Manifest` is large (getManifest carries whole manifests); answers are parsed one
+/// at a time and never stored in bulk, so boxing it would only add indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Answer {
     /// `<shippingApiResponse><error>…</error></shippingApiResponse>`: bad key, bad parameters.
