@@ -11,7 +11,7 @@ use crate::acp::answer::decode_label;
 use crate::acp::client::{Attempt, CallError, Client};
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, MailItemInfo, Params, Request, Status};
-use crate::acp::convert;
+use crate::acp::{convert, request};
 use crate::archive::{Archive, Entity};
 use crate::check::CheckedMawb;
 use crate::ledger::{BagRow, ItemRow, LabelRow, Ledger, LedgerError};
@@ -145,10 +145,38 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The fingerprint of an item: a hash of exactly what createMailing sends for it.
-fn item_fingerprint(m: &Mawb, i: usize) -> String {
+/// Converts an item once and fingerprints it: a hash of exactly what createMailing sends for it. Returns
+/// the wire item, its fingerprint and its size inside a createMailing request (for batching).
+fn wire_item(m: &Mawb, i: usize, envelope: usize) -> (wire::MailItem, String, usize) {
+    let item = convert::mail_item(&m.items[i]);
+    let req = Request::CreateMailing(vec![item]);
     let mut buf = Vec::new();
-    let _ = write_request_to_vec(&Request::CreateMailing(vec![convert::mail_item(&m.items[i])]), &mut buf);
-    hex(&Sha256::digest(&buf))
+    let _ = write_request_to_vec(&req, &mut buf);
+    let fp = hex(&Sha256::digest(&buf));
+    let item = match req {
+        Request::CreateMailing(mut v) => v.pop().unwrap_or_default(),
+        _ => wire::MailItem::default(),
+    };
+    (item, fp, buf.len().saturating_sub(envelope))
+}
+
+/// Splits items into label=0 batches of at most `max_items` items and about `max_bytes` each.
+fn batches_of(idx: &[usize], sizes: &[usize], envelope: usize, max_items: usize, max_bytes: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut cur: Vec<usize> = Vec::new();
+    let mut len = envelope;
+    for &i in idx {
+        if !cur.is_empty() && (cur.len() >= max_items.max(1) || len + sizes[i] > max_bytes) {
+            out.push(std::mem::take(&mut cur));
+            len = envelope;
+        }
+        len += sizes[i];
+        cur.push(i);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 fn item_key(m: &Mawb, i: usize) -> String {
@@ -272,9 +300,10 @@ impl Run<'_, '_> {
         let m = &checked.mawb;
         let config = m.config.clone().ok_or_else(|| Stop::Local("no mawb.toml".into()))?;
         let n = m.items.len();
-        let fps: Vec<String> = {
+        let envelope = request::request_len(&Request::CreateMailing(Vec::new()));
+        let (mut wires, (fps, sizes)): (Vec<wire::MailItem>, (Vec<String>, Vec<usize>)) = {
             use rayon::prelude::*;
-            (0..n).into_par_iter().map(|i| item_fingerprint(m, i)).collect()
+            (0..n).into_par_iter().map(|i| wire_item(m, i, envelope)).map(|(w, f, z)| (w, (f, z))).unzip()
         };
         let content_fp = self.content_fingerprint(&fps);
         let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
@@ -414,10 +443,10 @@ impl Run<'_, '_> {
 
         // 3. Register items: label=0 batches for known tracking numbers, one call per labelled item.
         let (with_tn, labelled): (Vec<usize>, Vec<usize>) = to_create.iter().partition(|&&i| m.items[i].tracking_number.is_some());
-        let batches = plan::batch_items(m, with_tn, &self.ctx.plan);
+        let batches = batches_of(&with_tn, &sizes, envelope, self.ctx.plan.batch_items, self.ctx.plan.batch_bytes);
         let nb = batches.len();
         for (k, batch) in batches.iter().enumerate() {
-            let req = plan::mailing_request(m, batch);
+            let req = Request::CreateMailing(batch.iter().map(|&i| std::mem::take(&mut wires[i])).collect());
             let a = self.send(&format!("batch {}/{} ({} items)", k + 1, nb, batch.len()), &plan::mailing_params(m, false, &self.ctx.plan), &req)?;
             let Request::CreateMailing(sent) = &req else {
                 return Err(Stop::Local("internal: request kind mismatch".into()));
@@ -426,7 +455,7 @@ impl Run<'_, '_> {
             (self.ctx.on_items)(batch.len());
         }
         for &i in &labelled {
-            let req = plan::mailing_request(m, &[i]);
+            let req = Request::CreateMailing(vec![std::mem::take(&mut wires[i])]);
             let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
             let a = self.send(&format!("label {} for {sid}", config.label), &plan::mailing_params(m, true, &self.ctx.plan), &req)?;
             let Request::CreateMailing(sent) = &req else {
@@ -839,4 +868,57 @@ pub fn summarise(a: &Answer) -> String {
         s.push(format!("first error: {e}"));
     }
     s.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_respect_count_and_size() {
+        let sizes = vec![100; 10];
+        let idx: Vec<usize> = (0..10).collect();
+        let b = batches_of(&idx, &sizes, 50, 4, 10_000);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
+        let b = batches_of(&idx, &sizes, 50, 100, 360);
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 3, 1]);
+        assert_eq!(b.concat(), idx);
+        let big = vec![1_000_000; 2];
+        assert_eq!(batches_of(&[0, 1], &big, 50, 100, 1000).len(), 2);
+    }
+
+    #[test]
+    fn a_conflicting_item_matches_only_when_ids_value_and_weight_agree() {
+        let sent = wire::MailItem {
+            tracking_number: Some("1Z1".into()),
+            shipper_item_id: Some("S1".into()),
+            value: "10.00".into(),
+            weight: "1.500".into(),
+            ..Default::default()
+        };
+        let mut existing = MailItemInfo {
+            tracking_number: Some("1Z1".into()),
+            shipper_item_id: Some("S1".into()),
+            value: Some("10.0".into()),
+            weight: Some("1.5".into()),
+            ..Default::default()
+        };
+        assert!(same_item(&sent, &existing));
+        existing.weight = Some("2".into());
+        assert!(!same_item(&sent, &existing));
+        existing.weight = None;
+        existing.shipper_item_id = Some("S2".into());
+        assert!(!same_item(&sent, &existing));
+    }
+
+    #[test]
+    fn summaries_count_results_and_never_carry_labels() {
+        let a = Answer::Mailing(vec![
+            wire::MailItemResult { status: Status::ok(), label: Some(wire::Label { format: None, base64: "QUJD".into() }), ..Default::default() },
+            wire::MailItemResult { status: Status::error(ErrorType::Invalid, "bad zip"), ..Default::default() },
+        ]);
+        let s = summarise(&a);
+        assert!(s.contains("ok:1") && s.contains("invalid:1") && s.contains("bad zip"), "{s}");
+        assert!(!s.contains("QUJD"));
+    }
 }
