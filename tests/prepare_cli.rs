@@ -1,0 +1,260 @@
+//! `mawb prepare`: the requests written for review are exactly what ACP (the sandbox) accepts, the size
+//! budget is reported, and MAWBs with errors or oversized scans are refused.
+
+mod common;
+
+use common::*;
+use mawb::acp::answer::parse_answer;
+use mawb::acp::client::{Client, ClientConfig, Secret};
+use mawb::acp::wire::{Answer, Command, Params};
+use mawb::sandbox::{start, SandboxConfig};
+use std::path::Path;
+
+const KEY: &str = "prepare-test-key";
+
+/// Reads a `NNN-command.params` file into parameters (the command comes back separately).
+fn read_params(path: &Path) -> (Command, Params) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut p = Params::default();
+    let mut command = None;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let (k, v) = line.split_once('=').unwrap();
+        match k {
+            "command" => command = Command::parse(v),
+            "testMode" => p.test_mode = v == "1",
+            "label" => p.label = v.parse().ok(),
+            "labelFormat" => p.label_format = mawb::acp::wire::LabelFormat::parse(v),
+            "bagLabels" => p.bag_labels = Some(v == "1"),
+            "airport" => p.airport = Some(v.to_string()),
+            other => panic!("unexpected parameter {other}"),
+        }
+    }
+    (command.unwrap(), p)
+}
+
+#[test]
+fn prepared_requests_replay_against_the_sandbox_in_order() {
+    let w = Workdir::new();
+    let batch = w.samples(1, 25, 11);
+    let mawb_dir = w.mawb_dirs(&batch).remove(0);
+    let out = w.join("out");
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        mawb_dir.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("requests written"), "{}", stdout(&o));
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["items"], 25);
+    assert!(summary["data"]["fits"].as_bool().unwrap());
+    assert!(summary["data"]["bytes"].as_u64().unwrap() < 49_999_000);
+
+    // Replay every request in order, filling in the ids ACP assigns, as a run does.
+    let sandbox = start(SandboxConfig::local(KEY)).unwrap();
+    let client = Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(KEY))).unwrap();
+    let mut files: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    let mut ids: Vec<(String, String)> = Vec::new();
+    for f in &files {
+        let (command, params) = read_params(&f.with_extension("params"));
+        let mut xml = std::fs::read_to_string(f).unwrap();
+        for (placeholder, id) in &ids {
+            xml = xml.replace(placeholder, id);
+        }
+        assert!(
+            !xml.contains("{bagId:") && !xml.contains("{dayId:"),
+            "unfilled placeholder in {}",
+            f.display()
+        );
+        let answer = client.post(command, &params, Some(xml.as_bytes())).unwrap();
+        match &answer {
+            Answer::Mailing(items) => assert!(items.iter().all(|i| i.status.ok), "{answer:?}"),
+            Answer::Bag(b) => {
+                assert!(b.status.ok, "{answer:?}");
+                ids.push((
+                    format!("{{bagId:{}}}", b.shipper_bag_id.clone().unwrap()),
+                    b.bag_id.clone().unwrap(),
+                ));
+            }
+            Answer::Day(d) => {
+                assert!(d.status.ok, "{answer:?}");
+                ids.push((
+                    format!("{{dayId:{}}}", d.shipper_day_id.clone().unwrap()),
+                    d.day_id.clone().unwrap(),
+                ));
+            }
+            Answer::Manifest(m) => {
+                assert!(m.status.ok, "{answer:?}");
+                assert!(m.units.is_empty(), "units refused: {:?}", m.units);
+            }
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    sandbox.shutdown();
+    // The answer parser is what the run uses; make sure a common error is understood too.
+    assert!(matches!(
+        parse_answer(
+            Command::GetInfo,
+            b"<shippingApiResponse><error>bad key</error></shippingApiResponse>"
+        ),
+        Ok(Answer::CommonError(_))
+    ));
+}
+
+#[test]
+fn prepare_of_a_batch_writes_one_folder_per_mawb_and_a_json_report() {
+    let w = Workdir::new();
+    let batch = w.samples(2, 10, 12);
+    let out = w.join("out");
+    let report = w.join("report.json");
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        batch.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--json".as_ref(),
+        report.as_os_str(),
+        "--zip-manifest-file".as_ref(),
+    ]);
+    assert_exit(&o, 0);
+    for dir in w.mawb_dirs(&batch) {
+        let prepared = out.join(dir.file_name().unwrap());
+        assert!(
+            prepared.join("summary.json").is_file(),
+            "{}",
+            prepared.display()
+        );
+        let zip_name = format!("{}.zip", dir.file_name().unwrap().to_string_lossy());
+        let zip_bytes = std::fs::read(prepared.join(&zip_name)).unwrap();
+        assert!(zip_bytes.starts_with(b"PK\x03\x04"));
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["command"], "prepare");
+    assert_eq!(json["mawbs"][0]["outcome"]["status"], "prepared");
+}
+
+#[test]
+fn a_mawb_with_errors_is_refused_and_nothing_is_written() {
+    let w = Workdir::new();
+    let batch = w.samples(1, 5, 13);
+    let dir = w.mawb_dirs(&batch).remove(0);
+    std::fs::remove_file(dir.join("mawb.toml")).unwrap();
+    let out = w.join("out");
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        dir.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&o, 1);
+    assert!(stdout(&o).contains("mawb-toml-missing"), "{}", stdout(&o));
+    assert!(!out.join("summary.json").exists());
+}
+
+#[test]
+fn a_scan_over_12_mb_is_refused_with_advice() {
+    let w = Workdir::new();
+    let batch = w.samples(1, 5, 14);
+    let dir = w.mawb_dirs(&batch).remove(0);
+    let mut tiff = b"II*\0".to_vec();
+    tiff.resize(12_000_001, 0);
+    std::fs::remove_file(dir.join("mawb.pdf")).unwrap();
+    std::fs::write(dir.join("scan.tif"), &tiff).unwrap();
+    let toml = std::fs::read_to_string(dir.join("mawb.toml"))
+        .unwrap()
+        .replace("mawb.pdf", "scan.tif");
+    std::fs::write(dir.join("mawb.toml"), toml).unwrap();
+    let out = w.join("out");
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        dir.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&o, 1);
+    let text = stdout(&o);
+    assert!(text.contains("image-size"), "{text}");
+    assert!(text.contains("PDF"), "TIFF advice missing: {text}");
+
+    // Exactly at the limit is accepted.
+    tiff.truncate(12_000_000);
+    std::fs::write(dir.join("scan.tif"), &tiff).unwrap();
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        dir.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&o, 0);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["image"]["bytes"], 12_000_000);
+    assert_eq!(summary["image"]["fits"], true);
+}
+
+#[test]
+fn names_with_markup_and_emoji_are_escaped_not_lost() {
+    let w = Workdir::new();
+    let batch = w.samples_with(1, 3, 15, &["--formats", "csv"]);
+    let dir = w.mawb_dirs(&batch).remove(0);
+    // Rewrite the first consignee name of the csv.
+    let csv_path = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("a csv sample");
+    let text = std::fs::read_to_string(&csv_path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header: Vec<String> = lines[0]
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(String::from)
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| mawb::ingest::columns::normalise_header(h) == "consigneename")
+        .expect("consignee name column");
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(lines[1].as_bytes());
+    let mut rec: Vec<String> = rdr
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    rec[col] = "Tom & \"Jerry\" <Co> 🚚".into();
+    let mut wtr = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    wtr.write_record(&rec).unwrap();
+    lines[1] = String::from_utf8(wtr.into_inner().unwrap())
+        .unwrap()
+        .trim_end()
+        .to_string();
+    std::fs::write(&csv_path, lines.join("\n") + "\n").unwrap();
+    let out = w.join("out");
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        dir.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&o, 0);
+    let xml = std::fs::read_to_string(out.join("001-createMailing-batch.xml")).unwrap();
+    assert!(
+        xml.contains("<name>Tom &amp; &quot;Jerry&quot; &lt;Co&gt; 🚚</name>"),
+        "{xml}"
+    );
+}
