@@ -21,9 +21,16 @@ pub const MAX_ZIP_ENTRIES: usize = 16;
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("label of {entity} {id}: {why}")]
-    BadLabel { entity: String, id: String, why: String },
+    BadLabel {
+        entity: String,
+        id: String,
+        why: String,
+    },
     #[error("archive {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// What a label is, by its bytes.
@@ -67,9 +74,14 @@ pub fn sniff_label(bytes: &[u8]) -> Option<LabelKind> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Some(LabelKind::Zip);
     }
-    let start = bytes.iter().position(|b| !matches!(b, b'\r' | b'\n' | b' ')).unwrap_or(bytes.len());
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b'\r' | b'\n' | b' '))
+        .unwrap_or(bytes.len());
     let rest = &bytes[start..];
-    let ascii = bytes.iter().all(|b| b.is_ascii() && (*b >= 0x20 || matches!(b, b'\r' | b'\n' | b'\t')));
+    let ascii = bytes
+        .iter()
+        .all(|b| b.is_ascii() && (*b >= 0x20 || matches!(b, b'\r' | b'\n' | b'\t')));
     if ascii && (rest.starts_with(b"N\r\n") || rest.starts_with(b"N\n")) {
         return Some(LabelKind::Epl2);
     }
@@ -104,7 +116,13 @@ pub struct Archive {
 fn safe(id: &str) -> String {
     let s: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     if s.is_empty() {
@@ -115,7 +133,10 @@ fn safe(id: &str) -> String {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Archive {
@@ -138,15 +159,30 @@ impl Archive {
 
     /// Checks and stages one decoded label (a zip of PNGs becomes one entry per PNG). Returns the rows to
     /// record in the ledger.
-    pub fn stage(&self, mawb: &str, entity: Entity, id: &str, bytes: &[u8]) -> Result<Vec<LabelRow>, ArchiveError> {
-        let bad = |why: String| ArchiveError::BadLabel { entity: entity.as_str().into(), id: id.into(), why };
+    pub fn stage(
+        &self,
+        mawb: &str,
+        entity: Entity,
+        id: &str,
+        bytes: &[u8],
+    ) -> Result<Vec<LabelRow>, ArchiveError> {
+        let bad = |why: String| ArchiveError::BadLabel {
+            entity: entity.as_str().into(),
+            id: id.into(),
+            why,
+        };
         if bytes.is_empty() {
             return Err(bad("the label is empty".into()));
         }
         if bytes.len() as u64 > MAX_LABEL_BYTES {
-            return Err(bad(format!("the label is {} bytes, more than the {} allowed", bytes.len(), MAX_LABEL_BYTES)));
+            return Err(bad(format!(
+                "the label is {} bytes, more than the {} allowed",
+                bytes.len(),
+                MAX_LABEL_BYTES
+            )));
         }
-        let kind = sniff_label(bytes).ok_or_else(|| bad("not a PNG, PDF, EPL2 or zip of PNGs by its content".into()))?;
+        let kind = sniff_label(bytes)
+            .ok_or_else(|| bad("not a PNG, PDF, EPL2 or zip of PNGs by its content".into()))?;
         let base = format!("{}-{}", entity.as_str(), safe(id));
         let parts: Vec<(String, LabelKind, Vec<u8>)> = if kind == LabelKind::Zip {
             unzip_labels(bytes)
@@ -162,8 +198,10 @@ impl Archive {
         let mut rows = Vec::with_capacity(parts.len());
         for (file, k, b) in parts {
             let path = dir.join(&file);
-            crate::fsutil::write_atomic(&path, &b)
-                .map_err(|source| ArchiveError::Io { path: path.display().to_string(), source })?;
+            crate::fsutil::write_atomic(&path, &b).map_err(|source| ArchiveError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
             rows.push(LabelRow {
                 mawb: mawb.to_string(),
                 entity: entity.as_str().to_string(),
@@ -192,7 +230,12 @@ impl Archive {
             Ok(rd) => rd
                 .filter_map(|e| e.ok())
                 .map(|e| e.path())
-                .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .filter(|p| {
+                    p.is_file()
+                        && !p
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect(),
             Err(_) => Vec::new(),
         };
@@ -200,10 +243,15 @@ impl Archive {
         if staged.is_empty() && rows.is_empty() {
             return Ok(None);
         }
-        let staged_names: std::collections::HashSet<String> =
-            staged.iter().filter_map(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).collect();
+        let staged_names: std::collections::HashSet<String> = staged
+            .iter()
+            .filter_map(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
         if !staged.is_empty() {
-            let old = std::fs::File::open(&zip_path).ok().and_then(|f| zip::ZipArchive::new(std::io::BufReader::new(f)).ok());
+            let old = std::fs::File::open(&zip_path)
+                .ok()
+                .and_then(|f| zip::ZipArchive::new(std::io::BufReader::new(f)).ok());
             crate::fsutil::write_atomic_with(&zip_path, |w| {
                 let mut zw = zip::ZipWriter::new(w);
                 if let Some(mut old) = old {
@@ -215,9 +263,13 @@ impl Archive {
                         zw.raw_copy_file(entry).map_err(std::io::Error::other)?;
                     }
                 }
-                let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+                let opts = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored);
                 for p in &staged {
-                    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     let bytes = std::fs::read(p)?;
                     zw.start_file(name, opts).map_err(std::io::Error::other)?;
                     zw.write_all(&bytes)?;
@@ -239,12 +291,23 @@ impl Archive {
                 "sha256": r.sha256, "bytes": r.bytes,
             })).collect::<Vec<_>>(),
         }))
-        .map_err(|e| ArchiveError::Io { path: dir.display().to_string(), source: std::io::Error::other(e) })?;
+        .map_err(|e| ArchiveError::Io {
+            path: dir.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
         let jp = dir.join("index.json");
         crate::fsutil::write_atomic(&jp, &json).map_err(io(&jp))?;
         let mut csv = String::from("entity,id,file,format,sha256,bytes\r\n");
         for r in rows {
-            csv.push_str(&format!("{},{},{},{},{},{}\r\n", r.entity, csv_field(&r.entity_id), r.file, r.format, r.sha256, r.bytes));
+            csv.push_str(&format!(
+                "{},{},{},{},{},{}\r\n",
+                r.entity,
+                csv_field(&r.entity_id),
+                r.file,
+                r.format,
+                r.sha256,
+                r.bytes
+            ));
         }
         let cp = dir.join("index.csv");
         crate::fsutil::write_atomic(&cp, csv.as_bytes()).map_err(io(&cp))?;
@@ -264,25 +327,40 @@ fn csv_field(s: &str) -> String {
 /// (counted while reading, whatever the header claims), each a PNG/PDF/EPL2 by content. Entry names are
 /// never used as paths.
 pub fn unzip_labels(bytes: &[u8]) -> Result<Vec<(LabelKind, Vec<u8>)>, String> {
-    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("corrupt label zip: {e}"))?;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| format!("corrupt label zip: {e}"))?;
     if z.len() == 0 || z.len() > MAX_ZIP_ENTRIES {
-        return Err(format!("the label zip holds {} entries (expected 1 to {MAX_ZIP_ENTRIES})", z.len()));
+        return Err(format!(
+            "the label zip holds {} entries (expected 1 to {MAX_ZIP_ENTRIES})",
+            z.len()
+        ));
     }
     let mut out = Vec::new();
     for i in 0..z.len() {
-        let entry = z.by_index(i).map_err(|e| format!("corrupt label zip: {e}"))?;
+        let entry = z
+            .by_index(i)
+            .map_err(|e| format!("corrupt label zip: {e}"))?;
         if entry.is_dir() {
             continue;
         }
         let name = entry.name().to_string();
         let mut data = Vec::new();
-        entry.take(MAX_LABEL_BYTES + 1).read_to_end(&mut data).map_err(|e| format!("corrupt label zip entry {name:?}: {e}"))?;
+        entry
+            .take(MAX_LABEL_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("corrupt label zip entry {name:?}: {e}"))?;
         if data.len() as u64 > MAX_LABEL_BYTES {
-            return Err(format!("label zip entry {name:?} decompresses to more than {MAX_LABEL_BYTES} bytes"));
+            return Err(format!(
+                "label zip entry {name:?} decompresses to more than {MAX_LABEL_BYTES} bytes"
+            ));
         }
         match sniff_label(&data) {
             Some(k) if k != LabelKind::Zip => out.push((k, data)),
-            _ => return Err(format!("label zip entry {name:?} is not a PNG, PDF or EPL2 label")),
+            _ => {
+                return Err(format!(
+                    "label zip entry {name:?} is not a PNG, PDF or EPL2 label"
+                ))
+            }
         }
     }
     if out.is_empty() {
@@ -300,7 +378,8 @@ mod tests {
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
         let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         for (n, b) in entries {
-            zw.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+            zw.start_file(*n, zip::write::SimpleFileOptions::default())
+                .unwrap();
             zw.write_all(b).unwrap();
         }
         zw.finish().unwrap().into_inner()
@@ -310,7 +389,10 @@ mod tests {
     fn recognises_label_formats() {
         assert_eq!(sniff_label(PNG), Some(LabelKind::Png));
         assert_eq!(sniff_label(b"%PDF-1.4 ..."), Some(LabelKind::Pdf));
-        assert_eq!(sniff_label(b"\r\nN\r\nq812\r\nP1\r\n"), Some(LabelKind::Epl2));
+        assert_eq!(
+            sniff_label(b"\r\nN\r\nq812\r\nP1\r\n"),
+            Some(LabelKind::Epl2)
+        );
         assert_eq!(sniff_label(b"<html>"), None);
         assert_eq!(sniff_label(b"N\n\x00\x01"), None);
     }
@@ -320,7 +402,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let a = Archive::new(dir.path());
         let mut rows = a.stage("112-44995451", Entity::Item, "1Z1", PNG).unwrap();
-        rows.extend(a.stage("112-44995451", Entity::Day, "9", b"%PDF-1.4 x").unwrap());
+        rows.extend(
+            a.stage("112-44995451", Entity::Day, "9", b"%PDF-1.4 x")
+                .unwrap(),
+        );
         let zip_path = a.seal("112-44995451", &rows).unwrap().unwrap();
         let mut z = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
         assert_eq!(z.len(), 2);
@@ -351,7 +436,9 @@ mod tests {
     fn refuses_labels_that_are_not_labels() {
         let dir = tempfile::tempdir().unwrap();
         let a = Archive::new(dir.path());
-        assert!(a.stage("m", Entity::Item, "x", b"<html>proxy error</html>").is_err());
+        assert!(a
+            .stage("m", Entity::Item, "x", b"<html>proxy error</html>")
+            .is_err());
         assert!(a.stage("m", Entity::Item, "x", b"").is_err());
         let z = zip_of(&[("a.txt", b"hello")]);
         assert!(a.stage("m", Entity::Item, "x", &z).is_err());

@@ -95,7 +95,10 @@ impl Outcome {
 
     /// Whether the MAWB is at ACP as the folder describes it.
     pub fn is_success(&self) -> bool {
-        matches!(self.status, RunStatus::Sent | RunStatus::Modified | RunStatus::Unchanged)
+        matches!(
+            self.status,
+            RunStatus::Sent | RunStatus::Modified | RunStatus::Unchanged
+        )
     }
 
     fn new(status: RunStatus) -> Outcome {
@@ -161,7 +164,13 @@ fn wire_item(m: &Mawb, i: usize, envelope: usize) -> (wire::MailItem, String, us
 }
 
 /// Splits items into label=0 batches of at most `max_items` items and about `max_bytes` each.
-fn batches_of(idx: &[usize], sizes: &[usize], envelope: usize, max_items: usize, max_bytes: usize) -> Vec<Vec<usize>> {
+fn batches_of(
+    idx: &[usize],
+    sizes: &[usize],
+    envelope: usize,
+    max_items: usize,
+    max_bytes: usize,
+) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut cur: Vec<usize> = Vec::new();
     let mut len = envelope;
@@ -184,7 +193,11 @@ fn item_key(m: &Mawb, i: usize) -> String {
 }
 
 fn describe(s: &Status) -> String {
-    let t = s.error_type.as_ref().map(ErrorType::as_str).unwrap_or("error");
+    let t = s
+        .error_type
+        .as_ref()
+        .map(ErrorType::as_str)
+        .unwrap_or("error");
     match &s.error {
         Some(e) if !e.is_empty() => format!("{t}: {e}"),
         _ => t.to_string(),
@@ -222,10 +235,19 @@ struct Run<'a, 'c> {
 pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
     let Some(config) = checked.mawb.config.as_ref().filter(|_| checked.sendable()) else {
         let mut o = Outcome::new(RunStatus::Invalid);
-        o.error = Some(format!("{} error(s) in the folder: nothing was sent", checked.errors()));
+        o.error = Some(format!(
+            "{} error(s) in the folder: nothing was sent",
+            checked.errors()
+        ));
         return o;
     };
-    let mut run = Run { ctx, checked, mawb: config.manifest_number.clone(), out: Outcome::new(RunStatus::Sent), labels: Vec::new() };
+    let mut run = Run {
+        ctx,
+        checked,
+        mawb: config.manifest_number.clone(),
+        out: Outcome::new(RunStatus::Sent),
+        labels: Vec::new(),
+    };
     match run.go() {
         Ok(()) => {}
         Err(e) => {
@@ -233,7 +255,9 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
             run.out.status = RunStatus::Failed;
             run.out.retryable = e.retryable();
             run.out.error = Some(e.to_string());
-            let _ = ctx.ledger.set_state(&run.mawb, "failed", Some(&e.to_string()));
+            let _ = ctx
+                .ledger
+                .set_state(&run.mawb, "failed", Some(&e.to_string()));
         }
     }
     if let Err(e) = run.seal() {
@@ -249,21 +273,45 @@ impl Run<'_, '_> {
         let command = req.command();
         let mut data = Vec::new();
         if command.has_data() {
-            write_request_to_vec(req, &mut data).map_err(|e| Stop::Local(format!("{command}: cannot write the request: {e}")))?;
+            write_request_to_vec(req, &mut data)
+                .map_err(|e| Stop::Local(format!("{command}: cannot write the request: {e}")))?;
         }
-        self.send_data(command, detail, params, if command.has_data() { Some(&data) } else { None })
+        self.send_data(
+            command,
+            detail,
+            params,
+            if command.has_data() {
+                Some(&data)
+            } else {
+                None
+            },
+        )
     }
 
-    fn send_data(&mut self, command: Command, detail: &str, params: &Params, data: Option<&[u8]>) -> Result<Answer, Stop> {
+    fn send_data(
+        &mut self,
+        command: Command,
+        detail: &str,
+        params: &Params,
+        data: Option<&[u8]>,
+    ) -> Result<Answer, Stop> {
         let ledger = self.ctx.ledger;
-        let id = ledger.begin_request(&self.mawb, command.as_str(), detail, data.map_or(0, <[u8]>::len))?;
+        let id = ledger.begin_request(
+            &self.mawb,
+            command.as_str(),
+            detail,
+            data.map_or(0, <[u8]>::len),
+        )?;
         let mawb = self.mawb.clone();
         let mut attempts = 1;
         let mut on_retry = |a: &Attempt| {
             attempts = a.number + 1;
             tracing::warn!(mawb = %mawb, "{command} {detail}: attempt {} failed ({}); retrying", a.number, a.outcome);
         };
-        let result = self.ctx.client.call_data(command, params, data, &mut on_retry);
+        let result = self
+            .ctx
+            .client
+            .call_data(command, params, data, &mut on_retry);
         self.out.requests_sent += 1;
         match &result {
             Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
@@ -273,7 +321,8 @@ impl Run<'_, '_> {
     }
 
     fn archive_label(&mut self, entity: Entity, id: &str, label: &wire::Label) -> Result<(), Stop> {
-        let bytes = decode_label(label).map_err(|e| Stop::Local(format!("{} {id}: {e}", entity.as_str())))?;
+        let bytes = decode_label(label)
+            .map_err(|e| Stop::Local(format!("{} {id}: {e}", entity.as_str())))?;
         let rows = self
             .ctx
             .archive
@@ -288,8 +337,16 @@ impl Run<'_, '_> {
     }
 
     fn seal(&mut self) -> Result<(), String> {
-        let rows = self.ctx.ledger.labels(&self.mawb).map_err(|e| e.to_string())?;
-        let sealed = self.ctx.archive.seal(&self.mawb, &rows).map_err(|e| e.to_string())?;
+        let rows = self
+            .ctx
+            .ledger
+            .labels(&self.mawb)
+            .map_err(|e| e.to_string())?;
+        let sealed = self
+            .ctx
+            .archive
+            .seal(&self.mawb, &rows)
+            .map_err(|e| e.to_string())?;
         self.out.archive = sealed.map(|p| p.display().to_string());
         Ok(())
     }
@@ -298,12 +355,19 @@ impl Run<'_, '_> {
         let ledger = self.ctx.ledger;
         let checked = self.checked;
         let m = &checked.mawb;
-        let config = m.config.clone().ok_or_else(|| Stop::Local("no mawb.toml".into()))?;
+        let config = m
+            .config
+            .clone()
+            .ok_or_else(|| Stop::Local("no mawb.toml".into()))?;
         let n = m.items.len();
         let envelope = request::request_len(&Request::CreateMailing(Vec::new()));
         let (mut wires, (fps, sizes)): (Vec<wire::MailItem>, (Vec<String>, Vec<usize>)) = {
             use rayon::prelude::*;
-            (0..n).into_par_iter().map(|i| wire_item(m, i, envelope)).map(|(w, f, z)| (w, (f, z))).unzip()
+            (0..n)
+                .into_par_iter()
+                .map(|i| wire_item(m, i, envelope))
+                .map(|(w, f, z)| (w, (f, z)))
+                .unzip()
         };
         let content_fp = self.content_fingerprint(&fps);
         let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
@@ -326,13 +390,20 @@ impl Run<'_, '_> {
             .collect();
         to_cancel.sort();
         let changed_keys: HashSet<&str> = to_cancel.iter().map(String::as_str).collect();
-        let mut to_create: Vec<usize> =
-            (0..n).filter(|&i| held.get(&item_key(m, i)).is_none_or(|r| r.fingerprint != fps[i])).collect();
+        let mut to_create: Vec<usize> = (0..n)
+            .filter(|&i| {
+                held.get(&item_key(m, i))
+                    .is_none_or(|r| r.fingerprint != fps[i])
+            })
+            .collect();
         to_create.sort_unstable();
 
         let bag_fp = |b: usize| -> String {
-            let mut members: Vec<(String, &str)> =
-                m.bags[b].items.iter().map(|&i| (item_key(m, i), fps[i].as_str())).collect();
+            let mut members: Vec<(String, &str)> = m.bags[b]
+                .items
+                .iter()
+                .map(|&i| (item_key(m, i), fps[i].as_str()))
+                .collect();
             members.sort();
             let mut h = Sha256::new();
             for (k, f) in members {
@@ -345,22 +416,37 @@ impl Run<'_, '_> {
         };
         let held_bags = ledger.bags(&self.mawb)?;
         let current_bags: HashMap<String, (usize, String)> = (0..m.bags.len())
-            .map(|b| (plan::shipper_bag_id(&config.manifest_number, &m.bags[b].shipper_bag_id), (b, bag_fp(b))))
+            .map(|b| {
+                (
+                    plan::shipper_bag_id(&config.manifest_number, &m.bags[b].shipper_bag_id),
+                    (b, bag_fp(b)),
+                )
+            })
             .collect();
         let mut bags_to_cancel: Vec<BagRow> = held_bags
             .values()
-            .filter(|r| current_bags.get(&r.shipper_bag_id).is_none_or(|(_, f)| *f != r.fingerprint))
+            .filter(|r| {
+                current_bags
+                    .get(&r.shipper_bag_id)
+                    .is_none_or(|(_, f)| *f != r.fingerprint)
+            })
             .cloned()
             .collect();
         bags_to_cancel.sort_by(|a, b| a.shipper_bag_id.cmp(&b.shipper_bag_id));
         let loose_changed = m.loose_items().any(|i| to_create.binary_search(&i).is_ok())
-            || to_cancel.iter().any(|k| current.get(k).is_none_or(|&i| m.items[i].bag.is_none()));
+            || to_cancel
+                .iter()
+                .any(|k| current.get(k).is_none_or(|&i| m.items[i].bag.is_none()));
         let bags_to_create = current_bags
             .iter()
             .any(|(sid, (_, fp))| held_bags.get(sid).is_none_or(|r| &r.fingerprint != fp));
         let day_affected = row.day_id.is_some()
-            && (!bags_to_cancel.is_empty() || bags_to_create || loose_changed || !config.create_day);
-        let anything_to_cancel = !to_cancel.is_empty() || !bags_to_cancel.is_empty() || day_affected;
+            && (!bags_to_cancel.is_empty()
+                || bags_to_create
+                || loose_changed
+                || !config.create_day);
+        let anything_to_cancel =
+            !to_cancel.is_empty() || !bags_to_cancel.is_empty() || day_affected;
         let mut day_revision = row.day_revision.max(1);
         let mut day_id = row.day_id.clone();
 
@@ -368,7 +454,8 @@ impl Run<'_, '_> {
         if let (Some(mid), true) = (row.manifest_id.clone(), anything_to_cancel) {
             let mut ids = self.known_ids()?;
             let surviving: Vec<String> = {
-                let cancelled_bags: HashSet<&str> = bags_to_cancel.iter().map(|b| b.bag_id.as_str()).collect();
+                let cancelled_bags: HashSet<&str> =
+                    bags_to_cancel.iter().map(|b| b.bag_id.as_str()).collect();
                 let mut u: Vec<String> = held_bags
                     .values()
                     .filter(|b| !cancelled_bags.contains(b.bag_id.as_str()))
@@ -386,13 +473,45 @@ impl Run<'_, '_> {
                 u
             };
             ids.day_id = None;
-            tracing::info!(mawb = %self.mawb, "changed since its upload: detaching {} unit(s) before cancelling", surviving.len());
-            self.modify_with_units(&mid, &ids, day_revision, surviving)?;
+            if day_affected || surviving.is_empty() {
+                // Every unit stays inside the day (or none survives): no modifyManifest can detach them,
+                // so the manifest is cancelled and created anew after the changes.
+                tracing::info!(mawb = %self.mawb, "changed since its upload: its day must be rebuilt, so manifest {mid} is cancelled and created again");
+                let a = self.send(
+                    &mid,
+                    &self.params(),
+                    &Request::CancelManifest(wire::ManifestRef {
+                        manifest_id: Some(mid.clone()),
+                        user_manifest_id: None,
+                    }),
+                )?;
+                let st = match &a {
+                    Answer::Manifest(r) => r.status.clone(),
+                    _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
+                };
+                if !st.ok && st.error_type != Some(ErrorType::NotFound) {
+                    return Err(Stop::Refused(format!(
+                        "cancelManifest {mid} (needed to apply the change): {}",
+                        describe(&st)
+                    )));
+                }
+                ledger.clear_manifest(&self.mawb)?;
+            } else {
+                tracing::info!(mawb = %self.mawb, "changed since its upload: detaching {} unit(s) before cancelling", surviving.len());
+                self.modify_with_units(&mid, &ids, day_revision, surviving)?;
+            }
         }
 
         // 2. Cancel top-down: the day, the bags, the items.
         if let (Some(d), true) = (day_id.clone(), day_affected) {
-            let a = self.send("day", &self.params(), &Request::CancelDay(wire::DayRef { day_id: Some(d.clone()), shipper_day_id: None }))?;
+            let a = self.send(
+                "day",
+                &self.params(),
+                &Request::CancelDay(wire::DayRef {
+                    day_id: Some(d.clone()),
+                    shipper_day_id: None,
+                }),
+            )?;
             let st = match &a {
                 Answer::Day(r) => r.status.clone(),
                 _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
@@ -405,13 +524,24 @@ impl Run<'_, '_> {
             ledger.set_day(&self.mawb, None, day_revision)?;
         }
         for b in &bags_to_cancel {
-            let a = self.send(&b.shipper_bag_id, &self.params(), &Request::CancelBag(wire::BagRef { bag_id: Some(b.bag_id.clone()), shipper_bag_id: None }))?;
+            let a = self.send(
+                &b.shipper_bag_id,
+                &self.params(),
+                &Request::CancelBag(wire::BagRef {
+                    bag_id: Some(b.bag_id.clone()),
+                    shipper_bag_id: None,
+                }),
+            )?;
             let st = match &a {
                 Answer::Bag(r) => r.status.clone(),
                 _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
             };
             if !st.ok && st.error_type != Some(ErrorType::NotFound) {
-                return Err(Stop::Refused(format!("cancelBag {}: {}", b.shipper_bag_id, describe(&st))));
+                return Err(Stop::Refused(format!(
+                    "cancelBag {}: {}",
+                    b.shipper_bag_id,
+                    describe(&st)
+                )));
             }
             ledger.remove_bag(&self.mawb, &b.shipper_bag_id)?;
         }
@@ -421,10 +551,17 @@ impl Run<'_, '_> {
                     .iter()
                     .map(|k| {
                         let r = &held[k];
-                        convert::item_ref(r.tracking_number.as_deref(), r.shipper_item_id.as_deref())
+                        convert::item_ref(
+                            r.tracking_number.as_deref(),
+                            r.shipper_item_id.as_deref(),
+                        )
                     })
                     .collect();
-                let a = self.send(&format!("{} item(s)", chunk.len()), &self.params(), &Request::CancelMailing(refs))?;
+                let a = self.send(
+                    &format!("{} item(s)", chunk.len()),
+                    &self.params(),
+                    &Request::CancelMailing(refs),
+                )?;
                 let Answer::Mailing(results) = a else {
                     return Err(Stop::Refused("cancelMailing: unexpected answer".into()));
                 };
@@ -433,7 +570,10 @@ impl Run<'_, '_> {
                     if r.status.ok || r.status.error_type == Some(ErrorType::NotFound) {
                         gone.push(k.clone());
                     } else {
-                        return Err(Stop::Refused(format!("cancelMailing {k}: {}", describe(&r.status))));
+                        return Err(Stop::Refused(format!(
+                            "cancelMailing {k}: {}",
+                            describe(&r.status)
+                        )));
                     }
                 }
                 self.out.items_cancelled += gone.len();
@@ -442,12 +582,29 @@ impl Run<'_, '_> {
         }
 
         // 3. Register items: label=0 batches for known tracking numbers, one call per labelled item.
-        let (with_tn, labelled): (Vec<usize>, Vec<usize>) = to_create.iter().partition(|&&i| m.items[i].tracking_number.is_some());
-        let batches = batches_of(&with_tn, &sizes, envelope, self.ctx.plan.batch_items, self.ctx.plan.batch_bytes);
+        let (with_tn, labelled): (Vec<usize>, Vec<usize>) = to_create
+            .iter()
+            .partition(|&&i| m.items[i].tracking_number.is_some());
+        let batches = batches_of(
+            &with_tn,
+            &sizes,
+            envelope,
+            self.ctx.plan.batch_items,
+            self.ctx.plan.batch_bytes,
+        );
         let nb = batches.len();
         for (k, batch) in batches.iter().enumerate() {
-            let req = Request::CreateMailing(batch.iter().map(|&i| std::mem::take(&mut wires[i])).collect());
-            let a = self.send(&format!("batch {}/{} ({} items)", k + 1, nb, batch.len()), &plan::mailing_params(m, false, &self.ctx.plan), &req)?;
+            let req = Request::CreateMailing(
+                batch
+                    .iter()
+                    .map(|&i| std::mem::take(&mut wires[i]))
+                    .collect(),
+            );
+            let a = self.send(
+                &format!("batch {}/{} ({} items)", k + 1, nb, batch.len()),
+                &plan::mailing_params(m, false, &self.ctx.plan),
+                &req,
+            )?;
             let Request::CreateMailing(sent) = &req else {
                 return Err(Stop::Local("internal: request kind mismatch".into()));
             };
@@ -457,11 +614,49 @@ impl Run<'_, '_> {
         for &i in &labelled {
             let req = Request::CreateMailing(vec![std::mem::take(&mut wires[i])]);
             let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
-            let a = self.send(&format!("label {} for {sid}", config.label), &plan::mailing_params(m, true, &self.ctx.plan), &req)?;
+            let params = plan::mailing_params(m, true, &self.ctx.plan);
+            let a = self.send(&format!("label {} for {sid}", config.label), &params, &req)?;
             let Request::CreateMailing(sent) = &req else {
                 return Err(Stop::Local("internal: request kind mismatch".into()));
             };
-            self.take_mailing_answer(&[i], sent, a, &fps)?;
+            if self.take_mailing_answer(&[i], sent, a, &fps)? > 0 {
+                // ACP already held the item (an earlier answer, with its label, was lost): the label can
+                // only be had again by cancelling the unbagged item and creating it once more.
+                let tn = self
+                    .ctx
+                    .ledger
+                    .items(&self.mawb)?
+                    .get(&item_key(m, i))
+                    .and_then(|r| r.tracking_number.clone());
+                tracing::warn!(mawb = %self.mawb, "item {sid}: its label was lost with an earlier answer; cancelling and creating it again to get the label");
+                let a = self.send(
+                    &sid,
+                    &self.params(),
+                    &Request::CancelMailing(vec![convert::item_ref(tn.as_deref(), Some(&sid))]),
+                )?;
+                match a {
+                    Answer::Mailing(r)
+                        if r.first().is_some_and(|x| {
+                            x.status.ok || x.status.error_type == Some(ErrorType::NotFound)
+                        }) => {}
+                    other => {
+                        return Err(Stop::Refused(format!("item {sid}: its label was lost and the item could not be cancelled to get a new one: {}", summarise(&other))));
+                    }
+                }
+                self.ctx
+                    .ledger
+                    .remove_items(&self.mawb, &[item_key(m, i)])?;
+                let a = self.send(
+                    &format!("label {} for {sid} (again)", config.label),
+                    &params,
+                    &req,
+                )?;
+                if self.take_mailing_answer(&[i], sent, a, &fps)? > 0 {
+                    return Err(Stop::Refused(format!(
+                        "item {sid}: ACP still holds it after the cancel; its label is lost"
+                    )));
+                }
+            }
             (self.ctx.on_items)(1);
         }
 
@@ -474,30 +669,52 @@ impl Run<'_, '_> {
             if held_bags.get(&sid).is_some_and(|r| &r.fingerprint == fp) {
                 continue;
             }
-            let a = self.send(&sid, &plan::bag_params(m, &self.ctx.plan), &plan::bag_request(m, b, &ids))?;
-            let Answer::Bag(r) = a else { return Err(Stop::Refused(format!("createBag {sid}: unexpected answer"))) };
+            let a = self.send(
+                &sid,
+                &plan::bag_params(m, &self.ctx.plan),
+                &plan::bag_request(m, b, &ids),
+            )?;
+            let Answer::Bag(r) = a else {
+                return Err(Stop::Refused(format!("createBag {sid}: unexpected answer")));
+            };
             let bag_id = if r.status.ok {
                 r.bag_id.clone()
             } else if r.status.error_type == Some(ErrorType::Conflict)
-                && r.conflict.as_ref().is_some_and(|c| c.shipper_bag_id.as_deref() == Some(sid.as_str()))
+                && r.conflict
+                    .as_ref()
+                    .is_some_and(|c| c.shipper_bag_id.as_deref() == Some(sid.as_str()))
             {
                 tracing::info!(mawb = %self.mawb, "createBag {sid}: already at ACP (an earlier answer was lost); adopted");
                 r.conflict.as_ref().and_then(|c| c.bag_id.clone())
             } else {
-                return Err(Stop::Refused(format!("createBag {sid}: {}", describe(&r.status))));
+                return Err(Stop::Refused(format!(
+                    "createBag {sid}: {}",
+                    describe(&r.status)
+                )));
             };
             if let Some(bad) = r.items.first() {
                 return Err(Stop::Refused(format!(
                     "createBag {sid}: item {} could not be bagged: {}",
-                    bad.tracking_number.clone().or(bad.shipper_item_id.clone()).unwrap_or_default(),
+                    bad.tracking_number
+                        .clone()
+                        .or(bad.shipper_item_id.clone())
+                        .unwrap_or_default(),
                     describe(&bad.status)
                 )));
             }
-            let bag_id = bag_id.ok_or_else(|| Stop::Refused(format!("createBag {sid}: ACP returned no bagId")))?;
+            let bag_id = bag_id
+                .ok_or_else(|| Stop::Refused(format!("createBag {sid}: ACP returned no bagId")))?;
             if let Some(l) = &r.label {
                 self.archive_label(Entity::Bag, &bag_id, l)?;
             }
-            ledger.put_bag(&self.mawb, &BagRow { shipper_bag_id: sid.clone(), bag_id, fingerprint: fp.clone() })?;
+            ledger.put_bag(
+                &self.mawb,
+                &BagRow {
+                    shipper_bag_id: sid.clone(),
+                    bag_id,
+                    fingerprint: fp.clone(),
+                },
+            )?;
             self.out.bags_created += 1;
         }
 
@@ -514,22 +731,48 @@ impl Run<'_, '_> {
             let req = plan::day_request(m, &ids, day_revision);
             let shipper_day = plan::shipper_day_id(&config.manifest_number, day_revision);
             let a = self.send(&shipper_day, &plan::day_params(m, &self.ctx.plan), &req)?;
-            let Answer::Day(r) = a else { return Err(Stop::Refused("createDay: unexpected answer".into())) };
+            let Answer::Day(r) = a else {
+                return Err(Stop::Refused("createDay: unexpected answer".into()));
+            };
             let id = if r.status.ok {
                 r.day_id.clone()
             } else if r.status.error_type == Some(ErrorType::Conflict)
-                && r.conflict.as_ref().is_some_and(|c| c.shipper_day_id.as_deref() == Some(shipper_day.as_str()))
+                && r.conflict
+                    .as_ref()
+                    .is_some_and(|c| c.shipper_day_id.as_deref() == Some(shipper_day.as_str()))
             {
                 tracing::info!(mawb = %self.mawb, "createDay {shipper_day}: already at ACP; adopted");
                 r.conflict.as_ref().and_then(|c| c.day_id.clone())
             } else {
-                return Err(Stop::Refused(format!("createDay {shipper_day}: {}", describe(&r.status))));
+                return Err(Stop::Refused(format!(
+                    "createDay {shipper_day}: {}",
+                    describe(&r.status)
+                )));
             };
-            if let Some(bad) = r.bags.iter().find(|b| !b.status.ok && b.status.error_type.is_some()) {
-                return Err(Stop::Refused(format!("createDay: bag {} was not grouped: {}", bad.bag_id.clone().or(bad.shipper_bag_id.clone()).unwrap_or_default(), describe(&bad.status))));
+            if let Some(bad) = r
+                .bags
+                .iter()
+                .find(|b| !b.status.ok && b.status.error_type.is_some())
+            {
+                return Err(Stop::Refused(format!(
+                    "createDay: bag {} was not grouped: {}",
+                    bad.bag_id
+                        .clone()
+                        .or(bad.shipper_bag_id.clone())
+                        .unwrap_or_default(),
+                    describe(&bad.status)
+                )));
             }
-            if let Some(bad) = r.items.iter().find(|i| !i.status.ok && i.status.error_type.is_some()) {
-                return Err(Stop::Refused(format!("createDay: item {} was not grouped: {}", bad.tracking_number.clone().unwrap_or_default(), describe(&bad.status))));
+            if let Some(bad) = r
+                .items
+                .iter()
+                .find(|i| !i.status.ok && i.status.error_type.is_some())
+            {
+                return Err(Stop::Refused(format!(
+                    "createDay: item {} was not grouped: {}",
+                    bad.tracking_number.clone().unwrap_or_default(),
+                    describe(&bad.status)
+                )));
             }
             let id = id.ok_or_else(|| Stop::Refused("createDay: ACP returned no dayId".into()))?;
             if let Some(l) = &r.label {
@@ -549,26 +792,45 @@ impl Run<'_, '_> {
         self.out.day_id = day_id.clone();
 
         // 6. The manifest: create, or modify when it was uploaded before and its payload changed.
-        let current_row = ledger.mawb(&self.mawb)?.ok_or_else(|| Stop::Local("ledger row vanished".into()))?;
+        let current_row = ledger
+            .mawb(&self.mawb)?
+            .ok_or_else(|| Stop::Local("ledger row vanished".into()))?;
         let manifest_id = current_row.manifest_id.clone();
-        let (req, breakdown) = plan::manifest_request(self.checked, &ids, day_revision, manifest_id.clone(), &self.ctx.plan)
-            .map_err(|e| Stop::Local(e.to_string()))?;
+        let (req, breakdown) = plan::manifest_request(
+            self.checked,
+            &ids,
+            day_revision,
+            manifest_id.clone(),
+            &self.ctx.plan,
+        )
+        .map_err(|e| Stop::Local(e.to_string()))?;
         let mut data = Vec::with_capacity(breakdown.total);
-        write_request_to_vec(&req, &mut data).map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
+        write_request_to_vec(&req, &mut data)
+            .map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
         let manifest_fp = hex(&Sha256::digest(&data));
         let mut adopted = false;
         let manifest_id = match manifest_id {
-            Some(mid) if current_row.manifest_fingerprint.as_deref() == Some(manifest_fp.as_str()) => mid,
+            Some(mid)
+                if current_row.manifest_fingerprint.as_deref() == Some(manifest_fp.as_str()) =>
+            {
+                mid
+            }
             Some(mid) => {
                 tracing::info!(mawb = %self.mawb, "modifyManifest {mid} ({} bytes)", data.len());
-                let a = self.send_data(Command::ModifyManifest, &mid, &self.params(), Some(&data))?;
+                let a =
+                    self.send_data(Command::ModifyManifest, &mid, &self.params(), Some(&data))?;
                 self.take_manifest_answer(a, Command::ModifyManifest)?;
                 ledger.set_manifest(&self.mawb, &mid, Some(&manifest_fp))?;
                 mid
             }
             None => {
                 tracing::info!(mawb = %self.mawb, "createManifest ({} bytes: {breakdown})", data.len());
-                let a = self.send_data(Command::CreateManifest, config.user_manifest_id(), &self.params(), Some(&data))?;
+                let a = self.send_data(
+                    Command::CreateManifest,
+                    config.user_manifest_id(),
+                    &self.params(),
+                    Some(&data),
+                )?;
                 let (mid, was_adopted) = self.take_manifest_answer(a, Command::CreateManifest)?;
                 // An adopted manifest may hold an older payload: reconcile says, and a modify fixes it.
                 adopted = was_adopted;
@@ -600,7 +862,9 @@ impl Run<'_, '_> {
         let diffs = rec.differences.join("; ");
         self.out.reconciliation = Some(rec);
         if !ok {
-            return Err(Stop::Refused(format!("ACP's counts do not match ours: {diffs}")));
+            return Err(Stop::Refused(format!(
+                "ACP's counts do not match ours: {diffs}"
+            )));
         }
         ledger.set_done(&self.mawb, &content_fp)?;
         tracing::info!(mawb = %self.mawb, "done: manifest {manifest_id}, {} request(s)", self.out.requests_sent);
@@ -608,14 +872,19 @@ impl Run<'_, '_> {
     }
 
     fn params(&self) -> Params {
-        Params { test_mode: self.ctx.plan.test_mode, ..Default::default() }
+        Params {
+            test_mode: self.ctx.plan.test_mode,
+            ..Default::default()
+        }
     }
 
     /// A hash of everything the MAWB's upload depends on: items, bags, mawb.toml, the scan.
     fn content_fingerprint(&self, fps: &[String]) -> String {
         let m = &self.checked.mawb;
         let mut h = Sha256::new();
-        let mut sorted: Vec<(String, &str)> = (0..m.items.len()).map(|i| (item_key(m, i), fps[i].as_str())).collect();
+        let mut sorted: Vec<(String, &str)> = (0..m.items.len())
+            .map(|i| (item_key(m, i), fps[i].as_str()))
+            .collect();
         sorted.sort();
         for (k, f) in sorted {
             h.update(k.as_bytes());
@@ -646,18 +915,32 @@ impl Run<'_, '_> {
                 .values()
                 .filter_map(|r| Some((r.shipper_item_id.clone()?, r.tracking_number.clone()?)))
                 .collect(),
-            bag_ids: bags.into_values().map(|b| (b.shipper_bag_id, b.bag_id)).collect(),
+            bag_ids: bags
+                .into_values()
+                .map(|b| (b.shipper_bag_id, b.bag_id))
+                .collect(),
             day_id: row.and_then(|r| r.day_id),
         })
     }
 
     /// Reads a createMailing answer: created and adopted items go to the ledger; anything else stops.
-    fn take_mailing_answer(&mut self, batch: &[usize], sent: &[wire::MailItem], a: Answer, fps: &[String]) -> Result<(), Stop> {
+    /// Returns how many items were adopted (already at ACP) rather than created.
+    fn take_mailing_answer(
+        &mut self,
+        batch: &[usize],
+        sent: &[wire::MailItem],
+        a: Answer,
+        fps: &[String],
+    ) -> Result<usize, Stop> {
         let Answer::Mailing(results) = a else {
             return Err(Stop::Refused("createMailing: unexpected answer".into()));
         };
         if results.len() != batch.len() {
-            return Err(Stop::Refused(format!("createMailing: ACP answered {} item(s) for {} sent", results.len(), batch.len())));
+            return Err(Stop::Refused(format!(
+                "createMailing: ACP answered {} item(s) for {} sent",
+                results.len(),
+                batch.len()
+            )));
         }
         let checked = self.checked;
         let m = &checked.mawb;
@@ -671,12 +954,20 @@ impl Run<'_, '_> {
             let tn = if r.status.ok {
                 created += 1;
                 if let Some(l) = &r.label {
-                    labels.push((r.tracking_number.clone().unwrap_or_else(|| key.clone()), l.clone()));
+                    labels.push((
+                        r.tracking_number.clone().unwrap_or_else(|| key.clone()),
+                        l.clone(),
+                    ));
                 }
                 r.tracking_number.clone().or(s.tracking_number.clone())
-            } else if r.status.error_type == Some(ErrorType::Conflict) && r.conflict.as_ref().is_some_and(|c| same_item(s, c)) {
+            } else if r.status.error_type == Some(ErrorType::Conflict)
+                && r.conflict.as_ref().is_some_and(|c| same_item(s, c))
+            {
                 adopted += 1;
-                r.conflict.as_ref().and_then(|c| c.tracking_number.clone()).or(s.tracking_number.clone())
+                r.conflict
+                    .as_ref()
+                    .and_then(|c| c.tracking_number.clone())
+                    .or(s.tracking_number.clone())
             } else {
                 let what = match (&r.status.error_type, &r.conflict) {
                     (Some(ErrorType::Conflict), Some(c)) => format!(
@@ -690,7 +981,12 @@ impl Run<'_, '_> {
                 failures.push(format!("item {key}: {what}"));
                 continue;
             };
-            rows.push(ItemRow { key, tracking_number: tn, shipper_item_id: s.shipper_item_id.clone(), fingerprint: fps[i].clone() });
+            rows.push(ItemRow {
+                key,
+                tracking_number: tn,
+                shipper_item_id: s.shipper_item_id.clone(),
+                fingerprint: fps[i].clone(),
+            });
         }
         self.ctx.ledger.put_items(&self.mawb, &rows)?;
         self.out.items_created += created;
@@ -701,14 +997,23 @@ impl Run<'_, '_> {
         if !failures.is_empty() {
             let n = failures.len();
             failures.truncate(5);
-            return Err(Stop::Refused(format!("createMailing: {n} item(s) refused: {}", failures.join("; "))));
+            return Err(Stop::Refused(format!(
+                "createMailing: {n} item(s) refused: {}",
+                failures.join("; ")
+            )));
         }
-        Ok(())
+        Ok(adopted)
     }
 
     /// Reads a create/modifyManifest answer; returns the manifest id and whether it was adopted.
-    fn take_manifest_answer(&mut self, a: Answer, command: Command) -> Result<(String, bool), Stop> {
-        let Answer::Manifest(r) = a else { return Err(Stop::Refused(format!("{command}: unexpected answer"))) };
+    fn take_manifest_answer(
+        &mut self,
+        a: Answer,
+        command: Command,
+    ) -> Result<(String, bool), Stop> {
+        let Answer::Manifest(r) = a else {
+            return Err(Stop::Refused(format!("{command}: unexpected answer")));
+        };
         let config = self.checked.mawb.config.clone().unwrap_or_default();
         let (id, adopted) = if r.status.ok {
             (r.manifest_id.clone(), false)
@@ -716,11 +1021,16 @@ impl Run<'_, '_> {
             && r.status.error_type == Some(ErrorType::Conflict)
             && r.conflict.as_ref().is_some_and(|c| {
                 c.user_manifest_id.as_deref() == Some(config.user_manifest_id())
-                    && c.manifest_number.as_deref().is_none_or(|n| n == config.manifest_number)
+                    && c.manifest_number
+                        .as_deref()
+                        .is_none_or(|n| n == config.manifest_number)
             })
         {
             tracing::info!(mawb = %self.mawb, "createManifest: already at ACP (an earlier answer was lost); adopted");
-            (r.conflict.as_ref().and_then(|c| c.manifest_id.clone()), true)
+            (
+                r.conflict.as_ref().and_then(|c| c.manifest_id.clone()),
+                true,
+            )
         } else {
             return Err(Stop::Refused(format!("{command}: {}", describe(&r.status))));
         };
@@ -730,18 +1040,36 @@ impl Run<'_, '_> {
                 r.units.len(),
                 u.unit_type.as_deref().unwrap_or("unit"),
                 u.unit_id.as_deref().unwrap_or("?"),
-                u.error.clone().or(u.error_type.as_ref().map(|e| e.as_str().to_string())).unwrap_or_default()
+                u.error
+                    .clone()
+                    .or(u.error_type.as_ref().map(|e| e.as_str().to_string()))
+                    .unwrap_or_default()
             )));
         }
-        let id = id.ok_or_else(|| Stop::Refused(format!("{command}: ACP returned no manifestId")))?;
+        let id =
+            id.ok_or_else(|| Stop::Refused(format!("{command}: ACP returned no manifestId")))?;
         Ok((id, adopted))
     }
 
     /// modifyManifest with an explicit unit list (used to detach units before cancelling them).
-    fn modify_with_units(&mut self, mid: &str, ids: &KnownIds, rev: u32, units: Vec<String>) -> Result<(), Stop> {
-        let (req, _) = plan::manifest_request(self.checked, ids, rev, Some(mid.to_string()), &self.ctx.plan)
-            .map_err(|e| Stop::Local(e.to_string()))?;
-        let Request::ModifyManifest(mut mm) = req else { return Err(Stop::Local("expected a modifyManifest".into())) };
+    fn modify_with_units(
+        &mut self,
+        mid: &str,
+        ids: &KnownIds,
+        rev: u32,
+        units: Vec<String>,
+    ) -> Result<(), Stop> {
+        let (req, _) = plan::manifest_request(
+            self.checked,
+            ids,
+            rev,
+            Some(mid.to_string()),
+            &self.ctx.plan,
+        )
+        .map_err(|e| Stop::Local(e.to_string()))?;
+        let Request::ModifyManifest(mut mm) = req else {
+            return Err(Stop::Local("expected a modifyManifest".into()));
+        };
         for p in &mut mm.parts {
             p.units = units.clone();
         }
@@ -755,12 +1083,25 @@ impl Run<'_, '_> {
     /// grouped or manifested.
     fn confirm_new_units(&mut self, ids: &KnownIds) -> Result<(), Stop> {
         let a = self.send("confirm units", &self.params(), &Request::GetInfo)?;
-        let Answer::Info(info) = a else { return Err(Stop::Refused("getInfo: unexpected answer".into())) };
+        let Answer::Info(info) = a else {
+            return Err(Stop::Refused("getInfo: unexpected answer".into()));
+        };
         if !info.status.ok {
-            return Err(Stop::Refused(format!("getInfo: {}", describe(&info.status))));
+            return Err(Stop::Refused(format!(
+                "getInfo: {}",
+                describe(&info.status)
+            )));
         }
-        let bags: HashSet<&str> = info.bags.iter().filter_map(|b| b.bag_id.as_deref()).collect();
-        let items: HashSet<&str> = info.items.iter().filter_map(|i| i.tracking_number.as_deref()).collect();
+        let bags: HashSet<&str> = info
+            .bags
+            .iter()
+            .filter_map(|b| b.bag_id.as_deref())
+            .collect();
+        let items: HashSet<&str> = info
+            .items
+            .iter()
+            .filter_map(|i| i.tracking_number.as_deref())
+            .collect();
         let checked = self.checked;
         let m = &checked.mawb;
         let mut missing = Vec::new();
@@ -788,10 +1129,22 @@ impl Run<'_, '_> {
     }
 
     fn reconcile(&mut self, manifest_id: &str, with_day: bool) -> Result<Reconciliation, Stop> {
-        let a = self.send(manifest_id, &self.params(), &Request::GetManifest(wire::ManifestRef { manifest_id: Some(manifest_id.to_string()), user_manifest_id: None }))?;
-        let Answer::Manifest(r) = a else { return Err(Stop::Refused("getManifest: unexpected answer".into())) };
+        let a = self.send(
+            manifest_id,
+            &self.params(),
+            &Request::GetManifest(wire::ManifestRef {
+                manifest_id: Some(manifest_id.to_string()),
+                user_manifest_id: None,
+            }),
+        )?;
+        let Answer::Manifest(r) = a else {
+            return Err(Stop::Refused("getManifest: unexpected answer".into()));
+        };
         if !r.status.ok {
-            return Err(Stop::Refused(format!("getManifest {manifest_id}: {}", describe(&r.status))));
+            return Err(Stop::Refused(format!(
+                "getManifest {manifest_id}: {}",
+                describe(&r.status)
+            )));
         }
         let info = r.info.clone().unwrap_or_default();
         let num = |s: &Option<String>| s.as_deref().and_then(|t| t.trim().parse::<u64>().ok());
@@ -809,22 +1162,51 @@ impl Run<'_, '_> {
             weight_kg: info.weight.clone(),
         };
         let mut differences = Vec::new();
-        for (what, o, a) in [("items", ours.items, acp.items), ("bags", ours.bags, acp.bags), ("days", ours.days, acp.days)] {
+        for (what, o, a) in [
+            ("items", ours.items, acp.items),
+            ("bags", ours.bags, acp.bags),
+            ("days", ours.days, acp.days),
+        ] {
             if o != a {
-                differences.push(format!("{what}: ours {} vs ACP {}", o.unwrap_or(0), a.map_or("missing".to_string(), |v| v.to_string())));
+                differences.push(format!(
+                    "{what}: ours {} vs ACP {}",
+                    o.unwrap_or(0),
+                    a.map_or("missing".to_string(), |v| v.to_string())
+                ));
             }
         }
-        let weight_ok = match acp.weight_kg.as_deref().map(|w| Decimal::from_str(w.trim())) {
+        let weight_ok = match acp
+            .weight_kg
+            .as_deref()
+            .map(|w| Decimal::from_str(w.trim()))
+        {
             Some(Ok(w)) => {
-                let w = if info.weight_unit.as_deref().is_some_and(|u| u.eq_ignore_ascii_case("lb")) { w * crate::model::KG_PER_LB } else { w };
+                let w = if info
+                    .weight_unit
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case("lb"))
+                {
+                    w * crate::model::KG_PER_LB
+                } else {
+                    w
+                };
                 crate::model::round3(w) == t.weight_kg
             }
             _ => false,
         };
         if !weight_ok {
-            differences.push(format!("weight: ours {} kg vs ACP {}", format_fixed(t.weight_kg, WEIGHT_SCALE), acp.weight_kg.clone().unwrap_or_else(|| "missing".into())));
+            differences.push(format!(
+                "weight: ours {} kg vs ACP {}",
+                format_fixed(t.weight_kg, WEIGHT_SCALE),
+                acp.weight_kg.clone().unwrap_or_else(|| "missing".into())
+            ));
         }
-        Ok(Reconciliation { ok: differences.is_empty(), ours, acp, differences })
+        Ok(Reconciliation {
+            ok: differences.is_empty(),
+            ours,
+            acp,
+            differences,
+        })
     }
 }
 
@@ -832,7 +1214,14 @@ impl Run<'_, '_> {
 pub fn summarise(a: &Answer) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut add = |s: &Status| {
-        let k = if s.ok { "ok".to_string() } else { s.error_type.as_ref().map(|e| e.as_str().to_string()).unwrap_or_else(|| "error".into()) };
+        let k = if s.ok {
+            "ok".to_string()
+        } else {
+            s.error_type
+                .as_ref()
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_else(|| "error".into())
+        };
         *counts.entry(k).or_default() += 1;
     };
     let mut first_error = None;
@@ -863,7 +1252,10 @@ pub fn summarise(a: &Answer) -> String {
             }
         }
     }
-    let mut s: Vec<String> = counts.into_iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    let mut s: Vec<String> = counts
+        .into_iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect();
     if let Some(e) = first_error {
         s.push(format!("first error: {e}"));
     }
@@ -914,11 +1306,24 @@ mod tests {
     #[test]
     fn summaries_count_results_and_never_carry_labels() {
         let a = Answer::Mailing(vec![
-            wire::MailItemResult { status: Status::ok(), label: Some(wire::Label { format: None, base64: "QUJD".into() }), ..Default::default() },
-            wire::MailItemResult { status: Status::error(ErrorType::Invalid, "bad zip"), ..Default::default() },
+            wire::MailItemResult {
+                status: Status::ok(),
+                label: Some(wire::Label {
+                    format: None,
+                    base64: "QUJD".into(),
+                }),
+                ..Default::default()
+            },
+            wire::MailItemResult {
+                status: Status::error(ErrorType::Invalid, "bad zip"),
+                ..Default::default()
+            },
         ]);
         let s = summarise(&a);
-        assert!(s.contains("ok:1") && s.contains("invalid:1") && s.contains("bad zip"), "{s}");
+        assert!(
+            s.contains("ok:1") && s.contains("invalid:1") && s.contains("bad zip"),
+            "{s}"
+        );
         assert!(!s.contains("QUJD"));
     }
 }

@@ -16,7 +16,10 @@ use std::sync::Mutex;
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("state database {path}: {source}")]
-    Open { path: String, source: rusqlite::Error },
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
     #[error("state database: {0}")]
     Sql(#[from] rusqlite::Error),
 }
@@ -112,7 +115,9 @@ CREATE TABLE IF NOT EXISTS labels (
 ";
 
 fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }
 
 impl Ledger {
@@ -122,8 +127,14 @@ impl Ledger {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
-        let conn = Connection::open(path).map_err(|source| LedgerError::Open { path: shown.clone(), source })?;
-        Self::init(conn).map_err(|source| LedgerError::Open { path: shown, source })
+        let conn = Connection::open(path).map_err(|source| LedgerError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::init(conn).map_err(|source| LedgerError::Open {
+            path: shown,
+            source,
+        })
     }
 
     /// An in-memory ledger (tests, `prepare`).
@@ -136,7 +147,9 @@ impl Ledger {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
-        Ok(Ledger { conn: Mutex::new(conn) })
+        Ok(Ledger {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -160,12 +173,19 @@ impl Ledger {
             "SELECT mawb, folder, user_manifest_id, state, fingerprint, manifest_id, day_id, day_revision,
                     manifest_fingerprint, last_error, updated FROM mawbs ORDER BY updated DESC",
         )?;
-        let rows = st.query_map([], row_to_mawb)?.collect::<Result<Vec<_>, _>>()?;
+        let rows = st
+            .query_map([], row_to_mawb)?
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 
     /// Records that a MAWB is being worked on (creates its row the first time).
-    pub fn start_mawb(&self, mawb: &str, folder: &str, user_manifest_id: &str) -> Result<MawbRow, LedgerError> {
+    pub fn start_mawb(
+        &self,
+        mawb: &str,
+        folder: &str,
+        user_manifest_id: &str,
+    ) -> Result<MawbRow, LedgerError> {
         {
             let c = self.conn();
             c.execute(
@@ -175,10 +195,16 @@ impl Ledger {
                 params![mawb, folder, user_manifest_id, now()],
             )?;
         }
-        self.mawb(mawb)?.ok_or(LedgerError::Sql(rusqlite::Error::QueryReturnedNoRows))
+        self.mawb(mawb)?
+            .ok_or(LedgerError::Sql(rusqlite::Error::QueryReturnedNoRows))
     }
 
-    pub fn set_state(&self, mawb: &str, state: &str, error: Option<&str>) -> Result<(), LedgerError> {
+    pub fn set_state(
+        &self,
+        mawb: &str,
+        state: &str,
+        error: Option<&str>,
+    ) -> Result<(), LedgerError> {
         self.conn().execute(
             "UPDATE mawbs SET state = ?2, last_error = ?3, updated = ?4 WHERE mawb = ?1",
             params![mawb, state, error, now()],
@@ -194,7 +220,12 @@ impl Ledger {
         Ok(())
     }
 
-    pub fn set_manifest(&self, mawb: &str, manifest_id: &str, fingerprint: Option<&str>) -> Result<(), LedgerError> {
+    pub fn set_manifest(
+        &self,
+        mawb: &str,
+        manifest_id: &str,
+        fingerprint: Option<&str>,
+    ) -> Result<(), LedgerError> {
         self.conn().execute(
             "UPDATE mawbs SET manifest_id = ?2, manifest_fingerprint = ?3, state = 'manifested', updated = ?4 WHERE mawb = ?1",
             params![mawb, manifest_id, fingerprint, now()],
@@ -202,8 +233,22 @@ impl Ledger {
         Ok(())
     }
 
+    /// Forgets the MAWB's manifest (cancelled to be created anew).
+    pub fn clear_manifest(&self, mawb: &str) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET manifest_id = NULL, manifest_fingerprint = NULL, updated = ?2 WHERE mawb = ?1",
+            params![mawb, now()],
+        )?;
+        Ok(())
+    }
+
     /// Records the MAWB's day (None once cancelled) and its revision.
-    pub fn set_day(&self, mawb: &str, day_id: Option<&str>, revision: u32) -> Result<(), LedgerError> {
+    pub fn set_day(
+        &self,
+        mawb: &str,
+        day_id: Option<&str>,
+        revision: u32,
+    ) -> Result<(), LedgerError> {
         self.conn().execute(
             "UPDATE mawbs SET day_id = ?2, day_revision = ?3, updated = ?4 WHERE mawb = ?1",
             params![mawb, day_id, revision, now()],
@@ -213,11 +258,17 @@ impl Ledger {
 
     pub fn items(&self, mawb: &str) -> Result<HashMap<String, ItemRow>, LedgerError> {
         let c = self.conn();
-        let mut st =
-            c.prepare("SELECT key, tracking_number, shipper_item_id, fingerprint FROM items WHERE mawb = ?1")?;
+        let mut st = c.prepare(
+            "SELECT key, tracking_number, shipper_item_id, fingerprint FROM items WHERE mawb = ?1",
+        )?;
         let rows = st
             .query_map([mawb], |r| {
-                Ok(ItemRow { key: r.get(0)?, tracking_number: r.get(1)?, shipper_item_id: r.get(2)?, fingerprint: r.get(3)? })
+                Ok(ItemRow {
+                    key: r.get(0)?,
+                    tracking_number: r.get(1)?,
+                    shipper_item_id: r.get(2)?,
+                    fingerprint: r.get(3)?,
+                })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows.into_iter().map(|r| (r.key.clone(), r)).collect())
@@ -234,7 +285,13 @@ impl Ledger {
                  shipper_item_id = excluded.shipper_item_id, fingerprint = excluded.fingerprint",
             )?;
             for r in rows {
-                st.execute(params![mawb, r.key, r.tracking_number, r.shipper_item_id, r.fingerprint])?;
+                st.execute(params![
+                    mawb,
+                    r.key,
+                    r.tracking_number,
+                    r.shipper_item_id,
+                    r.fingerprint
+                ])?;
             }
         }
         tx.commit()?;
@@ -246,7 +303,10 @@ impl Ledger {
         let mut c = self.conn();
         let tx = c.transaction()?;
         for k in keys {
-            tx.execute("DELETE FROM items WHERE mawb = ?1 AND key = ?2", params![mawb, k])?;
+            tx.execute(
+                "DELETE FROM items WHERE mawb = ?1 AND key = ?2",
+                params![mawb, k],
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -254,11 +314,21 @@ impl Ledger {
 
     pub fn bags(&self, mawb: &str) -> Result<HashMap<String, BagRow>, LedgerError> {
         let c = self.conn();
-        let mut st = c.prepare("SELECT shipper_bag_id, bag_id, fingerprint FROM bags WHERE mawb = ?1")?;
+        let mut st =
+            c.prepare("SELECT shipper_bag_id, bag_id, fingerprint FROM bags WHERE mawb = ?1")?;
         let rows = st
-            .query_map([mawb], |r| Ok(BagRow { shipper_bag_id: r.get(0)?, bag_id: r.get(1)?, fingerprint: r.get(2)? }))?
+            .query_map([mawb], |r| {
+                Ok(BagRow {
+                    shipper_bag_id: r.get(0)?,
+                    bag_id: r.get(1)?,
+                    fingerprint: r.get(2)?,
+                })
+            })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows.into_iter().map(|r| (r.shipper_bag_id.clone(), r)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.shipper_bag_id.clone(), r))
+            .collect())
     }
 
     pub fn put_bag(&self, mawb: &str, row: &BagRow) -> Result<(), LedgerError> {
@@ -271,12 +341,21 @@ impl Ledger {
     }
 
     pub fn remove_bag(&self, mawb: &str, shipper_bag_id: &str) -> Result<(), LedgerError> {
-        self.conn().execute("DELETE FROM bags WHERE mawb = ?1 AND shipper_bag_id = ?2", params![mawb, shipper_bag_id])?;
+        self.conn().execute(
+            "DELETE FROM bags WHERE mawb = ?1 AND shipper_bag_id = ?2",
+            params![mawb, shipper_bag_id],
+        )?;
         Ok(())
     }
 
     /// Records a request about to be sent; returns its id for [`Ledger::finish_request`].
-    pub fn begin_request(&self, mawb: &str, command: &str, detail: &str, data_bytes: usize) -> Result<i64, LedgerError> {
+    pub fn begin_request(
+        &self,
+        mawb: &str,
+        command: &str,
+        detail: &str,
+        data_bytes: usize,
+    ) -> Result<i64, LedgerError> {
         let c = self.conn();
         c.execute(
             "INSERT INTO requests (mawb, command, detail, status, data_bytes, started) VALUES (?1, ?2, ?3, 'sending', ?4, ?5)",
@@ -286,7 +365,13 @@ impl Ledger {
     }
 
     /// Records the result of a request (`ok`, `error`, `conflict-adopted`, `transport-error`...).
-    pub fn finish_request(&self, id: i64, status: &str, summary: &str, attempts: u32) -> Result<(), LedgerError> {
+    pub fn finish_request(
+        &self,
+        id: i64,
+        status: &str,
+        summary: &str,
+        attempts: u32,
+    ) -> Result<(), LedgerError> {
         self.conn().execute(
             "UPDATE requests SET status = ?2, summary = ?3, attempts = ?4, finished = ?5 WHERE id = ?1",
             params![id, status, summary, attempts, now()],
@@ -343,7 +428,9 @@ impl Ledger {
                 _ => "SELECT mawb FROM mawbs WHERE manifest_id = ?1 OR user_manifest_id = ?1",
             };
             let mut st = tx.prepare(sql)?;
-            let rows = st.query_map([id], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+            let rows = st
+                .query_map([id], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
             rows
         };
         match what {
@@ -417,16 +504,31 @@ mod tests {
     fn records_objects_and_requests() {
         let l = Ledger::in_memory().unwrap();
         l.start_mawb("112-44995451", "f", "u").unwrap();
-        let id = l.begin_request("112-44995451", "createMailing", "batch 1", 100).unwrap();
+        let id = l
+            .begin_request("112-44995451", "createMailing", "batch 1", 100)
+            .unwrap();
         l.put_items(
             "112-44995451",
-            &[ItemRow { key: "1Z1".into(), tracking_number: Some("1Z1".into()), shipper_item_id: None, fingerprint: "f1".into() }],
+            &[ItemRow {
+                key: "1Z1".into(),
+                tracking_number: Some("1Z1".into()),
+                shipper_item_id: None,
+                fingerprint: "f1".into(),
+            }],
         )
         .unwrap();
         l.finish_request(id, "ok", "1 item", 1).unwrap();
         assert_eq!(l.items("112-44995451").unwrap()["1Z1"].fingerprint, "f1");
         assert_eq!(l.requests(Some("112-44995451")).unwrap()[0].status, "ok");
-        l.put_bag("112-44995451", &BagRow { shipper_bag_id: "B".into(), bag_id: "100".into(), fingerprint: "x".into() }).unwrap();
+        l.put_bag(
+            "112-44995451",
+            &BagRow {
+                shipper_bag_id: "B".into(),
+                bag_id: "100".into(),
+                fingerprint: "x".into(),
+            },
+        )
+        .unwrap();
         l.set_done("112-44995451", "fp").unwrap();
         let m = l.mawb("112-44995451").unwrap().unwrap();
         assert_eq!(m.state, "done");
@@ -443,6 +545,9 @@ mod tests {
             l.set_manifest("m", "123", None).unwrap();
         }
         let l = Ledger::open(&p).unwrap();
-        assert_eq!(l.mawb("m").unwrap().unwrap().manifest_id.as_deref(), Some("123"));
+        assert_eq!(
+            l.mawb("m").unwrap().unwrap().manifest_id.as_deref(),
+            Some("123")
+        );
     }
 }

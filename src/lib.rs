@@ -24,3 +24,4 @@ pub mod runner;
 pub mod samples;
 pub mod sandbox;
 pub mod validate;
+pub mod watch;

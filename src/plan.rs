@@ -335,9 +335,9 @@ pub fn manifest_request(
             .iter()
             .map(|l| wire::ManifestPart {
                 departure_facility: l.departure.clone(),
-                departure_date: l.departure_date.clone(),
+                departure_date: part_date(&l.departure_date),
                 arrival_facility: l.arrival.clone(),
-                arrival_date: l.arrival_date.clone(),
+                arrival_date: part_date(&l.arrival_date),
                 carrier: l.carrier.clone(),
                 trip_number: l.trip.clone(),
                 units: units.clone(),
@@ -361,6 +361,14 @@ pub fn manifest_request(
     });
     let b = budget::check_manifest_as(&manifest, modify)?;
     Ok((wire_request(manifest, modify), b))
+}
+
+/// A leg date as ACP's manifest parts take it: `Z` (accepted in mawb.toml) written as `+00:00`.
+fn part_date(d: &str) -> String {
+    match d.strip_suffix('Z') {
+        Some(local) => format!("{local}+00:00"),
+        None => d.to_string(),
+    }
 }
 
 fn wire_request(m: wire::Manifest, modify: bool) -> wire::Request {

@@ -87,6 +87,9 @@ rules! {
     DIMENSIONS_INCOMPLETE = "dimensions-incomplete", Error, "validate", "Some but not all of length, width and height are given.";
     XML_CHARACTER = "xml-character", Error, "validate", "A text holds a control character XML 1.0 cannot carry.";
     TRACKING_REQUIRED = "tracking-required", Error, "validate", "trackingNumber is required when the MAWB's label is 0 (no label).";
+    TRACKING_FORMAT = "tracking-format", Error, "validate", "A trackingNumber holds something other than ASCII letters and digits.";
+    HTS_FORMAT = "hts-format", Error, "validate", "A harmonization code holds something other than digits and dots.";
+    DECIMAL_RANGE = "decimal-range", Error, "validate", "A value or weight has more than 12 digits before the point or 8 after.";
     UPS_CHECK_DIGIT = "ups-check-digit", Warning, "validate", "A UPS 1Z tracking number has a wrong check digit.";
     LABEL_WEIGHT_LIMIT = "label-weight-limit", Error, "validate", "An item is heavier than the label type allows (Ground/Expedited 15 lb, Expedited Max 25, Priority 70, Surface 150, international 44).";
     LABEL_VALUE_LIMIT = "label-value-limit", Error, "validate", "An item's value exceeds the international label's 1000 USD (1000 CNY to China).";
@@ -99,6 +102,7 @@ rules! {
     MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Warning, "validate", "mawb.toml has a key mawb does not know (a typo?).";
     MAWB_NUMBER = "mawb-number", Error, "validate", "The MAWB number is not 3 digits, a dash, 8 digits, or its mod-7 check digit is wrong.";
     LEG_MISSING = "leg-missing", Error, "validate", "mawb.toml has no [[leg]].";
+    LEG_FORMAT = "leg-format", Error, "validate", "A leg's carrier is not a 2-3 character airline code, or its trip is not 1-10 letters and digits.";
     AIRPORT = "airport", Error, "validate", "An airport is not a 3-letter IATA code.";
     LEG_DATE = "leg-date", Error, "validate", "A leg date is not yyyy-mm-ddThh:mm:ss with an optional offset.";
     LEG_ORDER = "leg-order", Error, "validate", "A leg arrives before it departs.";

@@ -63,7 +63,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// Exponential backoff with full jitter: a random delay up to `base · 2^(attempt-1)`, capped.
     pub fn delay(&self, attempt: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let cap = exp.min(self.max_delay);
         let ms = cap.as_millis() as u64;
         if ms == 0 {
@@ -115,7 +117,9 @@ pub enum ConfigError {
 /// Checks an endpoint and returns it with the trailing slash ACP strongly recommends.
 pub fn normalise_endpoint(endpoint: &str) -> Result<String, ConfigError> {
     let e = endpoint.trim();
-    let (scheme, rest) = e.split_once("://").ok_or_else(|| ConfigError::BadUrl(e.to_string()))?;
+    let (scheme, rest) = e
+        .split_once("://")
+        .ok_or_else(|| ConfigError::BadUrl(e.to_string()))?;
     let host_port = rest.split('/').next().unwrap_or_default();
     if host_port.is_empty() {
         return Err(ConfigError::BadUrl(e.to_string()));
@@ -123,13 +127,20 @@ pub fn normalise_endpoint(endpoint: &str) -> Result<String, ConfigError> {
     let host = if let Some(v6) = host_port.strip_prefix('[') {
         v6.split(']').next().unwrap_or_default().to_string()
     } else {
-        host_port.rsplit_once(':').map(|(h, _)| h).unwrap_or(host_port).to_string()
+        host_port
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(host_port)
+            .to_string()
     };
     match scheme.to_ascii_lowercase().as_str() {
         "https" => {}
         "http" => {
             let loopback = host == "localhost"
-                || host.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false);
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .map(|ip| ip.is_loopback())
+                    .unwrap_or(false);
             if !loopback {
                 return Err(ConfigError::InsecureEndpoint(e.to_string()));
             }
@@ -137,18 +148,33 @@ pub fn normalise_endpoint(endpoint: &str) -> Result<String, ConfigError> {
         _ => return Err(ConfigError::BadUrl(e.to_string())),
     }
     let no_query = e.split(['?', '#']).next().unwrap_or(e);
-    Ok(if no_query.ends_with('/') { no_query.to_string() } else { format!("{no_query}/") })
+    Ok(if no_query.ends_with('/') {
+        no_query.to_string()
+    } else {
+        format!("{no_query}/")
+    })
 }
 
 /// Why a call failed. None of these carry the API key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CallError {
     #[error("{command}: cannot reach ACP at {endpoint}: {message}")]
-    Transport { command: Command, endpoint: String, message: String },
+    Transport {
+        command: Command,
+        endpoint: String,
+        message: String,
+    },
     #[error("{command}: ACP answered HTTP {status}: {snippet}")]
-    Http { command: Command, status: u16, snippet: String },
+    Http {
+        command: Command,
+        status: u16,
+        snippet: String,
+    },
     #[error("{command}: {source}")]
-    Answer { command: Command, source: AnswerError },
+    Answer {
+        command: Command,
+        source: AnswerError,
+    },
     #[error("{command}: ACP refused the call: {message}")]
     Common { command: Command, message: String },
     #[error("{command}: cannot build the request: {message}")]
@@ -194,7 +220,10 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("endpoint", &self.cfg.endpoint).field("api_key", &self.cfg.api_key).finish()
+        f.debug_struct("Client")
+            .field("endpoint", &self.cfg.endpoint)
+            .field("api_key", &self.cfg.api_key)
+            .finish()
     }
 }
 
@@ -226,8 +255,10 @@ impl Client {
         let command = req.command();
         let data = if command.has_data() {
             let mut buf = Vec::new();
-            write_request_to_vec(req, &mut buf)
-                .map_err(|e| CallError::Request { command, message: e.to_string() })?;
+            write_request_to_vec(req, &mut buf).map_err(|e| CallError::Request {
+                command,
+                message: e.to_string(),
+            })?;
             Some(buf)
         } else {
             None
@@ -236,7 +267,12 @@ impl Client {
     }
 
     /// Sends pre-built `data` bytes (the caller built them once, e.g. a 49 MB manifest).
-    pub fn post(&self, command: Command, params: &Params, data: Option<&[u8]>) -> Result<Answer, CallError> {
+    pub fn post(
+        &self,
+        command: Command,
+        params: &Params,
+        data: Option<&[u8]>,
+    ) -> Result<Answer, CallError> {
         let mut p = params.clone();
         p.test_mode = p.test_mode || self.cfg.test_mode;
         let pairs = p.pairs();
@@ -249,7 +285,13 @@ impl Client {
             endpoint: self.cfg.endpoint.clone(),
             message,
         };
-        let request = self.agent.post(&self.cfg.endpoint);
+        // A per-request deadline: ureq's agent-level read timeout is not re-applied to pooled connections.
+        // Large uploads get two seconds per megabyte on top of the answer timeout; connecting counts within it.
+        let upload = Duration::from_secs(2 * data.map_or(0, <[u8]>::len) as u64 / 1_000_000);
+        let request = self
+            .agent
+            .post(&self.cfg.endpoint)
+            .timeout(self.cfg.read_timeout + upload);
         let result = match data {
             Some(d) if d.len() > self.cfg.multipart_threshold => {
                 let mp = Multipart::new();
@@ -266,10 +308,14 @@ impl Client {
                     xml = String::from_utf8_lossy(d).into_owned();
                     fields.push(("data", &xml));
                     let body = form_urlencode(&fields);
-                    request.set("Content-Type", "application/x-www-form-urlencoded").send_string(&body)
+                    request
+                        .set("Content-Type", "application/x-www-form-urlencoded")
+                        .send_string(&body)
                 } else {
                     let body = form_urlencode(&fields);
-                    request.set("Content-Type", "application/x-www-form-urlencoded").send_string(&body)
+                    request
+                        .set("Content-Type", "application/x-www-form-urlencoded")
+                        .send_string(&body)
                 }
             }
         };
@@ -277,15 +323,23 @@ impl Client {
             Ok(r) => r,
             Err(ureq::Error::Status(status, r)) => {
                 let body = read_body(r, 4096).unwrap_or_default();
-                return Err(CallError::Http { command, status, snippet: snippet(&body) });
+                return Err(CallError::Http {
+                    command,
+                    status,
+                    snippet: snippet(&body),
+                });
             }
-            Err(ureq::Error::Transport(t)) => return Err(transport(redact(&t.to_string(), &self.cfg.api_key))),
+            Err(ureq::Error::Transport(t)) => {
+                return Err(transport(redact(&t.to_string(), &self.cfg.api_key)))
+            }
         };
-        let body = read_body(response, 256 * 1024 * 1024).map_err(|e| transport(format!("reading the answer: {e}")))?;
+        let body = read_body(response, 256 * 1024 * 1024)
+            .map_err(|e| transport(format!("reading the answer: {e}")))?;
         match parse_answer(command, &body) {
-            Ok(Answer::CommonError(message)) => {
-                Err(CallError::Common { command, message: redact(&message, &self.cfg.api_key) })
-            }
+            Ok(Answer::CommonError(message)) => Err(CallError::Common {
+                command,
+                message: redact(&message, &self.cfg.api_key),
+            }),
             Ok(a) => Ok(a),
             Err(source) => Err(CallError::Answer { command, source }),
         }
@@ -302,8 +356,10 @@ impl Client {
         let command = req.command();
         let data = if command.has_data() {
             let mut buf = Vec::new();
-            write_request_to_vec(req, &mut buf)
-                .map_err(|e| CallError::Request { command, message: e.to_string() })?;
+            write_request_to_vec(req, &mut buf).map_err(|e| CallError::Request {
+                command,
+                message: e.to_string(),
+            })?;
             Some(buf)
         } else {
             None
@@ -327,7 +383,8 @@ impl Client {
                 Ok(a) => has_system_error(a),
                 Err(e) => e.is_retryable(),
             };
-            let out_of_budget = attempt >= self.cfg.retry.max_attempts || start.elapsed() >= self.cfg.retry.max_total;
+            let out_of_budget = attempt >= self.cfg.retry.max_attempts
+                || start.elapsed() >= self.cfg.retry.max_total;
             if !retry || out_of_budget {
                 return result;
             }
@@ -335,7 +392,10 @@ impl Client {
                 Ok(_) => "ACP reported a system error".to_string(),
                 Err(e) => e.to_string(),
             };
-            on_retry(&Attempt { number: attempt, outcome });
+            on_retry(&Attempt {
+                number: attempt,
+                outcome,
+            });
             std::thread::sleep(self.cfg.retry.delay(attempt));
             attempt += 1;
         }
@@ -351,7 +411,11 @@ fn read_body(r: ureq::Response, limit: u64) -> std::io::Result<Vec<u8>> {
 /// The start of a body, on one line, for an error message.
 fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(300)]);
-    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Removes the key from a message in case a server or a library echoed it.
@@ -369,18 +433,42 @@ mod tests {
 
     #[test]
     fn endpoints_get_a_trailing_slash() {
-        assert_eq!(normalise_endpoint("https://acp.example/api").unwrap(), "https://acp.example/api/");
-        assert_eq!(normalise_endpoint("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080/");
-        assert_eq!(normalise_endpoint("http://localhost:1/x/").unwrap(), "http://localhost:1/x/");
-        assert_eq!(normalise_endpoint("http://[::1]:9/").unwrap(), "http://[::1]:9/");
+        assert_eq!(
+            normalise_endpoint("https://acp.example/api").unwrap(),
+            "https://acp.example/api/"
+        );
+        assert_eq!(
+            normalise_endpoint("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/"
+        );
+        assert_eq!(
+            normalise_endpoint("http://localhost:1/x/").unwrap(),
+            "http://localhost:1/x/"
+        );
+        assert_eq!(
+            normalise_endpoint("http://[::1]:9/").unwrap(),
+            "http://[::1]:9/"
+        );
     }
 
     #[test]
     fn plain_http_is_refused_off_loopback() {
-        assert!(matches!(normalise_endpoint("http://acp.example/"), Err(ConfigError::InsecureEndpoint(_))));
-        assert!(matches!(normalise_endpoint("http://10.0.0.1/"), Err(ConfigError::InsecureEndpoint(_))));
-        assert!(matches!(normalise_endpoint("ftp://x/"), Err(ConfigError::BadUrl(_))));
-        assert!(matches!(normalise_endpoint("nonsense"), Err(ConfigError::BadUrl(_))));
+        assert!(matches!(
+            normalise_endpoint("http://acp.example/"),
+            Err(ConfigError::InsecureEndpoint(_))
+        ));
+        assert!(matches!(
+            normalise_endpoint("http://10.0.0.1/"),
+            Err(ConfigError::InsecureEndpoint(_))
+        ));
+        assert!(matches!(
+            normalise_endpoint("ftp://x/"),
+            Err(ConfigError::BadUrl(_))
+        ));
+        assert!(matches!(
+            normalise_endpoint("nonsense"),
+            Err(ConfigError::BadUrl(_))
+        ));
     }
 
     #[test]
@@ -392,7 +480,11 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy { base_delay: Duration::from_millis(100), max_delay: Duration::from_millis(400), ..Default::default() };
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(400),
+            ..Default::default()
+        };
         for _ in 0..50 {
             assert!(p.delay(1) <= Duration::from_millis(100));
             assert!(p.delay(1) >= Duration::from_millis(50));
@@ -403,9 +495,28 @@ mod tests {
     #[test]
     fn only_transport_and_server_errors_are_retried() {
         let c = Command::GetInfo;
-        assert!(CallError::Transport { command: c, endpoint: String::new(), message: String::new() }.is_retryable());
-        assert!(CallError::Http { command: c, status: 503, snippet: String::new() }.is_retryable());
-        assert!(!CallError::Http { command: c, status: 404, snippet: String::new() }.is_retryable());
-        assert!(!CallError::Common { command: c, message: String::new() }.is_retryable());
+        assert!(CallError::Transport {
+            command: c,
+            endpoint: String::new(),
+            message: String::new()
+        }
+        .is_retryable());
+        assert!(CallError::Http {
+            command: c,
+            status: 503,
+            snippet: String::new()
+        }
+        .is_retryable());
+        assert!(!CallError::Http {
+            command: c,
+            status: 404,
+            snippet: String::new()
+        }
+        .is_retryable());
+        assert!(!CallError::Common {
+            command: c,
+            message: String::new()
+        }
+        .is_retryable());
     }
 }

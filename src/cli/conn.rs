@@ -44,13 +44,19 @@ impl ConnArgs {
             .endpoint
             .clone()
             .ok_or("no ACP endpoint: pass --endpoint URL or set ACP_ENDPOINT (mawb sandbox gives a local one)")?;
-        let key = std::env::var(&self.api_key_env).ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
-            crate::acp::client::ConfigError::MissingKey(self.api_key_env.clone()).to_string()
-        })?;
+        let key = std::env::var(&self.api_key_env)
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| {
+                crate::acp::client::ConfigError::MissingKey(self.api_key_env.clone()).to_string()
+            })?;
         let mut cfg = ClientConfig::new(&endpoint, Secret::new(key.trim()));
         cfg.test_mode = self.test_mode;
         cfg.read_timeout = Duration::from_secs(self.timeout.max(1));
-        cfg.retry = RetryPolicy { max_attempts: self.attempts.max(1), ..RetryPolicy::default() };
+        cfg.retry = RetryPolicy {
+            max_attempts: self.attempts.max(1),
+            ..RetryPolicy::default()
+        };
         Client::new(cfg).map_err(|e| e.to_string())
     }
 }

@@ -35,12 +35,18 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
     if args.dir.exists() {
         let marker = args.dir.join(".mawb-demo");
         if !marker.exists() {
-            return Err(format!("{} exists and was not made by `mawb demo`; pick another --dir", args.dir.display()));
+            return Err(format!(
+                "{} exists and was not made by `mawb demo`; pick another --dir",
+                args.dir.display()
+            ));
         }
-        std::fs::remove_dir_all(&args.dir).map_err(|e| format!("cannot clear {}: {e}", args.dir.display()))?;
+        std::fs::remove_dir_all(&args.dir)
+            .map_err(|e| format!("cannot clear {}: {e}", args.dir.display()))?;
     }
-    std::fs::create_dir_all(&args.dir).map_err(|e| format!("cannot create {}: {e}", args.dir.display()))?;
-    std::fs::write(args.dir.join(".mawb-demo"), b"made by mawb demo\n").map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&args.dir)
+        .map_err(|e| format!("cannot create {}: {e}", args.dir.display()))?;
+    std::fs::write(args.dir.join(".mawb-demo"), b"made by mawb demo\n")
+        .map_err(|e| e.to_string())?;
     let batch = args.dir.join("batch");
     println!("1. writing a sample batch to {}", batch.display());
     let opts = SampleOptions {
@@ -52,7 +58,13 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
     };
     generate(&batch, &opts).map_err(|e| e.to_string())?;
     if args.with_labels {
-        let labelled = SampleOptions { mawbs: 1, hawbs: 12, seed: 2027, formats: vec![SampleFormat::Csv], label: 1 };
+        let labelled = SampleOptions {
+            mawbs: 1,
+            hawbs: 12,
+            seed: 2027,
+            formats: vec![SampleFormat::Csv],
+            label: 1,
+        };
         generate(&batch, &labelled).map_err(|e| e.to_string())?;
     }
 
@@ -60,18 +72,53 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
     let sandbox = start(SandboxConfig::local(&key)).map_err(|e| e.to_string())?;
     println!("2. ACP sandbox listening on {}", sandbox.endpoint());
 
-    let state = StateArgs { state: args.dir.join("mawb-state.sqlite"), archive: args.dir.join("archive") };
-    let report = check_paths(std::slice::from_ref(&batch), &CheckOptions::default(), &|| {});
-    let client = Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(key))).map_err(|e| e.to_string())?;
+    let state = StateArgs {
+        state: args.dir.join("mawb-state.sqlite"),
+        archive: args.dir.join("archive"),
+    };
+    let report = check_paths(
+        std::slice::from_ref(&batch),
+        &CheckOptions::default(),
+        &|| {},
+    );
+    let client = Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(key)))
+        .map_err(|e| e.to_string())?;
     let ledger = Ledger::open(&state.state).map_err(|e| e.to_string())?;
     let archive = Archive::new(&state.archive);
-    println!("3. running {} MAWB(s), {} HAWBs against the sandbox\n", report.mawbs.len(), report.totals.items);
+    println!(
+        "3. running {} MAWB(s), {} HAWBs against the sandbox\n",
+        report.mawbs.len(),
+        report.totals.items
+    );
     let started = std::time::Instant::now();
-    let outcomes = super::run::send(&report, &client, &ledger, &archive, PlanOptions::default(), args.jobs);
-    let code = super::run::finish("demo", &report, &outcomes, Some(&args.dir.join("report.json")), &state)?;
-    println!("\nfinished in {:.1} s; JSON report: {}", started.elapsed().as_secs_f64(), args.dir.join("report.json").display());
-    println!("labels: {}/<MAWB>/labels.zip (index.csv beside each)", state.archive.display());
-    println!("inspect the ledger: mawb status --state {}", state.state.display());
+    let outcomes = super::run::send(
+        &report,
+        &client,
+        &ledger,
+        &archive,
+        PlanOptions::default(),
+        args.jobs,
+    );
+    let code = super::run::finish(
+        "demo",
+        &report,
+        &outcomes,
+        Some(&args.dir.join("report.json")),
+        &state,
+    )?;
+    println!(
+        "\nfinished in {:.1} s; JSON report: {}",
+        started.elapsed().as_secs_f64(),
+        args.dir.join("report.json").display()
+    );
+    println!(
+        "labels: {}/<MAWB>/labels.zip (index.csv beside each)",
+        state.archive.display()
+    );
+    println!(
+        "inspect the ledger: mawb status --state {}",
+        state.state.display()
+    );
     sandbox.shutdown();
     Ok(code)
 }

@@ -11,6 +11,7 @@ pub mod run;
 pub mod samples;
 pub mod sandbox;
 pub mod status;
+pub mod watch;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub enum Command {
     Prepare(prepare::PrepareArgs),
     /// The nightly batch: every MAWB folder registered, bagged, grouped and manifested at ACP.
     Run(run::RunArgs),
+    /// The drop-folder watcher: runs each MAWB folder that lands in DROP_DIR/inbox.
+    Watch(watch::WatchArgs),
     /// Show the ledger: every MAWB's state, or one MAWB's requests, objects and labels.
     Status(status::StatusArgs),
     /// Cancel one object at ACP (manifest, day, bag or item).
@@ -119,6 +122,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Check(a) => check::run(a),
         Command::Prepare(a) => prepare::run(a),
         Command::Run(a) => run::run(a),
+        Command::Watch(a) => watch::run(a),
         Command::Status(a) => status::run(a),
         Command::Cancel(a) => cancel::run(a),
         Command::Sandbox(a) => sandbox::run(a),

@@ -52,38 +52,57 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let bar = super::progress(dirs.len() as u64, "checking");
     let report = check_paths(&args.paths, &opts, &|| bar.inc(1));
     bar.finish_and_clear();
-    tracing::info!("{} MAWB folder(s) checked; sending to {}", report.mawbs.len(), client.endpoint());
+    tracing::info!(
+        "{} MAWB folder(s) checked; sending to {}",
+        report.mawbs.len(),
+        client.endpoint()
+    );
     let outcomes = send(&report, &client, &ledger, &archive, plan, args.jobs);
     finish("run", &report, &outcomes, args.json.as_deref(), &args.state)
 }
 
 /// Sends a checked batch with progress bars (a terminal) or log lines (otherwise).
-pub fn send(report: &CheckReport, client: &crate::acp::client::Client, ledger: &Ledger, archive: &Archive, plan: PlanOptions, jobs: usize) -> Vec<Outcome> {
+pub fn send(
+    report: &CheckReport,
+    client: &crate::acp::client::Client,
+    ledger: &Ledger,
+    archive: &Archive,
+    plan: PlanOptions,
+    jobs: usize,
+) -> Vec<Outcome> {
     let multi = indicatif::MultiProgress::new();
     let mawbs = multi.add(super::progress(report.mawbs.len() as u64, "MAWBs"));
     let items = multi.add(super::progress(report.totals.items as u64, "items"));
-    let runner = Runner { client, ledger, archive, plan, jobs };
-    let outcomes = runner.run(
-        report,
-        &|n| items.inc(n as u64),
-        &|m, o| {
-            mawbs.inc(1);
-            tracing::info!(
-                mawb = %m.mawb.display_name(),
-                "{:?}: {} request(s){}",
-                o.status,
-                o.requests_sent,
-                o.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
-            );
-        },
-    );
+    let runner = Runner {
+        client,
+        ledger,
+        archive,
+        plan,
+        jobs,
+    };
+    let outcomes = runner.run(report, &|n| items.inc(n as u64), &|m, o| {
+        mawbs.inc(1);
+        tracing::info!(
+            mawb = %m.mawb.display_name(),
+            "{:?}: {} request(s){}",
+            o.status,
+            o.requests_sent,
+            o.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+        );
+    });
     items.finish_and_clear();
     mawbs.finish_and_clear();
     outcomes
 }
 
 /// Prints the summary and writes the JSON report; returns the exit code.
-pub fn finish(command: &str, report: &CheckReport, outcomes: &[Outcome], json: Option<&std::path::Path>, state: &StateArgs) -> Result<i32, String> {
+pub fn finish(
+    command: &str,
+    report: &CheckReport,
+    outcomes: &[Outcome],
+    json: Option<&std::path::Path>,
+    state: &StateArgs,
+) -> Result<i32, String> {
     let code = if report.problems.iter().any(|p| p.is_error()) {
         EXIT_USAGE
     } else if outcomes.iter().all(Outcome::is_success) {
@@ -97,7 +116,10 @@ pub fn finish(command: &str, report: &CheckReport, outcomes: &[Outcome], json: O
         write_summary(&mut out, report, 100).map_err(|e| format!("cannot write to stdout: {e}"))?;
         println!();
         for (m, o) in report.mawbs.iter().zip(outcomes) {
-            let status = serde_json::to_value(o.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+            let status = serde_json::to_value(o.status)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
             println!(
                 "{:<16} {:<10} manifest {:<10} {} request(s), {} item(s) created, {} adopted, {} cancelled, {} label(s){}",
                 m.mawb.display_name(),
@@ -111,14 +133,19 @@ pub fn finish(command: &str, report: &CheckReport, outcomes: &[Outcome], json: O
                 o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
             );
         }
-        println!("ledger: {}   labels: {}", state.state.display(), state.archive.display());
+        println!(
+            "ledger: {}   labels: {}",
+            state.state.display(),
+            state.archive.display()
+        );
     }
     if let Some(target) = json {
         let mut j = JsonReport::from_check(command, report, code);
         for (m, o) in j.mawbs.iter_mut().zip(outcomes) {
             m.outcome = serde_json::to_value(o).ok();
         }
-        j.write_to(target).map_err(|e| format!("cannot write the JSON report to {}: {e}", target.display()))?;
+        j.write_to(target)
+            .map_err(|e| format!("cannot write the JSON report to {}: {e}", target.display()))?;
     }
     Ok(code)
 }

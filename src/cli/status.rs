@@ -19,16 +19,25 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs) -> Result<i32, String> {
     if !args.state.state.exists() {
-        return Err(format!("no state database at {} (nothing was run here yet?)", args.state.state.display()));
+        return Err(format!(
+            "no state database at {} (nothing was run here yet?)",
+            args.state.state.display()
+        ));
     }
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
     match &args.mawb {
         None => {
             let rows = ledger.all_mawbs().map_err(|e| e.to_string())?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
+                );
             } else {
-                println!("{:<16} {:<12} {:<12} {:<18} {:<24} last error", "MAWB", "state", "manifest", "day", "updated");
+                println!(
+                    "{:<16} {:<12} {:<12} {:<18} {:<24} last error",
+                    "MAWB", "state", "manifest", "day", "updated"
+                );
                 for r in &rows {
                     println!(
                         "{:<16} {:<12} {:<12} {:<18} {:<24} {}",
@@ -44,7 +53,8 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
             Ok(EXIT_OK)
         }
         Some(m) => {
-            let number = crate::validate::checkdigit::parse_mawb_number(m).unwrap_or_else(|_| m.clone());
+            let number =
+                crate::validate::checkdigit::parse_mawb_number(m).unwrap_or_else(|_| m.clone());
             let Some(row) = ledger.mawb(&number).map_err(|e| e.to_string())? else {
                 eprintln!("{number} is not in {}", args.state.state.display());
                 return Ok(EXIT_FAILED);
@@ -58,16 +68,36 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
                     "mawb": row, "items": items.len(), "bags": bags.values().collect::<Vec<_>>(),
                     "requests": requests, "labels": labels,
                 });
-                println!("{}", serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+                );
             } else {
-                println!("MAWB {}  folder {}  state {}", row.mawb, row.folder, row.state);
-                println!("  manifest {}  day {}  items at ACP {}  bags {}", row.manifest_id.as_deref().unwrap_or("-"), row.day_id.as_deref().unwrap_or("-"), items.len(), bags.len());
+                println!(
+                    "MAWB {}  folder {}  state {}",
+                    row.mawb, row.folder, row.state
+                );
+                println!(
+                    "  manifest {}  day {}  items at ACP {}  bags {}",
+                    row.manifest_id.as_deref().unwrap_or("-"),
+                    row.day_id.as_deref().unwrap_or("-"),
+                    items.len(),
+                    bags.len()
+                );
                 if let Some(e) = &row.last_error {
                     println!("  last error: {e}");
                 }
                 println!("  requests:");
                 for r in &requests {
-                    println!("    #{:<5} {} {:<15} {:<28} {:<16} {}", r.id, r.started, r.command, r.detail, r.status, r.summary.as_deref().unwrap_or(""));
+                    println!(
+                        "    #{:<5} {} {:<15} {:<28} {:<16} {}",
+                        r.id,
+                        r.started,
+                        r.command,
+                        r.detail,
+                        r.status,
+                        r.summary.as_deref().unwrap_or("")
+                    );
                 }
                 println!("  labels: {}", labels.len());
             }

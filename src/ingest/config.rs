@@ -443,17 +443,24 @@ impl KeyReader<'_> {
                     );
                 }
             }
-            if leg.carrier.chars().count() > 3 {
+            if !leg.carrier.is_empty()
+                && (!(2..=3).contains(&leg.carrier.len())
+                    || !leg
+                        .carrier
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+            {
                 self.problems.push(
-                    Problem::new(
-                        &TOO_LONG,
-                        MAWB_TOML,
-                        format!(
-                            "leg {n}: carrier \"{}\" should be the 2-letter IATA airline code",
-                            leg.carrier
-                        ),
-                    )
-                    .column("leg.carrier"),
+                    Problem::new(&LEG_FORMAT, MAWB_TOML, format!("leg {n}: carrier \"{}\" is not a 2- or 3-character airline code (upper case, e.g. AA)", leg.carrier))
+                        .column("leg.carrier"),
+                );
+            }
+            if !leg.trip.is_empty()
+                && (leg.trip.len() > 10 || !leg.trip.bytes().all(|b| b.is_ascii_alphanumeric()))
+            {
+                self.problems.push(
+                    Problem::new(&LEG_FORMAT, MAWB_TOML, format!("leg {n}: trip \"{}\" must be 1 to 10 letters and digits (the flight number without the carrier)", leg.trip))
+                        .column("leg.trip"),
                 );
             }
             let mut date = |key: &str, text: &str| {

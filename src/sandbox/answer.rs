@@ -8,14 +8,16 @@
 //! (`conflictMailItem`, getInfo's `mailItem`, getManifest's `manifest`, ...), not wrapped.
 
 use crate::acp::wire::{
-    Address, Answer, BagInfo, BagResult, DayInfo, DayResult, InfoResult, Label, MailItem, MailItemInfo,
-    MailItemResult, ManifestInfo, ManifestPartDetail, ManifestResult, Status, UnitFailure,
+    Address, Answer, BagInfo, BagResult, DayInfo, DayResult, InfoResult, Label, MailItem,
+    MailItemInfo, MailItemResult, ManifestInfo, ManifestPartDetail, ManifestResult, Status,
+    UnitFailure,
 };
 
 /// The XML declaration every answer starts with.
 const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
-/// Appends `text` XML-escaped.
+/// Appends `text` XML-escaped. Control characters that XML 1.0 cannot carry (a `&#1;` that arrived in a
+/// request, say) become U+FFFD, so every answer stays well-formed.
 pub fn escape_into(out: &mut String, text: &str) {
     let mut last = 0;
     for (i, b) in text.bytes().enumerate() {
@@ -25,6 +27,8 @@ pub fn escape_into(out: &mut String, text: &str) {
             b'>' => "&gt;",
             b'"' => "&quot;",
             b'\'' => "&apos;",
+            b'\t' | b'\n' | b'\r' => continue,
+            0..=0x1F => "\u{FFFD}",
             _ => continue,
         };
         out.push_str(&text[last..i]);
@@ -380,7 +384,11 @@ pub fn write_mail_item(out: &mut String, m: &MailItem) {
         opt(out, "unitValue", &p.unit_value);
         opt(out, "value", &p.value);
         opt(out, "weight", &p.weight);
-        opt(out, "priorNoticeFilingNumber", &p.prior_notice_filing_number);
+        opt(
+            out,
+            "priorNoticeFilingNumber",
+            &p.prior_notice_filing_number,
+        );
         close(out, "product");
     }
     close(out, "mailItem");
@@ -394,15 +402,17 @@ mod tests {
     #[test]
     fn escapes_all_five() {
         let mut s = String::new();
-        escape_into(&mut s, r#"a&b<c>d"e'f"#);
-        assert_eq!(s, "a&amp;b&lt;c&gt;d&quot;e&apos;f");
+        escape_into(&mut s, "a&b<c>d\"e'f\u{1}\tg");
+        assert_eq!(s, "a&amp;b&lt;c&gt;d&quot;e&apos;f\u{FFFD}\tg");
     }
 
     #[test]
     fn common_error_shape() {
         assert_eq!(
             common_error("bad <key>"),
-            format!("{DECL}<shippingApiResponse><error>bad &lt;key&gt;</error></shippingApiResponse>")
+            format!(
+                "{DECL}<shippingApiResponse><error>bad &lt;key&gt;</error></shippingApiResponse>"
+            )
         );
     }
 
@@ -431,7 +441,10 @@ mod tests {
         let a = Answer::Manifest(ManifestResult {
             status: Status::ok(),
             manifest_id: Some("7".into()),
-            info: Some(ManifestInfo { num_items: Some("3".into()), ..Default::default() }),
+            info: Some(ManifestInfo {
+                num_items: Some("3".into()),
+                ..Default::default()
+            }),
             ..Default::default()
         });
         let xml = write_answer(&a);
@@ -442,12 +455,20 @@ mod tests {
     fn stored_item_round_trips_through_the_parser() {
         let item = MailItem {
             tracking_number: Some("1ZWE31190196785492".into()),
-            consignee: Address { name: Some("Ann & Co".into()), address_line2: Some(String::new()), ..Default::default() },
+            consignee: Address {
+                name: Some("Ann & Co".into()),
+                address_line2: Some(String::new()),
+                ..Default::default()
+            },
             value: "1.50".into(),
             currency: "EUR".into(),
             weight: "0.5".into(),
             weight_unit: "kg".into(),
-            products: vec![Product { description: "Book <used>".into(), quantity: "1".into(), ..Default::default() }],
+            products: vec![Product {
+                description: "Book <used>".into(),
+                quantity: "1".into(),
+                ..Default::default()
+            }],
             ..Default::default()
         };
         let mut xml = String::new();

@@ -27,9 +27,9 @@ use super::parse::{self, Parsed};
 use super::rules;
 use super::state::{self, BagRow, DayRow, ItemRow, Store, KIND_BAG, KIND_DAY, KIND_ITEM};
 use crate::acp::wire::{
-    self, Answer, Bag, BagRef, BagResult, Day, DayRef, DayResult, ErrorType, InfoResult, ItemRef, Label,
-    LabelFormat, LabelSize, MailItem, MailItemResult, Manifest, ManifestInfo, ManifestPart, ManifestPartDetail,
-    ManifestRef, ManifestResult, Request, Status, UnitFailure,
+    self, Answer, Bag, BagRef, BagResult, Day, DayRef, DayResult, ErrorType, InfoResult, ItemRef,
+    Label, LabelFormat, LabelSize, MailItem, MailItemResult, Manifest, ManifestInfo, ManifestPart,
+    ManifestPartDetail, ManifestRef, ManifestResult, Request, Status, UnitFailure,
 };
 
 /// Who is calling and with which parameters.
@@ -46,7 +46,10 @@ impl Ctx<'_> {
     }
 
     fn airport(&self) -> String {
-        self.params.airport.clone().unwrap_or_else(|| "JFK".to_string())
+        self.params
+            .airport
+            .clone()
+            .unwrap_or_else(|| "JFK".to_string())
     }
 
     fn warehouse_id(&self) -> String {
@@ -107,32 +110,44 @@ pub fn system_answer(request: &Request, message: &str) -> Answer {
                 })
                 .collect(),
         ),
-        Request::CreateBag(b) => {
-            Answer::Bag(BagResult { status, shipper_bag_id: b.shipper_bag_id.clone(), ..Default::default() })
-        }
+        Request::CreateBag(b) => Answer::Bag(BagResult {
+            status,
+            shipper_bag_id: b.shipper_bag_id.clone(),
+            ..Default::default()
+        }),
         Request::CancelBag(r) => Answer::Bag(BagResult {
             status,
             bag_id: r.bag_id.clone(),
             shipper_bag_id: r.shipper_bag_id.clone(),
             ..Default::default()
         }),
-        Request::CloseDay | Request::ReopenDay => Answer::Day(DayResult { status, ..Default::default() }),
-        Request::CreateDay(d) => {
-            Answer::Day(DayResult { status, shipper_day_id: d.shipper_day_id.clone(), ..Default::default() })
-        }
+        Request::CloseDay | Request::ReopenDay => Answer::Day(DayResult {
+            status,
+            ..Default::default()
+        }),
+        Request::CreateDay(d) => Answer::Day(DayResult {
+            status,
+            shipper_day_id: d.shipper_day_id.clone(),
+            ..Default::default()
+        }),
         Request::CancelDay(r) => Answer::Day(DayResult {
             status,
             day_id: r.day_id.clone(),
             shipper_day_id: r.shipper_day_id.clone(),
             ..Default::default()
         }),
-        Request::GetInfo => Answer::Info(InfoResult { status, ..Default::default() }),
-        Request::CreateManifest(m) | Request::ModifyManifest(m) => Answer::Manifest(ManifestResult {
+        Request::GetInfo => Answer::Info(InfoResult {
             status,
-            manifest_id: m.manifest_id.clone(),
-            user_manifest_id: m.user_manifest_id.clone(),
             ..Default::default()
         }),
+        Request::CreateManifest(m) | Request::ModifyManifest(m) => {
+            Answer::Manifest(ManifestResult {
+                status,
+                manifest_id: m.manifest_id.clone(),
+                user_manifest_id: m.user_manifest_id.clone(),
+                ..Default::default()
+            })
+        }
         Request::CancelManifest(r) | Request::GetManifest(r) => Answer::Manifest(ManifestResult {
             status,
             manifest_id: r.manifest_id.clone(),
@@ -165,7 +180,11 @@ pub fn outcome(answer: &Answer) -> String {
             }
             return match counts.as_slice() {
                 [(w, _)] => w.to_string(),
-                many => many.iter().map(|(w, n)| format!("{w}={n}")).collect::<Vec<_>>().join(" "),
+                many => many
+                    .iter()
+                    .map(|(w, n)| format!("{w}={n}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
             };
         }
         Answer::Bag(b) => &b.status,
@@ -225,10 +244,18 @@ fn create_mailing(conn: &Connection, ctx: &Ctx, items: &[MailItem]) -> Db<Answer
         let stored: &MailItem = if label == 0 {
             item
         } else {
-            if let Some(existing) = sid.map(|s| state::item_by_shipper_id(conn, ctx.account, s)).transpose()?.flatten() {
+            if let Some(existing) = sid
+                .map(|s| state::item_by_shipper_id(conn, ctx.account, s))
+                .transpose()?
+                .flatten()
+            {
                 result.status = Status::error(
                     ErrorType::Conflict,
-                    format!("shipperItemId {} already exists (trackingNumber {})", sid.unwrap_or(""), existing.tracking_number),
+                    format!(
+                        "shipperItemId {} already exists (trackingNumber {})",
+                        sid.unwrap_or(""),
+                        existing.tracking_number
+                    ),
                 );
                 result.conflict = Some(state::item_info(conn, &existing)?);
                 out.push(result);
@@ -257,12 +284,17 @@ fn create_mailing(conn: &Connection, ctx: &Ctx, items: &[MailItem]) -> Db<Answer
         if inserted == 0 {
             let existing = match state::item_by_tracking(conn, ctx.account, tn)? {
                 Some(e) => {
-                    result.status =
-                        Status::error(ErrorType::Conflict, format!("trackingNumber {tn} already exists"));
+                    result.status = Status::error(
+                        ErrorType::Conflict,
+                        format!("trackingNumber {tn} already exists"),
+                    );
                     Some(e)
                 }
                 None => {
-                    let e = sid.map(|s| state::item_by_shipper_id(conn, ctx.account, s)).transpose()?.flatten();
+                    let e = sid
+                        .map(|s| state::item_by_shipper_id(conn, ctx.account, s))
+                        .transpose()?
+                        .flatten();
                     result.status = Status::error(
                         ErrorType::Conflict,
                         format!(
@@ -283,7 +315,12 @@ fn create_mailing(conn: &Connection, ctx: &Ctx, items: &[MailItem]) -> Db<Answer
         result.is_dutiable = Some(rules::is_dutiable(facts.value_usd).to_string());
         if label != 0 {
             result.tracking_number = Some(tn.to_string());
-            result.label = Some(parcel_label(ctx, label, stored, result.destination_bag.as_deref().unwrap_or("")));
+            result.label = Some(parcel_label(
+                ctx,
+                label,
+                stored,
+                result.destination_bag.as_deref().unwrap_or(""),
+            ));
         }
         out.push(result);
     }
@@ -307,7 +344,10 @@ fn new_tracking_number(conn: &Connection, account: i64, label: u8) -> Db<String>
 fn parcel_label(ctx: &Ctx, label: u8, item: &MailItem, sort: &str) -> Label {
     let c = &item.consignee;
     let mut lines: Vec<String> = Vec::with_capacity(10);
-    for v in [&c.name, &c.company_name, &c.address_line1, &c.address_line2].into_iter().flatten() {
+    for v in [&c.name, &c.company_name, &c.address_line1, &c.address_line2]
+        .into_iter()
+        .flatten()
+    {
         if !v.is_empty() {
             lines.push(v.clone());
         }
@@ -331,44 +371,93 @@ fn parcel_label(ctx: &Ctx, label: u8, item: &MailItem, sort: &str) -> Label {
     lines.push(format!("Sort: {sort}"));
     let name = wire::label_type(label).map_or("ACP cargo", |t| t.name);
     let id = item.tracking_number.as_deref().unwrap_or("");
-    let size = if (1..=4).contains(&label) { ctx.params.label_size.unwrap_or_default() } else { LabelSize::default() };
+    let size = if (1..=4).contains(&label) {
+        ctx.params.label_size.unwrap_or_default()
+    } else {
+        LabelSize::default()
+    };
     let two = wire::label_type(label).is_some_and(|t| t.two_labels);
     let format = ctx.format();
     if two {
         let (t1, t2) = (format!("{name} 1/2"), format!("{name} 2/2"));
-        let first = LabelContent { kind: LabelKind::Parcel, id, title: &t1, lines: &lines };
-        let second = LabelContent { kind: LabelKind::Parcel, id, title: &t2, lines: &lines };
+        let first = LabelContent {
+            kind: LabelKind::Parcel,
+            id,
+            title: &t1,
+            lines: &lines,
+        };
+        let second = LabelContent {
+            kind: LabelKind::Parcel,
+            id,
+            title: &t2,
+            lines: &lines,
+        };
         let bytes = labels::render_pair(format, size, &first, &second);
         Label {
             format: Some(format.as_str().to_string()),
             base64: base64::engine::general_purpose::STANDARD.encode(bytes),
         }
     } else {
-        make_label(format, size, &LabelContent { kind: LabelKind::Parcel, id, title: name, lines: &lines })
+        make_label(
+            format,
+            size,
+            &LabelContent {
+                kind: LabelKind::Parcel,
+                id,
+                title: name,
+                lines: &lines,
+            },
+        )
     }
 }
 
 /// Finds an item named by either id; both must name the same item when both are given.
-fn resolve_item(conn: &Connection, account: i64, r: &ItemRef) -> Db<Result<ItemRow, (ErrorType, String)>> {
+fn resolve_item(
+    conn: &Connection,
+    account: i64,
+    r: &ItemRef,
+) -> Db<Result<ItemRow, (ErrorType, String)>> {
     let tn = non_empty(&r.tracking_number);
     let sid = non_empty(&r.shipper_item_id);
-    let by_tn = tn.map(|t| state::item_by_tracking(conn, account, t)).transpose()?;
-    let by_sid = sid.map(|s| state::item_by_shipper_id(conn, account, s)).transpose()?;
+    let by_tn = tn
+        .map(|t| state::item_by_tracking(conn, account, t))
+        .transpose()?;
+    let by_sid = sid
+        .map(|s| state::item_by_shipper_id(conn, account, s))
+        .transpose()?;
     Ok(match (tn, sid, by_tn, by_sid) {
-        (None, None, _, _) => Err((ErrorType::Invalid, "mailItem needs a trackingNumber or a shipperItemId".to_string())),
-        (Some(t), _, Some(None), _) => Err((ErrorType::NotFound, format!("no mail item with trackingNumber {t}"))),
-        (_, Some(s), _, Some(None)) => Err((ErrorType::NotFound, format!("no mail item with shipperItemId {s}"))),
+        (None, None, _, _) => Err((
+            ErrorType::Invalid,
+            "mailItem needs a trackingNumber or a shipperItemId".to_string(),
+        )),
+        (Some(t), _, Some(None), _) => Err((
+            ErrorType::NotFound,
+            format!("no mail item with trackingNumber {t}"),
+        )),
+        (_, Some(s), _, Some(None)) => Err((
+            ErrorType::NotFound,
+            format!("no mail item with shipperItemId {s}"),
+        )),
         (Some(t), Some(s), Some(Some(a)), Some(Some(b))) if a.id != b.id => Err((
             ErrorType::NotFound,
             format!("trackingNumber {t} and shipperItemId {s} name different mail items"),
         )),
         (_, _, Some(Some(a)), _) => Ok(a),
         (_, _, _, Some(Some(b))) => Ok(b),
-        _ => Err((ErrorType::Invalid, "mailItem needs a trackingNumber or a shipperItemId".to_string())),
+        _ => Err((
+            ErrorType::Invalid,
+            "mailItem needs a trackingNumber or a shipperItemId".to_string(),
+        )),
     })
 }
 
-fn item_failure(conn: &Connection, r: &ItemRef, t: ErrorType, msg: String, conflict: Option<&ItemRow>) -> Db<MailItemResult> {
+fn item_failure(
+    conn: &Connection,
+    r: &ItemRef,
+    t: ErrorType,
+    msg: String,
+    conflict: Option<&ItemRow>,
+) -> Db<MailItemResult> {
     Ok(MailItemResult {
         status: Status::error(t, msg),
         tracking_number: r.tracking_number.clone(),
@@ -389,7 +478,10 @@ fn item_busy(conn: &Connection, item: &ItemRow) -> Db<Option<String>> {
         return Ok(Some(format!("mail item {tn} is in day {day}")));
     }
     if let Some((m, _)) = state::item_manifest(conn, item, -1)? {
-        return Ok(Some(format!("mail item {tn} is in manifest {}", state::manifest_id_for(m))));
+        return Ok(Some(format!(
+            "mail item {tn} is in manifest {}",
+            state::manifest_id_for(m)
+        )));
     }
     Ok(None)
 }
@@ -405,10 +497,17 @@ fn cancel_mailing(conn: &Connection, ctx: &Ctx, refs: &[ItemRef]) -> Db<Answer> 
             }
         };
         if let Some(why) = item_busy(conn, &item)? {
-            out.push(item_failure(conn, r, ErrorType::Conflict, format!("{why}; it cannot be cancelled"), Some(&item))?);
+            out.push(item_failure(
+                conn,
+                r,
+                ErrorType::Conflict,
+                format!("{why}; it cannot be cancelled"),
+                Some(&item),
+            )?);
             continue;
         }
-        conn.prepare_cached("DELETE FROM item WHERE id = ?1")?.execute([item.id])?;
+        conn.prepare_cached("DELETE FROM item WHERE id = ?1")?
+            .execute([item.id])?;
         out.push(MailItemResult {
             status: Status::ok(),
             tracking_number: Some(item.tracking_number),
@@ -439,26 +538,49 @@ fn bag_label(conn: &Connection, ctx: &Ctx, bag: &BagRow) -> Db<Label> {
     Ok(make_label(
         ctx.format(),
         LabelSize::default(),
-        &LabelContent { kind: LabelKind::Bag, id: &bag.bag_id, title: "ACP bag", lines: &lines },
+        &LabelContent {
+            kind: LabelKind::Bag,
+            id: &bag.bag_id,
+            title: "ACP bag",
+            lines: &lines,
+        },
     ))
 }
 
 fn create_bag(conn: &Connection, ctx: &Ctx, bag: &Bag) -> Db<Answer> {
-    let mut result = BagResult { shipper_bag_id: bag.shipper_bag_id.clone(), ..Default::default() };
-    let problems: Vec<String> = [too_long("shipperBagId", &bag.shipper_bag_id, 50), too_long("comment", &bag.comment, 50)]
-        .into_iter()
-        .flatten()
-        .chain(bag.items.is_empty().then(|| "a bag needs at least one mailItem".to_string()))
-        .collect();
+    let mut result = BagResult {
+        shipper_bag_id: bag.shipper_bag_id.clone(),
+        ..Default::default()
+    };
+    let problems: Vec<String> = [
+        too_long("shipperBagId", &bag.shipper_bag_id, 50),
+        too_long("comment", &bag.comment, 50),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(
+        bag.items
+            .is_empty()
+            .then(|| "a bag needs at least one mailItem".to_string()),
+    )
+    .collect();
     if !problems.is_empty() {
         result.status = Status::error(ErrorType::Invalid, problems.join("; "));
         return Ok(Answer::Bag(result));
     }
     let sbid = non_empty(&bag.shipper_bag_id);
-    if let Some(existing) = sbid.map(|s| state::bag_by(conn, ctx.account, "shipper_bag_id", s)).transpose()?.flatten() {
+    if let Some(existing) = sbid
+        .map(|s| state::bag_by(conn, ctx.account, "shipper_bag_id", s))
+        .transpose()?
+        .flatten()
+    {
         result.status = Status::error(
             ErrorType::Conflict,
-            format!("shipperBagId {} already exists (bagId {})", sbid.unwrap_or(""), existing.bag_id),
+            format!(
+                "shipperBagId {} already exists (bagId {})",
+                sbid.unwrap_or(""),
+                existing.bag_id
+            ),
         );
         result.conflict = Some(state::bag_info(conn, &existing)?);
         return Ok(Answer::Bag(result));
@@ -470,10 +592,18 @@ fn create_bag(conn: &Connection, ctx: &Ctx, bag: &Bag) -> Db<Answer> {
             Err((t, msg)) => result.items.push(item_failure(conn, r, t, msg, None)?),
             Ok(item) => {
                 if let Some(why) = item_busy(conn, &item)? {
-                    result.items.push(item_failure(conn, r, ErrorType::Conflict, why, Some(&item))?);
+                    result.items.push(item_failure(
+                        conn,
+                        r,
+                        ErrorType::Conflict,
+                        why,
+                        Some(&item),
+                    )?);
                 } else if !seen.insert(item.id) {
                     let msg = format!("mail item {} is listed twice", item.tracking_number);
-                    result.items.push(item_failure(conn, r, ErrorType::Invalid, msg, None)?);
+                    result
+                        .items
+                        .push(item_failure(conn, r, ErrorType::Invalid, msg, None)?);
                 } else {
                     good.push(item.id);
                 }
@@ -493,7 +623,8 @@ fn create_bag(conn: &Connection, ctx: &Ctx, bag: &Bag) -> Db<Answer> {
     .execute(params![ctx.account, sbid, non_empty(&bag.comment), ctx.airport(), ctx.now])?;
     let row = conn.last_insert_rowid();
     let bag_id = state::bag_id_for(row);
-    conn.prepare_cached("UPDATE bag SET bag_id = ?1 WHERE id = ?2")?.execute(params![bag_id, row])?;
+    conn.prepare_cached("UPDATE bag SET bag_id = ?1 WHERE id = ?2")?
+        .execute(params![bag_id, row])?;
     let mut put = conn.prepare_cached("UPDATE item SET bag = ?1 WHERE id = ?2")?;
     for id in good {
         put.execute([row, id])?;
@@ -509,26 +640,47 @@ fn create_bag(conn: &Connection, ctx: &Ctx, bag: &Bag) -> Db<Answer> {
 }
 
 /// Finds a bag named by either id; both must name the same bag when both are given.
-fn resolve_bag(conn: &Connection, account: i64, r: &BagRef) -> Db<Result<BagRow, (ErrorType, String)>> {
+fn resolve_bag(
+    conn: &Connection,
+    account: i64,
+    r: &BagRef,
+) -> Db<Result<BagRow, (ErrorType, String)>> {
     let id = non_empty(&r.bag_id);
     let sid = non_empty(&r.shipper_bag_id);
-    let by_id = id.map(|v| state::bag_by(conn, account, "bag_id", v)).transpose()?;
-    let by_sid = sid.map(|v| state::bag_by(conn, account, "shipper_bag_id", v)).transpose()?;
+    let by_id = id
+        .map(|v| state::bag_by(conn, account, "bag_id", v))
+        .transpose()?;
+    let by_sid = sid
+        .map(|v| state::bag_by(conn, account, "shipper_bag_id", v))
+        .transpose()?;
     Ok(match (id, sid, by_id, by_sid) {
-        (None, None, _, _) => Err((ErrorType::Invalid, "bag needs a bagId or a shipperBagId".to_string())),
+        (None, None, _, _) => Err((
+            ErrorType::Invalid,
+            "bag needs a bagId or a shipperBagId".to_string(),
+        )),
         (Some(v), _, Some(None), _) => Err((ErrorType::NotFound, format!("no bag with bagId {v}"))),
-        (_, Some(v), _, Some(None)) => Err((ErrorType::NotFound, format!("no bag with shipperBagId {v}"))),
-        (Some(a), Some(b), Some(Some(x)), Some(Some(y))) if x.id != y.id => {
-            Err((ErrorType::NotFound, format!("bagId {a} and shipperBagId {b} name different bags")))
+        (_, Some(v), _, Some(None)) => {
+            Err((ErrorType::NotFound, format!("no bag with shipperBagId {v}")))
         }
+        (Some(a), Some(b), Some(Some(x)), Some(Some(y))) if x.id != y.id => Err((
+            ErrorType::NotFound,
+            format!("bagId {a} and shipperBagId {b} name different bags"),
+        )),
         (_, _, Some(Some(x)), _) => Ok(x),
         (_, _, _, Some(Some(y))) => Ok(y),
-        _ => Err((ErrorType::Invalid, "bag needs a bagId or a shipperBagId".to_string())),
+        _ => Err((
+            ErrorType::Invalid,
+            "bag needs a bagId or a shipperBagId".to_string(),
+        )),
     })
 }
 
 fn cancel_bag(conn: &Connection, ctx: &Ctx, r: &BagRef) -> Db<Answer> {
-    let mut result = BagResult { bag_id: r.bag_id.clone(), shipper_bag_id: r.shipper_bag_id.clone(), ..Default::default() };
+    let mut result = BagResult {
+        bag_id: r.bag_id.clone(),
+        shipper_bag_id: r.shipper_bag_id.clone(),
+        ..Default::default()
+    };
     let bag = match resolve_bag(conn, ctx.account, r)? {
         Ok(b) => b,
         Err((t, msg)) => {
@@ -540,16 +692,26 @@ fn cancel_bag(conn: &Connection, ctx: &Ctx, r: &BagRef) -> Db<Answer> {
         let day = state::day_by_row(conn, d)?.map_or_else(String::new, |d| d.day_id);
         Some(format!("bag {} is in day {day}", bag.bag_id))
     } else {
-        state::bag_manifest(conn, &bag, -1)?
-            .map(|(m, _)| format!("bag {} is in manifest {}", bag.bag_id, state::manifest_id_for(m)))
+        state::bag_manifest(conn, &bag, -1)?.map(|(m, _)| {
+            format!(
+                "bag {} is in manifest {}",
+                bag.bag_id,
+                state::manifest_id_for(m)
+            )
+        })
     };
     if let Some(why) = busy {
-        result.status = Status::error(ErrorType::Conflict, format!("{why}; it cannot be cancelled"));
+        result.status = Status::error(
+            ErrorType::Conflict,
+            format!("{why}; it cannot be cancelled"),
+        );
         result.conflict = Some(state::bag_info(conn, &bag)?);
         return Ok(Answer::Bag(result));
     }
-    conn.prepare_cached("UPDATE item SET bag = NULL WHERE bag = ?1")?.execute([bag.id])?;
-    conn.prepare_cached("DELETE FROM bag WHERE id = ?1")?.execute([bag.id])?;
+    conn.prepare_cached("UPDATE item SET bag = NULL WHERE bag = ?1")?
+        .execute([bag.id])?;
+    conn.prepare_cached("DELETE FROM bag WHERE id = ?1")?
+        .execute([bag.id])?;
     result.status = Status::ok();
     result.bag_id = Some(bag.bag_id);
     result.shipper_bag_id = bag.shipper_bag_id;
@@ -561,20 +723,34 @@ fn cancel_bag(conn: &Connection, ctx: &Ctx, r: &BagRef) -> Db<Answer> {
 // --------------------------------------------------------------------------------------------------------
 
 fn insert_day(conn: &Connection, ctx: &Ctx, shipper_day_id: Option<&str>) -> Db<(i64, String)> {
-    conn.prepare_cached("INSERT INTO day (account, shipper_day_id, airport, created) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![ctx.account, shipper_day_id, ctx.airport(), ctx.now])?;
+    conn.prepare_cached(
+        "INSERT INTO day (account, shipper_day_id, airport, created) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![ctx.account, shipper_day_id, ctx.airport(), ctx.now])?;
     let row = conn.last_insert_rowid();
     let day_id = state::day_id_for(row);
-    conn.prepare_cached("UPDATE day SET day_id = ?1 WHERE id = ?2")?.execute(params![day_id, row])?;
+    conn.prepare_cached("UPDATE day SET day_id = ?1 WHERE id = ?2")?
+        .execute(params![day_id, row])?;
     Ok((row, day_id))
 }
 
 /// The day answer's label (label=1) and bags (every bag of the day, with its label when bagLabels=1).
-fn day_extras(conn: &Connection, ctx: &Ctx, day_row: i64, day_id: &str, result: &mut DayResult, list_bags: bool) -> Db<()> {
+fn day_extras(
+    conn: &Connection,
+    ctx: &Ctx,
+    day_row: i64,
+    day_id: &str,
+    result: &mut DayResult,
+    list_bags: bool,
+) -> Db<()> {
     let bags = state::bags_where(conn, ctx.account, "day = ?2", day_row)?;
     if ctx.params.label == Some(1) {
         let items = state::items_of_unit(conn, KIND_DAY, day_row)?;
-        let loose = items.len() - bags.iter().map(|b| state::items_of_unit(conn, KIND_BAG, b.id).map(|v| v.len())).sum::<Db<usize>>()?;
+        let bagged = bags
+            .iter()
+            .map(|b| state::items_of_unit(conn, KIND_BAG, b.id).map(|v| v.len()))
+            .sum::<Db<usize>>()?;
+        let loose = items.len().saturating_sub(bagged);
         let weight = state::weight_of(conn, &items)?;
         let lines = vec![
             format!("Date: {}", ctx.now),
@@ -587,7 +763,12 @@ fn day_extras(conn: &Connection, ctx: &Ctx, day_row: i64, day_id: &str, result: 
         result.label = Some(make_label(
             ctx.format(),
             LabelSize::default(),
-            &LabelContent { kind: LabelKind::EndOfDay, id: day_id, title: "End of Day manifest", lines: &lines },
+            &LabelContent {
+                kind: LabelKind::EndOfDay,
+                id: day_id,
+                title: "End of Day manifest",
+                lines: &lines,
+            },
         ));
     }
     let bag_labels = ctx.params.bag_labels == Some(true);
@@ -597,7 +778,11 @@ fn day_extras(conn: &Connection, ctx: &Ctx, day_row: i64, day_id: &str, result: 
                 status: Status::ok(),
                 bag_id: Some(b.bag_id.clone()),
                 shipper_bag_id: b.shipper_bag_id.clone(),
-                label: if bag_labels { Some(bag_label(conn, ctx, b)?) } else { None },
+                label: if bag_labels {
+                    Some(bag_label(conn, ctx, b)?)
+                } else {
+                    None
+                },
                 ..Default::default()
             });
         }
@@ -611,16 +796,21 @@ fn close_day(conn: &Connection, ctx: &Ctx) -> Db<Answer> {
         .prepare_cached("SELECT COUNT(*) FROM bag WHERE account = ?1 AND day IS NULL")?
         .query_row([ctx.account], |r| r.get(0))?;
     let new_items: i64 = conn
-        .prepare_cached("SELECT COUNT(*) FROM item WHERE account = ?1 AND bag IS NULL AND day IS NULL")?
+        .prepare_cached(
+            "SELECT COUNT(*) FROM item WHERE account = ?1 AND bag IS NULL AND day IS NULL",
+        )?
         .query_row([ctx.account], |r| r.get(0))?;
     if new_bags == 0 && new_items == 0 {
         result.status = Status::error(ErrorType::Empty, "nothing new since the last closeDay");
         return Ok(Answer::Day(result));
     }
     let (row, day_id) = insert_day(conn, ctx, None)?;
-    conn.prepare_cached("UPDATE bag SET day = ?1 WHERE account = ?2 AND day IS NULL")?.execute([row, ctx.account])?;
-    conn.prepare_cached("UPDATE item SET day = ?1 WHERE account = ?2 AND bag IS NULL AND day IS NULL")?
+    conn.prepare_cached("UPDATE bag SET day = ?1 WHERE account = ?2 AND day IS NULL")?
         .execute([row, ctx.account])?;
+    conn.prepare_cached(
+        "UPDATE item SET day = ?1 WHERE account = ?2 AND bag IS NULL AND day IS NULL",
+    )?
+    .execute([row, ctx.account])?;
     result.status = Status::ok();
     day_extras(conn, ctx, row, &day_id, &mut result, true)?;
     result.day_id = Some(day_id);
@@ -631,18 +821,29 @@ fn close_day(conn: &Connection, ctx: &Ctx) -> Db<Answer> {
 fn day_busy(conn: &Connection, day: &DayRow) -> Db<Option<String>> {
     if let Some((m, sent)) = state::day_manifest(conn, day, -1)? {
         let how = if sent { "was picked up with" } else { "is in" };
-        return Ok(Some(format!("day {} {how} manifest {}", day.day_id, state::manifest_id_for(m))));
+        return Ok(Some(format!(
+            "day {} {how} manifest {}",
+            day.day_id,
+            state::manifest_id_for(m)
+        )));
     }
     if let Some(m) = state::contents_manifest(conn, KIND_DAY, day.id, -1)? {
-        return Ok(Some(format!("day {} holds units of manifest {}", day.day_id, state::manifest_id_for(m))));
+        return Ok(Some(format!(
+            "day {} holds units of manifest {}",
+            day.day_id,
+            state::manifest_id_for(m)
+        )));
     }
     Ok(None)
 }
 
 fn free_day(conn: &Connection, day: &DayRow) -> Db<()> {
-    conn.prepare_cached("UPDATE bag SET day = NULL WHERE day = ?1")?.execute([day.id])?;
-    conn.prepare_cached("UPDATE item SET day = NULL WHERE day = ?1")?.execute([day.id])?;
-    conn.prepare_cached("DELETE FROM day WHERE id = ?1")?.execute([day.id])?;
+    conn.prepare_cached("UPDATE bag SET day = NULL WHERE day = ?1")?
+        .execute([day.id])?;
+    conn.prepare_cached("UPDATE item SET day = NULL WHERE day = ?1")?
+        .execute([day.id])?;
+    conn.prepare_cached("DELETE FROM day WHERE id = ?1")?
+        .execute([day.id])?;
     Ok(())
 }
 
@@ -665,20 +866,34 @@ fn reopen_day(conn: &Connection, ctx: &Ctx) -> Db<Answer> {
 }
 
 fn create_day(conn: &Connection, ctx: &Ctx, day: &Day) -> Db<Answer> {
-    let mut result = DayResult { shipper_day_id: day.shipper_day_id.clone(), ..Default::default() };
+    let mut result = DayResult {
+        shipper_day_id: day.shipper_day_id.clone(),
+        ..Default::default()
+    };
     let problems: Vec<String> = too_long("shipperDayId", &day.shipper_day_id, 50)
         .into_iter()
-        .chain((day.bags.is_empty() && day.items.is_empty()).then(|| "a day needs at least one bag or mailItem".to_string()))
+        .chain(
+            (day.bags.is_empty() && day.items.is_empty())
+                .then(|| "a day needs at least one bag or mailItem".to_string()),
+        )
         .collect();
     if !problems.is_empty() {
         result.status = Status::error(ErrorType::Invalid, problems.join("; "));
         return Ok(Answer::Day(result));
     }
     let sdid = non_empty(&day.shipper_day_id);
-    if let Some(existing) = sdid.map(|s| state::day_by(conn, ctx.account, "shipper_day_id", s)).transpose()?.flatten() {
+    if let Some(existing) = sdid
+        .map(|s| state::day_by(conn, ctx.account, "shipper_day_id", s))
+        .transpose()?
+        .flatten()
+    {
         result.status = Status::error(
             ErrorType::Conflict,
-            format!("shipperDayId {} already exists (dayId {})", sdid.unwrap_or(""), existing.day_id),
+            format!(
+                "shipperDayId {} already exists (dayId {})",
+                sdid.unwrap_or(""),
+                existing.day_id
+            ),
         );
         result.conflict = Some(state::day_info(conn, &existing)?);
         return Ok(Answer::Day(result));
@@ -700,9 +915,15 @@ fn create_day(conn: &Connection, ctx: &Ctx, day: &Day) -> Db<Answer> {
                 if let Some(d) = bag.day {
                     let day_id = state::day_by_row(conn, d)?.map_or_else(String::new, |d| d.day_id);
                     let msg = format!("bag {} is already in day {day_id}", bag.bag_id);
-                    result.bags.push(fail(ErrorType::Conflict, msg, Some(&bag))?);
+                    result
+                        .bags
+                        .push(fail(ErrorType::Conflict, msg, Some(&bag))?);
                 } else if good_bags.contains(&bag.id) {
-                    result.bags.push(fail(ErrorType::Invalid, format!("bag {} is listed twice", bag.bag_id), None)?);
+                    result.bags.push(fail(
+                        ErrorType::Invalid,
+                        format!("bag {} is listed twice", bag.bag_id),
+                        None,
+                    )?);
                 } else {
                     good_bags.push(bag.id);
                 }
@@ -715,18 +936,33 @@ fn create_day(conn: &Connection, ctx: &Ctx, day: &Day) -> Db<Answer> {
             Err((t, msg)) => result.items.push(item_failure(conn, r, t, msg, None)?),
             Ok(item) => {
                 let busy = match (&item.bag_id, item.day) {
-                    (Some(b), _) => Some(format!("mail item {} is in bag {b}; name the bag instead", item.tracking_number)),
+                    (Some(b), _) => Some(format!(
+                        "mail item {} is in bag {b}; name the bag instead",
+                        item.tracking_number
+                    )),
                     (None, Some(d)) => {
-                        let day_id = state::day_by_row(conn, d)?.map_or_else(String::new, |d| d.day_id);
-                        Some(format!("mail item {} is already in day {day_id}", item.tracking_number))
+                        let day_id =
+                            state::day_by_row(conn, d)?.map_or_else(String::new, |d| d.day_id);
+                        Some(format!(
+                            "mail item {} is already in day {day_id}",
+                            item.tracking_number
+                        ))
                     }
                     (None, None) => None,
                 };
                 if let Some(why) = busy {
-                    result.items.push(item_failure(conn, r, ErrorType::Conflict, why, Some(&item))?);
+                    result.items.push(item_failure(
+                        conn,
+                        r,
+                        ErrorType::Conflict,
+                        why,
+                        Some(&item),
+                    )?);
                 } else if good_items.contains(&item.id) {
                     let msg = format!("mail item {} is listed twice", item.tracking_number);
-                    result.items.push(item_failure(conn, r, ErrorType::Invalid, msg, None)?);
+                    result
+                        .items
+                        .push(item_failure(conn, r, ErrorType::Invalid, msg, None)?);
                 } else {
                     good_items.push(item.id);
                 }
@@ -736,7 +972,11 @@ fn create_day(conn: &Connection, ctx: &Ctx, day: &Day) -> Db<Answer> {
     if good_bags.is_empty() && good_items.is_empty() {
         result.status = Status::error(
             ErrorType::Invalid,
-            format!("none of the {} bags and {} mail items could be grouped", day.bags.len(), day.items.len()),
+            format!(
+                "none of the {} bags and {} mail items could be grouped",
+                day.bags.len(),
+                day.items.len()
+            ),
         );
         return Ok(Answer::Day(result));
     }
@@ -756,21 +996,38 @@ fn create_day(conn: &Connection, ctx: &Ctx, day: &Day) -> Db<Answer> {
 }
 
 fn cancel_day(conn: &Connection, ctx: &Ctx, r: &DayRef) -> Db<Answer> {
-    let mut result = DayResult { day_id: r.day_id.clone(), shipper_day_id: r.shipper_day_id.clone(), ..Default::default() };
+    let mut result = DayResult {
+        day_id: r.day_id.clone(),
+        shipper_day_id: r.shipper_day_id.clone(),
+        ..Default::default()
+    };
     let id = non_empty(&r.day_id);
     let sid = non_empty(&r.shipper_day_id);
-    let by_id = id.map(|v| state::day_by(conn, ctx.account, "day_id", v)).transpose()?;
-    let by_sid = sid.map(|v| state::day_by(conn, ctx.account, "shipper_day_id", v)).transpose()?;
+    let by_id = id
+        .map(|v| state::day_by(conn, ctx.account, "day_id", v))
+        .transpose()?;
+    let by_sid = sid
+        .map(|v| state::day_by(conn, ctx.account, "shipper_day_id", v))
+        .transpose()?;
     let found = match (id, sid, by_id, by_sid) {
-        (None, None, _, _) => Err((ErrorType::Invalid, "day needs a dayId or a shipperDayId".to_string())),
+        (None, None, _, _) => Err((
+            ErrorType::Invalid,
+            "day needs a dayId or a shipperDayId".to_string(),
+        )),
         (Some(v), _, Some(None), _) => Err((ErrorType::NotFound, format!("no day with dayId {v}"))),
-        (_, Some(v), _, Some(None)) => Err((ErrorType::NotFound, format!("no day with shipperDayId {v}"))),
-        (Some(a), Some(b), Some(Some(x)), Some(Some(y))) if x.id != y.id => {
-            Err((ErrorType::NotFound, format!("dayId {a} and shipperDayId {b} name different days")))
+        (_, Some(v), _, Some(None)) => {
+            Err((ErrorType::NotFound, format!("no day with shipperDayId {v}")))
         }
+        (Some(a), Some(b), Some(Some(x)), Some(Some(y))) if x.id != y.id => Err((
+            ErrorType::NotFound,
+            format!("dayId {a} and shipperDayId {b} name different days"),
+        )),
         (_, _, Some(Some(x)), _) => Ok(x),
         (_, _, _, Some(Some(y))) => Ok(y),
-        _ => Err((ErrorType::Invalid, "day needs a dayId or a shipperDayId".to_string())),
+        _ => Err((
+            ErrorType::Invalid,
+            "day needs a dayId or a shipperDayId".to_string(),
+        )),
     };
     let day = match found {
         Ok(d) => d,
@@ -782,7 +1039,10 @@ fn cancel_day(conn: &Connection, ctx: &Ctx, r: &DayRef) -> Db<Answer> {
     result.day_id = Some(day.day_id.clone());
     result.shipper_day_id.clone_from(&day.shipper_day_id);
     if let Some(why) = day_busy(conn, &day)? {
-        result.status = Status::error(ErrorType::Conflict, format!("{why}; it cannot be cancelled"));
+        result.status = Status::error(
+            ErrorType::Conflict,
+            format!("{why}; it cannot be cancelled"),
+        );
         result.conflict = Some(state::day_info(conn, &day)?);
         return Ok(Answer::Day(result));
     }
@@ -792,8 +1052,15 @@ fn cancel_day(conn: &Connection, ctx: &Ctx, r: &DayRef) -> Db<Answer> {
 }
 
 fn get_info(conn: &Connection, ctx: &Ctx) -> Db<Answer> {
-    let mut result = InfoResult { status: Status::ok(), ..Default::default() };
-    for item in state::items_where(conn, ctx.account, "i.day IS NULL AND (i.bag IS NULL OR b.day IS NULL)")? {
+    let mut result = InfoResult {
+        status: Status::ok(),
+        ..Default::default()
+    };
+    for item in state::items_where(
+        conn,
+        ctx.account,
+        "i.day IS NULL AND (i.bag IS NULL OR b.day IS NULL)",
+    )? {
         let info = state::item_info(conn, &item)?;
         if info.status.as_deref() != Some("Picked Up") {
             result.items.push(info);
@@ -822,7 +1089,8 @@ struct ManifestRow {
     sent: bool,
 }
 
-const MANIFEST_COLUMNS: &str = "SELECT id, manifest_id, user_manifest_id, manifest_number, created, sent FROM manifest";
+const MANIFEST_COLUMNS: &str =
+    "SELECT id, manifest_id, user_manifest_id, manifest_number, created, sent FROM manifest";
 
 fn manifest_row(r: &rusqlite::Row) -> rusqlite::Result<ManifestRow> {
     Ok(ManifestRow {
@@ -835,15 +1103,28 @@ fn manifest_row(r: &rusqlite::Row) -> rusqlite::Result<ManifestRow> {
     })
 }
 
-fn manifest_by(conn: &Connection, account: i64, column: &str, value: &str) -> Db<Option<ManifestRow>> {
-    let column = if column == "manifest_id" { "manifest_id" } else { "user_manifest_id" };
+fn manifest_by(
+    conn: &Connection,
+    account: i64,
+    column: &str,
+    value: &str,
+) -> Db<Option<ManifestRow>> {
+    let column = if column == "manifest_id" {
+        "manifest_id"
+    } else {
+        "user_manifest_id"
+    };
     let sql = format!("{MANIFEST_COLUMNS} WHERE account = ?1 AND {column} = ?2");
-    conn.prepare_cached(&sql)?.query_row(params![account, value], manifest_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row(params![account, value], manifest_row)
+        .optional()
 }
 
 fn manifest_by_row(conn: &Connection, id: i64) -> Db<Option<ManifestRow>> {
     let sql = format!("{MANIFEST_COLUMNS} WHERE id = ?1");
-    conn.prepare_cached(&sql)?.query_row([id], manifest_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row([id], manifest_row)
+        .optional()
 }
 
 /// A stored part with the units it lists and what they cover.
@@ -895,17 +1176,37 @@ fn manifest_contents(conn: &Connection, manifest: i64) -> Db<Contents> {
     let mut units = conn.prepare_cached(
         "SELECT unit_id, kind, obj FROM manifest_unit WHERE manifest = ?1 AND part = ?2 ORDER BY ord",
     )?;
-    let mut all = Contents { parts: Vec::new(), items: Vec::new(), bags: Vec::new(), days: Vec::new(), weight: Decimal::ZERO };
+    let mut all = Contents {
+        parts: Vec::new(),
+        items: Vec::new(),
+        bags: Vec::new(),
+        days: Vec::new(),
+        weight: Decimal::ZERO,
+    };
     let (mut seen_i, mut seen_b, mut seen_d) = (HashSet::new(), HashSet::new(), HashSet::new());
     for (idx, mut part) in parts {
-        let rows: Vec<(String, i64, i64)> =
-            units.query_map([manifest, idx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Db<_>>()?;
-        let mut pc = PartContents { part: ManifestPart::default(), items: Vec::new(), bags: Vec::new(), days: Vec::new() };
+        let rows: Vec<(String, i64, i64)> = units
+            .query_map([manifest, idx], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Db<_>>()?;
+        let mut pc = PartContents {
+            part: ManifestPart::default(),
+            items: Vec::new(),
+            bags: Vec::new(),
+            days: Vec::new(),
+        };
         let (mut pi, mut pb) = (HashSet::new(), HashSet::new());
         for (unit_id, kind, obj) in rows {
             part.units.push(unit_id);
-            push_unique(&mut pc.items, &mut pi, &state::items_of_unit(conn, kind, obj)?);
-            push_unique(&mut pc.bags, &mut pb, &state::bags_of_unit(conn, kind, obj)?);
+            push_unique(
+                &mut pc.items,
+                &mut pi,
+                &state::items_of_unit(conn, kind, obj)?,
+            );
+            push_unique(
+                &mut pc.bags,
+                &mut pb,
+                &state::bags_of_unit(conn, kind, obj)?,
+            );
             if kind == KIND_DAY {
                 pc.days.push(obj);
             }
@@ -924,7 +1225,12 @@ fn weight_text(w: Decimal) -> String {
     format!("{:.3}", w.round_dp(3))
 }
 
-fn manifest_info(conn: &Connection, ctx: &Ctx, m: &ManifestRow, contents: &Contents) -> ManifestInfo {
+fn manifest_info(
+    conn: &Connection,
+    ctx: &Ctx,
+    m: &ManifestRow,
+    contents: &Contents,
+) -> ManifestInfo {
     let _ = conn;
     let receiver = contents
         .parts
@@ -968,17 +1274,31 @@ fn unit_type(kind: i64) -> &'static str {
 }
 
 /// Resolves one unit id for a manifest other than `exclude`; a failure is the `<unit>` to answer.
-fn resolve_unit(conn: &Connection, ctx: &Ctx, unit_id: &str, exclude: i64) -> Db<Result<Resolved, UnitFailure>> {
-    let mut failure = UnitFailure { unit_id: Some(unit_id.to_string()), ..Default::default() };
+fn resolve_unit(
+    conn: &Connection,
+    ctx: &Ctx,
+    unit_id: &str,
+    exclude: i64,
+) -> Db<Result<Resolved, UnitFailure>> {
+    let mut failure = UnitFailure {
+        unit_id: Some(unit_id.to_string()),
+        ..Default::default()
+    };
     if let Some(item) = state::item_by_tracking(conn, ctx.account, unit_id)? {
         failure.unit_type = Some("mailItem".to_string());
         if let Some((m, _)) = state::item_manifest(conn, &item, exclude)? {
             failure.error_type = Some(ErrorType::Conflict);
-            failure.error = Some(format!("mail item {unit_id} is already in manifest {}", state::manifest_id_for(m)));
+            failure.error = Some(format!(
+                "mail item {unit_id} is already in manifest {}",
+                state::manifest_id_for(m)
+            ));
             failure.conflict_item = Some(state::item_info(conn, &item)?);
             return Ok(Err(failure));
         }
-        return Ok(Ok(Resolved { kind: KIND_ITEM, obj: item.id }));
+        return Ok(Ok(Resolved {
+            kind: KIND_ITEM,
+            obj: item.id,
+        }));
     }
     if let Some(bag) = state::bag_by(conn, ctx.account, "bag_id", unit_id)? {
         failure.unit_type = Some("bag".to_string());
@@ -988,11 +1308,17 @@ fn resolve_unit(conn: &Connection, ctx: &Ctx, unit_id: &str, exclude: i64) -> Db
         };
         if let Some(m) = other {
             failure.error_type = Some(ErrorType::Conflict);
-            failure.error = Some(format!("bag {unit_id} (or an item in it) is already in manifest {}", state::manifest_id_for(m)));
+            failure.error = Some(format!(
+                "bag {unit_id} (or an item in it) is already in manifest {}",
+                state::manifest_id_for(m)
+            ));
             failure.conflict_bag = Some(state::bag_info(conn, &bag)?);
             return Ok(Err(failure));
         }
-        return Ok(Ok(Resolved { kind: KIND_BAG, obj: bag.id }));
+        return Ok(Ok(Resolved {
+            kind: KIND_BAG,
+            obj: bag.id,
+        }));
     }
     if let Some(day) = state::day_by(conn, ctx.account, "day_id", unit_id)? {
         failure.unit_type = Some("day".to_string());
@@ -1002,18 +1328,30 @@ fn resolve_unit(conn: &Connection, ctx: &Ctx, unit_id: &str, exclude: i64) -> Db
         };
         if let Some(m) = other {
             failure.error_type = Some(ErrorType::Conflict);
-            failure.error = Some(format!("day {unit_id} (or a unit in it) is already in manifest {}", state::manifest_id_for(m)));
+            failure.error = Some(format!(
+                "day {unit_id} (or a unit in it) is already in manifest {}",
+                state::manifest_id_for(m)
+            ));
             failure.conflict_day = Some(state::day_info(conn, &day)?);
             return Ok(Err(failure));
         }
-        return Ok(Ok(Resolved { kind: KIND_DAY, obj: day.id }));
+        return Ok(Ok(Resolved {
+            kind: KIND_DAY,
+            obj: day.id,
+        }));
     }
     failure.error_type = Some(ErrorType::NotFound);
     failure.error = Some(format!("no mail item, bag or day with id {unit_id}"));
     Ok(Err(failure))
 }
 
-fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes: &[String]) -> Db<Answer> {
+fn save_manifest(
+    conn: &Connection,
+    ctx: &Ctx,
+    m: &Manifest,
+    modify: bool,
+    notes: &[String],
+) -> Db<Answer> {
     let mut result = ManifestResult {
         manifest_id: m.manifest_id.clone(),
         user_manifest_id: m.user_manifest_id.clone(),
@@ -1027,7 +1365,10 @@ fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes
         let id = non_empty(&m.manifest_id).unwrap_or("");
         match manifest_by(conn, ctx.account, "manifest_id", id)? {
             None => {
-                result.status = Status::error(ErrorType::NotFound, format!("no manifest with manifestId {id}"));
+                result.status = Status::error(
+                    ErrorType::NotFound,
+                    format!("no manifest with manifestId {id}"),
+                );
                 return Ok(Answer::Manifest(result));
             }
             Some(row) if row.sent => {
@@ -1045,11 +1386,19 @@ fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes
     };
     let exclude = existing.as_ref().map_or(-1, |r| r.id);
     let umid = non_empty(&m.user_manifest_id);
-    if let Some(other) = umid.map(|u| manifest_by(conn, ctx.account, "user_manifest_id", u)).transpose()?.flatten() {
+    if let Some(other) = umid
+        .map(|u| manifest_by(conn, ctx.account, "user_manifest_id", u))
+        .transpose()?
+        .flatten()
+    {
         if other.id != exclude {
             result.status = Status::error(
                 ErrorType::Conflict,
-                format!("userManifestId {} already exists (manifestId {})", umid.unwrap_or(""), other.manifest_id),
+                format!(
+                    "userManifestId {} already exists (manifestId {})",
+                    umid.unwrap_or(""),
+                    other.manifest_id
+                ),
             );
             result.conflict = Some(stored_manifest_info(conn, ctx, &other)?);
             return Ok(Answer::Manifest(result));
@@ -1071,7 +1420,8 @@ fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes
                 }
             };
             let items = state::items_of_unit(conn, resolved.kind, resolved.obj)?;
-            let overlap = !listed.insert(unit_id.as_str()) || items.iter().any(|i| covered.contains(i));
+            let overlap =
+                !listed.insert(unit_id.as_str()) || items.iter().any(|i| covered.contains(i));
             if overlap {
                 result.units.push(UnitFailure {
                     error_type: Some(ErrorType::Invalid),
@@ -1098,8 +1448,17 @@ fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes
         return Ok(Answer::Manifest(result));
     }
 
-    let image = m.image.as_ref().map(|a| (a.name.as_str(), a.data.len() as i64, rules::sniff(&a.data)));
-    let file = m.file.as_ref().map(|a| (a.name.as_str(), a.data.len() as i64, rules::check_file(a).ok()));
+    let image = m
+        .image
+        .as_ref()
+        .map(|a| (a.name.as_str(), a.data.len() as i64, rules::sniff(&a.data)));
+    let file = m.file.as_ref().map(|a| {
+        (
+            a.name.as_str(),
+            a.data.len() as i64,
+            rules::check_file(a).ok(),
+        )
+    });
     let row = match &existing {
         Some(row) => {
             conn.prepare_cached(
@@ -1124,8 +1483,10 @@ fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes
                 non_empty(&m.alert_email),
                 ctx.now,
             ])?;
-            conn.prepare_cached("DELETE FROM manifest_part WHERE manifest = ?1")?.execute([row.id])?;
-            conn.prepare_cached("DELETE FROM manifest_unit WHERE manifest = ?1")?.execute([row.id])?;
+            conn.prepare_cached("DELETE FROM manifest_part WHERE manifest = ?1")?
+                .execute([row.id])?;
+            conn.prepare_cached("DELETE FROM manifest_unit WHERE manifest = ?1")?
+                .execute([row.id])?;
             row.id
         }
         None => {
@@ -1186,22 +1547,42 @@ fn save_manifest(conn: &Connection, ctx: &Ctx, m: &Manifest, modify: bool, notes
 }
 
 /// Finds a manifest named by either id; both must name the same one when both are given.
-fn resolve_manifest(conn: &Connection, account: i64, r: &ManifestRef) -> Db<Result<ManifestRow, (ErrorType, String)>> {
+fn resolve_manifest(
+    conn: &Connection,
+    account: i64,
+    r: &ManifestRef,
+) -> Db<Result<ManifestRow, (ErrorType, String)>> {
     let id = non_empty(&r.manifest_id);
     let uid = non_empty(&r.user_manifest_id);
-    let by_id = id.map(|v| manifest_by(conn, account, "manifest_id", v)).transpose()?;
-    let by_uid = uid.map(|v| manifest_by(conn, account, "user_manifest_id", v)).transpose()?;
+    let by_id = id
+        .map(|v| manifest_by(conn, account, "manifest_id", v))
+        .transpose()?;
+    let by_uid = uid
+        .map(|v| manifest_by(conn, account, "user_manifest_id", v))
+        .transpose()?;
     Ok(match (id, uid, by_id, by_uid) {
-        (None, None, _, _) => Err((ErrorType::Invalid, "manifest needs a manifestId or a userManifestId".to_string())),
-        (Some(v), _, Some(None), _) => Err((ErrorType::NotFound, format!("no manifest with manifestId {v}"))),
-        (_, Some(v), _, Some(None)) => Err((ErrorType::NotFound, format!("no manifest with userManifestId {v}"))),
+        (None, None, _, _) => Err((
+            ErrorType::Invalid,
+            "manifest needs a manifestId or a userManifestId".to_string(),
+        )),
+        (Some(v), _, Some(None), _) => Err((
+            ErrorType::NotFound,
+            format!("no manifest with manifestId {v}"),
+        )),
+        (_, Some(v), _, Some(None)) => Err((
+            ErrorType::NotFound,
+            format!("no manifest with userManifestId {v}"),
+        )),
         (Some(a), Some(b), Some(Some(x)), Some(Some(y))) if x.id != y.id => Err((
             ErrorType::NotFound,
             format!("manifestId {a} and userManifestId {b} name different manifests"),
         )),
         (_, _, Some(Some(x)), _) => Ok(x),
         (_, _, _, Some(Some(y))) => Ok(y),
-        _ => Err((ErrorType::Invalid, "manifest needs a manifestId or a userManifestId".to_string())),
+        _ => Err((
+            ErrorType::Invalid,
+            "manifest needs a manifestId or a userManifestId".to_string(),
+        )),
     })
 }
 
@@ -1223,14 +1604,20 @@ fn cancel_manifest(conn: &Connection, ctx: &Ctx, r: &ManifestRef) -> Db<Answer> 
     if row.sent {
         result.status = Status::error(
             ErrorType::Sent,
-            format!("manifest {} was already sent on; it cannot be cancelled", row.manifest_id),
+            format!(
+                "manifest {} was already sent on; it cannot be cancelled",
+                row.manifest_id
+            ),
         );
         result.conflict = Some(stored_manifest_info(conn, ctx, &row)?);
         return Ok(Answer::Manifest(result));
     }
-    conn.prepare_cached("DELETE FROM manifest_unit WHERE manifest = ?1")?.execute([row.id])?;
-    conn.prepare_cached("DELETE FROM manifest_part WHERE manifest = ?1")?.execute([row.id])?;
-    conn.prepare_cached("DELETE FROM manifest WHERE id = ?1")?.execute([row.id])?;
+    conn.prepare_cached("DELETE FROM manifest_unit WHERE manifest = ?1")?
+        .execute([row.id])?;
+    conn.prepare_cached("DELETE FROM manifest_part WHERE manifest = ?1")?
+        .execute([row.id])?;
+    conn.prepare_cached("DELETE FROM manifest WHERE id = ?1")?
+        .execute([row.id])?;
     result.status = Status::ok();
     Ok(Answer::Manifest(result))
 }
@@ -1266,7 +1653,10 @@ fn get_manifest(conn: &Connection, ctx: &Ctx, r: &ManifestRef) -> Db<Answer> {
             ..Default::default()
         };
         for id in &pc.items {
-            if let Some(xml) = xml_of.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+            if let Some(xml) = xml_of
+                .query_row([id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
                 match parse::parse_mail_item(&xml) {
                     Ok(item) => detail.items.push(item),
                     Err(e) => tracing::warn!("stored mail item {id} does not read back: {e}"),
@@ -1303,9 +1693,16 @@ pub fn objects_json(store: &Store) -> Db<serde_json::Value> {
     let params = wire::Params::default();
     let mut out = Vec::new();
     for (account, fingerprint) in accounts {
-        let ctx = Ctx { account, params: &params, now: String::new() };
+        let ctx = Ctx {
+            account,
+            params: &params,
+            now: String::new(),
+        };
         let day_ids = |d: Option<i64>| -> Db<Option<String>> {
-            Ok(d.map(|d| state::day_by_row(conn, d)).transpose()?.flatten().map(|d| d.day_id))
+            Ok(d.map(|d| state::day_by_row(conn, d))
+                .transpose()?
+                .flatten()
+                .map(|d| d.day_id))
         };
         let mut items = Vec::new();
         for i in state::items_where(conn, account, "1 = 1")? {
@@ -1346,7 +1743,9 @@ pub fn objects_json(store: &Store) -> Db<serde_json::Value> {
             .collect::<Db<_>>()?;
         let mut manifests = Vec::new();
         for id in ids {
-            let Some(row) = manifest_by_row(conn, id)? else { continue };
+            let Some(row) = manifest_by_row(conn, id)? else {
+                continue;
+            };
             let contents = manifest_contents(conn, id)?;
             let info = manifest_info(conn, &ctx, &row, &contents);
             manifests.push(json!({

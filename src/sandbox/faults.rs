@@ -75,7 +75,10 @@ impl FromStr for FaultRule {
     type Err = FaultParseError;
 
     fn from_str(text: &str) -> Result<FaultRule, FaultParseError> {
-        let fail = |reason: String| FaultParseError { rule: text.to_string(), reason };
+        let fail = |reason: String| FaultParseError {
+            rule: text.to_string(),
+            reason,
+        };
         let mut command = None;
         let mut nth = None;
         let mut every = None;
@@ -84,7 +87,9 @@ impl FromStr for FaultRule {
         for token in text.split(':').map(str::trim) {
             let mut set_action = |a: FaultAction| {
                 if action.replace(a).is_some() {
-                    Err(fail("more than one action (http500, drop, system, delay=MS)".to_string()))
+                    Err(fail(
+                        "more than one action (http500, drop, system, delay=MS)".to_string(),
+                    ))
                 } else {
                     Ok(())
                 }
@@ -127,8 +132,15 @@ impl FromStr for FaultRule {
                 },
             }
         }
-        let action = action.ok_or_else(|| fail("no action (http500, drop, system, delay=MS)".to_string()))?;
-        Ok(FaultRule { command, nth, every, times, action })
+        let action = action
+            .ok_or_else(|| fail("no action (http500, drop, system, delay=MS)".to_string()))?;
+        Ok(FaultRule {
+            command,
+            nth,
+            every,
+            times,
+            action,
+        })
     }
 }
 
@@ -164,7 +176,9 @@ impl FaultRule {
             }
         }
         if self.nth == Some(0) || self.every == Some(0) || self.times == Some(0) {
-            return Err(format!("fault rule '{self}': nth, every and times must be 1 or more"));
+            return Err(format!(
+                "fault rule '{self}': nth, every and times must be 1 or more"
+            ));
         }
         Ok(())
     }
@@ -173,8 +187,8 @@ impl FaultRule {
     fn selects(&self, count: u64) -> bool {
         match (self.nth, self.every) {
             (Some(n), None) => count == n,
-            (Some(n), Some(k)) => count >= n && (count - n) % k.max(1) == 0,
-            (None, Some(k)) => count % k.max(1) == 0,
+            (Some(n), Some(k)) => count >= n && (count - n).is_multiple_of(k.max(1)),
+            (None, Some(k)) => count.is_multiple_of(k.max(1)),
             (None, None) => true,
         }
     }
@@ -196,7 +210,14 @@ struct Counted {
 impl FaultState {
     pub fn new(rules: Vec<FaultRule>) -> FaultState {
         FaultState {
-            rules: rules.into_iter().map(|rule| Counted { rule, matched: 0, fired: 0 }).collect(),
+            rules: rules
+                .into_iter()
+                .map(|rule| Counted {
+                    rule,
+                    matched: 0,
+                    fired: 0,
+                })
+                .collect(),
         }
     }
 
@@ -233,25 +254,42 @@ mod tests {
         assert_eq!(r.command.as_deref(), Some("createMailing"));
         assert_eq!((r.nth, r.action.clone()), (Some(3), FaultAction::Drop));
         let r: FaultRule = "every=5:http500".parse().unwrap();
-        assert_eq!((r.command.clone(), r.every, r.action.clone()), (None, Some(5), FaultAction::Http500));
+        assert_eq!(
+            (r.command.clone(), r.every, r.action.clone()),
+            (None, Some(5), FaultAction::Http500)
+        );
         let r: FaultRule = "createManifest:delay=3000".parse().unwrap();
         assert_eq!(r.action, FaultAction::Delay { ms: 3000 });
         let r: FaultRule = "getInfo:times=2:system".parse().unwrap();
-        assert_eq!((r.times, r.action.clone()), (Some(2), FaultAction::SystemError));
+        assert_eq!(
+            (r.times, r.action.clone()),
+            (Some(2), FaultAction::SystemError)
+        );
         assert_eq!(r.to_string(), "getInfo:times=2:system");
         assert_eq!(r.to_string().parse::<FaultRule>().unwrap(), r);
     }
 
     #[test]
     fn refuses_bad_rules() {
-        for bad in ["", "createMailing", "drop:http500", "nth=x:drop", "nth=0:drop", "foo:drop", "wait=3:drop"] {
+        for bad in [
+            "",
+            "createMailing",
+            "drop:http500",
+            "nth=x:drop",
+            "nth=0:drop",
+            "foo:drop",
+            "wait=3:drop",
+        ] {
             assert!(bad.parse::<FaultRule>().is_err(), "{bad}");
         }
     }
 
     #[test]
     fn json_forms() {
-        let r: FaultRule = serde_json::from_str(r#"{"command":"getInfo","nth":2,"action":{"type":"delay","ms":5}}"#).unwrap();
+        let r: FaultRule = serde_json::from_str(
+            r#"{"command":"getInfo","nth":2,"action":{"type":"delay","ms":5}}"#,
+        )
+        .unwrap();
         assert_eq!(r.action, FaultAction::Delay { ms: 5 });
         let r: FaultRule = serde_json::from_str(r#"{"action":{"type":"system"}}"#).unwrap();
         assert_eq!(r.action, FaultAction::SystemError);
@@ -264,10 +302,17 @@ mod tests {
             "every=3:http500".parse().unwrap(),
             "getInfo:times=1:system".parse().unwrap(),
         ]);
-        let fired: Vec<Option<String>> = ["createMailing", "createMailing", "getInfo", "getInfo", "createMailing", "getInfo"]
-            .iter()
-            .map(|c| s.decide(c).map(|r| r.to_string()))
-            .collect();
+        let fired: Vec<Option<String>> = [
+            "createMailing",
+            "createMailing",
+            "getInfo",
+            "getInfo",
+            "createMailing",
+            "getInfo",
+        ]
+        .iter()
+        .map(|c| s.decide(c).map(|r| r.to_string()))
+        .collect();
         assert_eq!(
             fired,
             vec![

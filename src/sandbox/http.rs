@@ -81,10 +81,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(config: &SandboxConfig) -> Result<Shared, SandboxError> {
-        let db_name = config.db.as_ref().map_or_else(|| "in-memory".to_string(), |p| p.display().to_string());
-        let db_err = |source| SandboxError::Db { path: db_name.clone(), source };
+        let db_name = config
+            .db
+            .as_ref()
+            .map_or_else(|| "in-memory".to_string(), |p| p.display().to_string());
+        let db_err = |source| SandboxError::Db {
+            path: db_name.clone(),
+            source,
+        };
         if config.api_keys.is_empty() {
-            return Err(SandboxError::Config("no API key configured: the sandbox needs at least one".to_string()));
+            return Err(SandboxError::Config(
+                "no API key configured: the sandbox needs at least one".to_string(),
+            ));
         }
         if config.api_keys.iter().any(|k| k.trim().is_empty()) {
             return Err(SandboxError::Config("an API key is empty".to_string()));
@@ -101,7 +109,11 @@ impl Shared {
             }
             let hex = to_hex(&sha256);
             let account = store.account(&hex).map_err(db_err)?;
-            keys.push(Key { sha256, short: hex[..12].to_string(), account });
+            keys.push(Key {
+                sha256,
+                short: hex[..12].to_string(),
+                account,
+            });
         }
         let file = match &config.request_log {
             Some(path) => Some(Mutex::new(
@@ -109,7 +121,10 @@ impl Shared {
                     .create(true)
                     .append(true)
                     .open(path)
-                    .map_err(|source| SandboxError::RequestLog { path: path.clone(), source })?,
+                    .map_err(|source| SandboxError::RequestLog {
+                        path: path.clone(),
+                        source,
+                    })?,
             )),
             None => None,
         };
@@ -117,7 +132,11 @@ impl Shared {
             store: Mutex::new(store),
             keys,
             faults: Mutex::new(FaultState::new(config.faults.clone())),
-            log: RequestLog { seq: AtomicU64::new(0), lines: Mutex::new(Vec::new()), file },
+            log: RequestLog {
+                seq: AtomicU64::new(0),
+                lines: Mutex::new(Vec::new()),
+                file,
+            },
             quiet: config.quiet,
         })
     }
@@ -132,7 +151,11 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 /// Accepts connections until `shutdown` completes.
-pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, shutdown: impl Future<Output = ()>) {
+pub async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -161,7 +184,10 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, shutdown: i
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
+async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
     let path = req.uri().path();
     if path == "/_admin" || path.starts_with("/_admin/") {
         return Ok(admin(&shared, req).await);
@@ -169,10 +195,15 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
     api(shared, req).await
 }
 
-fn response(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
@@ -190,7 +221,11 @@ enum BodyError {
 }
 
 /// Reads a whole body, stopping as soon as it passes `limit`.
-async fn read_body(mut body: Incoming, hint: Option<usize>, limit: usize) -> Result<Bytes, BodyError> {
+async fn read_body(
+    mut body: Incoming,
+    hint: Option<usize>,
+    limit: usize,
+) -> Result<Bytes, BodyError> {
     let mut buf: Vec<u8> = Vec::with_capacity(hint.unwrap_or(0).min(limit));
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(BodyError::Broken)?;
@@ -208,15 +243,24 @@ async fn read_body(mut body: Incoming, hint: Option<usize>, limit: usize) -> Res
 }
 
 fn content_length(req: &Request<Incoming>) -> Option<usize> {
-    req.headers().get(CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    req.headers()
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn too_large() -> Response<Body> {
     let mut r = xml(
         StatusCode::PAYLOAD_TOO_LARGE,
-        answer::common_error(&format!("the request body is larger than {BODY_LIMIT} bytes")),
+        answer::common_error(&format!(
+            "the request body is larger than {BODY_LIMIT} bytes"
+        )),
     );
-    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    r.headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
     r
 }
 
@@ -258,7 +302,11 @@ impl Form {
         })
     }
 
-    fn set(&mut self, name: &str, value: impl FnOnce() -> Result<String, String>) -> Result<(), String> {
+    fn set(
+        &mut self,
+        name: &str,
+        value: impl FnOnce() -> Result<String, String>,
+    ) -> Result<(), String> {
         if let Some(slot) = self.slot(name) {
             if slot.is_none() {
                 *slot = Some(value()?);
@@ -292,9 +340,13 @@ async fn parse_multipart(body: Bytes, content_type: &str) -> Result<Form, String
         if form.slot(&name).is_none_or(|s| s.is_some()) {
             continue;
         }
-        let bytes = field.bytes().await.map_err(|e| format!("malformed multipart field {name}: {e}"))?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| format!("malformed multipart field {name}: {e}"))?;
         form.set(&name, || {
-            String::from_utf8(bytes.into()).map_err(|_| format!("parameter {name} is not UTF-8 text"))
+            String::from_utf8(bytes.into())
+                .map_err(|_| format!("parameter {name} is not UTF-8 text"))
         })?;
     }
     Ok(form)
@@ -305,7 +357,10 @@ fn flag(name: &str, value: &Option<String>) -> Result<Option<bool>, String> {
         None => Ok(None),
         Some("0") => Ok(Some(false)),
         Some("1") => Ok(Some(true)),
-        Some(other) => Err(format!("parameter {name} must be 0 or 1, not '{}'", clip(other))),
+        Some(other) => Err(format!(
+            "parameter {name} must be 0 or 1, not '{}'",
+            clip(other)
+        )),
     }
 }
 
@@ -327,23 +382,34 @@ fn call_params(command: Command, form: &Form) -> Result<wire::Params, String> {
         ..Default::default()
     };
     if let Some(f) = &form.label_format {
-        p.label_format = Some(
-            LabelFormat::parse(f).ok_or_else(|| format!("parameter labelFormat must be PNG, PDF or EPL2, not '{}'", clip(f)))?,
-        );
+        p.label_format = Some(LabelFormat::parse(f).ok_or_else(|| {
+            format!(
+                "parameter labelFormat must be PNG, PDF or EPL2, not '{}'",
+                clip(f)
+            )
+        })?);
     }
     if let Some(s) = &form.label_size {
         p.label_size =
-            Some(LabelSize::parse(s).ok_or_else(|| format!("parameter labelSize must be 4x4 or 4x6, not '{}'", clip(s)))?);
+            Some(LabelSize::parse(s).ok_or_else(|| {
+                format!("parameter labelSize must be 4x4 or 4x6, not '{}'", clip(s))
+            })?);
     }
     if let Some(a) = &form.airport {
         if !codes::is_iata_airport(a) {
-            return Err(format!("parameter airport must be a 3-letter IATA code, not '{}'", clip(a)));
+            return Err(format!(
+                "parameter airport must be a 3-letter IATA code, not '{}'",
+                clip(a)
+            ));
         }
         p.airport = Some(a.clone());
     }
     let label: Option<u8> = match &form.label {
         None => None,
-        Some(l) => Some(l.parse().map_err(|_| format!("parameter label must be a number, not '{}'", clip(l)))?),
+        Some(l) => Some(
+            l.parse()
+                .map_err(|_| format!("parameter label must be a number, not '{}'", clip(l)))?,
+        ),
     };
     match command {
         Command::CreateMailing => {
@@ -356,7 +422,9 @@ fn call_params(command: Command, form: &Form) -> Result<wire::Params, String> {
         Command::CreateBag | Command::CloseDay | Command::CreateDay => {
             if let Some(l) = label {
                 if l > 1 {
-                    return Err(format!("parameter label must be 0 or 1 for {command}, not {l}"));
+                    return Err(format!(
+                        "parameter label must be 0 or 1 for {command}, not {l}"
+                    ));
                 }
             }
             p.label = label;
@@ -401,7 +469,11 @@ impl RequestLog {
                 entry.account.unwrap_or("-"),
                 entry.command.as_deref().unwrap_or("-"),
                 entry.outcome,
-                entry.fault.as_deref().map(|f| format!(" (fault {f})")).unwrap_or_default()
+                entry
+                    .fault
+                    .as_deref()
+                    .map(|f| format!(" (fault {f})"))
+                    .unwrap_or_default()
             );
         }
         if let Some(file) = &self.file {
@@ -438,19 +510,32 @@ fn empty_request(command: Command) -> wire::Request {
     }
 }
 
-async fn api(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Body>, DropConnection> {
+async fn api(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, DropConnection> {
     if req.method() != Method::POST {
         let mut r = xml(
             StatusCode::METHOD_NOT_ALLOWED,
-            answer::common_error(&format!("method {} not allowed: ACP takes POST", req.method())),
+            answer::common_error(&format!(
+                "method {} not allowed: ACP takes POST",
+                req.method()
+            )),
         );
-        r.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("POST"));
         return Ok(r);
     }
-    let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let ct_lower = content_type.to_ascii_lowercase();
     let multipart = ct_lower.starts_with("multipart/form-data");
-    let urlencoded = ct_lower.is_empty() || ct_lower.starts_with("application/x-www-form-urlencoded");
+    let urlencoded =
+        ct_lower.is_empty() || ct_lower.starts_with("application/x-www-form-urlencoded");
     let hint = content_length(&req);
     if hint.is_some_and(|n| n > BODY_LIMIT) {
         return Ok(too_large());
@@ -537,7 +622,8 @@ async fn api(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Bod
                 .as_deref()
                 .and_then(|d| parse::parse_request(command, d).ok())
                 .map_or_else(|| empty_request(command), |p| p.request);
-            let answer = commands::system_answer(&request, "ACP system error (sandbox fault injection)");
+            let answer =
+                commands::system_answer(&request, "ACP system error (sandbox fault injection)");
             entry.outcome = commands::outcome(&answer);
             shared.log.write(entry, shared.quiet);
             return Ok(xml(StatusCode::OK, answer::write_answer(&answer)));
@@ -561,10 +647,10 @@ async fn api(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<Bod
             data.len(),
             rules::MAX_MANIFEST_DATA_BYTES
         );
-        let answer = commands::system_answer(&empty_request(command), "");
-        let Answer::Manifest(mut m) = answer else { unreachable!("manifest commands answer a manifest") };
-        m.status = wire::Status::error(wire::ErrorType::Invalid, message);
-        let answer = Answer::Manifest(m);
+        let answer = Answer::Manifest(wire::ManifestResult {
+            status: wire::Status::error(wire::ErrorType::Invalid, message),
+            ..Default::default()
+        });
         Ok((answer::write_answer(&answer), commands::outcome(&answer)))
     } else {
         run_blocking(Arc::clone(&shared), command, data, account, params).await
@@ -592,7 +678,11 @@ async fn run_blocking(
     let task = tokio::task::spawn_blocking(move || {
         let parsed = parse::parse_request(command, &data).map_err(|e| format!("data: {e}"))?;
         drop(data);
-        let ctx = Ctx { account, params: &params, now: now() };
+        let ctx = Ctx {
+            account,
+            params: &params,
+            now: now(),
+        };
         let answer = {
             let mut store = lock(&shared.store);
             commands::execute(&mut store, &ctx, &parsed)

@@ -44,6 +44,7 @@ pub mod parse;
 pub mod rules;
 pub mod state;
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -86,11 +87,20 @@ impl SandboxConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("sandbox: cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("sandbox: state database {path}: {source}")]
-    Db { path: String, source: rusqlite::Error },
+    Db {
+        path: String,
+        source: rusqlite::Error,
+    },
     #[error("sandbox: cannot open the request log {}: {source}", path.display())]
-    RequestLog { path: PathBuf, source: std::io::Error },
+    RequestLog {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("sandbox: {0}")]
     Config(String),
     #[error("sandbox: cannot start the async runtime: {0}")]
@@ -147,7 +157,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, SandboxError> {
         .map_err(SandboxError::Runtime)
 }
 
-fn bind(runtime: &tokio::runtime::Runtime, addr: SocketAddr) -> Result<tokio::net::TcpListener, SandboxError> {
+fn bind(
+    runtime: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+) -> Result<tokio::net::TcpListener, SandboxError> {
     let bind_err = |source| SandboxError::Bind { addr, source };
     let std_listener = std::net::TcpListener::bind(addr).map_err(bind_err)?;
     std_listener.set_nonblocking(true).map_err(bind_err)?;
@@ -160,7 +173,10 @@ pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
     let shared = Arc::new(http::Shared::new(&config)?);
     let runtime = runtime()?;
     let listener = bind(&runtime, config.listen)?;
-    let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::Builder::new()
         .name("acp-sandbox".to_string())
@@ -171,7 +187,11 @@ pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
             runtime.shutdown_timeout(Duration::from_secs(2));
         })
         .map_err(SandboxError::Runtime)?;
-    Ok(SandboxHandle { addr, shutdown: Some(tx), thread: Some(thread) })
+    Ok(SandboxHandle {
+        addr,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
 }
 
 /// Runs a sandbox in the foreground until Ctrl-C or SIGTERM (the `mawb sandbox` command). Prints
@@ -180,13 +200,24 @@ pub fn serve_until_signal(config: SandboxConfig) -> Result<(), SandboxError> {
     let shared = Arc::new(http::Shared::new(&config)?);
     let runtime = runtime()?;
     let listener = bind(&runtime, config.listen)?;
-    let addr = listener.local_addr().map_err(|source| SandboxError::Bind { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let stop = {
         let _guard = runtime.enter();
         stop_signal().map_err(SandboxError::Signal)?
     };
     let n = shared.key_count();
-    println!("ACP sandbox listening on http://{addr}/ ({n} API key{})", if n == 1 { "" } else { "s" });
+    let plural = if n == 1 { "" } else { "s" };
+    // Not println!: a closed stdout must not take the server down.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "ACP sandbox listening on http://{addr}/ ({n} API key{plural})"
+    );
+    let _ = out.flush();
+    drop(out);
     runtime.block_on(http::accept_loop(listener, shared, stop));
     runtime.shutdown_timeout(Duration::from_secs(2));
     Ok(())

@@ -17,8 +17,8 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use crate::acp::wire::{
-    Address, Attachment, Bag, BagRef, Command, Day, DayRef, Dimensions, ItemRef, MailItem, Manifest,
-    ManifestPart, ManifestRef, Product, Request,
+    Address, Attachment, Bag, BagRef, Command, Day, DayRef, Dimensions, ItemRef, MailItem,
+    Manifest, ManifestPart, ManifestRef, Product, Request,
 };
 
 /// Deepest nesting accepted (the deepest request shape needs 5 levels).
@@ -104,48 +104,135 @@ const KNOWN: &[&str] = &[
     "zip",
 ];
 
+/// The known name `name` spells, by a lookup bucketed on length (hot: once per element).
 fn intern(name: &[u8]) -> Option<&'static str> {
-    let name = std::str::from_utf8(name).ok()?;
-    KNOWN.binary_search(&name).ok().map(|i| KNOWN[i])
+    static BY_LEN: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    let by_len = BY_LEN.get_or_init(|| {
+        let mut v: Vec<Vec<&'static str>> = vec![Vec::new(); 32];
+        for k in KNOWN {
+            v[k.len()].push(k);
+        }
+        v
+    });
+    by_len
+        .get(name.len())?
+        .iter()
+        .find(|k| k.as_bytes() == name)
+        .copied()
 }
 
-/// One known element: its name, its text when it is a leaf, its known children.
+/// "No node": the root's index, which is never anyone's child or sibling.
+const NONE: u32 = 0;
+
+/// One known element in the arena: its name, its text when it is a leaf, links to its children.
 #[derive(Debug)]
 struct Node<'a> {
     name: &'static str,
     text: Cow<'a, str>,
-    children: Vec<Node<'a>>,
+    first: u32,
+    last: u32,
+    next: u32,
 }
 
-impl<'a> Node<'a> {
-    fn new(name: &'static str) -> Node<'a> {
-        Node { name, text: Cow::Borrowed(""), children: Vec::new() }
+/// The known elements of a document in one vector (one allocation, whatever the size); index 0 is the root.
+struct Tree<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Tree<'a> {
+    fn root(&self) -> N<'_, 'a> {
+        N { tree: self, idx: 0 }
     }
 
-    fn child(&self, name: &str) -> Option<&Node<'a>> {
-        self.children.iter().find(|c| c.name == name)
+    /// Adds a node under `parent` and returns its index.
+    fn add(&mut self, parent: u32, name: &'static str) -> u32 {
+        let idx = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            name,
+            text: Cow::Borrowed(""),
+            first: NONE,
+            last: NONE,
+            next: NONE,
+        });
+        let p = &mut self.nodes[parent as usize];
+        let prev = p.last;
+        p.last = idx;
+        if prev == NONE {
+            p.first = idx;
+        } else {
+            self.nodes[prev as usize].next = idx;
+        }
+        idx
+    }
+}
+
+/// A handle on one node of a [`Tree`].
+#[derive(Clone, Copy)]
+struct N<'t, 'a> {
+    tree: &'t Tree<'a>,
+    idx: u32,
+}
+
+impl<'t, 'a> N<'t, 'a> {
+    fn node(self) -> &'t Node<'a> {
+        &self.tree.nodes[self.idx as usize]
     }
 
-    fn all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s Node<'a>> + 's {
-        self.children.iter().filter(move |c| c.name == name)
+    fn name(self) -> &'static str {
+        self.node().name
+    }
+
+    fn text(self) -> &'t str {
+        &self.node().text
+    }
+
+    fn children(self) -> impl Iterator<Item = N<'t, 'a>> {
+        let tree = self.tree;
+        let mut at = self.node().first;
+        std::iter::from_fn(move || {
+            if at == NONE {
+                return None;
+            }
+            let n = N { tree, idx: at };
+            at = n.node().next;
+            Some(n)
+        })
+    }
+
+    fn child(self, name: &str) -> Option<N<'t, 'a>> {
+        self.children().find(|c| c.name() == name)
+    }
+
+    fn all(self, name: &'t str) -> impl Iterator<Item = N<'t, 'a>> {
+        self.children().filter(move |c| c.name() == name)
     }
 
     /// The text of a child leaf, `None` when absent.
-    fn opt(&self, name: &str) -> Option<String> {
-        self.child(name).map(|c| c.text.to_string())
+    fn opt(self, name: &str) -> Option<String> {
+        self.child(name).map(|c| c.text().to_string())
     }
 
     /// The text of a child leaf, empty when absent.
-    fn req(&self, name: &str) -> String {
+    fn req(self, name: &str) -> String {
         self.opt(name).unwrap_or_default()
     }
 }
 
+/// Sets a first-wins slot from a leaf.
+fn take(slot: &mut Option<String>, n: N) {
+    if slot.is_none() {
+        *slot = Some(n.text().to_string());
+    }
+}
+
 /// Builds the tree of known elements under the single root, which must be `root_name`.
-fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Node<'a>, ParseError> {
+fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Tree<'a>, ParseError> {
     let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<Node<'a>> = Vec::new();
-    let mut root: Option<Node<'a>> = None;
+    let mut tree = Tree {
+        nodes: Vec::with_capacity((xml.len() / 24 + 1).min(1 << 16)),
+    };
+    let mut stack: Vec<u32> = Vec::with_capacity(MAX_DEPTH);
+    let mut root_seen = false;
     loop {
         let at = reader.buffer_position();
         let event = reader
@@ -153,10 +240,27 @@ fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Node<'a>, ParseError> {
             .map_err(|e| ParseError(format!("not well-formed XML near byte {at}: {e}")))?;
         match event {
             Event::Start(e) if stack.is_empty() => {
-                stack.push(Node::new(open_root(&e, root_name, root.is_some(), at)?));
+                let name = open_root(&e, root_name, root_seen, at)?;
+                tree.nodes.push(Node {
+                    name,
+                    text: Cow::Borrowed(""),
+                    first: NONE,
+                    last: NONE,
+                    next: NONE,
+                });
+                root_seen = true;
+                stack.push(0);
             }
             Event::Empty(e) if stack.is_empty() => {
-                root = Some(Node::new(open_root(&e, root_name, root.is_some(), at)?));
+                let name = open_root(&e, root_name, root_seen, at)?;
+                tree.nodes.push(Node {
+                    name,
+                    text: Cow::Borrowed(""),
+                    first: NONE,
+                    last: NONE,
+                    next: NONE,
+                });
+                root_seen = true;
             }
             Event::Start(e) => match intern(e.local_name().as_ref()) {
                 Some(name) => {
@@ -165,52 +269,57 @@ fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Node<'a>, ParseError> {
                             "elements nested more than {MAX_DEPTH} deep at byte {at}"
                         )));
                     }
-                    stack.push(Node::new(name));
+                    let parent = stack.last().copied().unwrap_or(NONE);
+                    let idx = tree.add(parent, name);
+                    stack.push(idx);
                 }
                 None => {
                     let end = e.name().as_ref().to_vec();
-                    reader.read_to_end(quick_xml::name::QName(&end)).map_err(|err| {
-                        ParseError(format!("not well-formed XML inside the element at byte {at}: {err}"))
-                    })?;
+                    reader
+                        .read_to_end(quick_xml::name::QName(&end))
+                        .map_err(|err| {
+                            ParseError(format!(
+                                "not well-formed XML inside the element at byte {at}: {err}"
+                            ))
+                        })?;
                 }
             },
             Event::Empty(e) => {
-                if let (Some(name), Some(parent)) = (intern(e.local_name().as_ref()), stack.last_mut()) {
-                    parent.children.push(Node::new(name));
+                if let (Some(name), Some(&parent)) = (intern(e.local_name().as_ref()), stack.last())
+                {
+                    tree.add(parent, name);
                 }
             }
             Event::End(_) => {
-                if let Some(node) = stack.pop() {
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(node),
-                        None => root = Some(node),
-                    }
-                }
+                stack.pop();
             }
             Event::Text(t) => {
-                if let Some(top) = stack.last_mut() {
-                    if top.children.is_empty() {
+                if let Some(&top) = stack.last() {
+                    let node = &mut tree.nodes[top as usize];
+                    if node.first == NONE {
                         let text = t.unescape().map_err(|e| {
                             ParseError(format!("bad character reference near byte {at}: {e}"))
                         })?;
-                        push_text(&mut top.text, text);
+                        push_text(&mut node.text, text);
                     }
                 } else if !t.iter().all(u8::is_ascii_whitespace) {
-                    return Err(ParseError(format!("text outside the root element at byte {at}")));
+                    return Err(ParseError(format!(
+                        "text outside the root element at byte {at}"
+                    )));
                 }
             }
             Event::CData(c) => {
-                if let Some(top) = stack.last_mut() {
-                    if top.children.is_empty() {
+                if let Some(&top) = stack.last() {
+                    let node = &mut tree.nodes[top as usize];
+                    if node.first == NONE {
+                        let bad = || ParseError(format!("CDATA at byte {at} is not UTF-8"));
                         let text = match c.into_inner() {
-                            Cow::Borrowed(b) => Cow::Borrowed(std::str::from_utf8(b).map_err(|_| {
-                                ParseError(format!("CDATA at byte {at} is not UTF-8"))
-                            })?),
-                            Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|_| {
-                                ParseError(format!("CDATA at byte {at} is not UTF-8"))
-                            })?),
+                            Cow::Borrowed(b) => {
+                                Cow::Borrowed(std::str::from_utf8(b).map_err(|_| bad())?)
+                            }
+                            Cow::Owned(b) => Cow::Owned(String::from_utf8(b).map_err(|_| bad())?),
                         };
-                        push_text(&mut top.text, text);
+                        push_text(&mut node.text, text);
                     }
                 }
             }
@@ -218,10 +327,16 @@ fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Node<'a>, ParseError> {
             _ => {}
         }
     }
-    if let Some(open) = stack.last() {
-        return Err(ParseError(format!("the data ends inside <{}>", open.name)));
+    if let Some(&open) = stack.last() {
+        return Err(ParseError(format!(
+            "the data ends inside <{}>",
+            tree.nodes[open as usize].name
+        )));
     }
-    root.ok_or_else(|| ParseError(format!("no <{root_name}> element")))
+    if tree.nodes.is_empty() {
+        return Err(ParseError(format!("no <{root_name}> element")));
+    }
+    Ok(tree)
 }
 
 /// Checks the root element and returns its interned name.
@@ -234,10 +349,14 @@ fn open_root(
     let local = e.local_name();
     let name = String::from_utf8_lossy(local.as_ref());
     if seen_root {
-        return Err(ParseError(format!("a second root element <{name}> at byte {at}")));
+        return Err(ParseError(format!(
+            "a second root element <{name}> at byte {at}"
+        )));
     }
     if name != root_name {
-        return Err(ParseError(format!("the root element is <{name}>; expected <{root_name}>")));
+        return Err(ParseError(format!(
+            "the root element is <{name}>; expected <{root_name}>"
+        )));
     }
     intern(local.as_ref()).ok_or_else(|| ParseError(format!("unknown root <{name}>")))
 }
@@ -258,7 +377,8 @@ pub fn parse_request(command: Command, data: &str) -> Result<Parsed, ParseError>
         Command::ReopenDay => Request::ReopenDay,
         Command::GetInfo => Request::GetInfo,
         _ => {
-            let root = tree(data, "shippingApiRequest")?;
+            let tree = tree(data, "shippingApiRequest")?;
+            let root = tree.root();
             let first = |name: &str| {
                 root.child(name)
                     .ok_or_else(|| ParseError(format!("<shippingApiRequest> holds no <{name}>")))
@@ -267,14 +387,18 @@ pub fn parse_request(command: Command, data: &str) -> Result<Parsed, ParseError>
                 Command::CreateMailing => {
                     let items: Vec<MailItem> = root.all("mailItem").map(mail_item).collect();
                     if items.is_empty() {
-                        return Err(ParseError("<shippingApiRequest> holds no <mailItem>".to_string()));
+                        return Err(ParseError(
+                            "<shippingApiRequest> holds no <mailItem>".to_string(),
+                        ));
                     }
                     Request::CreateMailing(items)
                 }
                 Command::CancelMailing => {
                     let items: Vec<ItemRef> = root.all("mailItem").map(item_ref).collect();
                     if items.is_empty() {
-                        return Err(ParseError("<shippingApiRequest> holds no <mailItem>".to_string()));
+                        return Err(ParseError(
+                            "<shippingApiRequest> holds no <mailItem>".to_string(),
+                        ));
                     }
                     Request::CancelMailing(items)
                 }
@@ -297,15 +421,25 @@ pub fn parse_request(command: Command, data: &str) -> Result<Parsed, ParseError>
                 }
                 Command::CancelDay => {
                     let d = first("day")?;
-                    Request::CancelDay(DayRef { day_id: d.opt("dayId"), shipper_day_id: d.opt("shipperDayId") })
+                    Request::CancelDay(DayRef {
+                        day_id: d.opt("dayId"),
+                        shipper_day_id: d.opt("shipperDayId"),
+                    })
                 }
-                Command::CreateManifest => Request::CreateManifest(manifest(first("manifest")?, &mut notes)),
-                Command::ModifyManifest => Request::ModifyManifest(manifest(first("manifest")?, &mut notes)),
-                Command::CancelManifest => Request::CancelManifest(manifest_ref(first("manifest")?)),
+                Command::CreateManifest => {
+                    Request::CreateManifest(manifest(first("manifest")?, &mut notes))
+                }
+                Command::ModifyManifest => {
+                    Request::ModifyManifest(manifest(first("manifest")?, &mut notes))
+                }
+                Command::CancelManifest => {
+                    Request::CancelManifest(manifest_ref(first("manifest")?))
+                }
                 Command::GetManifest => Request::GetManifest(manifest_ref(first("manifest")?)),
-                Command::CloseDay | Command::ReopenDay | Command::GetInfo => {
-                    unreachable!("handled above")
-                }
+                // Matched above already; listed for exhaustiveness.
+                Command::CloseDay => Request::CloseDay,
+                Command::ReopenDay => Request::ReopenDay,
+                Command::GetInfo => Request::GetInfo,
             }
         }
     };
@@ -314,73 +448,131 @@ pub fn parse_request(command: Command, data: &str) -> Result<Parsed, ParseError>
 
 /// Reads back one `<mailItem>` written by [`super::answer::write_mail_item`] (stored items).
 pub fn parse_mail_item(xml: &str) -> Result<MailItem, ParseError> {
-    tree(xml, "mailItem").map(|n| mail_item(&n))
+    tree(xml, "mailItem").map(|t| mail_item(t.root()))
 }
 
-fn address(n: &Node) -> Address {
-    Address {
-        name: n.opt("name"),
-        company_name: n.opt("companyName"),
-        address_line1: n.opt("addressLine1"),
-        address_line2: n.opt("addressLine2"),
-        city: n.opt("city"),
-        state: n.opt("state"),
-        zip: n.opt("zip"),
-        country: n.opt("country"),
-        phone: n.opt("phone"),
-        email: n.opt("email"),
+fn address(n: N) -> Address {
+    let mut a = Address::default();
+    for c in n.children() {
+        let slot = match c.name() {
+            "name" => &mut a.name,
+            "companyName" => &mut a.company_name,
+            "addressLine1" => &mut a.address_line1,
+            "addressLine2" => &mut a.address_line2,
+            "city" => &mut a.city,
+            "state" => &mut a.state,
+            "zip" => &mut a.zip,
+            "country" => &mut a.country,
+            "phone" => &mut a.phone,
+            "email" => &mut a.email,
+            _ => continue,
+        };
+        take(slot, c);
     }
+    a
 }
 
-fn mail_item(n: &Node) -> MailItem {
-    MailItem {
+fn product(n: N) -> Product {
+    let (mut code, mut description, mut quantity) = (None, None, None);
+    let mut p = Product::default();
+    for c in n.children() {
+        let slot = match c.name() {
+            "countryOfOrigin" => &mut p.country_of_origin,
+            "harmonizationCode" => &mut code,
+            "description" => &mut description,
+            "manufacturerCode" => &mut p.manufacturer_code,
+            "sku" => &mut p.sku,
+            "quantity" => &mut quantity,
+            "unitValue" => &mut p.unit_value,
+            "value" => &mut p.value,
+            "weight" => &mut p.weight,
+            "priorNoticeFilingNumber" => &mut p.prior_notice_filing_number,
+            _ => continue,
+        };
+        take(slot, c);
+    }
+    p.harmonization_code = code.unwrap_or_default();
+    p.description = description.unwrap_or_default();
+    p.quantity = quantity.unwrap_or_default();
+    p
+}
+
+/// One `<mailItem>`, in one pass over its children (this runs for every item of a batch).
+fn mail_item(n: N) -> MailItem {
+    let mut m = MailItem::default();
+    let (mut value, mut currency, mut weight, mut unit) = (None, None, None, None);
+    let (mut consignee, mut shipper, mut return_address, mut dimensions) = (None, None, None, None);
+    for c in n.children() {
+        let slot = match c.name() {
+            "trackingNumber" => &mut m.tracking_number,
+            "shipperItemId" => &mut m.shipper_item_id,
+            "displayItemId" => &mut m.display_item_id,
+            "value" => &mut value,
+            "currency" => &mut currency,
+            "weight" => &mut weight,
+            "weightUnitOfMeasure" => &mut unit,
+            "consignee" => {
+                consignee.get_or_insert_with(|| address(c));
+                continue;
+            }
+            "shipper" => {
+                shipper.get_or_insert_with(|| address(c));
+                continue;
+            }
+            "returnAddress" => {
+                return_address.get_or_insert_with(|| address(c));
+                continue;
+            }
+            "dimensions" => {
+                dimensions.get_or_insert_with(|| Dimensions {
+                    length: c.req("length"),
+                    width: c.req("width"),
+                    height: c.req("height"),
+                    unit: c.req("dimensionsUnitOfMeasure"),
+                });
+                continue;
+            }
+            "product" => {
+                m.products.push(product(c));
+                continue;
+            }
+            _ => continue,
+        };
+        take(slot, c);
+    }
+    m.consignee = consignee.unwrap_or_default();
+    m.shipper = shipper;
+    m.return_address = return_address;
+    m.dimensions = dimensions;
+    m.value = value.unwrap_or_default();
+    m.currency = currency.unwrap_or_default();
+    m.weight = weight.unwrap_or_default();
+    m.weight_unit = unit.unwrap_or_default();
+    m
+}
+
+fn item_ref(n: N) -> ItemRef {
+    ItemRef {
         tracking_number: n.opt("trackingNumber"),
         shipper_item_id: n.opt("shipperItemId"),
-        display_item_id: n.opt("displayItemId"),
-        consignee: n.child("consignee").map(address).unwrap_or_default(),
-        shipper: n.child("shipper").map(address),
-        return_address: n.child("returnAddress").map(address),
-        value: n.req("value"),
-        currency: n.req("currency"),
-        weight: n.req("weight"),
-        weight_unit: n.req("weightUnitOfMeasure"),
-        dimensions: n.child("dimensions").map(|d| Dimensions {
-            length: d.req("length"),
-            width: d.req("width"),
-            height: d.req("height"),
-            unit: d.req("dimensionsUnitOfMeasure"),
-        }),
-        products: n
-            .all("product")
-            .map(|p| Product {
-                country_of_origin: p.opt("countryOfOrigin"),
-                harmonization_code: p.req("harmonizationCode"),
-                description: p.req("description"),
-                manufacturer_code: p.opt("manufacturerCode"),
-                sku: p.opt("sku"),
-                quantity: p.req("quantity"),
-                unit_value: p.opt("unitValue"),
-                value: p.opt("value"),
-                weight: p.opt("weight"),
-                prior_notice_filing_number: p.opt("priorNoticeFilingNumber"),
-            })
-            .collect(),
     }
 }
 
-fn item_ref(n: &Node) -> ItemRef {
-    ItemRef { tracking_number: n.opt("trackingNumber"), shipper_item_id: n.opt("shipperItemId") }
+fn bag_ref(n: N) -> BagRef {
+    BagRef {
+        bag_id: n.opt("bagId"),
+        shipper_bag_id: n.opt("shipperBagId"),
+    }
 }
 
-fn bag_ref(n: &Node) -> BagRef {
-    BagRef { bag_id: n.opt("bagId"), shipper_bag_id: n.opt("shipperBagId") }
+fn manifest_ref(n: N) -> ManifestRef {
+    ManifestRef {
+        manifest_id: n.opt("manifestId"),
+        user_manifest_id: n.opt("userManifestId"),
+    }
 }
 
-fn manifest_ref(n: &Node) -> ManifestRef {
-    ManifestRef { manifest_id: n.opt("manifestId"), user_manifest_id: n.opt("userManifestId") }
-}
-
-fn manifest(n: &Node, notes: &mut Vec<String>) -> Manifest {
+fn manifest(n: N, notes: &mut Vec<String>) -> Manifest {
     Manifest {
         manifest_id: n.opt("manifestId"),
         user_manifest_id: n.opt("userManifestId"),
@@ -388,8 +580,12 @@ fn manifest(n: &Node, notes: &mut Vec<String>) -> Manifest {
         shipping_units: n.req("shippingUnits"),
         user_defined_weight: n.req("userDefinedWeight"),
         user_defined_weight_uom: n.req("userDefinedWeightUOM"),
-        image: n.child("manifestImage").map(|a| attachment(a, "manifestImage", notes)),
-        file: n.child("manifestFile").map(|a| attachment(a, "manifestFile", notes)),
+        image: n
+            .child("manifestImage")
+            .map(|a| attachment(a, "manifestImage", notes)),
+        file: n
+            .child("manifestFile")
+            .map(|a| attachment(a, "manifestFile", notes)),
         alert_email: n.opt("alertEmail"),
         parts: n
             .all("manifestPart")
@@ -406,9 +602,9 @@ fn manifest(n: &Node, notes: &mut Vec<String>) -> Manifest {
     }
 }
 
-fn attachment(n: &Node, what: &str, notes: &mut Vec<String>) -> Attachment {
+fn attachment(n: N, what: &str, notes: &mut Vec<String>) -> Attachment {
     let name = n.req("name");
-    let text = n.child("data").map(|d| d.text.as_ref()).unwrap_or("");
+    let text = n.child("data").map_or("", |d| d.text());
     let data = match decode_base64(text) {
         Ok(bytes) => bytes,
         Err(e) => {
@@ -421,7 +617,9 @@ fn attachment(n: &Node, what: &str, notes: &mut Vec<String>) -> Attachment {
 
 /// Standard base64, padding optional, line breaks and other ASCII whitespace ignored.
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+    use base64::engine::{
+        general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig,
+    };
     const ENGINE: GeneralPurpose = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
@@ -452,7 +650,9 @@ mod tests {
 <value>1.50</value><product><description>Book</description><quantity>2</quantity></product>
 <product><description>Pen</description></product></mailItem><mailItem/></shippingApiRequest>"#;
         let parsed = parse_request(Command::CreateMailing, xml).unwrap();
-        let Request::CreateMailing(items) = parsed.request else { panic!() };
+        let Request::CreateMailing(items) = parsed.request else {
+            panic!()
+        };
         assert_eq!(items.len(), 2);
         let it = &items[0];
         assert_eq!(it.tracking_number.as_deref(), Some("1ZWE31190196785492"));
@@ -496,7 +696,9 @@ mod tests {
             <manifestPart><departureFacility>LAX</departureFacility><unit><unitId>X</unitId></unit><unit><unitId>Y</unitId></unit></manifestPart>\
             </manifest></shippingApiRequest>";
         let parsed = parse_request(Command::CreateManifest, xml).unwrap();
-        let Request::CreateManifest(m) = parsed.request else { panic!() };
+        let Request::CreateManifest(m) = parsed.request else {
+            panic!()
+        };
         assert_eq!(m.image.as_ref().unwrap().data, b"%PDF-1");
         assert_eq!(m.parts[0].units, vec!["X", "Y"]);
         assert_eq!(parsed.notes.len(), 1);

@@ -73,14 +73,17 @@ pub fn usd_rate(currency: &str) -> Decimal {
     }
 }
 
-/// A plain decimal as ACP takes it: digits with an optional fraction, no sign, exponent or spaces.
+/// A plain decimal as ACP takes it: digits with an optional fraction, no sign, exponent or spaces; at
+/// most 12 digits before the point and 8 after (so sums over any batch stay exact and cannot overflow).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let (int, frac) = match text.split_once('.') {
         Some((i, f)) => (i, Some(f)),
         None => (text, None),
     };
-    let digits_ok = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits_ok(int) || frac.is_some_and(|f| !digits_ok(f)) || text.len() > 24 {
+    let digits_ok = |s: &str, max: usize| {
+        !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits_ok(int, 12) || frac.is_some_and(|f| !digits_ok(f, 8)) {
         return None;
     }
     Decimal::from_str(text).ok()
@@ -106,11 +109,14 @@ impl Problems {
         self.0.push(message);
     }
 
-    fn max_len(&mut self, field: &str, text: Option<&str>, max: usize) {
+    /// `field` is formatted only when the text is too long (this runs for every field of every item).
+    fn max_len(&mut self, field: impl std::fmt::Display, text: Option<&str>, max: usize) {
         if let Some(t) = text {
             let n = t.chars().count();
             if n > max {
-                self.add(format!("{field} is {n} characters long; at most {max} allowed"));
+                self.add(format!(
+                    "{field} is {n} characters long; at most {max} allowed"
+                ));
             }
         }
     }
@@ -149,7 +155,9 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
             ));
         }
         if let Some(t) = tracking {
-            p.add(format!("trackingNumber {t} must not be sent with label={label}: ACP assigns it"));
+            p.add(format!(
+                "trackingNumber {t} must not be sent with label={label}: ACP assigns it"
+            ));
         }
     }
     p.max_len("shipperItemId", item.shipper_item_id.as_deref(), 50);
@@ -159,7 +167,10 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
         p.add("currency is required".to_string());
         false
     } else if !codes::is_currency(&item.currency) {
-        p.add(format!("currency '{}' is not an ISO 4217 currency code", item.currency));
+        p.add(format!(
+            "currency '{}' is not an ISO 4217 currency code",
+            item.currency
+        ));
         false
     } else {
         true
@@ -195,16 +206,26 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
         }
     };
     if !item.weight_unit.is_empty() && item.weight_unit != "kg" {
-        p.add(format!("weightUnitOfMeasure '{}' must be kg", item.weight_unit));
+        p.add(format!(
+            "weightUnitOfMeasure '{}' must be kg",
+            item.weight_unit
+        ));
     }
     if let Some(d) = &item.dimensions {
-        for (name, v) in [("length", &d.length), ("width", &d.width), ("height", &d.height)] {
+        for (name, v) in [
+            ("length", &d.length),
+            ("width", &d.width),
+            ("height", &d.height),
+        ] {
             if parse_decimal(v).is_none() {
                 p.add(format!("dimensions/{name} '{v}' is not a decimal number"));
             }
         }
         if !d.unit.is_empty() && d.unit != "m" {
-            p.add(format!("dimensions/dimensionsUnitOfMeasure '{}' must be m", d.unit));
+            p.add(format!(
+                "dimensions/dimensionsUnitOfMeasure '{}' must be m",
+                d.unit
+            ));
         }
     }
 
@@ -231,25 +252,47 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
         let at = |f: &str| format!("product {}/{f}", i + 1);
         if prod.harmonization_code.is_empty() {
             p.add(format!("{} is required", at("harmonizationCode")));
-        } else if !prod.harmonization_code.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        } else if !prod
+            .harmonization_code
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
+        {
             p.add(format!(
                 "{} '{}' may hold only digits and dots",
                 at("harmonizationCode"),
                 prod.harmonization_code
             ));
         }
-        p.max_len(&at("harmonizationCode"), Some(&prod.harmonization_code), 12);
+        p.max_len(
+            format_args!("product {}/harmonizationCode", i + 1),
+            Some(&prod.harmonization_code),
+            12,
+        );
         if prod.description.is_empty() {
             p.add(format!("{} is required", at("description")));
         }
-        p.max_len(&at("description"), Some(&prod.description), 300);
+        p.max_len(
+            format_args!("product {}/description", i + 1),
+            Some(&prod.description),
+            300,
+        );
         let q = &prod.quantity;
         if q.is_empty() {
             p.add(format!("{} is required", at("quantity")));
-        } else if q.len() > 9 || !q.bytes().all(|b| b.is_ascii_digit()) || q.bytes().all(|b| b == b'0') {
-            p.add(format!("{} '{q}' is not a positive whole number", at("quantity")));
+        } else if q.len() > 9
+            || !q.bytes().all(|b| b.is_ascii_digit())
+            || q.bytes().all(|b| b == b'0')
+        {
+            p.add(format!(
+                "{} '{q}' is not a positive whole number",
+                at("quantity")
+            ));
         }
-        for (name, v) in [("unitValue", &prod.unit_value), ("value", &prod.value), ("weight", &prod.weight)] {
+        for (name, v) in [
+            ("unitValue", &prod.unit_value),
+            ("value", &prod.value),
+            ("weight", &prod.weight),
+        ] {
             if let Some(v) = non_empty(v) {
                 if parse_decimal(v).is_none() {
                     p.add(format!("{} '{v}' is not a decimal number", at(name)));
@@ -264,11 +307,22 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
                 item.currency
             ));
         }
-        p.max_len(&at("manufacturerCode"), prod.manufacturer_code.as_deref(), 35);
-        p.max_len(&at("priorNoticeFilingNumber"), prod.prior_notice_filing_number.as_deref(), 12);
+        p.max_len(
+            format_args!("product {}/manufacturerCode", i + 1),
+            prod.manufacturer_code.as_deref(),
+            35,
+        );
+        p.max_len(
+            format_args!("product {}/priorNoticeFilingNumber", i + 1),
+            prod.prior_notice_filing_number.as_deref(),
+            12,
+        );
         if let Some(c) = non_empty(&prod.country_of_origin) {
             if !codes::is_country(c) {
-                p.add(format!("{} '{c}' is not an ISO 3166-1 alpha-2 country code", at("countryOfOrigin")));
+                p.add(format!(
+                    "{} '{c}' is not an ISO 3166-1 alpha-2 country code",
+                    at("countryOfOrigin")
+                ));
             }
         }
     }
@@ -287,7 +341,11 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
         }
         if let (Some(max_usd), Some(v)) = (t.max_value_usd, value_usd) {
             let to_china = item.consignee.country.as_deref() == Some("CN");
-            let limit = if to_china { Decimal::from(max_usd) * usd_rate("CNY") } else { Decimal::from(max_usd) };
+            let limit = if to_china {
+                Decimal::from(max_usd) * usd_rate("CNY")
+            } else {
+                Decimal::from(max_usd)
+            };
             if v > limit {
                 let unit = if to_china { "CNY" } else { "USD" };
                 p.add(format!(
@@ -297,19 +355,26 @@ pub fn check_mail_item(item: &MailItem, label: u8, batch_len: usize) -> Result<I
             }
         }
     }
-    let facts = ItemFacts { value_usd: value_usd.unwrap_or_default(), weight_kg: weight.unwrap_or_default() };
+    let facts = ItemFacts {
+        value_usd: value_usd.unwrap_or_default(),
+        weight_kg: weight.unwrap_or_default(),
+    };
     p.finish(facts)
 }
 
 fn check_tracking_number(p: &mut Problems, t: &str) {
     if t.chars().count() > 50 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        p.add(format!("trackingNumber '{t}' must be 1 to 50 letters and digits"));
+        p.add(format!(
+            "trackingNumber '{t}' must be 1 to 50 letters and digits"
+        ));
     } else if checkdigit::is_ups_tracking_number(&t.to_ascii_uppercase())
         && !checkdigit::ups_tracking_number_valid(t)
     {
         let expected = checkdigit::ups_check_digit(&t.as_bytes()[2..17].to_ascii_uppercase());
         match expected {
-            Some(d) => p.add(format!("trackingNumber {t}: wrong UPS check digit, expected {d}")),
+            Some(d) => p.add(format!(
+                "trackingNumber {t}: wrong UPS check digit, expected {d}"
+            )),
             None => p.add(format!("trackingNumber {t} is not a valid UPS 1Z number")),
         }
     }
@@ -321,33 +386,38 @@ fn check_address(p: &mut Problems, at: &str, a: &Address, consignee: bool) {
     if name.is_none() && company.is_none() {
         p.add(format!("{at}/name or {at}/companyName is required"));
     }
-    p.max_len(&format!("{at}/name"), name, 35);
-    p.max_len(&format!("{at}/companyName"), company, 35);
+    p.max_len(format_args!("{at}/name"), name, 35);
+    p.max_len(format_args!("{at}/companyName"), company, 35);
     let line1 = non_empty(&a.address_line1);
     if line1.is_none() {
         p.add(format!("{at}/addressLine1 is required"));
     }
-    let lines = line1.map_or(0, |l| l.chars().count()) + a.address_line2.as_deref().map_or(0, |l| l.chars().count());
+    let lines = line1.map_or(0, |l| l.chars().count())
+        + a.address_line2.as_deref().map_or(0, |l| l.chars().count());
     if lines > 105 {
         p.add(format!("{at}/addressLine1 and addressLine2 are {lines} characters together; at most 105 allowed"));
     }
     match non_empty(&a.city) {
         None if consignee => p.add(format!("{at}/city is required")),
-        c => p.max_len(&format!("{at}/city"), c, 35),
+        c => p.max_len(format_args!("{at}/city"), c, 35),
     }
     let country = non_empty(&a.country);
     match country {
         None => p.add(format!("{at}/country is required")),
-        Some(c) if !codes::is_country(c) => {
-            p.add(format!("{at}/country '{c}' is not an ISO 3166-1 alpha-2 country code"))
-        }
+        Some(c) if !codes::is_country(c) => p.add(format!(
+            "{at}/country '{c}' is not an ISO 3166-1 alpha-2 country code"
+        )),
         Some(_) => {}
     }
     let state = a.state.as_deref().unwrap_or("");
-    p.max_len(&format!("{at}/state"), Some(state), 2);
+    p.max_len(format_args!("{at}/state"), Some(state), 2);
     if let Some(c) = country {
         if state.chars().count() <= 2 && !codes::valid_state_for(c, state) {
-            let what = if c == "US" { "a US state code" } else { "a Canadian province code" };
+            let what = if c == "US" {
+                "a US state code"
+            } else {
+                "a Canadian province code"
+            };
             if state.is_empty() {
                 p.add(format!("{at}/state is required for country {c}"));
             } else {
@@ -358,8 +428,8 @@ fn check_address(p: &mut Problems, at: &str, a: &Address, consignee: bool) {
             p.add(format!("{at}/zip is required for country {c}"));
         }
     }
-    p.max_len(&format!("{at}/zip"), a.zip.as_deref(), 10);
-    p.max_len(&format!("{at}/phone"), a.phone.as_deref(), 20);
+    p.max_len(format_args!("{at}/zip"), a.zip.as_deref(), 10);
+    p.max_len(format_args!("{at}/phone"), a.phone.as_deref(), 20);
     if let Some(e) = non_empty(&a.email) {
         if !codes::is_email(e) {
             p.add(format!("{at}/email '{e}' is not an e-mail address"));
@@ -392,7 +462,8 @@ pub fn is_dutiable(value_usd: Decimal) -> &'static str {
 /// A manifest part date, `yyyy-mm-ddThh:mm:ss[(+|-)hh:mm]` (no offset: GMT), as UTC seconds.
 pub fn parse_part_date(text: &str) -> Option<i64> {
     let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let shape = b.len() >= 19
         && digits(0..4)
         && b[4] == b'-'
@@ -411,7 +482,9 @@ pub fn parse_part_date(text: &str) -> Option<i64> {
     let local = chrono::NaiveDateTime::parse_from_str(&text[..19], "%Y-%m-%dT%H:%M:%S").ok()?;
     let offset_s = match &b[19..] {
         [] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) => {
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]
+            if [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit()) =>
+        {
             let h = i64::from((h1 - b'0') * 10 + (h2 - b'0'));
             let m = i64::from((m1 - b'0') * 10 + (m2 - b'0'));
             if h > 14 || m > 59 {
@@ -441,7 +514,10 @@ pub fn sniff(data: &[u8]) -> Option<&'static str> {
         (b"PK\x03\x04", "ZIP"),
         (b"BM", "BMP"),
     ];
-    MAGIC.iter().find(|(m, _)| data.starts_with(m)).map(|(_, t)| *t)
+    MAGIC
+        .iter()
+        .find(|(m, _)| data.starts_with(m))
+        .map(|(_, t)| *t)
 }
 
 /// The type of an acceptable manifest image, or why it is not acceptable.
@@ -452,7 +528,10 @@ pub fn check_image(a: &Attachment) -> Result<&'static str, String> {
     if a.data.is_empty() {
         p.add("manifestImage/data is empty".to_string());
     } else if a.data.len() > MAX_IMAGE_BYTES {
-        p.add(format!("manifestImage is {} bytes decoded; at most {MAX_IMAGE_BYTES} allowed", a.data.len()));
+        p.add(format!(
+            "manifestImage is {} bytes decoded; at most {MAX_IMAGE_BYTES} allowed",
+            a.data.len()
+        ));
     } else if !matches!(kind, Some("PDF" | "PNG" | "JPEG" | "BMP" | "TIFF" | "OLE2")) {
         p.add(format!(
             "manifestImage is {}; ACP takes PDF, PNG, JPEG, BMP, TIFF, DOC or XLS (checked by content)",
@@ -470,7 +549,10 @@ pub fn check_file(a: &Attachment) -> Result<&'static str, String> {
     if a.data.is_empty() {
         p.add("manifestFile/data is empty".to_string());
     } else if a.data.len() > MAX_FILE_BYTES {
-        p.add(format!("manifestFile is {} bytes decoded; at most {MAX_FILE_BYTES} allowed", a.data.len()));
+        p.add(format!(
+            "manifestFile is {} bytes decoded; at most {MAX_FILE_BYTES} allowed",
+            a.data.len()
+        ));
     } else {
         match sniff(&a.data) {
             Some("OLE2") => kind = "OLE2",
@@ -495,8 +577,14 @@ fn check_zip(data: &[u8]) -> Result<(), String> {
     let archive = zip::ZipArchive::new(std::io::Cursor::new(data))
         .map_err(|e| format!("manifestFile is not a readable ZIP archive: {e}"))?;
     let names: Vec<&str> = archive.file_names().collect();
-    if names.iter().any(|n| *n == "[Content_Types].xml" || n.starts_with("xl/")) {
-        return Err("manifestFile is an XLSX workbook; ACP takes XLS, CSV, DOC or a ZIP of those".to_string());
+    if names
+        .iter()
+        .any(|n| *n == "[Content_Types].xml" || n.starts_with("xl/"))
+    {
+        return Err(
+            "manifestFile is an XLSX workbook; ACP takes XLS, CSV, DOC or a ZIP of those"
+                .to_string(),
+        );
     }
     let files: Vec<&&str> = names.iter().filter(|n| !n.ends_with('/')).collect();
     if files.is_empty() {
@@ -504,8 +592,13 @@ fn check_zip(data: &[u8]) -> Result<(), String> {
     }
     for n in files {
         let lower = n.to_ascii_lowercase();
-        if ![".csv", ".txt", ".xls", ".doc"].iter().any(|ext| lower.ends_with(ext)) {
-            return Err(format!("manifestFile ZIP entry '{n}' is not an XLS, CSV or DOC file"));
+        if ![".csv", ".txt", ".xls", ".doc"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+        {
+            return Err(format!(
+                "manifestFile ZIP entry '{n}' is not an XLS, CSV or DOC file"
+            ));
         }
     }
     Ok(())
@@ -515,7 +608,7 @@ fn check_attachment_name(p: &mut Problems, what: &str, a: &Attachment) {
     if a.name.is_empty() {
         p.add(format!("{what}/name is required"));
     }
-    p.max_len(&format!("{what}/name"), Some(&a.name), 128);
+    p.max_len(format_args!("{what}/name"), Some(&a.name), 128);
 }
 
 /// Checks the fields of a createManifest / modifyManifest request (units are resolved against state
@@ -560,12 +653,19 @@ pub fn check_manifest(m: &Manifest, modify: bool, notes: &[String]) -> Result<()
     match parse_decimal(w) {
         _ if w.is_empty() => p.add("userDefinedWeight is required".to_string()),
         None => p.add(format!("userDefinedWeight '{w}' is not a decimal number")),
-        Some(d) if d <= Decimal::ZERO => p.add(format!("userDefinedWeight '{w}' must be more than 0")),
-        Some(_) if decimal_places(w) > 3 => p.add(format!("userDefinedWeight '{w}' has more than 3 decimals")),
+        Some(d) if d <= Decimal::ZERO => {
+            p.add(format!("userDefinedWeight '{w}' must be more than 0"))
+        }
+        Some(_) if decimal_places(w) > 3 => {
+            p.add(format!("userDefinedWeight '{w}' has more than 3 decimals"))
+        }
         Some(_) => {}
     }
     if !matches!(m.user_defined_weight_uom.as_str(), "kg" | "lb") {
-        p.add(format!("userDefinedWeightUOM '{}' must be kg or lb", m.user_defined_weight_uom));
+        p.add(format!(
+            "userDefinedWeightUOM '{}' must be kg or lb",
+            m.user_defined_weight_uom
+        ));
     }
     if let Some(a) = &m.image {
         if let Err(e) = check_image(a) {
@@ -587,32 +687,51 @@ pub fn check_manifest(m: &Manifest, modify: bool, notes: &[String]) -> Result<()
     }
     for (i, part) in m.parts.iter().enumerate() {
         let at = format!("manifestPart {}", i + 1);
-        for (name, v) in [("departureFacility", &part.departure_facility), ("arrivalFacility", &part.arrival_facility)] {
+        for (name, v) in [
+            ("departureFacility", &part.departure_facility),
+            ("arrivalFacility", &part.arrival_facility),
+        ] {
             if !codes::is_iata_airport(v) {
-                p.add(format!("{at}/{name} '{v}' is not a 3-letter IATA airport code"));
+                p.add(format!(
+                    "{at}/{name} '{v}' is not a 3-letter IATA airport code"
+                ));
             }
         }
         let dep = parse_part_date(&part.departure_date);
         let arr = parse_part_date(&part.arrival_date);
-        for (name, v, parsed) in [("departureDate", &part.departure_date, dep), ("arrivalDate", &part.arrival_date, arr)] {
+        for (name, v, parsed) in [
+            ("departureDate", &part.departure_date, dep),
+            ("arrivalDate", &part.arrival_date, arr),
+        ] {
             if parsed.is_none() {
                 p.add(format!("{at}/{name} '{v}' is not yyyy-mm-ddThh:mm:ss with an optional +hh:mm or -hh:mm"));
             }
         }
         if let (Some(d), Some(a)) = (dep, arr) {
             if a < d {
-                p.add(format!("{at}: arrivalDate {} is before departureDate {}", part.arrival_date, part.departure_date));
+                p.add(format!(
+                    "{at}: arrivalDate {} is before departureDate {}",
+                    part.arrival_date, part.departure_date
+                ));
             }
         }
         let c = &part.carrier;
-        if !(2..=3).contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
-            p.add(format!("{at}/carrier '{c}' is not a 2- or 3-character airline code"));
+        if !(2..=3).contains(&c.len())
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            p.add(format!(
+                "{at}/carrier '{c}' is not a 2- or 3-character airline code"
+            ));
         }
         let t = &part.trip_number;
         if t.is_empty() {
             p.add(format!("{at}/tripNumber is required"));
         } else if t.len() > 10 || !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            p.add(format!("{at}/tripNumber '{t}' must be 1 to 10 letters and digits"));
+            p.add(format!(
+                "{at}/tripNumber '{t}' must be 1 to 10 letters and digits"
+            ));
         }
         if part.units.is_empty() {
             p.add(format!("{at} has no unit"));
@@ -628,6 +747,9 @@ pub fn check_manifest(m: &Manifest, modify: bool, notes: &[String]) -> Result<()
 mod tests {
     use super::*;
     use crate::acp::wire::{ManifestPart, Product};
+
+    type ItemChange = Box<dyn Fn(&mut MailItem)>;
+    type ManifestChange = Box<dyn Fn(&mut Manifest)>;
 
     pub(crate) fn good_item() -> MailItem {
         MailItem {
@@ -666,7 +788,19 @@ mod tests {
     #[test]
     fn decimals() {
         assert_eq!(parse_decimal("1.125"), Some(Decimal::new(1125, 3)));
-        for bad in ["", "1.", ".5", "-1", "1e3", " 1", "1,5", "1.2.3"] {
+        assert!(parse_decimal("999999999999.99999999").is_some());
+        for bad in [
+            "",
+            "1.",
+            ".5",
+            "-1",
+            "1e3",
+            " 1",
+            "1,5",
+            "1.2.3",
+            "1234567890123",
+            "1.123456789",
+        ] {
             assert_eq!(parse_decimal(bad), None, "{bad}");
         }
     }
@@ -680,30 +814,123 @@ mod tests {
 
     #[test]
     fn each_rule_has_a_precise_message() {
-        let cases: Vec<(Box<dyn Fn(&mut MailItem)>, u8, &str)> = vec![
-            (Box::new(|i| i.tracking_number = None), 0, "trackingNumber is required"),
-            (Box::new(|i| i.tracking_number = Some("1ZWE31190196785493".into())), 0, "expected 2"),
+        let cases: Vec<(ItemChange, u8, &str)> = vec![
+            (
+                Box::new(|i| i.tracking_number = None),
+                0,
+                "trackingNumber is required",
+            ),
+            (
+                Box::new(|i| i.tracking_number = Some("1ZWE31190196785493".into())),
+                0,
+                "expected 2",
+            ),
             (Box::new(|_| {}), 1, "must not be sent with label=1"),
-            (Box::new(|i| { i.consignee.name = None; }), 0, "consignee/name or consignee/companyName is required"),
-            (Box::new(|i| i.consignee.name = Some("x".repeat(36))), 0, "consignee/name is 36 characters long; at most 35"),
-            (Box::new(|i| i.consignee.address_line2 = Some("y".repeat(100))), 0, "116 characters together"),
-            (Box::new(|i| i.consignee.state = Some("XX".into())), 0, "'XX' is not a US state code"),
-            (Box::new(|i| i.consignee.country = Some("ZZ".into())), 0, "country 'ZZ' is not an ISO"),
-            (Box::new(|i| i.consignee.phone = Some("1".repeat(21))), 0, "phone is 21 characters"),
-            (Box::new(|i| i.value = "900".into()), 0, "consignee/email is required when the value is above 800 USD"),
-            (Box::new(|i| i.value = "250".into()), 0, "product 1/unitValue or value is required"),
-            (Box::new(|i| i.weight = "0".into()), 0, "weight '0' must be more than 0"),
-            (Box::new(|i| i.weight = "abc".into()), 0, "weight 'abc' is not a decimal"),
-            (Box::new(|i| i.currency = "EURO".into()), 0, "'EURO' is not an ISO 4217"),
-            (Box::new(|i| i.weight_unit = "lb".into()), 0, "weightUnitOfMeasure 'lb' must be kg"),
-            (Box::new(|i| i.products[0].quantity = "0".into()), 0, "'0' is not a positive whole number"),
-            (Box::new(|i| i.products[0].harmonization_code = "1234567890123".into()), 0, "harmonizationCode is 13"),
-            (Box::new(|i| i.products[0].description = String::new()), 0, "product 1/description is required"),
-            (Box::new(|i| i.products[0].country_of_origin = Some("XX".into())), 0, "countryOfOrigin 'XX'"),
+            (
+                Box::new(|i| {
+                    i.consignee.name = None;
+                }),
+                0,
+                "consignee/name or consignee/companyName is required",
+            ),
+            (
+                Box::new(|i| i.consignee.name = Some("x".repeat(36))),
+                0,
+                "consignee/name is 36 characters long; at most 35",
+            ),
+            (
+                Box::new(|i| i.consignee.address_line2 = Some("y".repeat(100))),
+                0,
+                "116 characters together",
+            ),
+            (
+                Box::new(|i| i.consignee.state = Some("XX".into())),
+                0,
+                "'XX' is not a US state code",
+            ),
+            (
+                Box::new(|i| i.consignee.country = Some("ZZ".into())),
+                0,
+                "country 'ZZ' is not an ISO",
+            ),
+            (
+                Box::new(|i| i.consignee.phone = Some("1".repeat(21))),
+                0,
+                "phone is 21 characters",
+            ),
+            (
+                Box::new(|i| i.value = "900".into()),
+                0,
+                "consignee/email is required when the value is above 800 USD",
+            ),
+            (
+                Box::new(|i| i.value = "250".into()),
+                0,
+                "product 1/unitValue or value is required",
+            ),
+            (
+                Box::new(|i| i.weight = "0".into()),
+                0,
+                "weight '0' must be more than 0",
+            ),
+            (
+                Box::new(|i| i.weight = "abc".into()),
+                0,
+                "weight 'abc' is not a decimal",
+            ),
+            (
+                Box::new(|i| i.currency = "EURO".into()),
+                0,
+                "'EURO' is not an ISO 4217",
+            ),
+            (
+                Box::new(|i| i.weight_unit = "lb".into()),
+                0,
+                "weightUnitOfMeasure 'lb' must be kg",
+            ),
+            (
+                Box::new(|i| i.products[0].quantity = "0".into()),
+                0,
+                "'0' is not a positive whole number",
+            ),
+            (
+                Box::new(|i| i.products[0].harmonization_code = "1234567890123".into()),
+                0,
+                "harmonizationCode is 13",
+            ),
+            (
+                Box::new(|i| i.products[0].description = String::new()),
+                0,
+                "product 1/description is required",
+            ),
+            (
+                Box::new(|i| i.products[0].country_of_origin = Some("XX".into())),
+                0,
+                "countryOfOrigin 'XX'",
+            ),
             (Box::new(|i| i.products.clear()), 0, "at least one product"),
-            (Box::new(|i| i.shipper_item_id = Some("s".repeat(51))), 0, "shipperItemId is 51"),
-            (Box::new(|i| { i.tracking_number = None; i.weight = "7".into(); }), 1, "above the 15 lb limit of label 1"),
-            (Box::new(|i| { i.tracking_number = None; i.value = "1000".into(); i.consignee.email = Some("a@b.io".into()); }), 5, "above the 1000 USD limit of label 5"),
+            (
+                Box::new(|i| i.shipper_item_id = Some("s".repeat(51))),
+                0,
+                "shipperItemId is 51",
+            ),
+            (
+                Box::new(|i| {
+                    i.tracking_number = None;
+                    i.weight = "7".into();
+                }),
+                1,
+                "above the 15 lb limit of label 1",
+            ),
+            (
+                Box::new(|i| {
+                    i.tracking_number = None;
+                    i.value = "1000".into();
+                    i.consignee.email = Some("a@b.io".into());
+                }),
+                5,
+                "above the 1000 USD limit of label 5",
+            ),
         ];
         for (change, label, needle) in cases {
             let mut item = good_item();
@@ -713,7 +940,9 @@ mod tests {
         }
         let mut item = good_item();
         item.tracking_number = None;
-        assert!(check_mail_item(&item, 1, 2).unwrap_err().contains("exactly one mailItem"));
+        assert!(check_mail_item(&item, 1, 2)
+            .unwrap_err()
+            .contains("exactly one mailItem"));
         item.weight = "6.8".into(); // 14.99 lb
         assert!(check_mail_item(&item, 1, 1).is_ok());
     }
@@ -723,7 +952,13 @@ mod tests {
         assert_eq!(parse_part_date("1970-01-01T01:00:00"), Some(3600));
         assert_eq!(parse_part_date("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_part_date("1970-01-01T01:00:00-01:30"), Some(9000));
-        for bad in ["1970-01-01T01:00:00Z", "1970-02-30T01:00:00", "1970-01-01 01:00:00", "1970-01-01T01:00", "1970-01-01T01:00:00+1:00"] {
+        for bad in [
+            "1970-01-01T01:00:00Z",
+            "1970-02-30T01:00:00",
+            "1970-01-01 01:00:00",
+            "1970-01-01T01:00",
+            "1970-01-01T01:00:00+1:00",
+        ] {
             assert_eq!(parse_part_date(bad), None, "{bad}");
         }
     }
@@ -734,8 +969,14 @@ mod tests {
             shipping_units: "1".into(),
             user_defined_weight: "56.000".into(),
             user_defined_weight_uom: "kg".into(),
-            image: Some(Attachment { name: "a.pdf".into(), data: b"%PDF-1.4".to_vec() }),
-            file: Some(Attachment { name: "a.csv".into(), data: b"a,b\n".to_vec() }),
+            image: Some(Attachment {
+                name: "a.pdf".into(),
+                data: b"%PDF-1.4".to_vec(),
+            }),
+            file: Some(Attachment {
+                name: "a.csv".into(),
+                data: b"a,b\n".to_vec(),
+            }),
             parts: vec![ManifestPart {
                 departure_facility: "LAX".into(),
                 departure_date: "2012-12-10T10:00:00".into(),
@@ -752,16 +993,40 @@ mod tests {
     #[test]
     fn manifest_rules() {
         assert_eq!(check_manifest(&good_manifest(), false, &[]), Ok(()));
-        let cases: Vec<(Box<dyn Fn(&mut Manifest)>, &str)> = vec![
-            (Box::new(|m| m.manifest_number = "112-44995452".into()), "the serial modulo 7 is 1"),
-            (Box::new(|m| m.user_defined_weight_uom = "g".into()), "must be kg or lb"),
-            (Box::new(|m| m.user_defined_weight = "1.0001".into()), "more than 3 decimals"),
+        let cases: Vec<(ManifestChange, &str)> = vec![
+            (
+                Box::new(|m| m.manifest_number = "112-44995452".into()),
+                "the serial modulo 7 is 1",
+            ),
+            (
+                Box::new(|m| m.user_defined_weight_uom = "g".into()),
+                "must be kg or lb",
+            ),
+            (
+                Box::new(|m| m.user_defined_weight = "1.0001".into()),
+                "more than 3 decimals",
+            ),
             (Box::new(|m| m.parts.clear()), "at least one manifestPart"),
-            (Box::new(|m| m.parts[0].arrival_facility = "jfk".into()), "'jfk' is not a 3-letter IATA"),
-            (Box::new(|m| m.parts[0].arrival_date = "2012-12-10T01:00:00".into()), "is before departureDate"),
-            (Box::new(|m| m.image.as_mut().unwrap().data = b"GIF89a".to_vec()), "manifestImage is of an unknown type"),
-            (Box::new(|m| m.image.as_mut().unwrap().data = vec![b'%'; MAX_IMAGE_BYTES + 1]), "12000001 bytes decoded"),
-            (Box::new(|m| m.file.as_mut().unwrap().data = vec![0, 1, 2]), "binary but neither"),
+            (
+                Box::new(|m| m.parts[0].arrival_facility = "jfk".into()),
+                "'jfk' is not a 3-letter IATA",
+            ),
+            (
+                Box::new(|m| m.parts[0].arrival_date = "2012-12-10T01:00:00".into()),
+                "is before departureDate",
+            ),
+            (
+                Box::new(|m| m.image.as_mut().unwrap().data = b"GIF89a".to_vec()),
+                "manifestImage is of an unknown type",
+            ),
+            (
+                Box::new(|m| m.image.as_mut().unwrap().data = vec![b'%'; MAX_IMAGE_BYTES + 1]),
+                "12000001 bytes decoded",
+            ),
+            (
+                Box::new(|m| m.file.as_mut().unwrap().data = vec![0, 1, 2]),
+                "binary but neither",
+            ),
         ];
         for (change, needle) in cases {
             let mut m = good_manifest();
@@ -769,7 +1034,9 @@ mod tests {
             let err = check_manifest(&m, false, &[]).unwrap_err();
             assert!(err.contains(needle), "{needle}: {err}");
         }
-        assert!(check_manifest(&good_manifest(), true, &[]).unwrap_err().contains("manifestId is required"));
+        assert!(check_manifest(&good_manifest(), true, &[])
+            .unwrap_err()
+            .contains("manifestId is required"));
     }
 
     #[test]
@@ -778,15 +1045,27 @@ mod tests {
         let make = |names: &[&str]| {
             let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
             for n in names {
-                w.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+                w.start_file(*n, zip::write::SimpleFileOptions::default())
+                    .unwrap();
                 w.write_all(b"x").unwrap();
             }
             w.finish().unwrap().into_inner()
         };
-        let att = |data| Attachment { name: "f.zip".into(), data };
+        let att = |data| Attachment {
+            name: "f.zip".into(),
+            data,
+        };
         assert_eq!(check_file(&att(make(&["a.csv", "b.XLS"]))), Ok("ZIP"));
-        assert!(check_file(&att(make(&["[Content_Types].xml", "xl/workbook.xml"]))).unwrap_err().contains("XLSX"));
-        assert!(check_file(&att(make(&["a.exe"]))).unwrap_err().contains("'a.exe'"));
-        assert!(check_file(&att(b"PK\x03\x04garbage".to_vec())).unwrap_err().contains("not a readable ZIP"));
+        assert!(
+            check_file(&att(make(&["[Content_Types].xml", "xl/workbook.xml"])))
+                .unwrap_err()
+                .contains("XLSX")
+        );
+        assert!(check_file(&att(make(&["a.exe"])))
+            .unwrap_err()
+            .contains("'a.exe'"));
+        assert!(check_file(&att(b"PK\x03\x04garbage".to_vec()))
+            .unwrap_err()
+            .contains("not a readable ZIP"));
     }
 }

@@ -141,8 +141,15 @@ impl Store {
 
     /// The account row of a key fingerprint (full sha256 hex), created on first use.
     pub fn account(&self, fingerprint: &str) -> rusqlite::Result<i64> {
-        self.conn.execute("INSERT OR IGNORE INTO account (fingerprint) VALUES (?1)", [fingerprint])?;
-        self.conn.query_row("SELECT id FROM account WHERE fingerprint = ?1", [fingerprint], |r| r.get(0))
+        self.conn.execute(
+            "INSERT OR IGNORE INTO account (fingerprint) VALUES (?1)",
+            [fingerprint],
+        )?;
+        self.conn.query_row(
+            "SELECT id FROM account WHERE fingerprint = ?1",
+            [fingerprint],
+            |r| r.get(0),
+        )
     }
 
     /// Wipes every object of every account (accounts and id counters stay, so ids are never reused).
@@ -156,7 +163,10 @@ impl Store {
     /// Marks a manifest as sent on (then it cannot be cancelled, and what it covers is picked up).
     /// Returns whether it exists.
     pub fn mark_sent(&mut self, manifest_id: &str) -> rusqlite::Result<bool> {
-        let n = self.conn.execute("UPDATE manifest SET sent = 1 WHERE manifest_id = ?1", [manifest_id])?;
+        let n = self.conn.execute(
+            "UPDATE manifest SET sent = 1 WHERE manifest_id = ?1",
+            [manifest_id],
+        )?;
         Ok(n > 0)
     }
 }
@@ -230,23 +240,41 @@ fn item_row(r: &rusqlite::Row) -> rusqlite::Result<ItemRow> {
     })
 }
 
-pub fn item_by_tracking(conn: &Connection, account: i64, tn: &str) -> rusqlite::Result<Option<ItemRow>> {
+pub fn item_by_tracking(
+    conn: &Connection,
+    account: i64,
+    tn: &str,
+) -> rusqlite::Result<Option<ItemRow>> {
     let sql = format!("{ITEM_COLUMNS} WHERE i.account = ?1 AND i.tracking_number = ?2");
-    conn.prepare_cached(&sql)?.query_row(params![account, tn], item_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row(params![account, tn], item_row)
+        .optional()
 }
 
-pub fn item_by_shipper_id(conn: &Connection, account: i64, sid: &str) -> rusqlite::Result<Option<ItemRow>> {
+pub fn item_by_shipper_id(
+    conn: &Connection,
+    account: i64,
+    sid: &str,
+) -> rusqlite::Result<Option<ItemRow>> {
     let sql = format!("{ITEM_COLUMNS} WHERE i.account = ?1 AND i.shipper_item_id = ?2");
-    conn.prepare_cached(&sql)?.query_row(params![account, sid], item_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row(params![account, sid], item_row)
+        .optional()
 }
 
 pub fn item_by_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<ItemRow>> {
     let sql = format!("{ITEM_COLUMNS} WHERE i.id = ?1");
-    conn.prepare_cached(&sql)?.query_row([id], item_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row([id], item_row)
+        .optional()
 }
 
 /// Items of an account matching a WHERE clause on `i` / `b` (no parameters besides the account `?1`).
-pub fn items_where(conn: &Connection, account: i64, clause: &str) -> rusqlite::Result<Vec<ItemRow>> {
+pub fn items_where(
+    conn: &Connection,
+    account: i64,
+    clause: &str,
+) -> rusqlite::Result<Vec<ItemRow>> {
     let sql = format!("{ITEM_COLUMNS} WHERE i.account = ?1 AND ({clause}) ORDER BY i.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([account], item_row)?;
@@ -265,7 +293,8 @@ pub struct BagRow {
     pub day: Option<i64>,
 }
 
-const BAG_COLUMNS: &str = "SELECT id, bag_id, shipper_bag_id, comment, airport, created, day FROM bag";
+const BAG_COLUMNS: &str =
+    "SELECT id, bag_id, shipper_bag_id, comment, airport, created, day FROM bag";
 
 fn bag_row(r: &rusqlite::Row) -> rusqlite::Result<BagRow> {
     Ok(BagRow {
@@ -279,18 +308,36 @@ fn bag_row(r: &rusqlite::Row) -> rusqlite::Result<BagRow> {
     })
 }
 
-pub fn bag_by(conn: &Connection, account: i64, column: &str, value: &str) -> rusqlite::Result<Option<BagRow>> {
-    let column = if column == "bag_id" { "bag_id" } else { "shipper_bag_id" };
+pub fn bag_by(
+    conn: &Connection,
+    account: i64,
+    column: &str,
+    value: &str,
+) -> rusqlite::Result<Option<BagRow>> {
+    let column = if column == "bag_id" {
+        "bag_id"
+    } else {
+        "shipper_bag_id"
+    };
     let sql = format!("{BAG_COLUMNS} WHERE account = ?1 AND {column} = ?2");
-    conn.prepare_cached(&sql)?.query_row(params![account, value], bag_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row(params![account, value], bag_row)
+        .optional()
 }
 
 pub fn bag_by_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<BagRow>> {
     let sql = format!("{BAG_COLUMNS} WHERE id = ?1");
-    conn.prepare_cached(&sql)?.query_row([id], bag_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row([id], bag_row)
+        .optional()
 }
 
-pub fn bags_where(conn: &Connection, account: i64, clause: &str, arg: i64) -> rusqlite::Result<Vec<BagRow>> {
+pub fn bags_where(
+    conn: &Connection,
+    account: i64,
+    clause: &str,
+    arg: i64,
+) -> rusqlite::Result<Vec<BagRow>> {
     let sql = format!("{BAG_COLUMNS} WHERE account = ?1 AND ({clause}) ORDER BY id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![account, arg], bag_row)?;
@@ -319,20 +366,35 @@ fn day_row(r: &rusqlite::Row) -> rusqlite::Result<DayRow> {
     })
 }
 
-pub fn day_by(conn: &Connection, account: i64, column: &str, value: &str) -> rusqlite::Result<Option<DayRow>> {
-    let column = if column == "day_id" { "day_id" } else { "shipper_day_id" };
+pub fn day_by(
+    conn: &Connection,
+    account: i64,
+    column: &str,
+    value: &str,
+) -> rusqlite::Result<Option<DayRow>> {
+    let column = if column == "day_id" {
+        "day_id"
+    } else {
+        "shipper_day_id"
+    };
     let sql = format!("{DAY_COLUMNS} WHERE account = ?1 AND {column} = ?2");
-    conn.prepare_cached(&sql)?.query_row(params![account, value], day_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row(params![account, value], day_row)
+        .optional()
 }
 
 pub fn day_by_row(conn: &Connection, id: i64) -> rusqlite::Result<Option<DayRow>> {
     let sql = format!("{DAY_COLUMNS} WHERE id = ?1");
-    conn.prepare_cached(&sql)?.query_row([id], day_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row([id], day_row)
+        .optional()
 }
 
 pub fn last_day(conn: &Connection, account: i64) -> rusqlite::Result<Option<DayRow>> {
     let sql = format!("{DAY_COLUMNS} WHERE account = ?1 ORDER BY id DESC LIMIT 1");
-    conn.prepare_cached(&sql)?.query_row([account], day_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row([account], day_row)
+        .optional()
 }
 
 pub fn days_of(conn: &Connection, account: i64) -> rusqlite::Result<Vec<DayRow>> {
@@ -347,18 +409,29 @@ pub fn days_of(conn: &Connection, account: i64) -> rusqlite::Result<Vec<DayRow>>
 // --------------------------------------------------------------------------------------------------------
 
 /// A manifest (row id, and whether it was sent) that lists `kind`/`obj` directly, other than `exclude`.
-fn listed(conn: &Connection, kind: i64, obj: Option<i64>, exclude: i64) -> rusqlite::Result<Option<(i64, bool)>> {
+fn listed(
+    conn: &Connection,
+    kind: i64,
+    obj: Option<i64>,
+    exclude: i64,
+) -> rusqlite::Result<Option<(i64, bool)>> {
     let Some(obj) = obj else { return Ok(None) };
     conn.prepare_cached(
         "SELECT u.manifest, m.sent FROM manifest_unit u JOIN manifest m ON m.id = u.manifest
          WHERE u.kind = ?1 AND u.obj = ?2 AND u.manifest != ?3 ORDER BY m.sent DESC LIMIT 1",
     )?
-    .query_row(params![kind, obj, exclude], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))
+    .query_row(params![kind, obj, exclude], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? != 0))
+    })
     .optional()
 }
 
 /// The manifest covering an item (listed itself, or through its bag or day), other than `exclude`.
-pub fn item_manifest(conn: &Connection, item: &ItemRow, exclude: i64) -> rusqlite::Result<Option<(i64, bool)>> {
+pub fn item_manifest(
+    conn: &Connection,
+    item: &ItemRow,
+    exclude: i64,
+) -> rusqlite::Result<Option<(i64, bool)>> {
     if let Some(m) = listed(conn, KIND_ITEM, Some(item.id), exclude)? {
         return Ok(Some(m));
     }
@@ -369,7 +442,11 @@ pub fn item_manifest(conn: &Connection, item: &ItemRow, exclude: i64) -> rusqlit
 }
 
 /// The manifest covering a bag (listed itself or through its day), other than `exclude`.
-pub fn bag_manifest(conn: &Connection, bag: &BagRow, exclude: i64) -> rusqlite::Result<Option<(i64, bool)>> {
+pub fn bag_manifest(
+    conn: &Connection,
+    bag: &BagRow,
+    exclude: i64,
+) -> rusqlite::Result<Option<(i64, bool)>> {
     if let Some(m) = listed(conn, KIND_BAG, Some(bag.id), exclude)? {
         return Ok(Some(m));
     }
@@ -377,12 +454,21 @@ pub fn bag_manifest(conn: &Connection, bag: &BagRow, exclude: i64) -> rusqlite::
 }
 
 /// The manifest listing a day, other than `exclude`.
-pub fn day_manifest(conn: &Connection, day: &DayRow, exclude: i64) -> rusqlite::Result<Option<(i64, bool)>> {
+pub fn day_manifest(
+    conn: &Connection,
+    day: &DayRow,
+    exclude: i64,
+) -> rusqlite::Result<Option<(i64, bool)>> {
     listed(conn, KIND_DAY, Some(day.id), exclude)
 }
 
 /// A manifest other than `exclude` that lists one of the contents of a bag or a day directly.
-pub fn contents_manifest(conn: &Connection, kind: i64, obj: i64, exclude: i64) -> rusqlite::Result<Option<i64>> {
+pub fn contents_manifest(
+    conn: &Connection,
+    kind: i64,
+    obj: i64,
+    exclude: i64,
+) -> rusqlite::Result<Option<i64>> {
     let sql = match kind {
         KIND_BAG => {
             "SELECT u.manifest FROM manifest_unit u JOIN item i ON u.kind = 0 AND u.obj = i.id
@@ -396,7 +482,9 @@ pub fn contents_manifest(conn: &Connection, kind: i64, obj: i64, exclude: i64) -
         }
         _ => return Ok(None),
     };
-    conn.prepare_cached(sql)?.query_row(params![obj, exclude], |r| r.get(0)).optional()
+    conn.prepare_cached(sql)?
+        .query_row(params![obj, exclude], |r| r.get(0))
+        .optional()
 }
 
 /// The items a unit covers, by row id.
@@ -433,7 +521,8 @@ pub fn weight_of(conn: &Connection, items: &[i64]) -> rusqlite::Result<Decimal> 
     let mut sum = Decimal::ZERO;
     for id in items {
         if let Some(w) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
-            sum += super::rules::parse_decimal(&w).unwrap_or_default();
+            let w = super::rules::parse_decimal(&w).unwrap_or_default();
+            sum = sum.checked_add(w).unwrap_or(Decimal::MAX);
         }
     }
     Ok(sum)
@@ -467,15 +556,27 @@ fn item_manifest_sent(conn: &Connection, item: &ItemRow) -> rusqlite::Result<Opt
 }
 
 pub fn item_status(conn: &Connection, item: &ItemRow) -> rusqlite::Result<&'static str> {
-    Ok(if matches!(item_manifest_sent(conn, item)?, Some(true)) { "Picked Up" } else { "New" })
+    Ok(if matches!(item_manifest_sent(conn, item)?, Some(true)) {
+        "Picked Up"
+    } else {
+        "New"
+    })
 }
 
 pub fn bag_status(conn: &Connection, bag: &BagRow) -> rusqlite::Result<&'static str> {
-    Ok(if matches!(bag_manifest(conn, bag, -1)?, Some((_, true))) { "Picked Up" } else { "New" })
+    Ok(if matches!(bag_manifest(conn, bag, -1)?, Some((_, true))) {
+        "Picked Up"
+    } else {
+        "New"
+    })
 }
 
 pub fn day_status(conn: &Connection, day: &DayRow) -> rusqlite::Result<&'static str> {
-    Ok(if matches!(day_manifest(conn, day, -1)?, Some((_, true))) { "Picked Up" } else { "Closed" })
+    Ok(if matches!(day_manifest(conn, day, -1)?, Some((_, true))) {
+        "Picked Up"
+    } else {
+        "Closed"
+    })
 }
 
 pub fn bag_info(conn: &Connection, bag: &BagRow) -> rusqlite::Result<BagInfo> {

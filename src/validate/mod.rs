@@ -224,6 +224,12 @@ impl ItemCheck<'_> {
     }
 }
 
+/// Whether a decimal fits what ACP takes: at most 12 digits before the point and 8 after.
+fn decimal_in_range(d: Decimal) -> bool {
+    let n = d.normalize();
+    n.scale() <= 8 && n.abs().trunc() < Decimal::from(1_000_000_000_000i64)
+}
+
 /// ACP's field rules for one item.
 pub fn validate_item(
     item: &MailItem,
@@ -242,6 +248,13 @@ pub fn validate_item(
         None => {}
         Some(t) => {
             c.text(TrackingNumber, Some(t), 50);
+            if !t.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                c.push(
+                    &TRACKING_FORMAT,
+                    TrackingNumber,
+                    format!("trackingNumber \"{t}\" may hold only letters and digits (no spaces, dashes or other signs)"),
+                );
+            }
             if checkdigit::is_ups_tracking_number(&t.to_ascii_uppercase()) && !checkdigit::ups_tracking_number_valid(t) {
                 c.push(&UPS_CHECK_DIGIT, TrackingNumber, format!("UPS tracking number {t} has a wrong check digit; check it was not mistyped"));
             }
@@ -351,6 +364,18 @@ pub fn validate_item(
             }
         }
     }
+    for (f, v) in [(Value, item.value), (Weight, item.weight.map(|w| w.0))] {
+        if v.is_some_and(|v| !decimal_in_range(v)) {
+            c.push(
+                &DECIMAL_RANGE,
+                f,
+                format!(
+                    "{} has more than 12 digits before the point or 8 after",
+                    f.name()
+                ),
+            );
+        }
+    }
     let over_800 = value_usd.is_some_and(|u| u > Decimal::from(800));
     let over_200 = value_usd.is_some_and(|u| u > Decimal::from(200));
     if over_800 && item.consignee.email.is_none() {
@@ -407,6 +432,14 @@ pub fn validate_item(
                         format!("hts \"{h}\" has {n} characters; ACP allows 12"),
                     );
                 }
+                if !h.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                    at(
+                        &mut c,
+                        &HTS_FORMAT,
+                        Hts,
+                        format!("hts \"{h}\" may hold only digits and dots (e.g. 4901.99.0070)"),
+                    );
+                }
                 c.xml(Hts, row, h);
             }
         }
@@ -450,6 +483,17 @@ pub fn validate_item(
             }
         }
         for (f, v) in [(UnitValue, p.unit_value), (ProductValue, p.value)] {
+            if v.is_some_and(|v| !decimal_in_range(v)) {
+                at(
+                    &mut c,
+                    &DECIMAL_RANGE,
+                    f,
+                    format!(
+                        "{} has more than 12 digits before the point or 8 after",
+                        f.name()
+                    ),
+                );
+            }
             if v.is_some_and(|v| v < Decimal::ZERO) {
                 at(
                     &mut c,
@@ -589,4 +633,111 @@ pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+    use std::sync::Arc;
+
+    fn good() -> MailItem {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        MailItem {
+            origin: Origin {
+                file: 0,
+                sheet: Arc::from("s"),
+                row: 2,
+            },
+            tracking_number: Some("1ZWE31190196785492".into()),
+            shipper_item_id: Some("S-1".into()),
+            display_item_id: None,
+            consignee: Address {
+                name: Some("Ann".into()),
+                address1: Some("1 Main St".into()),
+                city: Some("Austin".into()),
+                state: Some("TX".into()),
+                zip: Some("78701".into()),
+                country: Some("US".into()),
+                ..Default::default()
+            },
+            shipper: Address::default(),
+            return_address: Address::default(),
+            value: Some(d("10")),
+            currency: Some("USD".into()),
+            weight: Some(Kg(d("1.5"))),
+            dimensions: None,
+            bag: None,
+            products: vec![Product {
+                row: 2,
+                description: Some("Book".into()),
+                hts: Some("4901.99.0070".into()),
+                quantity: Some(1),
+                value: Some(d("10")),
+                ..Default::default()
+            }],
+            late_rows: Vec::new(),
+        }
+    }
+
+    fn codes(item: &MailItem, label: u8) -> Vec<&'static str> {
+        validate_item(item, "f.csv", label, &ValidateOptions::default())
+            .iter()
+            .map(|p| p.code)
+            .collect()
+    }
+
+    #[test]
+    fn a_good_item_has_no_problem() {
+        assert!(codes(&good(), 0).is_empty(), "{:?}", codes(&good(), 0));
+    }
+
+    #[test]
+    fn rejects_tracking_numbers_and_hts_codes_acp_refuses() {
+        let mut i = good();
+        i.tracking_number = Some("TN-0001".into());
+        i.products[0].hts = Some("4901 99".into());
+        let c = codes(&i, 0);
+        assert!(
+            c.contains(&"tracking-format") && c.contains(&"hts-format"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_values_beyond_acps_precision() {
+        let mut i = good();
+        i.value = Some(Decimal::from_str("1.123456789").unwrap());
+        i.products[0].value = i.value;
+        assert!(codes(&i, 0).contains(&"decimal-range"));
+    }
+
+    #[test]
+    fn expensive_items_need_an_email_and_product_values() {
+        let mut i = good();
+        i.value = Some(Decimal::from(900));
+        i.products[0].value = None;
+        let c = codes(&i, 0);
+        assert!(
+            c.contains(&"email-required") && c.contains(&"product-value-required"),
+            "{c:?}"
+        );
+        i.currency = Some("EUR".into());
+        i.value = Some(Decimal::from(700)); // 756 USD: above 200, below 800
+        let c = codes(&i, 0);
+        assert!(
+            !c.contains(&"email-required") && c.contains(&"product-value-required"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn label_weight_limits_apply_to_items_acp_labels() {
+        let mut i = good();
+        i.tracking_number = None;
+        i.weight = Some(Kg(Decimal::from(7))); // 15.4 lb
+        assert!(codes(&i, 1).contains(&"label-weight-limit"));
+        assert!(!codes(&i, 3).contains(&"label-weight-limit"));
+        assert!(codes(&i, 0).contains(&"tracking-required"));
+    }
 }

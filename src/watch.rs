@@ -1,0 +1,1705 @@
+//! The drop-folder watcher behind `mawb watch DROP_DIR`.
+//!
+//! Warehouses drop a finished MAWB folder into `DROP_DIR/inbox/` and expect it uploaded within seconds,
+//! never half-read, never twice, never lost, across restarts and crashes. Each promise has one mechanism:
+//!
+//! - **never half-read**: a folder is only taken when it holds a `READY` marker (written last by the
+//!   sender), or, with `--settle`, when nothing in it (names, sizes, mtimes, hidden and temporary files
+//!   included) has changed for that long; a folder holding an in-flight file (`*.part`, `*.tmp`, `~*`,
+//!   `.~lock*`) is never taken;
+//! - **never twice**: the folder is claimed by one atomic rename into `processing/`, only one watcher may
+//!   own a drop folder (`.mawb-watch.lock`: pid, host, an advisory lock), only one folder per manifest
+//!   number runs at a time, and the run itself goes through the same ledger-backed flow as `mawb run`, so a
+//!   resumed or re-dropped MAWB sends only what ACP does not hold yet (or `modifyManifest`, or nothing);
+//! - **never lost**: a folder only ever moves by rename (`inbox/` → `processing/` → `done/` or `failed/`,
+//!   name clashes get `.1`, `.2`… and nothing is overwritten); what is in `processing/` at start is resumed;
+//!   transient ACP failures keep the folder in `processing/` and retry with backoff until `--give-up`;
+//! - **within seconds**: filesystem events (notify) wake the loop, a periodic rescan (or `--poll` on
+//!   network shares, where events do not arrive) catches whatever an event missed, so a missed event only
+//!   delays a folder.
+//!
+//! The loop itself is single-threaded (scan, claim, bookkeeping); each claimed folder runs on its own
+//! worker thread, at most `jobs` at once. The loop sleeps on a channel between deadlines, so an idle
+//! watcher costs nothing but a wake-up every half second to look at the stop flag.
+
+use crate::acp::client::Client;
+use crate::archive::Archive;
+use crate::check::{check_one, CheckOptions, CheckReport, CheckedMawb};
+use crate::flow::{run_mawb, FlowContext, Outcome, RunStatus};
+use crate::ingest::is_ignored_name;
+use crate::ledger::Ledger;
+use crate::plan::PlanOptions;
+use crate::report::{write_summary, JsonReport};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::fs;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Where new folders land.
+pub const INBOX: &str = "inbox";
+/// Claimed folders, being run or waiting for a retry.
+pub const PROCESSING: &str = "processing";
+/// Folders whose MAWB is at ACP as the folder describes it.
+pub const DONE: &str = "done";
+/// Folders that were invalid, refused, or gave up.
+pub const FAILED: &str = "failed";
+/// The marker a sender writes last to say "this folder is complete".
+pub const READY_MARKER: &str = "READY";
+/// The lock file naming the watcher that owns a drop folder.
+pub const LOCK_FILE: &str = ".mawb-watch.lock";
+/// The watcher's bookkeeping inside a folder in `processing/` (hidden, so ingest ignores it).
+pub const STATE_FILE: &str = ".mawb-watch.json";
+/// The JSON report written into each finished folder (the schema of `run --json`, one MAWB).
+pub const REPORT_JSON: &str = "report.json";
+/// The readable report written into each finished folder.
+pub const REPORT_TXT: &str = "report.txt";
+
+/// Files and folders walked per MAWB folder when judging readiness; beyond that a folder is not ready.
+const MAX_ENTRIES: usize = 20_000;
+/// How long the loop sleeps at most, so a stop request is seen promptly.
+const MAX_SLEEP: Duration = Duration::from_millis(500);
+/// Events come in bursts (one per written block); the scan waits this long after the first one.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+/// How long a folder waits when another folder of the same MAWB is running.
+const DEFER: Duration = Duration::from_secs(1);
+
+/// Why the watcher could not start or go on.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error(
+        "{path} is held by another watcher (pid {pid} on host {host}, since {since}): {why}; \
+         only one watcher may own a drop folder. Stop that watcher first, or delete the lock file \
+         if you are sure it is gone"
+    )]
+    LockHeld {
+        path: String,
+        pid: u32,
+        host: String,
+        since: String,
+        why: String,
+    },
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn io_err<'p>(
+    what: &'static str,
+    path: &'p Path,
+) -> impl FnOnce(std::io::Error) -> WatchError + 'p {
+    move |source| WatchError::Io {
+        what,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// How the watcher behaves (the flags of `mawb watch`).
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
+    pub drop_dir: PathBuf,
+    /// Also take a folder without `READY` once nothing in it changed for this long.
+    pub settle: Option<Duration>,
+    /// Scan at this interval instead of listening to filesystem events (network shares).
+    pub poll: Option<Duration>,
+    /// Full rescan interval in event mode (a missed event delays a folder by at most this).
+    pub rescan: Duration,
+    /// Transient failures for this long (since the first one) send a folder to `failed/`.
+    pub give_up: Duration,
+    /// First retry delay after a transient failure; doubled per attempt up to `retry_max`.
+    pub retry_min: Duration,
+    pub retry_max: Duration,
+    /// Folders run at once.
+    pub jobs: usize,
+    /// Interval of the heartbeat log line; `None`: no heartbeat.
+    pub heartbeat: Option<Duration>,
+    /// Process what is ready now (and what is left in `processing/`), then return.
+    pub once: bool,
+}
+
+impl WatchConfig {
+    /// The defaults of `mawb watch DROP_DIR`.
+    pub fn new(drop_dir: impl Into<PathBuf>) -> WatchConfig {
+        WatchConfig {
+            drop_dir: drop_dir.into(),
+            settle: None,
+            poll: None,
+            rescan: Duration::from_secs(30),
+            give_up: Duration::from_secs(3600),
+            retry_min: Duration::from_secs(10),
+            retry_max: Duration::from_secs(300),
+            jobs: 2,
+            heartbeat: Some(Duration::from_secs(60)),
+            once: false,
+        }
+    }
+
+    /// The pause before retry number `attempt` (1-based): `retry_min · 2^(attempt-1)`, capped.
+    pub fn retry_delay(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << attempt.saturating_sub(1).min(20);
+        self.retry_min
+            .saturating_mul(factor)
+            .min(self.retry_max.max(self.retry_min))
+    }
+}
+
+/// What the flow of each folder needs: the same client, ledger, archive and options as `mawb run`.
+pub struct Services<'a> {
+    pub client: &'a Client,
+    pub ledger: &'a Ledger,
+    pub archive: &'a Archive,
+    pub plan: PlanOptions,
+    pub check: CheckOptions,
+}
+
+/// What a watcher did before it returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Folders moved to `done/`.
+    pub done: usize,
+    /// Folders moved to `failed/`.
+    pub failed: usize,
+    /// Folders left in `processing/` (a retry pending, or stopped); the next start resumes them.
+    pub left: usize,
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The drop folder
+// ---------------------------------------------------------------------------------------------------
+
+/// The four subfolders of a drop folder.
+#[derive(Debug, Clone)]
+pub struct DropDir {
+    pub root: PathBuf,
+    pub inbox: PathBuf,
+    pub processing: PathBuf,
+    pub done: PathBuf,
+    pub failed: PathBuf,
+}
+
+impl DropDir {
+    /// Creates `inbox/`, `processing/`, `done/` and `failed/` under `root` when missing.
+    pub fn create(root: &Path) -> Result<DropDir, WatchError> {
+        let d = DropDir {
+            root: root.to_path_buf(),
+            inbox: root.join(INBOX),
+            processing: root.join(PROCESSING),
+            done: root.join(DONE),
+            failed: root.join(FAILED),
+        };
+        for p in [&d.inbox, &d.processing, &d.done, &d.failed] {
+            fs::create_dir_all(p).map_err(io_err("cannot create the drop folder", p))?;
+        }
+        Ok(d)
+    }
+}
+
+/// The names of the folders directly inside `dir` (hidden and temporary names left out), sorted.
+/// Symbolic links are left out too: renaming a link would move the link, not the folder.
+pub fn list_folders(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let Ok(name) = entry.file_name().into_string() else {
+            tracing::warn!(
+                "{}: a folder name that is not UTF-8 is skipped; rename it",
+                entry.path().display()
+            );
+            continue;
+        };
+        if is_ignored_name(&name) {
+            continue;
+        }
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            out.push(name);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Names of files that mean a copy (or an edit) is still going on: partial downloads and copies,
+/// temporary files, office lock files. A folder holding one is never ready.
+pub fn is_in_flight_name(name: &str) -> bool {
+    name.ends_with(".part")
+        || name.ends_with(".tmp")
+        || name.ends_with(".crdownload")
+        || name.starts_with('~')
+        || name.starts_with(".~lock")
+}
+
+/// Whether `name` is the done-marker (`READY`; `READY.txt` too, as Windows users hide extensions).
+pub fn is_ready_marker(name: &str) -> bool {
+    name.eq_ignore_ascii_case(READY_MARKER) || name.eq_ignore_ascii_case("READY.txt")
+}
+
+/// The status-change time of a file (set by the kernel on every write, rename or chmod).
+fn ctime_of(meta: &fs::Metadata) -> Option<SystemTime> {
+    use std::os::unix::fs::MetadataExt;
+    let secs = u64::try_from(meta.ctime()).ok()?;
+    let nanos = u32::try_from(meta.ctime_nsec()).ok()?;
+    UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
+}
+
+/// What a folder in `inbox/` looks like at one instant: enough to tell whether it is ready and whether
+/// it changed since the last look.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    /// The folder holds the `READY` marker.
+    pub marker: bool,
+    /// Every file and subfolder (ignored names included: a growing hidden temp file is a copy going on):
+    /// relative path, size, mtime and ctime. The ctime matters: copy tools (`cp -p`, `rsync -a`,
+    /// robocopy) set a copied file's mtime back to the source's, but cannot set its ctime.
+    pub entries: Vec<(String, u64, Option<SystemTime>, Option<SystemTime>)>,
+    /// Files that are data (not ignored, not the marker).
+    pub data_files: usize,
+    /// The first in-flight file found (`*.part`, `*.tmp`, `~*`…), if any.
+    pub in_flight: Option<String>,
+    /// The newest mtime or ctime of any entry.
+    pub newest: Option<SystemTime>,
+    /// The walk stopped at [`MAX_ENTRIES`].
+    pub truncated: bool,
+}
+
+impl Snapshot {
+    /// Reads a folder (and its subfolders, a few levels down) without opening any file.
+    pub fn of(dir: &Path) -> std::io::Result<Snapshot> {
+        let mut s = Snapshot::default();
+        // The folder itself must be there; a vanished folder is an error, not an empty snapshot.
+        fs::symlink_metadata(dir)?;
+        for entry in walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .max_depth(4)
+            .sort_by_file_name()
+        {
+            let entry = match entry {
+                Ok(e) => e,
+                // A file removed between listing and stat: the folder is changing; that shows next time.
+                Err(e)
+                    if e.io_error()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) =>
+                {
+                    continue
+                }
+                Err(e) => {
+                    return Err(e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("folder walk error")))
+                }
+            };
+            if s.entries.len() >= MAX_ENTRIES {
+                s.truncated = true;
+                break;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| name.clone());
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            let mtime = meta.modified().ok();
+            let ctime = ctime_of(&meta);
+            for t in [mtime, ctime].into_iter().flatten() {
+                s.newest = Some(s.newest.map_or(t, |n| n.max(t)));
+            }
+            let is_dir = meta.is_dir();
+            s.entries
+                .push((rel, if is_dir { 0 } else { meta.len() }, mtime, ctime));
+            if is_dir {
+                continue;
+            }
+            if is_in_flight_name(&name) && s.in_flight.is_none() {
+                s.in_flight = Some(
+                    entry
+                        .path()
+                        .strip_prefix(dir)
+                        .map_or(name.clone(), |p| p.to_string_lossy().into_owned()),
+                );
+            }
+            if entry.depth() == 1 && is_ready_marker(&name) {
+                s.marker = true;
+            } else if !is_ignored_name(&name) {
+                s.data_files += 1;
+            }
+        }
+        Ok(s)
+    }
+
+    /// Ready by its marker: `READY` present and nothing in flight.
+    pub fn ready_by_marker(&self) -> bool {
+        self.marker && self.in_flight.is_none() && !self.truncated
+    }
+
+    /// Could be ready by settling: some data, nothing in flight.
+    pub fn settleable(&self) -> bool {
+        self.data_files > 0 && self.in_flight.is_none() && !self.truncated
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The lock
+// ---------------------------------------------------------------------------------------------------
+
+/// Who holds (or held) a drop folder's lock, as written in the lock file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockOwner {
+    pub pid: u32,
+    pub host: String,
+    /// When the watcher started (RFC 3339), for people reading the file.
+    pub since: String,
+    /// `/proc/sys/kernel/random/boot_id` at start: a lock from before a reboot is stale.
+    pub boot_id: Option<String>,
+    /// The process start time (`/proc/PID/stat` field 22): a reused pid is not the owner.
+    pub start_ticks: Option<u64>,
+}
+
+/// Whether a lock's owner still runs, and why we think so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Liveness {
+    Live(String),
+    Stale(String),
+}
+
+fn hostname() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+fn boot_id() -> Option<String> {
+    fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Field 22 of `/proc/PID/stat` (start time in clock ticks since boot).
+fn start_ticks(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces; fields 3… follow the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether a process with `pid` exists on this host: `/proc/PID` on Linux, else `kill -0 PID`.
+fn pid_alive(pid: u32) -> bool {
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        // Cannot tell: assume it runs, so two watchers never share a folder.
+        .unwrap_or(true)
+}
+
+impl LockOwner {
+    /// This process.
+    pub fn current() -> LockOwner {
+        let pid = std::process::id();
+        LockOwner {
+            pid,
+            host: hostname(),
+            since: chrono::Utc::now().to_rfc3339(),
+            boot_id: boot_id(),
+            start_ticks: start_ticks(pid),
+        }
+    }
+
+    /// The lock file's text: `key=value` lines.
+    pub fn render(&self) -> String {
+        let mut s = format!(
+            "pid={}\nhost={}\nsince={}\n",
+            self.pid, self.host, self.since
+        );
+        if let Some(b) = &self.boot_id {
+            s.push_str(&format!("boot_id={b}\n"));
+        }
+        if let Some(t) = self.start_ticks {
+            s.push_str(&format!("start_ticks={t}\n"));
+        }
+        s
+    }
+
+    /// Reads a lock file's text; `None` when it names no pid and host.
+    pub fn parse(text: &str) -> Option<LockOwner> {
+        let mut pid = None;
+        let mut host = None;
+        let mut since = String::new();
+        let mut boot = None;
+        let mut ticks = None;
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once('=') else {
+                continue;
+            };
+            let v = v.trim();
+            match k.trim() {
+                "pid" => pid = v.parse().ok(),
+                "host" => host = Some(v.to_string()).filter(|h| !h.is_empty()),
+                "since" => since = v.to_string(),
+                "boot_id" => boot = Some(v.to_string()),
+                "start_ticks" => ticks = v.parse().ok(),
+                _ => {}
+            }
+        }
+        Some(LockOwner {
+            pid: pid?,
+            host: host?,
+            since,
+            boot_id: boot,
+            start_ticks: ticks,
+        })
+    }
+
+    /// Whether this (recorded) owner still runs, judged from `me` (the process asking).
+    pub fn liveness(&self, me: &LockOwner) -> Liveness {
+        if self.host != me.host {
+            return Liveness::Live(format!(
+                "the lock belongs to host {}, and this host ({}) cannot see its processes",
+                self.host, me.host
+            ));
+        }
+        if let (Some(a), Some(b)) = (&self.boot_id, &me.boot_id) {
+            if a != b {
+                return Liveness::Stale("it was written before this host last booted".into());
+            }
+        }
+        if self.pid == me.pid {
+            return if self.start_ticks.is_some() && self.start_ticks == me.start_ticks {
+                Liveness::Live("this very process holds it".into())
+            } else {
+                Liveness::Stale(format!(
+                    "pid {} is this process now, so its former owner is gone",
+                    self.pid
+                ))
+            };
+        }
+        if !pid_alive(self.pid) {
+            return Liveness::Stale(format!("no process {} runs on this host", self.pid));
+        }
+        match (self.start_ticks, start_ticks(self.pid)) {
+            (Some(a), Some(b)) if a != b => Liveness::Stale(format!(
+                "pid {} now belongs to another process (started later)",
+                self.pid
+            )),
+            _ => Liveness::Live(format!("process {} is running", self.pid)),
+        }
+    }
+}
+
+/// Ownership of a drop folder for the life of the value: the lock file holds our pid and host, and an
+/// advisory lock (`flock`) on it protects the check-then-take-over against a watcher starting at the
+/// same moment. Dropping it removes the file.
+#[derive(Debug)]
+pub struct DropLock {
+    path: PathBuf,
+    file: fs::File,
+    owner: LockOwner,
+}
+
+impl DropLock {
+    /// Takes the lock at `path`, taking over a stale one (with a log line); a live owner is an error.
+    pub fn acquire(path: &Path) -> Result<DropLock, WatchError> {
+        let me = LockOwner::current();
+        for _ in 0..5 {
+            let mut file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(io_err("cannot open the lock file", path))?;
+            let advisory = match file.try_lock() {
+                Ok(()) => true,
+                Err(fs::TryLockError::WouldBlock) => {
+                    let owner = read_owner(&mut file);
+                    return Err(held(
+                        path,
+                        owner,
+                        "it is locked by a running process".into(),
+                    ));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    tracing::debug!(
+                        "{}: no advisory locks here ({e}); relying on the pid and host in the file",
+                        path.display()
+                    );
+                    false
+                }
+            };
+            // The file may have been removed (its owner stopping) between open and lock: start again.
+            if !same_file(&file, path) {
+                continue;
+            }
+            let text = read_text(&mut file).map_err(io_err("cannot read the lock file", path))?;
+            match LockOwner::parse(&text) {
+                Some(owner) => match owner.liveness(&me) {
+                    Liveness::Live(why) => return Err(held(path, Some(owner), why)),
+                    Liveness::Stale(why) => tracing::warn!(
+                        "{}: taking over the stale lock of pid {} on host {} (since {}): {why}",
+                        path.display(),
+                        owner.pid,
+                        owner.host,
+                        owner.since
+                    ),
+                },
+                None if text.trim().is_empty() => {}
+                None => tracing::warn!(
+                    "{}: taking over a lock file that names no owner",
+                    path.display()
+                ),
+            }
+            let write = |file: &mut fs::File| -> std::io::Result<()> {
+                file.set_len(0)?;
+                file.rewind()?;
+                file.write_all(me.render().as_bytes())?;
+                file.sync_all()
+            };
+            write(&mut file).map_err(io_err("cannot write the lock file", path))?;
+            if !advisory {
+                tracing::info!(
+                    "{}: lock taken by pid {} (the filesystem has no advisory locks)",
+                    path.display(),
+                    me.pid
+                );
+            }
+            return Ok(DropLock {
+                path: path.to_path_buf(),
+                file,
+                owner: me,
+            });
+        }
+        Err(WatchError::Io {
+            what: "cannot take the lock file (it keeps being replaced)",
+            path: path.display().to_string(),
+            source: std::io::Error::other("gave up after 5 tries"),
+        })
+    }
+
+    /// Who holds it (this process).
+    pub fn owner(&self) -> &LockOwner {
+        &self.owner
+    }
+}
+
+impl Drop for DropLock {
+    fn drop(&mut self) {
+        // Remove the file only while it still names us (and while the advisory lock is held).
+        let ours = read_text(&mut self.file)
+            .ok()
+            .and_then(|t| LockOwner::parse(&t))
+            .is_some_and(|o| o.pid == self.owner.pid && o.host == self.owner.host);
+        if ours && same_file(&self.file, &self.path) {
+            if let Err(e) = fs::remove_file(&self.path) {
+                tracing::warn!("{}: cannot remove the lock file: {e}", self.path.display());
+            }
+        }
+    }
+}
+
+fn held(path: &Path, owner: Option<LockOwner>, why: String) -> WatchError {
+    let owner = owner.unwrap_or(LockOwner {
+        pid: 0,
+        host: "?".into(),
+        since: "?".into(),
+        boot_id: None,
+        start_ticks: None,
+    });
+    WatchError::LockHeld {
+        path: path.display().to_string(),
+        pid: owner.pid,
+        host: owner.host,
+        since: owner.since,
+        why,
+    }
+}
+
+fn read_text(file: &mut fs::File) -> std::io::Result<String> {
+    file.rewind()?;
+    let mut text = String::new();
+    file.take(64 * 1024).read_to_string(&mut text)?;
+    Ok(text)
+}
+
+fn read_owner(file: &mut fs::File) -> Option<LockOwner> {
+    read_text(file).ok().and_then(|t| LockOwner::parse(&t))
+}
+
+/// Whether the open `file` is still the file at `path` (same device and inode).
+fn same_file(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Moving folders
+// ---------------------------------------------------------------------------------------------------
+
+/// The first of `dir/NAME`, `dir/NAME.1`, `dir/NAME.2`… that does not exist.
+pub fn unique_destination(dir: &Path, name: &str) -> std::io::Result<PathBuf> {
+    for n in 0..100_000u32 {
+        let candidate = if n == 0 {
+            dir.join(name)
+        } else {
+            dir.join(format!("{name}.{n}"))
+        };
+        match fs::symlink_metadata(&candidate) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(candidate),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "{name}.0 to {name}.99999 all exist in {}",
+        dir.display()
+    )))
+}
+
+/// Renames the folder `from` to `to` (which must not exist) and makes the rename durable.
+fn move_folder(from: &Path, to: &Path) -> std::io::Result<()> {
+    // rename(2) would silently replace an empty folder: refuse instead; nothing is ever overwritten.
+    if fs::symlink_metadata(to).is_ok() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} already exists", to.display()),
+        ));
+    }
+    fs::rename(from, to)?;
+    crate::fsutil::sync_dir(to)?;
+    crate::fsutil::sync_dir(from)
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn rfc3339_ms(ms: u64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// The watcher's bookkeeping of a folder in `processing/`, kept in the folder so it survives restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FolderState {
+    /// When it was claimed (ms since the epoch).
+    pub claimed_ms: Option<u64>,
+    /// How it became ready: "READY marker", "settled".
+    pub ready_by: Option<String>,
+    /// Runs that ended in a transient failure.
+    pub attempts: u32,
+    /// The first transient failure (ms since the epoch): `--give-up` counts from here.
+    pub first_failure_ms: Option<u64>,
+    pub last_error: Option<String>,
+}
+
+impl FolderState {
+    fn load(dir: &Path) -> FolderState {
+        let path = dir.join(STATE_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!("{}: unreadable, starting afresh: {e}", path.display());
+                FolderState::default()
+            }),
+            Err(_) => FolderState::default(),
+        }
+    }
+
+    fn save(&self, dir: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::fsutil::write_atomic(&dir.join(STATE_FILE), &bytes)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The loop
+// ---------------------------------------------------------------------------------------------------
+
+enum Msg {
+    /// Something changed under `inbox/`.
+    Fs,
+    /// A worker finished a folder.
+    Finished {
+        name: String,
+        disposition: Disposition,
+    },
+}
+
+#[derive(Debug)]
+enum Disposition {
+    Done,
+    Failed,
+    /// A transient failure: run again after this long.
+    Retry(Duration),
+    /// Another folder of the same MAWB was running: try again shortly (no attempt counted).
+    Deferred,
+    /// Finished but could not be moved out of `processing/`: run again (the ledger makes it a no-op).
+    Stuck,
+    /// The folder left `processing/` behind the watcher's back: nothing to do.
+    Gone,
+}
+
+/// What the loop knows about a folder in `inbox/`.
+struct Seen {
+    snap: Snapshot,
+    /// When the snapshot last changed (or was first taken).
+    changed: Instant,
+    first_seen: Instant,
+    /// A notice about why it waits was logged.
+    told: bool,
+}
+
+/// Runs the watcher until `stop` is set (or, with `once`, until what was ready is processed).
+pub fn watch(
+    cfg: &WatchConfig,
+    svc: &Services<'_>,
+    stop: &AtomicBool,
+) -> Result<Summary, WatchError> {
+    let dirs = DropDir::create(&cfg.drop_dir)?;
+    let lock = DropLock::acquire(&dirs.root.join(LOCK_FILE))?;
+    tracing::info!(
+        "watching {} (pid {}, {}; ready by {}; {} job(s))",
+        dirs.inbox.display(),
+        lock.owner().pid,
+        match (cfg.once, cfg.poll) {
+            (true, _) => "once".to_string(),
+            (false, Some(p)) => format!("polling every {}", secs(p)),
+            (false, None) => format!("filesystem events, rescan every {}", secs(cfg.rescan)),
+        },
+        match cfg.settle {
+            Some(s) => format!("READY marker or {} settled", secs(s)),
+            None => "READY marker".to_string(),
+        },
+        cfg.jobs.max(1)
+    );
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let mut events = None;
+    let mut poll = cfg.poll;
+    if !cfg.once && poll.is_none() {
+        match fs_events(&dirs.inbox, tx.clone()) {
+            Ok(w) => events = Some(w),
+            Err(e) => {
+                let every = Duration::from_secs(2);
+                tracing::warn!(
+                    "cannot listen to filesystem events on {} ({e}); polling every {} instead",
+                    dirs.inbox.display(),
+                    secs(every)
+                );
+                poll = Some(every);
+            }
+        }
+    }
+    let worker = Worker {
+        cfg,
+        svc,
+        dirs: &dirs,
+        busy: Mutex::new(HashSet::new()),
+    };
+    let mut lp = Loop {
+        cfg,
+        dirs: &dirs,
+        poll,
+        seen: BTreeMap::new(),
+        queue: VecDeque::new(),
+        later: Vec::new(),
+        running: HashSet::new(),
+        once_ready: None,
+        summary: Summary::default(),
+        waiting_for_name: HashSet::new(),
+    };
+    let summary = std::thread::scope(|s| lp.run(s, &worker, &tx, &rx, stop));
+    drop(events);
+    drop(lock);
+    Ok(summary)
+}
+
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// Listens to filesystem events under `inbox`; each one wakes the loop.
+fn fs_events(inbox: &Path, tx: mpsc::Sender<Msg>) -> notify::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        let relevant = match &ev {
+            Ok(e) => !matches!(e.kind, notify::EventKind::Access(_)),
+            // An error (queue overflow…) may hide events: scan.
+            Err(_) => true,
+        };
+        if relevant {
+            let _ = tx.send(Msg::Fs);
+        }
+    })?;
+    w.watch(inbox, notify::RecursiveMode::Recursive)?;
+    Ok(w)
+}
+
+struct Loop<'a> {
+    cfg: &'a WatchConfig,
+    dirs: &'a DropDir,
+    poll: Option<Duration>,
+    seen: BTreeMap<String, Seen>,
+    /// Folders in `processing/` to run now.
+    queue: VecDeque<String>,
+    /// Folders in `processing/` to run at a time (retries, deferred).
+    later: Vec<(Instant, String)>,
+    running: HashSet<String>,
+    /// With `once`: the inbox folders that were ready at start, not yet claimed.
+    once_ready: Option<VecDeque<String>>,
+    summary: Summary,
+    /// Inbox names told to wait (`processing/NAME` exists, or the claim failed): logged once.
+    waiting_for_name: HashSet<String>,
+}
+
+impl<'a> Loop<'a> {
+    fn run<'scope>(
+        &mut self,
+        s: &'scope std::thread::Scope<'scope, '_>,
+        worker: &'scope Worker<'_>,
+        tx: &mpsc::Sender<Msg>,
+        rx: &mpsc::Receiver<Msg>,
+        stop: &AtomicBool,
+    ) -> Summary {
+        match list_folders(&self.dirs.processing) {
+            Ok(left) if !left.is_empty() => {
+                tracing::info!(
+                    "resuming {} folder(s) left in processing/: {}",
+                    left.len(),
+                    left.join(", ")
+                );
+                self.queue.extend(left);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!("cannot list {}: {e}", self.dirs.processing.display()),
+        }
+        let start = Instant::now();
+        let mut scan_at = Some(start);
+        let mut next_full = start;
+        let mut next_heartbeat = self.cfg.heartbeat.map(|h| start + h);
+        let mut stopping = false;
+        loop {
+            let now = Instant::now();
+            if !stopping && stop.load(Ordering::SeqCst) {
+                stopping = true;
+                tracing::info!(
+                    "stop requested: taking no new folder; waiting for {} running folder(s) to finish",
+                    self.running.len()
+                );
+            }
+            if stopping && self.running.is_empty() {
+                break;
+            }
+            if !stopping {
+                if self.cfg.once {
+                    if self.once_ready.is_none() {
+                        self.scan(now);
+                        let ready: VecDeque<String> = self.ready_now(now).into();
+                        tracing::info!("{} folder(s) ready in inbox/", ready.len());
+                        self.once_ready = Some(ready);
+                    }
+                } else if scan_at.is_some_and(|t| now >= t) || now >= next_full {
+                    self.scan(now);
+                    scan_at = None;
+                    next_full = now + self.poll.unwrap_or(self.cfg.rescan);
+                }
+                self.promote_due(now);
+                self.dispatch(s, worker, tx, now);
+            }
+            if let (Some(at), Some(every)) = (next_heartbeat, self.cfg.heartbeat) {
+                if now >= at {
+                    self.heartbeat();
+                    next_heartbeat = Some(now + every);
+                }
+            }
+            if self.cfg.once
+                && self.running.is_empty()
+                && self.queue.is_empty()
+                && self.later.is_empty()
+                && self.once_ready.as_ref().is_none_or(VecDeque::is_empty)
+            {
+                break;
+            }
+            // Sleep until the next thing to do, a message, or MAX_SLEEP (to see the stop flag).
+            let mut wake = now + MAX_SLEEP;
+            if !stopping {
+                if let Some(t) = scan_at {
+                    wake = wake.min(t);
+                }
+                if !self.cfg.once {
+                    wake = wake.min(next_full);
+                    if let Some(t) = self.next_settle_check() {
+                        wake = wake.min(t);
+                    }
+                }
+                if let Some(t) = self.later.iter().map(|(t, _)| *t).min() {
+                    wake = wake.min(t);
+                }
+            }
+            if let Some(t) = next_heartbeat {
+                wake = wake.min(t);
+            }
+            let mut msg = rx
+                .recv_timeout(wake.saturating_duration_since(Instant::now()))
+                .ok();
+            while let Some(m) = msg {
+                match m {
+                    Msg::Fs => {
+                        let t = Instant::now() + DEBOUNCE;
+                        scan_at = Some(scan_at.map_or(t, |old| old.min(t)));
+                    }
+                    Msg::Finished { name, disposition } => self.finished(name, disposition),
+                }
+                msg = rx.try_recv().ok();
+            }
+        }
+        self.summary.left = list_folders(&self.dirs.processing)
+            .map(|v| v.len())
+            .unwrap_or(self.queue.len() + self.later.len());
+        if stopping {
+            tracing::info!(
+                "stopped: {} done, {} failed, {} left in processing/ for the next start",
+                self.summary.done,
+                self.summary.failed,
+                self.summary.left
+            );
+        }
+        self.summary.clone()
+    }
+
+    /// Takes a fresh look at every folder in `inbox/`.
+    fn scan(&mut self, now: Instant) {
+        let names = match list_folders(&self.dirs.inbox) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::error!("cannot list {}: {e}", self.dirs.inbox.display());
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    let _ = fs::create_dir_all(&self.dirs.inbox);
+                }
+                return;
+            }
+        };
+        let present: HashSet<&String> = names.iter().collect();
+        self.seen.retain(|n, _| present.contains(n));
+        self.waiting_for_name.retain(|n| present.contains(n));
+        for name in &names {
+            let snap = match Snapshot::of(&self.dirs.inbox.join(name)) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::debug!("inbox/{name}: cannot look inside ({e}); next scan");
+                    continue;
+                }
+            };
+            match self.seen.get_mut(name) {
+                Some(seen) if seen.snap == snap => {}
+                Some(seen) => {
+                    seen.snap = snap;
+                    seen.changed = now;
+                }
+                None => {
+                    tracing::debug!("inbox/{name}: new folder");
+                    self.seen.insert(
+                        name.clone(),
+                        Seen {
+                            snap,
+                            changed: now,
+                            first_seen: now,
+                            told: false,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// How a seen folder is ready now, if it is.
+    fn ready_by(&self, seen: &Seen, now: Instant) -> Option<&'static str> {
+        if seen.snap.ready_by_marker() {
+            return Some("READY marker");
+        }
+        let settle = self.cfg.settle?;
+        if !seen.snap.settleable() {
+            return None;
+        }
+        let settled = if self.cfg.once {
+            // No earlier look to compare with: judge by the files' own mtimes.
+            seen.snap.newest.is_some_and(|t| {
+                SystemTime::now()
+                    .duration_since(t)
+                    .is_ok_and(|age| age >= settle)
+            })
+        } else {
+            now.duration_since(seen.changed) >= settle
+        };
+        settled.then_some("settled")
+    }
+
+    /// The inbox folders ready now, oldest first.
+    fn ready_now(&mut self, now: Instant) -> Vec<String> {
+        let mut ready: Vec<(Instant, String)> = Vec::new();
+        let mut notices = Vec::new();
+        for (name, seen) in &self.seen {
+            if self.ready_by(seen, now).is_some() {
+                ready.push((seen.first_seen, name.clone()));
+            } else if !seen.told {
+                if let (true, Some(f)) = (seen.snap.marker, &seen.snap.in_flight) {
+                    notices.push((name.clone(), format!("it holds READY but also {f}, a file still being written; waiting for it to go")));
+                } else if seen.snap.truncated {
+                    notices.push((
+                        name.clone(),
+                        format!("it holds more than {MAX_ENTRIES} entries; not a MAWB folder"),
+                    ));
+                }
+            }
+        }
+        for (name, why) in notices {
+            tracing::warn!("inbox/{name}: {why}");
+            if let Some(s) = self.seen.get_mut(&name) {
+                s.told = true;
+            }
+        }
+        ready.sort();
+        ready.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// When the earliest not-yet-settled folder could have settled.
+    fn next_settle_check(&self) -> Option<Instant> {
+        let settle = self.cfg.settle?;
+        self.seen
+            .values()
+            .filter(|s| !s.snap.ready_by_marker() && s.snap.settleable())
+            .map(|s| s.changed + settle)
+            .filter(|t| *t > Instant::now())
+            .min()
+    }
+
+    fn promote_due(&mut self, now: Instant) {
+        let mut i = 0;
+        while i < self.later.len() {
+            if self.later[i].0 <= now {
+                let (_, name) = self.later.swap_remove(i);
+                self.queue.push_back(name);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Starts folders while there are free slots: first those in `processing/`, then newly ready ones.
+    fn dispatch<'scope>(
+        &mut self,
+        s: &'scope std::thread::Scope<'scope, '_>,
+        worker: &'scope Worker<'_>,
+        tx: &mpsc::Sender<Msg>,
+        now: Instant,
+    ) {
+        let jobs = self.cfg.jobs.max(1);
+        let mut fresh: VecDeque<String> =
+            if !self.cfg.once && self.running.len() + self.queue.len() < jobs {
+                self.ready_now(now).into()
+            } else {
+                VecDeque::new()
+            };
+        while self.running.len() < jobs {
+            let name = if let Some(n) = self.queue.pop_front() {
+                n
+            } else {
+                let next = if self.cfg.once {
+                    self.once_ready.as_mut().and_then(VecDeque::pop_front)
+                } else {
+                    fresh.pop_front()
+                };
+                let Some(n) = next else { break };
+                if self.claim(&n).is_none() {
+                    continue;
+                }
+                n
+            };
+            if self.running.contains(&name) {
+                continue;
+            }
+            self.running.insert(name.clone());
+            let tx = tx.clone();
+            s.spawn(move || {
+                let disposition = worker.process(&name);
+                let _ = tx.send(Msg::Finished { name, disposition });
+            });
+        }
+    }
+
+    /// Moves `inbox/NAME` to `processing/NAME`; `None` when it cannot be taken now.
+    fn claim(&mut self, name: &str) -> Option<()> {
+        let from = self.dirs.inbox.join(name);
+        let to = self.dirs.processing.join(name);
+        let seen = self.seen.get(name)?;
+        let ready_by = if seen.snap.ready_by_marker() {
+            "READY marker"
+        } else {
+            "settled"
+        };
+        // A settled folder is looked at once more: a change since the scan means it is not settled.
+        if ready_by == "settled" {
+            match Snapshot::of(&from) {
+                Ok(now) if now == seen.snap => {}
+                Ok(now) => {
+                    if let Some(s) = self.seen.get_mut(name) {
+                        s.snap = now;
+                        s.changed = Instant::now();
+                    }
+                    return None;
+                }
+                Err(_) => return None,
+            }
+        }
+        if fs::symlink_metadata(&to).is_ok() {
+            if self.waiting_for_name.insert(name.to_string()) {
+                tracing::info!("inbox/{name}: waits until processing/{name} is finished");
+            }
+            return None;
+        }
+        if let Err(e) = move_folder(&from, &to) {
+            // Said once per folder; the loop tries again on every pass.
+            if self.waiting_for_name.insert(name.to_string()) {
+                tracing::warn!(
+                    "inbox/{name}: cannot claim it (rename to processing/{name} failed: {e}); will keep trying"
+                );
+            }
+            return None;
+        }
+        self.seen.remove(name);
+        self.waiting_for_name.remove(name);
+        let st = FolderState {
+            claimed_ms: Some(now_ms()),
+            ready_by: Some(ready_by.to_string()),
+            ..FolderState::default()
+        };
+        if let Err(e) = st.save(&to) {
+            tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
+        }
+        tracing::info!(folder = %name, "claimed inbox/{name} ({ready_by})");
+        Some(())
+    }
+
+    fn finished(&mut self, name: String, d: Disposition) {
+        self.running.remove(&name);
+        let now = Instant::now();
+        match d {
+            Disposition::Done => self.summary.done += 1,
+            Disposition::Failed => self.summary.failed += 1,
+            Disposition::Retry(after) => {
+                if self.cfg.once {
+                    tracing::info!(
+                        folder = %name,
+                        "left in processing/ for the next run (a transient failure)"
+                    );
+                } else {
+                    self.later.push((now + after, name));
+                }
+            }
+            Disposition::Deferred => self.later.push((now + DEFER, name)),
+            Disposition::Gone => {}
+            Disposition::Stuck => {
+                if !self.cfg.once {
+                    self.later.push((now + self.cfg.retry_min, name));
+                }
+            }
+        }
+    }
+
+    fn heartbeat(&self) {
+        let count = |d: &Path| list_folders(d).map(|v| v.len()).unwrap_or(0);
+        tracing::info!(
+            "heartbeat: {} waiting in inbox/, {} in processing/ ({} running, {} awaiting a retry), {} done, {} failed",
+            count(&self.dirs.inbox),
+            count(&self.dirs.processing),
+            self.running.len(),
+            self.later.len(),
+            count(&self.dirs.done),
+            count(&self.dirs.failed)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One folder
+// ---------------------------------------------------------------------------------------------------
+
+struct Worker<'a> {
+    cfg: &'a WatchConfig,
+    svc: &'a Services<'a>,
+    dirs: &'a DropDir,
+    /// Manifest numbers running now: two folders of one MAWB never run at once.
+    busy: Mutex<HashSet<String>>,
+}
+
+/// Releases a manifest number from [`Worker::busy`] when dropped.
+struct BusyGuard<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    key: Option<String>,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            self.set
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&k);
+        }
+    }
+}
+
+impl Worker<'_> {
+    /// Runs `processing/NAME` and moves it on (or schedules its retry).
+    fn process(&self, name: &str) -> Disposition {
+        let dir = self.dirs.processing.join(name);
+        let span = tracing::info_span!("watch", folder = %name);
+        let _enter = span.enter();
+        if !dir.is_dir() {
+            tracing::warn!("processing/{name} is gone; nothing to do");
+            return Disposition::Gone;
+        }
+        let mut state = FolderState::load(&dir);
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let checked = check_one(&dir, &self.svc.check);
+            let key = checked
+                .mawb
+                .config
+                .as_ref()
+                .map(|c| c.manifest_number.clone());
+            let guard = match key {
+                Some(k) => {
+                    let mut busy = self.busy_set();
+                    if !busy.insert(k.clone()) {
+                        return None;
+                    }
+                    BusyGuard {
+                        set: &self.busy,
+                        key: Some(k),
+                    }
+                }
+                None => BusyGuard {
+                    set: &self.busy,
+                    key: None,
+                },
+            };
+            let ctx = FlowContext {
+                client: self.svc.client,
+                ledger: self.svc.ledger,
+                archive: self.svc.archive,
+                plan: self.svc.plan.clone(),
+                on_items: &|_| {},
+            };
+            let outcome = run_mawb(&ctx, &checked);
+            drop(guard);
+            Some((checked, outcome))
+        }));
+        let (checked, outcome) = match ran {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                tracing::debug!("another folder of the same MAWB is running; waiting");
+                return Disposition::Deferred;
+            }
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                tracing::error!("internal error while running the folder: {msg}");
+                let checked = check_one(&dir, &self.svc.check);
+                let mut o = Outcome::failed(format!("internal error: {msg}"));
+                o.retryable = true;
+                (checked, o)
+            }
+        };
+        if outcome.is_success() {
+            return self.finish(name, &dir, &checked, &outcome, &state, true, None);
+        }
+        let error = outcome
+            .error
+            .clone()
+            .unwrap_or_else(|| format!("{:?}", outcome.status));
+        if outcome.retryable && outcome.status != RunStatus::Invalid {
+            let now = now_ms();
+            state.attempts += 1;
+            let first = *state.first_failure_ms.get_or_insert(now);
+            state.last_error = Some(error.clone());
+            let failing_for = Duration::from_millis(now.saturating_sub(first));
+            if failing_for >= self.cfg.give_up {
+                let reason = format!(
+                    "gave up after {} of transient failures ({} attempt(s)); last: {error}",
+                    secs(failing_for),
+                    state.attempts
+                );
+                return self.finish(name, &dir, &checked, &outcome, &state, false, Some(reason));
+            }
+            let after = self.cfg.retry_delay(state.attempts);
+            if let Err(e) = state.save(&dir) {
+                tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
+            }
+            if !self.cfg.once {
+                tracing::info!(
+                    "transient failure (attempt {}): {error}; retry scheduled in {}",
+                    state.attempts,
+                    secs(after)
+                );
+            } else {
+                tracing::info!("transient failure (attempt {}): {error}", state.attempts);
+            }
+            return Disposition::Retry(after);
+        }
+        self.finish(name, &dir, &checked, &outcome, &state, false, Some(error))
+    }
+
+    fn busy_set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.busy.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes the reports into the folder and moves it to `done/` or `failed/`.
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        name: &str,
+        dir: &Path,
+        checked: &CheckedMawb,
+        outcome: &Outcome,
+        state: &FolderState,
+        ok: bool,
+        reason: Option<String>,
+    ) -> Disposition {
+        let (target, label) = if ok {
+            (&self.dirs.done, DONE)
+        } else {
+            (&self.dirs.failed, FAILED)
+        };
+        let dest = match unique_destination(target, name) {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!("cannot choose a name in {}: {e}", target.display());
+                return Disposition::Stuck;
+            }
+        };
+        let dest_name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string());
+        let shown = format!("{label}/{dest_name}");
+        if let Err(e) = write_reports(
+            dir,
+            &dest,
+            &shown,
+            checked,
+            outcome,
+            state,
+            ok,
+            reason.as_deref(),
+        ) {
+            tracing::error!("processing/{name}: cannot write the report: {e}; will try again");
+            return Disposition::Stuck;
+        }
+        let _ = fs::remove_file(dir.join(STATE_FILE));
+        if let Err(e) = move_folder(dir, &dest) {
+            tracing::error!("cannot move processing/{name} to {shown}: {e}; will try again");
+            // Keep the bookkeeping: the give-up clock must survive.
+            let _ = state.save(dir);
+            return Disposition::Stuck;
+        }
+        let status = status_word(outcome.status);
+        if ok {
+            tracing::info!(
+                "done → {shown} ({status}: manifest {}, {} request(s))",
+                outcome.manifest_id.as_deref().unwrap_or("-"),
+                outcome.requests_sent
+            );
+            println!(
+                "done    {name} → {shown}  {status}, manifest {}, {} request(s)",
+                outcome.manifest_id.as_deref().unwrap_or("-"),
+                outcome.requests_sent
+            );
+            Disposition::Done
+        } else {
+            let reason = reason.unwrap_or_default();
+            tracing::info!("failed → {shown} ({status}): {reason}");
+            println!("failed  {name} → {shown}  {status}: {reason}");
+            Disposition::Failed
+        }
+    }
+}
+
+fn status_word(s: RunStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_else(|| format!("{s:?}"))
+}
+
+/// `report.json` (the `run --json` schema with one MAWB, plus `outcome.watch`) and `report.txt`.
+#[allow(clippy::too_many_arguments)]
+fn write_reports(
+    dir: &Path,
+    dest: &Path,
+    shown: &str,
+    checked: &CheckedMawb,
+    outcome: &Outcome,
+    state: &FolderState,
+    ok: bool,
+    reason: Option<&str>,
+) -> std::io::Result<()> {
+    let finished = now_ms();
+    let report = CheckReport {
+        mawbs: vec![checked.clone()],
+        problems: Vec::new(),
+        totals: checked.totals.clone(),
+    };
+    let code = if ok {
+        crate::cli::EXIT_OK
+    } else {
+        crate::cli::EXIT_FAILED
+    };
+    let mut json = JsonReport::from_check("watch", &report, code);
+    let watch_info = serde_json::json!({
+        "result": if ok { DONE } else { FAILED },
+        "reason": reason,
+        "location": shown,
+        "ready_by": state.ready_by,
+        "claimed_at": state.claimed_ms.map(rfc3339_ms),
+        "finished_at": rfc3339_ms(finished),
+        "transient_failures": state.attempts,
+        "first_failure_at": state.first_failure_ms.map(rfc3339_ms),
+    });
+    for m in &mut json.mawbs {
+        m.dir = dest.display().to_string();
+        let mut o = serde_json::to_value(outcome).map_err(std::io::Error::other)?;
+        if let Some(obj) = o.as_object_mut() {
+            obj.insert("watch".into(), watch_info.clone());
+        }
+        m.outcome = Some(o);
+    }
+    json.write_to(&dir.join(REPORT_JSON))?;
+
+    let mut txt: Vec<u8> = Vec::new();
+    let status = status_word(outcome.status);
+    writeln!(txt, "mawb watch: {} → {shown}", checked.mawb.folder_name())?;
+    writeln!(txt, "result: {} ({status})", if ok { DONE } else { FAILED })?;
+    if let Some(r) = reason {
+        writeln!(txt, "reason: {r}")?;
+    }
+    writeln!(
+        txt,
+        "manifest: {}   manifest id: {}   day id: {}",
+        checked.mawb.display_name(),
+        outcome.manifest_id.as_deref().unwrap_or("-"),
+        outcome.day_id.as_deref().unwrap_or("-")
+    )?;
+    writeln!(
+        txt,
+        "{} request(s) sent; items: {} created, {} adopted, {} cancelled; {} bag(s) created; {} label(s) archived",
+        outcome.requests_sent,
+        outcome.items_created,
+        outcome.items_adopted,
+        outcome.items_cancelled,
+        outcome.bags_created,
+        outcome.labels_archived
+    )?;
+    if state.attempts > 0 {
+        writeln!(
+            txt,
+            "transient failures: {} (first at {})",
+            state.attempts,
+            state.first_failure_ms.map(rfc3339_ms).unwrap_or_default()
+        )?;
+    }
+    if let Some(c) = state.claimed_ms {
+        writeln!(
+            txt,
+            "claimed {} ({}), finished {}",
+            rfc3339_ms(c),
+            state.ready_by.as_deref().unwrap_or("-"),
+            rfc3339_ms(finished)
+        )?;
+    }
+    writeln!(txt)?;
+    write_summary(&mut txt, &report, 200)?;
+    crate::fsutil::write_atomic(&dir.join(REPORT_TXT), &txt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path, bytes: &[u8]) {
+        if let Some(d) = p.parent() {
+            fs::create_dir_all(d).unwrap();
+        }
+        fs::write(p, bytes).unwrap();
+    }
+
+    #[test]
+    fn marker_and_in_flight_files_decide_readiness() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("m");
+        touch(&d.join("mawb.toml"), b"x");
+        let s = Snapshot::of(&d).unwrap();
+        assert!(!s.ready_by_marker());
+        assert!(s.settleable());
+        touch(&d.join("hawbs.csv.part"), b"half");
+        let s = Snapshot::of(&d).unwrap();
+        assert!(!s.settleable());
+        touch(&d.join("READY"), b"");
+        let s = Snapshot::of(&d).unwrap();
+        assert!(s.marker);
+        assert!(
+            !s.ready_by_marker(),
+            "a .part file holds a READY folder back"
+        );
+        fs::remove_file(d.join("hawbs.csv.part")).unwrap();
+        assert!(Snapshot::of(&d).unwrap().ready_by_marker());
+    }
+
+    #[test]
+    fn temp_files_alone_never_make_a_folder_settleable() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("m");
+        touch(&d.join(".DS_Store"), b"x");
+        touch(&d.join("~$hawbs.xlsx"), b"x");
+        let s = Snapshot::of(&d).unwrap();
+        assert_eq!(s.data_files, 0);
+        assert!(!s.settleable());
+        fs::remove_file(d.join("~$hawbs.xlsx")).unwrap();
+        assert!(!Snapshot::of(&d).unwrap().settleable());
+    }
+
+    #[test]
+    fn a_change_to_a_hidden_temp_file_is_a_change() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("m");
+        touch(&d.join("mawb.toml"), b"x");
+        touch(&d.join(".hawbs.csv.Ab12"), b"1");
+        let a = Snapshot::of(&d).unwrap();
+        touch(&d.join(".hawbs.csv.Ab12"), b"12");
+        let b = Snapshot::of(&d).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.data_files, b.data_files);
+    }
+
+    #[test]
+    fn a_copy_with_preserved_mtimes_still_looks_new() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("m");
+        touch(&d.join("hawbs.csv"), b"x");
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        fs::File::options()
+            .write(true)
+            .open(d.join("hawbs.csv"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let s = Snapshot::of(&d).unwrap();
+        let age = SystemTime::now()
+            .duration_since(s.newest.unwrap())
+            .unwrap_or_default();
+        assert!(age < Duration::from_secs(60), "{age:?}");
+    }
+
+    #[test]
+    fn names_clash_into_numbered_suffixes() {
+        let t = tempfile::tempdir().unwrap();
+        assert_eq!(
+            unique_destination(t.path(), "A").unwrap(),
+            t.path().join("A")
+        );
+        fs::create_dir(t.path().join("A")).unwrap();
+        fs::create_dir(t.path().join("A.1")).unwrap();
+        assert_eq!(
+            unique_destination(t.path(), "A").unwrap(),
+            t.path().join("A.2")
+        );
+        let e = move_folder(&t.path().join("A"), &t.path().join("A.1")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn lock_owners_round_trip_and_judge_liveness() {
+        let me = LockOwner::current();
+        assert_eq!(LockOwner::parse(&me.render()), Some(me.clone()));
+        assert_eq!(LockOwner::parse("garbage"), None);
+        assert!(matches!(me.liveness(&me), Liveness::Live(_)));
+        let other_host = LockOwner {
+            host: format!("{}-elsewhere", me.host),
+            pid: 1,
+            ..me.clone()
+        };
+        assert!(matches!(other_host.liveness(&me), Liveness::Live(_)));
+        let dead = LockOwner {
+            pid: u32::MAX - 7,
+            ..me.clone()
+        };
+        assert!(matches!(dead.liveness(&me), Liveness::Stale(_)));
+        let reused = LockOwner {
+            start_ticks: me.start_ticks.map(|t| t + 1).or(Some(1)),
+            ..me.clone()
+        };
+        assert!(matches!(reused.liveness(&me), Liveness::Stale(_)));
+    }
+
+    #[test]
+    fn a_live_lock_refuses_and_a_stale_one_is_taken_over() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join(LOCK_FILE);
+        let held = DropLock::acquire(&p).unwrap();
+        let second = DropLock::acquire(&p).unwrap_err();
+        assert!(matches!(second, WatchError::LockHeld { .. }), "{second}");
+        drop(held);
+        assert!(!p.exists(), "a clean stop removes the lock file");
+        let me = LockOwner::current();
+        let dead = LockOwner {
+            pid: u32::MAX - 7,
+            ..me
+        };
+        fs::write(&p, dead.render()).unwrap();
+        let taken = DropLock::acquire(&p).unwrap();
+        let text = fs::read_to_string(&p).unwrap();
+        assert!(
+            text.contains(&format!("pid={}", std::process::id())),
+            "{text}"
+        );
+        drop(taken);
+    }
+
+    #[test]
+    fn retry_delays_double_and_are_capped() {
+        let mut c = WatchConfig::new("/x");
+        c.retry_min = Duration::from_secs(10);
+        c.retry_max = Duration::from_secs(60);
+        assert_eq!(c.retry_delay(1), Duration::from_secs(10));
+        assert_eq!(c.retry_delay(2), Duration::from_secs(20));
+        assert_eq!(c.retry_delay(3), Duration::from_secs(40));
+        assert_eq!(c.retry_delay(4), Duration::from_secs(60));
+        assert_eq!(c.retry_delay(40), Duration::from_secs(60));
+    }
+}

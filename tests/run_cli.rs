@@ -1,0 +1,1244 @@
+//! `mawb run` driven through the real binary against the real sandbox over loopback: what ends up at ACP
+//! (read back through the sandbox's `/_admin` endpoints), what the operator sees (exit code, `--json`
+//! report, `mawb status`), and the promises of the contract: nothing sent twice, nothing lost, a killed
+//! or failed run resumes, the API key is written nowhere.
+//!
+//! Every test starts its own in-process sandbox (127.0.0.1, free port, in-memory state), so tests never
+//! see each other's objects and can run in parallel.
+//!
+//! Exit codes (contract): 0 all good, 1 a MAWB failed or was refused by ACP, 2 usage/configuration/I/O.
+
+mod common;
+
+use common::*;
+use mawb::sandbox::{SandboxConfig, SandboxHandle};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+const OK: i32 = 0;
+const FAILED: i32 = 1;
+const USAGE: i32 = 2;
+
+/// The key of most tests' sandbox.
+const KEY: &str = "run-cli-test-key";
+
+/// How long an "eventually" condition may take before the test gives up (generous on purpose).
+const EVENTUALLY: Duration = Duration::from_secs(60);
+
+// --------------------------------------------------------------------------------------------------------
+// The sandbox and its admin endpoints
+// --------------------------------------------------------------------------------------------------------
+
+/// An in-process sandbox with one key; stopped when dropped.
+struct Acp {
+    handle: SandboxHandle,
+    key: String,
+}
+
+/// What one account holds at ACP, from `GET /_admin/objects`.
+#[derive(Debug, Clone)]
+struct Objects {
+    items: Vec<Value>,
+    bags: Vec<Value>,
+    days: Vec<Value>,
+    manifests: Vec<Value>,
+}
+
+impl Acp {
+    fn start() -> Acp {
+        Acp::with_key(KEY)
+    }
+
+    fn with_key(key: &str) -> Acp {
+        let handle = mawb::sandbox::start(SandboxConfig::local(key)).expect("start the sandbox");
+        Acp {
+            handle,
+            key: key.to_string(),
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        self.handle.endpoint()
+    }
+
+    fn admin(&self, path: &str) -> String {
+        format!("http://{}/_admin/{path}", self.handle.addr())
+    }
+
+    fn get(&self, path: &str) -> String {
+        ureq::get(&self.admin(path))
+            .call()
+            .unwrap_or_else(|e| panic!("GET /_admin/{path}: {e}"))
+            .into_string()
+            .expect("admin answer as text")
+    }
+
+    /// The request log, one JSON object per API request, oldest first.
+    fn requests(&self) -> Vec<Value> {
+        self.get("requests")
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).expect("a request log line is JSON"))
+            .collect()
+    }
+
+    /// The logged requests of `command`.
+    fn requests_of(&self, command: &str) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r["command"] == command)
+            .collect()
+    }
+
+    /// The objects of the (only) account.
+    fn objects(&self) -> Objects {
+        let v: Value = serde_json::from_str(&self.get("objects")).expect("objects as JSON");
+        let accounts = v["accounts"].as_array().expect("accounts");
+        assert_eq!(accounts.len(), 1, "one key, one account: {v:#}");
+        let list = |k: &str| accounts[0][k].as_array().cloned().unwrap_or_default();
+        Objects {
+            items: list("items"),
+            bags: list("bags"),
+            days: list("days"),
+            manifests: list("manifests"),
+        }
+    }
+
+    /// Replaces the fault rules (compact syntax).
+    fn set_faults(&self, rules: &[&str]) {
+        let body = serde_json::to_string(rules).unwrap();
+        ureq::post(&self.admin("faults"))
+            .set("Content-Type", "application/json")
+            .send_string(&body)
+            .unwrap_or_else(|e| panic!("POST /_admin/faults {body}: {e}"));
+    }
+
+    fn clear_faults(&self) {
+        ureq::delete(&self.admin("faults"))
+            .call()
+            .expect("DELETE /_admin/faults");
+    }
+
+    /// Waits until the request log satisfies `cond` (requests are logged once answered).
+    fn eventually_log(&self, what: &str, cond: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let log = self.requests();
+            if cond(&log) {
+                return log;
+            }
+            assert!(
+                start.elapsed() < EVENTUALLY,
+                "the sandbox's request log never showed {what}; it has:\n{}",
+                log_lines(&log)
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+fn log_lines(log: &[Value]) -> String {
+    log.iter()
+        .map(|r| {
+            format!(
+                "{} {} {} fault={}",
+                r["seq"], r["command"], r["outcome"], r["fault"]
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn commands_of(log: &[Value]) -> Vec<String> {
+    log.iter()
+        .map(|r| r["command"].as_str().unwrap_or("?").to_string())
+        .collect()
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn dec(v: &Value) -> Decimal {
+    Decimal::from_str(text(v).trim()).unwrap_or_else(|e| panic!("{v} is not a decimal: {e}"))
+}
+
+impl Objects {
+    /// Fails when any object is there twice (by the shipper's ids and by ACP's).
+    fn assert_no_duplicates(&self) {
+        fn unique(what: &str, list: &[Value], key: &str) {
+            let mut seen = BTreeSet::new();
+            for o in list {
+                let k = text(&o[key]);
+                if k.is_empty() {
+                    continue;
+                }
+                assert!(
+                    seen.insert(k.clone()),
+                    "{what} {key} {k} is at ACP twice:\n{list:#?}"
+                );
+            }
+        }
+        unique("item", &self.items, "trackingNumber");
+        unique("item", &self.items, "shipperItemId");
+        unique("bag", &self.bags, "bagId");
+        unique("bag", &self.bags, "shipperBagId");
+        unique("day", &self.days, "dayId");
+        unique("day", &self.days, "shipperDayId");
+        unique("manifest", &self.manifests, "manifestId");
+        unique("manifest", &self.manifests, "manifestNumber");
+    }
+
+    fn manifest(&self, number: &str) -> &Value {
+        self.manifests
+            .iter()
+            .find(|m| m["manifestNumber"] == number)
+            .unwrap_or_else(|| panic!("no manifest {number} at ACP: {:#?}", self.manifests))
+    }
+
+    /// The items a manifest covers: its units are days, bags or items.
+    fn items_of_manifest(&self, number: &str) -> Vec<&Value> {
+        let units: BTreeSet<String> = self.manifest(number)["units"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|part| part.as_array().cloned().unwrap_or_default())
+            .map(|u| text(&u))
+            .collect();
+        self.items
+            .iter()
+            .filter(|i| {
+                ["dayId", "bagId", "trackingNumber"]
+                    .iter()
+                    .any(|k| units.contains(&text(&i[*k])))
+            })
+            .collect()
+    }
+
+    fn tracking_numbers(&self) -> BTreeSet<String> {
+        self.items
+            .iter()
+            .map(|i| text(&i["trackingNumber"]))
+            .collect()
+    }
+}
+
+// --------------------------------------------------------------------------------------------------------
+// Running mawb
+// --------------------------------------------------------------------------------------------------------
+
+/// The local files of one series of runs (ledger, archive, report) inside a workdir.
+struct Local {
+    state: PathBuf,
+    archive: PathBuf,
+    report: PathBuf,
+}
+
+impl Local {
+    fn new(wd: &Workdir, name: &str) -> Local {
+        Local {
+            state: wd.join(format!("{name}/state.sqlite")),
+            archive: wd.join(format!("{name}/archive")),
+            report: wd.join(format!("{name}/report.json")),
+        }
+    }
+}
+
+/// `mawb run BATCH --endpoint URL --state … --archive … --json … EXTRA…` with the sandbox's key.
+fn run_args(acp: &Acp, batch: &Path, local: &Local, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "run".into(),
+        batch.display().to_string(),
+        "--endpoint".into(),
+        acp.endpoint(),
+        "--state".into(),
+        local.state.display().to_string(),
+        "--archive".into(),
+        local.archive.display().to_string(),
+        "--json".into(),
+        local.report.display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs a batch; returns the process output and the `--json` report.
+fn run(wd: &Workdir, acp: &Acp, batch: &Path, local: &Local, extra: &[&str]) -> (Output, Value) {
+    let _ = std::fs::remove_file(&local.report);
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(acp, batch, local, extra))
+        .env("ACP_API_KEY", &acp.key);
+    let o = wd.run(&mut cmd);
+    assert_no_panic(&o);
+    let report = std::fs::read(&local.report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "mawb run wrote no JSON report\nstdout:\n{}\nstderr:\n{}",
+                stdout(&o),
+                stderr(&o)
+            )
+        });
+    (o, report)
+}
+
+/// Runs a batch and expects exit 0.
+fn run_ok(wd: &Workdir, acp: &Acp, batch: &Path, local: &Local, extra: &[&str]) -> Value {
+    let (o, report) = run(wd, acp, batch, local, extra);
+    assert_exit(&o, OK);
+    report
+}
+
+/// MAWB number → outcome of a run report.
+fn outcomes(report: &Value) -> BTreeMap<String, Value> {
+    report["mawbs"]
+        .as_array()
+        .expect("mawbs in the report")
+        .iter()
+        .map(|m| (text(&m["manifest_number"]), m["outcome"].clone()))
+        .collect()
+}
+
+fn statuses(report: &Value) -> BTreeMap<String, String> {
+    outcomes(report)
+        .into_iter()
+        .map(|(k, o)| (k, text(&o["status"])))
+        .collect()
+}
+
+/// A label batch of `mawbs` MAWBs and `hawbs` items written by `mawb samples`.
+fn sample_batch(wd: &Workdir, mawbs: usize, hawbs: usize, seed: u64, label: u8) -> PathBuf {
+    wd.samples_with(mawbs, hawbs, seed, &["--label", &label.to_string()])
+}
+
+/// The `mawb check --json` report of a batch (the pipeline's own totals).
+fn check_report(wd: &Workdir, batch: &Path) -> Value {
+    let (o, v) = check_json(wd, &[batch.display().to_string()]);
+    assert_exit(&o, OK);
+    v
+}
+
+/// Asserts that ACP holds exactly what `check` counted: one manifest per MAWB with its items, bags,
+/// day and weight, and nothing else.
+fn assert_acp_holds_exactly(objs: &Objects, check: &Value) {
+    objs.assert_no_duplicates();
+    let totals = &check["totals"];
+    let mawbs = check["mawbs"].as_array().expect("mawbs");
+    assert_eq!(
+        objs.items.len() as u64,
+        totals["items"].as_u64().unwrap(),
+        "items"
+    );
+    assert_eq!(
+        objs.bags.len() as u64,
+        totals["bags"].as_u64().unwrap(),
+        "bags"
+    );
+    assert_eq!(objs.days.len(), mawbs.len(), "one day per MAWB");
+    assert_eq!(objs.manifests.len(), mawbs.len(), "one manifest per MAWB");
+    let weight: Decimal = objs.items.iter().map(|i| dec(&i["weight"])).sum();
+    assert_eq!(weight, dec(&totals["weight_kg"]), "total item weight");
+    for m in mawbs {
+        let number = text(&m["manifest_number"]);
+        let man = objs.manifest(&number);
+        let t = &m["totals"];
+        assert_eq!(man["numItems"], t["items"], "{number} items: {man:#}");
+        assert_eq!(man["numBags"], t["bags"], "{number} bags: {man:#}");
+        assert_eq!(man["numDays"], 1, "{number} days: {man:#}");
+        assert_eq!(
+            dec(&man["weight"]),
+            dec(&t["weight_kg"]),
+            "{number} weight: {man:#}"
+        );
+        assert_eq!(
+            objs.items_of_manifest(&number).len() as u64,
+            t["items"].as_u64().unwrap(),
+            "{number}: items reachable from the manifest's units"
+        );
+    }
+}
+
+/// The entries of a zip: name → (stored?, bytes).
+fn zip_entries(path: &Path) -> BTreeMap<String, (bool, Vec<u8>)> {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let mut z =
+        zip::ZipArchive::new(f).unwrap_or_else(|e| panic!("{} is a zip: {e}", path.display()));
+    let mut out = BTreeMap::new();
+    for i in 0..z.len() {
+        let mut e = z.by_index(i).expect("zip entry");
+        let stored = e.compression() == zip::CompressionMethod::Stored;
+        let mut bytes = Vec::new();
+        e.read_to_end(&mut bytes).expect("read a zip entry");
+        out.insert(e.name().to_string(), (stored, bytes));
+    }
+    out
+}
+
+const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Asserts that every item of every MAWB of `check` has its label in `ARCH/<MAWB>/labels.zip` (a stored
+/// PNG) and in the MAWB's index.csv.
+fn assert_every_item_label_archived(objs: &Objects, check: &Value, archive: &Path) {
+    for m in check["mawbs"].as_array().expect("mawbs") {
+        let number = text(&m["manifest_number"]);
+        let dir = archive.join(&number);
+        let entries = zip_entries(&dir.join("labels.zip"));
+        let index = std::fs::read_to_string(dir.join("index.csv")).expect("index.csv");
+        let items = objs.items_of_manifest(&number);
+        let item_entries = entries.keys().filter(|n| n.starts_with("item-")).count();
+        assert_eq!(
+            item_entries,
+            items.len(),
+            "{number}: one item label per item; the zip holds {:?}",
+            entries.keys().collect::<Vec<_>>()
+        );
+        for i in items {
+            let tn = text(&i["trackingNumber"]);
+            let name = format!("item-{tn}.png");
+            let (stored, bytes) = entries.get(&name).unwrap_or_else(|| {
+                panic!(
+                    "{number}: no label {name} in labels.zip ({:?})",
+                    entries.keys().collect::<Vec<_>>()
+                )
+            });
+            assert!(*stored, "{name} is stored, not compressed");
+            assert!(bytes.starts_with(PNG_MAGIC), "{name} is a PNG");
+            assert!(
+                index.lines().any(|l| l.starts_with(&format!("item,{tn},"))),
+                "{number}: index.csv lists {tn}:\n{index}"
+            );
+        }
+    }
+}
+
+// --------------------------------------------------------------------------------------------------------
+// A hand-made MAWB folder (the common fixtures): 112-44995451, TN00000001… 1 kg each, a day
+// --------------------------------------------------------------------------------------------------------
+
+/// `n` items; the first `bagged` in bag `B1`, the rest loose.
+fn sheet(n: usize, bagged: usize) -> Sheet {
+    let mut s = Sheet::hawbs(1, n);
+    for r in 0..bagged {
+        s.set(r, "bag", "B1");
+    }
+    s
+}
+
+/// `batch/112-44995451` with `sheet` as hawbs.csv and a `mawb.toml` grouping a day, with `trip`.
+fn hand_made_batch(wd: &Workdir, sheet: &Sheet, trip: &str) -> PathBuf {
+    hand_made_batch_with(wd, sheet, trip, true)
+}
+
+/// Like [`hand_made_batch`]; `day`: whether `mawb.toml` has `create_day = true`.
+fn hand_made_batch_with(wd: &Workdir, sheet: &Sheet, trip: &str, day: bool) -> PathBuf {
+    let dir = wd.mawb_folder("batch/112-44995451", sheet);
+    write_toml(&dir, trip, day);
+    wd.join("batch")
+}
+
+fn write_toml(dir: &Path, trip: &str, day: bool) {
+    let text = mawb_toml_text(VALID_MAWB, &format!("create_day = {day}"))
+        .replace("trip = \"123\"", &format!("trip = \"{trip}\""));
+    write_file(&dir.join("mawb.toml"), text.as_bytes());
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 1. A full batch, end to end
+// --------------------------------------------------------------------------------------------------------
+
+#[test]
+fn a_batch_is_registered_bagged_grouped_and_manifested_exactly_as_checked() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 3, 30, 11, 0);
+    let check = check_report(&wd, &batch);
+    let local = Local::new(&wd, "run");
+
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+
+    assert_eq!(report["exit_code"], OK);
+    let outs = outcomes(&report);
+    assert_eq!(outs.len(), 3);
+    let objs = acp.objects();
+    for (mawb, o) in &outs {
+        assert_eq!(o["status"], "sent", "{mawb}: {o:#}");
+        assert_eq!(o["error"], Value::Null, "{mawb}: {o:#}");
+        let rec = &o["reconciliation"];
+        assert_eq!(rec["ok"], true, "{mawb}: {rec:#}");
+        assert_eq!(rec["ours"], rec["acp"], "{mawb}: {rec:#}");
+        assert_eq!(
+            text(&o["manifest_id"]),
+            text(&objs.manifest(mawb)["manifestId"]),
+            "{mawb}: the report names ACP's manifest"
+        );
+    }
+    assert_acp_holds_exactly(&objs, &check);
+}
+
+#[test]
+fn a_labelled_batch_archives_one_png_per_item_and_indexes_every_tracking_number() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 2, 10, 3, 1);
+    let check = check_report(&wd, &batch);
+    let local = Local::new(&wd, "run");
+
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+
+    let objs = acp.objects();
+    assert_acp_holds_exactly(&objs, &check);
+    for (mawb, o) in outcomes(&report) {
+        assert_eq!(o["status"], "sent", "{mawb}: {o:#}");
+        assert_eq!(
+            o["labels_archived"],
+            objs.items_of_manifest(&mawb).len(),
+            "{mawb}: {o:#}"
+        );
+        let zip = local.archive.join(&mawb).join("labels.zip");
+        assert_eq!(
+            text(&o["archive"]),
+            zip.display().to_string(),
+            "the report names the archive"
+        );
+    }
+    assert_every_item_label_archived(&objs, &check, &local.archive);
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 2. A fault at every step, then a re-run
+// --------------------------------------------------------------------------------------------------------
+
+/// Sets `rule`, runs a labelled batch (two attempts per request, so one retry), clears the faults and
+/// runs again: the second run succeeds and ACP holds exactly one of each object, the archive every label.
+fn a_rerun_after(rule: &str) {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 2, 10, 5, 1);
+    let check = check_report(&wd, &batch);
+    let local = Local::new(&wd, "run");
+    let delayed = rule.contains("delay=");
+
+    acp.set_faults(&[rule]);
+    let mut extra = vec!["--attempts", "2"];
+    if delayed {
+        extra.extend(["--timeout", "1"]);
+    }
+    let (first, _) = run(&wd, &acp, &batch, &local, &extra);
+    let code = exit_code(&first);
+    assert!(
+        code == OK || code == FAILED,
+        "{rule}: the first run ends with 0 or 1, not {code}\nstderr:\n{}",
+        stderr(&first)
+    );
+    // An answered or dropped request is logged before the client hears of it: the fault did fire. (A
+    // delayed request the client gave up on is abandoned by the server with its connection, unlogged.)
+    if !delayed {
+        acp.eventually_log(&format!("the fault {rule} firing"), |log| {
+            log.iter().any(|r| r["fault"].is_string())
+        });
+    }
+    acp.clear_faults();
+
+    let report = run_ok(&wd, &acp, &batch, &local, &["--attempts", "2"]);
+    for (mawb, o) in outcomes(&report) {
+        assert!(
+            ["sent", "unchanged"].contains(&text(&o["status"]).as_str()),
+            "{rule}: {mawb}: {o:#}"
+        );
+    }
+    let objs = acp.objects();
+    assert_acp_holds_exactly(&objs, &check);
+    assert_every_item_label_archived(&objs, &check, &local.archive);
+}
+
+/// One test per (command, fault): `http500` answers 500 unprocessed, `drop` processes and closes the
+/// connection unanswered, `delay` answers after the client's 1 s timeout.
+macro_rules! fault_cases {
+    ($($(#[$meta:meta])* $name:ident: $rule:expr;)*) => {
+        mod a_rerun_after_a_fault_leaves_one_of_each_object_and_every_label {
+            use super::*;
+            $(
+                #[test]
+                $(#[$meta])*
+                fn $name() {
+                    a_rerun_after($rule);
+                }
+            )*
+        }
+    };
+}
+
+fault_cases! {
+    create_mailing_http500: "createMailing:nth=1:http500";
+    create_mailing_drop: "createMailing:nth=1:drop";
+    create_mailing_delay: "createMailing:nth=1:delay=2500";
+    create_bag_http500: "createBag:nth=1:http500";
+    create_bag_drop: "createBag:nth=1:drop";
+    create_bag_delay: "createBag:nth=1:delay=2500";
+    get_info_http500: "getInfo:nth=1:http500";
+    get_info_drop: "getInfo:nth=1:drop";
+    get_info_delay: "getInfo:nth=1:delay=2500";
+    create_day_http500: "createDay:nth=1:http500";
+    create_day_drop: "createDay:nth=1:drop";
+    create_day_delay: "createDay:nth=1:delay=2500";
+    create_manifest_http500: "createManifest:nth=1:http500";
+    create_manifest_drop: "createManifest:nth=1:drop";
+    create_manifest_delay: "createManifest:nth=1:delay=2500";
+    get_manifest_http500: "getManifest:nth=1:http500";
+    get_manifest_drop: "getManifest:nth=1:drop";
+    get_manifest_delay: "getManifest:nth=1:delay=2500";
+}
+
+#[test]
+fn a_lost_create_mailing_answer_is_adopted_on_retry_without_duplicates() {
+    // label 0: one createMailing per MAWB with known tracking numbers; its answer is lost, the retry
+    // meets `conflict` for every item and adopts them.
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 2, 16, 8, 0);
+    let check = check_report(&wd, &batch);
+    let local = Local::new(&wd, "run");
+    acp.set_faults(&["createMailing:nth=1:drop"]);
+
+    let report = run_ok(&wd, &acp, &batch, &local, &["--attempts", "2"]);
+
+    let adopted: u64 = outcomes(&report)
+        .values()
+        .map(|o| o["items_adopted"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(adopted > 0, "the retried batch was adopted: {report:#}");
+    assert!(
+        statuses(&report).values().all(|s| s == "sent"),
+        "{report:#}"
+    );
+    assert_acp_holds_exactly(&acp.objects(), &check);
+}
+
+#[test]
+fn a_run_whose_every_attempt_fails_exits_1_and_the_next_run_completes_it() {
+    // Both attempts of the only MAWB's createBag are lost after being processed: the run fails, the
+    // next one adopts the bag ACP already holds.
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 1, 8, 9, 0);
+    let check = check_report(&wd, &batch);
+    let local = Local::new(&wd, "run");
+    acp.set_faults(&["createBag:times=2:drop"]);
+
+    let (first, report) = run(&wd, &acp, &batch, &local, &["--attempts", "2"]);
+    assert_exit(&first, FAILED);
+    let (mawb, o) = outcomes(&report).into_iter().next().unwrap();
+    assert_eq!(o["status"], "failed", "{o:#}");
+    assert_eq!(o["retryable"], true, "{o:#}");
+    assert!(text(&o["error"]).contains("createBag"), "{o:#}");
+    assert!(
+        stdout(&first).contains("reason:"),
+        "the summary gives the reason:\n{}",
+        stdout(&first)
+    );
+
+    acp.clear_faults();
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(statuses(&report)[&mawb], "sent");
+    assert_acp_holds_exactly(&acp.objects(), &check);
+}
+
+#[test]
+fn a_slow_answer_is_given_up_after_the_timeout() {
+    // One MAWB: createMailing opens the connection, createBag reuses it and ACP does not answer for
+    // 6 s; with --timeout 1 --attempts 1 the run must give up on it and fail (retryable).
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 1, 6, 12, 0);
+    let local = Local::new(&wd, "run");
+    acp.set_faults(&["createBag:delay=6000"]);
+
+    let (o, report) = run(
+        &wd,
+        &acp,
+        &batch,
+        &local,
+        &["--timeout", "1", "--attempts", "1"],
+    );
+
+    let outcome = outcomes(&report).into_values().next().unwrap();
+    assert_eq!(outcome["status"], "failed", "{outcome:#}");
+    assert_eq!(outcome["retryable"], true, "{outcome:#}");
+    assert!(text(&outcome["error"]).contains("createBag"), "{outcome:#}");
+    assert_exit(&o, FAILED);
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 3. kill -9 in the middle
+// --------------------------------------------------------------------------------------------------------
+
+#[test]
+#[cfg(unix)]
+fn a_killed_run_resumes_without_duplicates() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 2, 20, 21, 0);
+    let check = check_report(&wd, &batch);
+    let local = Local::new(&wd, "run");
+    // One item per createMailing, each answered late: the run is killed while registering items.
+    let extra = ["--batch-items", "1"];
+    acp.set_faults(&["createMailing:delay=300"]);
+
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(&acp, &batch, &local, &extra))
+        .env("ACP_API_KEY", &acp.key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn mawb run");
+    acp.eventually_log("three createMailing batches", |log| {
+        log.iter()
+            .filter(|r| r["command"] == "createMailing")
+            .count()
+            >= 3
+    });
+    child.kill().expect("kill -9 mawb run");
+    let status = child.wait().expect("reap mawb run");
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            status.signal(),
+            Some(9),
+            "the run was killed in the middle, not finished: {status:?}"
+        );
+    }
+    assert!(
+        acp.objects().manifests.is_empty(),
+        "killed before any manifest"
+    );
+    acp.clear_faults();
+
+    let report = run_ok(&wd, &acp, &batch, &local, &extra);
+
+    assert!(
+        statuses(&report).values().all(|s| s == "sent"),
+        "{report:#}"
+    );
+    let objs = acp.objects();
+    assert_eq!(
+        objs.items.len() as u64,
+        check["totals"]["items"].as_u64().unwrap()
+    );
+    assert_acp_holds_exactly(&objs, &check);
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 4. ACP says `invalid`: not retried, the MAWB fails with ACP's message
+// --------------------------------------------------------------------------------------------------------
+
+/// The local validator does not check a leg's trip number beyond presence, nor a tracking number's
+/// characters; ACP (the sandbox's own rules) takes only letters and digits for both. Such a folder
+/// passes `mawb check` and is refused by ACP with `invalid`. Once the folder is fixed, a re-run completes
+/// the MAWB with what ACP already holds.
+#[test]
+fn an_invalid_answer_is_not_retried_and_the_mawb_fails_with_acps_message() {
+    struct Case {
+        command: &'static str,
+        sheet: Sheet,
+        trip: &'static str,
+        message: &'static str,
+        /// Items in bag B1 (of the 4), also in the fixed folder.
+        bagged: usize,
+    }
+    let mut bad_tracking = sheet(4, 0);
+    bad_tracking.set(2, "trackingNumber", "TN-00000003");
+    let cases = [
+        Case {
+            command: "createManifest",
+            sheet: sheet(4, 2),
+            trip: "AA-123",
+            message: "tripNumber 'AA-123' must be 1 to 10 letters and digits",
+            bagged: 2,
+        },
+        Case {
+            command: "createMailing",
+            sheet: bad_tracking,
+            trip: "123",
+            message: "trackingNumber 'TN-00000003' must be 1 to 50 letters and digits",
+            bagged: 0,
+        },
+    ];
+    for case in cases {
+        let wd = Workdir::new();
+        let acp = Acp::start();
+        let batch = hand_made_batch(&wd, &case.sheet, case.trip);
+        check_report(&wd, &batch); // the local validator accepts the folder
+        let local = Local::new(&wd, "run");
+
+        // Default attempts (6): a retried `invalid` would show in the request log.
+        let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+
+        assert_exit(&o, FAILED);
+        assert_eq!(report["exit_code"], FAILED);
+        let outcome = &outcomes(&report)[VALID_MAWB];
+        assert_eq!(outcome["status"], "failed", "{outcome:#}");
+        assert_eq!(outcome["retryable"], false, "{outcome:#}");
+        let error = text(&outcome["error"]);
+        assert!(
+            error.contains(case.command)
+                && error.contains("invalid")
+                && error.contains(case.message),
+            "{}: the error carries ACP's message: {error}",
+            case.command
+        );
+        assert!(
+            stdout(&o).contains(case.message),
+            "the summary shows ACP's message:\n{}",
+            stdout(&o)
+        );
+        let sent = acp.requests_of(case.command);
+        assert_eq!(
+            sent.len(),
+            1,
+            "{}: sent once, never retried:\n{}",
+            case.command,
+            log_lines(&acp.requests())
+        );
+        assert!(
+            text(&sent[0]["outcome"]).contains("invalid"),
+            "{:#}",
+            sent[0]
+        );
+        assert!(acp.objects().manifests.is_empty());
+
+        // The operator fixes the folder: the re-run completes it, nothing twice.
+        hand_made_batch(&wd, &sheet(4, case.bagged), "123");
+        let report = run_ok(&wd, &acp, &batch, &local, &[]);
+        assert_eq!(statuses(&report)[VALID_MAWB], "sent", "{report:#}");
+        let objs = acp.objects();
+        objs.assert_no_duplicates();
+        assert_eq!(objs.items.len(), 4, "{objs:#?}");
+        assert_eq!(objs.manifests.len(), 1);
+        assert_eq!(objs.manifest(VALID_MAWB)["numItems"], 4);
+    }
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 5. A changed MAWB: modifyManifest
+// --------------------------------------------------------------------------------------------------------
+
+/// Uploads a MAWB of `n` items (the first `bagged` in bag B1), removes TN00000002 (bagged) from its
+/// csv and runs again: the item is cancelled and the manifest updated (counts right); a third run with
+/// no change sends nothing. When no unit of the manifest survives outside what must be cancelled (every
+/// unit sits in the day being rebuilt, or the only bag changes), no modifyManifest can detach them: the
+/// manifest is then cancelled and created again (`recreated`), still reported as "modified".
+fn a_removed_item_is_applied(n: usize, bagged: usize, day: bool, recreated: bool) {
+    assert!(bagged >= 2, "TN00000002 is in the bag");
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let mut hawbs = sheet(n, bagged);
+    let batch = hand_made_batch_with(&wd, &hawbs, "123", day);
+    let local = Local::new(&wd, "run");
+    let first = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(statuses(&first)[VALID_MAWB], "sent");
+    let manifest_id = text(&outcomes(&first)[VALID_MAWB]["manifest_id"]);
+    let before = acp.requests().len();
+
+    hawbs.rows.remove(1);
+    hawbs.write_csv(&batch.join(VALID_MAWB), "hawbs.csv");
+    let second = run_ok(&wd, &acp, &batch, &local, &[]);
+
+    let o = &outcomes(&second)[VALID_MAWB];
+    assert_eq!(o["status"], "modified", "{o:#}");
+    assert_eq!(o["items_cancelled"], 1, "{o:#}");
+    assert_eq!(o["reconciliation"]["ok"], true, "{o:#}");
+    let new: Vec<String> = commands_of(&acp.requests()[before..]);
+    assert!(new.iter().any(|c| c == "cancelMailing"), "{new:?}");
+    let manifest_id = if recreated {
+        assert!(new.iter().any(|c| c == "cancelManifest"), "{new:?}");
+        assert!(new.iter().any(|c| c == "createManifest"), "{new:?}");
+        text(&o["manifest_id"])
+    } else {
+        assert_eq!(text(&o["manifest_id"]), manifest_id, "the same manifest");
+        assert!(new.iter().any(|c| c == "modifyManifest"), "{new:?}");
+        assert!(!new.iter().any(|c| c == "createManifest"), "{new:?}");
+        manifest_id
+    };
+    let objs = acp.objects();
+    objs.assert_no_duplicates();
+    assert!(!objs.tracking_numbers().contains("TN00000002"), "{objs:#?}");
+    assert_eq!(objs.items.len(), n - 1);
+    assert_eq!(objs.manifests.len(), 1);
+    let m = objs.manifest(VALID_MAWB);
+    assert_eq!(text(&m["manifestId"]), manifest_id);
+    assert_eq!(m["numItems"], n - 1, "{m:#}");
+    assert_eq!(m["numBags"], 1, "{m:#}");
+    assert_eq!(m["numDays"], usize::from(day), "{m:#}");
+    assert_eq!(dec(&m["weight"]), Decimal::from(n - 1), "{m:#}");
+    assert_eq!(objs.bags.len(), 1);
+    assert_eq!(
+        objs.bags[0]["items"],
+        bagged - 1,
+        "B1 lost one item: {:#?}",
+        objs.bags
+    );
+
+    // Nothing changed since: nothing is sent.
+    let sent_so_far = acp.requests().len();
+    let third = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(statuses(&third)[VALID_MAWB], "unchanged");
+    assert_eq!(outcomes(&third)[VALID_MAWB]["requests_sent"], 0);
+    assert_eq!(
+        acp.requests().len(),
+        sent_so_far,
+        "an unchanged MAWB sends no request"
+    );
+}
+
+#[test]
+fn a_removed_item_is_cancelled_and_the_manifest_modified_then_an_unchanged_rerun_sends_nothing() {
+    a_removed_item_is_applied(6, 3, false, false);
+}
+
+#[test]
+fn a_removed_item_of_a_mawb_grouped_in_a_day_rebuilds_its_day_and_manifest() {
+    a_removed_item_is_applied(6, 3, true, true);
+}
+
+#[test]
+fn a_removed_item_of_a_mawb_with_a_single_bag_recreates_its_manifest() {
+    a_removed_item_is_applied(4, 4, false, true);
+}
+
+#[test]
+fn a_changed_trip_number_is_sent_with_modify_manifest_alone() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let hawbs = sheet(4, 2);
+    let batch = hand_made_batch(&wd, &hawbs, "123");
+    let local = Local::new(&wd, "run");
+    run_ok(&wd, &acp, &batch, &local, &[]);
+    let before = acp.objects();
+    let sent = acp.requests().len();
+
+    write_toml(&batch.join(VALID_MAWB), "456", true);
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+
+    let o = &outcomes(&report)[VALID_MAWB];
+    assert_eq!(o["status"], "modified", "{o:#}");
+    assert_eq!(o["reconciliation"]["ok"], true, "{o:#}");
+    let new = commands_of(&acp.requests()[sent..]);
+    assert!(new.iter().any(|c| c == "modifyManifest"), "{new:?}");
+    assert!(
+        !new.iter()
+            .any(|c| c.starts_with("create") || c.starts_with("cancel")),
+        "only the manifest changes: {new:?}"
+    );
+    let after = acp.objects();
+    assert_eq!(after.tracking_numbers(), before.tracking_numbers());
+    assert_eq!(after.manifests.len(), 1);
+    assert_eq!(
+        after.manifests[0]["manifestId"],
+        before.manifests[0]["manifestId"]
+    );
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 6. The key is written nowhere
+// --------------------------------------------------------------------------------------------------------
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn the_api_key_appears_in_no_log_report_ledger_label_or_request_log() {
+    const SECRET: &str = "K3Y-s3cr3t-0123456789";
+    const WRONG: &str = "K3Y-wr0ng-9876543210";
+    let wd = Workdir::new();
+    let acp = Acp::with_key(SECRET);
+    let batch = sample_batch(&wd, 2, 12, 31, 1);
+    let local = Local::new(&wd, "run");
+    let elsewhere = Local::new(&wd, "wrong-key");
+    let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut run_vv = |key: &str, local: &Local, extra: &[&str]| {
+        let mut cmd = wd.mawb();
+        cmd.args(run_args(&acp, &batch, local, extra))
+            .arg("-vv")
+            .env("ACP_API_KEY", key);
+        let o = wd.run(&mut cmd);
+        assert_no_panic(&o);
+        outputs.push((format!("stdout {key}"), o.stdout.clone()));
+        outputs.push((format!("stderr {key}"), o.stderr.clone()));
+        o
+    };
+
+    // A run with retried errors (so error paths log too), then a clean re-run, then a wrong key.
+    acp.set_faults(&["createBag:nth=1:http500", "getInfo:nth=1:drop"]);
+    let o = run_vv(SECRET, &local, &["--attempts", "3"]);
+    assert_exit(&o, OK);
+    acp.clear_faults();
+    assert_exit(&run_vv(SECRET, &local, &[]), OK);
+    let refused = run_vv(WRONG, &elsewhere, &[]);
+    assert_exit(&refused, FAILED);
+    let refused_err = stderr(&refused) + &stdout(&refused);
+    assert!(
+        refused_err.contains("invalid apikey"),
+        "ACP's refusal is shown: {refused_err}"
+    );
+    assert!(
+        stderr(&o).contains("TRACE") || stderr(&o).contains("DEBUG"),
+        "-vv logs in detail"
+    );
+
+    for (what, bytes) in &outputs {
+        for key in [SECRET, WRONG] {
+            assert!(
+                !contains(bytes, key.as_bytes()),
+                "{what} holds the key {key}:\n{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+    }
+    let files = files_under(wd.path());
+    assert!(
+        files.iter().any(|f| f.ends_with("state.sqlite")),
+        "{files:?}"
+    );
+    assert!(files.iter().any(|f| f.ends_with("labels.zip")), "{files:?}");
+    assert!(
+        files.iter().any(|f| f.ends_with("report.json")),
+        "{files:?}"
+    );
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("read {}: {e}", f.display()));
+        for key in [SECRET, WRONG] {
+            assert!(
+                !contains(&bytes, key.as_bytes()),
+                "{} holds the key {key}",
+                f.display()
+            );
+        }
+    }
+    let log = acp.get("requests");
+    assert!(!log.is_empty());
+    assert!(!log.contains(SECRET) && !log.contains(WRONG), "{log}");
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 7. mawb status, mawb cancel
+// --------------------------------------------------------------------------------------------------------
+
+fn state_args(local: &Local) -> [String; 4] {
+    [
+        "--state".into(),
+        local.state.display().to_string(),
+        "--archive".into(),
+        local.archive.display().to_string(),
+    ]
+}
+
+#[test]
+fn status_lists_a_finished_mawb_as_done_with_its_manifest_id() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = hand_made_batch(&wd, &sheet(4, 2), "123");
+    let local = Local::new(&wd, "run");
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    let manifest_id = text(&outcomes(&report)[VALID_MAWB]["manifest_id"]);
+    assert!(!manifest_id.is_empty());
+
+    let all = wd.run_mawb(["status".to_string()].into_iter().chain(state_args(&local)));
+    assert_exit(&all, OK);
+    let line = stdout(&all)
+        .lines()
+        .find(|l| l.starts_with(VALID_MAWB))
+        .map(str::to_string)
+        .unwrap_or_else(|| panic!("status lists {VALID_MAWB}:\n{}", stdout(&all)));
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[1], "done", "{line}");
+    assert_eq!(cols[2], manifest_id, "{line}");
+
+    let one = wd.run_mawb(
+        ["status".to_string(), VALID_MAWB.to_string()]
+            .into_iter()
+            .chain(state_args(&local)),
+    );
+    assert_exit(&one, OK);
+    let out = stdout(&one);
+    assert!(out.contains("state done"), "{out}");
+    assert!(out.contains(&format!("manifest {manifest_id}")), "{out}");
+    assert!(
+        out.contains("createManifest"),
+        "the requests are listed: {out}"
+    );
+
+    let json = wd.run_mawb(
+        ["status".to_string(), VALID_MAWB.into(), "--json".into()]
+            .into_iter()
+            .chain(state_args(&local)),
+    );
+    assert_exit(&json, OK);
+    let v: Value = serde_json::from_slice(&json.stdout).expect("status --json is JSON");
+    assert_eq!(v["mawb"]["state"], "done", "{v:#}");
+    assert_eq!(text(&v["mawb"]["manifest_id"]), manifest_id, "{v:#}");
+    assert_eq!(v["items"], 4, "{v:#}");
+}
+
+#[test]
+fn objects_cancelled_by_hand_are_recreated_by_the_next_run() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = hand_made_batch(&wd, &sheet(5, 3), "123");
+    let local = Local::new(&wd, "run");
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    let o = &outcomes(&report)[VALID_MAWB];
+    let manifest_id = text(&o["manifest_id"]);
+    let day_id = text(&o["day_id"]);
+    let objs = acp.objects();
+    let bag_id = text(&objs.bags[0]["bagId"]);
+
+    let cancel = |what: &str, id: &str| {
+        let mut cmd = wd.mawb();
+        cmd.args(["cancel", what, id, "--endpoint", &acp.endpoint()])
+            .args(state_args(&local))
+            .env("ACP_API_KEY", &acp.key);
+        let o = wd.run(&mut cmd);
+        assert_no_panic(&o);
+        o
+    };
+
+    // A bag inside a day cannot be cancelled: ACP refuses, mawb says so and exits 1.
+    let refused = cancel("bag", &bag_id);
+    assert_exit(&refused, FAILED);
+    assert!(
+        stdout(&refused).contains("conflict"),
+        "{}",
+        stdout(&refused)
+    );
+    assert_eq!(acp.objects().bags.len(), 1);
+
+    // Top down: the manifest, the day, the bag, then an item of the bag (now loose).
+    for (what, id) in [
+        ("manifest", manifest_id.as_str()),
+        ("day", day_id.as_str()),
+        ("bag", bag_id.as_str()),
+        ("item", "TN00000001"),
+    ] {
+        let o = cancel(what, id);
+        assert_exit(&o, OK);
+        assert!(
+            stdout(&o).contains(&format!("MAWB {VALID_MAWB}")),
+            "cancel {what} names the MAWB to re-sync:\n{}",
+            stdout(&o)
+        );
+    }
+    let gone = acp.objects();
+    assert!(gone.manifests.is_empty() && gone.days.is_empty() && gone.bags.is_empty());
+    assert!(!gone.tracking_numbers().contains("TN00000001"));
+    assert_eq!(gone.items.len(), 4);
+
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    let o = &outcomes(&report)[VALID_MAWB];
+    assert!(o["status"] == "sent" || o["status"] == "modified", "{o:#}");
+    assert_eq!(o["reconciliation"]["ok"], true, "{o:#}");
+    let objs = acp.objects();
+    objs.assert_no_duplicates();
+    assert_eq!(objs.items.len(), 5);
+    assert!(objs.tracking_numbers().contains("TN00000001"));
+    assert_eq!(objs.bags.len(), 1);
+    assert_eq!(objs.bags[0]["items"], 3);
+    assert_eq!(objs.days.len(), 1);
+    assert_eq!(objs.manifests.len(), 1);
+    let m = objs.manifest(VALID_MAWB);
+    assert_eq!(m["numItems"], 5, "{m:#}");
+    assert_eq!(text(&o["manifest_id"]), text(&m["manifestId"]));
+}
+
+// --------------------------------------------------------------------------------------------------------
+// 8. Configuration errors
+// --------------------------------------------------------------------------------------------------------
+
+#[test]
+fn configuration_errors_exit_2_with_a_clear_message_and_send_nothing() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = hand_made_batch(&wd, &sheet(2, 0), "123");
+    let state = wd.join("state.sqlite");
+    let base = |endpoint: Option<&str>| {
+        let mut cmd = wd.mawb();
+        cmd.args(["run", &batch.display().to_string()])
+            .args(["--state", &state.display().to_string()]);
+        if let Some(e) = endpoint {
+            cmd.args(["--endpoint", e]);
+        }
+        cmd
+    };
+    let endpoint = acp.endpoint();
+    let cases: Vec<(&str, std::process::Command, &[&str])> = vec![
+        (
+            "no endpoint",
+            {
+                let mut c = base(None);
+                c.env("ACP_API_KEY", KEY);
+                c
+            },
+            &["endpoint", "--endpoint", "ACP_ENDPOINT"][..],
+        ),
+        (
+            "no key",
+            base(Some(&endpoint)),
+            &["ACP_API_KEY", "not set"][..],
+        ),
+        (
+            "a key variable of another name that is not set",
+            {
+                let mut c = base(Some(&endpoint));
+                c.args(["--api-key-env", "MY_ACP_KEY"])
+                    .env("ACP_API_KEY", KEY);
+                c
+            },
+            &["MY_ACP_KEY"][..],
+        ),
+        (
+            "plain http off loopback",
+            {
+                let mut c = base(Some("http://acp.example.com/api"));
+                c.env("ACP_API_KEY", KEY);
+                c
+            },
+            &["http://acp.example.com/api", "https"][..],
+        ),
+    ];
+    for (what, mut cmd, needles) in cases {
+        let o = wd.run(&mut cmd);
+        assert_exit(&o, USAGE);
+        let err = stderr(&o);
+        for n in needles {
+            assert!(err.contains(n), "{what}: stderr names {n}:\n{err}");
+        }
+        assert!(!err.contains(KEY), "{what}: no key in the message");
+        assert!(!state.exists(), "{what}: no ledger is created");
+    }
+    // The environment variable works like the flag.
+    let mut cmd = base(None);
+    cmd.env("ACP_ENDPOINT", "http://acp.example.com/")
+        .env("ACP_API_KEY", KEY);
+    assert_exit(&wd.run(&mut cmd), USAGE);
+    assert!(acp.requests().is_empty(), "nothing reached ACP");
+}
