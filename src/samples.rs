@@ -742,7 +742,8 @@ fn mawb_toml(
     let _ = writeln!(
         t,
         "user_manifest_id = {}",
-        toml_str(&format!("WH1-{ymd}-{:02}", plan.index + 1))
+        // The MAWB serial keeps the id unique across batches of other seeds, as ACP requires per account.
+        toml_str(&format!("WH1-{ymd}-{}", &plan.manifest_number[4..]))
     );
     let _ = writeln!(t, "alert_email = {}", toml_str("cargo-ops@example.com"));
     let _ = writeln!(t, "declared_weight = {declared_kg:.3}");

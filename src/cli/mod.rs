@@ -97,10 +97,11 @@ impl InputArgs {
 }
 
 /// Sets up logging to stderr: `RUST_LOG` wins, else `-v` levels, else info.
-pub fn init_logging(verbose: u8) {
-    // On a terminal the progress bars tell the story; elsewhere (cron, a service) one log line per step.
+pub fn init_logging(verbose: u8, long_running: bool) {
+    // On a terminal the progress bars of batch commands tell the story; elsewhere (cron, a service), and
+    // for the long-running watcher and sandbox, one log line per step.
     let default = match verbose {
-        0 if std::io::IsTerminal::is_terminal(&std::io::stderr()) => "warn",
+        0 if !long_running && std::io::IsTerminal::is_terminal(&std::io::stderr()) => "warn",
         0 => "info",
         1 => "debug",
         _ => "trace",
@@ -117,7 +118,7 @@ pub fn init_logging(verbose: u8) {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, matches!(cli.command, Command::Watch(_) | Command::Sandbox(_)));
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Prepare(a) => prepare::run(a),
