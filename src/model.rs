@@ -193,8 +193,9 @@ pub struct MailItem {
     pub shipper_item_id: Option<String>,
     pub display_item_id: Option<String>,
     pub consignee: Address,
-    pub shipper: Address,
-    pub return_address: Address,
+    /// Boxed: rarely given, and an inline address would add 240 bytes to every item of a batch.
+    pub shipper: Option<Box<Address>>,
+    pub return_address: Option<Box<Address>>,
     pub value: Option<Decimal>,
     pub currency: Option<String>,
     pub weight: Option<Kg>,

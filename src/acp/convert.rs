@@ -42,11 +42,8 @@ pub fn mail_item(item: &MailItem) -> wire::MailItem {
         shipper_item_id: item.shipper_item_id.clone(),
         display_item_id: item.display_item_id.clone(),
         consignee: address(&item.consignee),
-        shipper: item.shipper.is_given().then(|| address(&item.shipper)),
-        return_address: item
-            .return_address
-            .is_given()
-            .then(|| address(&item.return_address)),
+        shipper: item.shipper.as_deref().map(address),
+        return_address: item.return_address.as_deref().map(address),
         value: item.value.map(money).unwrap_or_default(),
         currency: item.currency.clone().unwrap_or_default(),
         weight: item.weight.map(|w| w.to_wire()).unwrap_or_default(),

@@ -279,8 +279,9 @@ pub fn validate_item(
         ],
         true,
     );
+    let none = Address::default();
     c.address(
-        &item.shipper,
+        item.shipper.as_deref().unwrap_or(&none),
         [
             ShipperName,
             ShipperCompany,
@@ -296,7 +297,7 @@ pub fn validate_item(
         false,
     );
     c.address(
-        &item.return_address,
+        item.return_address.as_deref().unwrap_or(&none),
         [
             ReturnName,
             ReturnCompany,
@@ -661,8 +662,8 @@ mod tests {
                 country: Some("US".into()),
                 ..Default::default()
             },
-            shipper: Address::default(),
-            return_address: Address::default(),
+            shipper: None,
+            return_address: None,
             value: Some(d("10")),
             currency: Some("USD".into()),
             weight: Some(Kg(d("1.5"))),
