@@ -1225,13 +1225,7 @@ fn weight_text(w: Decimal) -> String {
     format!("{:.3}", w.round_dp(3))
 }
 
-fn manifest_info(
-    conn: &Connection,
-    ctx: &Ctx,
-    m: &ManifestRow,
-    contents: &Contents,
-) -> ManifestInfo {
-    let _ = conn;
+fn manifest_info(ctx: &Ctx, m: &ManifestRow, contents: &Contents) -> ManifestInfo {
     let receiver = contents
         .parts
         .last()
@@ -1256,7 +1250,7 @@ fn manifest_info(
 
 fn stored_manifest_info(conn: &Connection, ctx: &Ctx, m: &ManifestRow) -> Db<ManifestInfo> {
     let contents = manifest_contents(conn, m.id)?;
-    Ok(manifest_info(conn, ctx, m, &contents))
+    Ok(manifest_info(ctx, m, &contents))
 }
 
 /// A unit resolved against state.
@@ -1639,7 +1633,7 @@ fn get_manifest(conn: &Connection, ctx: &Ctx, r: &ManifestRef) -> Db<Answer> {
     result.status = Status::ok();
     result.manifest_id = Some(row.manifest_id.clone());
     result.user_manifest_id.clone_from(&row.user_manifest_id);
-    result.info = Some(manifest_info(conn, ctx, &row, &contents));
+    result.info = Some(manifest_info(ctx, &row, &contents));
     let mut xml_of = conn.prepare_cached("SELECT xml FROM item WHERE id = ?1")?;
     for pc in contents.parts {
         let weight = state::weight_of(conn, &pc.items)?;
@@ -1747,7 +1741,7 @@ pub fn objects_json(store: &Store) -> Db<serde_json::Value> {
                 continue;
             };
             let contents = manifest_contents(conn, id)?;
-            let info = manifest_info(conn, &ctx, &row, &contents);
+            let info = manifest_info(&ctx, &row, &contents);
             manifests.push(json!({
                 "manifestId": row.manifest_id,
                 "userManifestId": row.user_manifest_id,

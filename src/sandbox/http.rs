@@ -134,7 +134,7 @@ impl Shared {
             faults: Mutex::new(FaultState::new(config.faults.clone())),
             log: RequestLog {
                 seq: AtomicU64::new(0),
-                lines: Mutex::new(Vec::new()),
+                lines: Mutex::new(std::collections::VecDeque::new()),
                 file,
             },
             quiet: config.quiet,
@@ -451,10 +451,13 @@ struct LogEntry<'a> {
     fault: Option<String>,
 }
 
+/// Lines of the request log kept in memory (the most recent; the file, when set, keeps them all).
+pub const LOG_LINES_KEPT: usize = 100_000;
+
 /// Every API request as a JSON line: in memory always, in the configured file too. Never the key.
 struct RequestLog {
     seq: AtomicU64,
-    lines: Mutex<Vec<String>>,
+    lines: Mutex<std::collections::VecDeque<String>>,
     file: Option<Mutex<std::fs::File>>,
 }
 
@@ -482,7 +485,11 @@ impl RequestLog {
                 tracing::warn!("sandbox request log write failed: {e}");
             }
         }
-        lock(&self.lines).push(line);
+        let mut lines = lock(&self.lines);
+        if lines.len() >= LOG_LINES_KEPT {
+            lines.pop_front();
+        }
+        lines.push_back(line);
     }
 }
 
@@ -815,5 +822,85 @@ async fn admin(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Body> {
                  GET|POST|DELETE /_admin/faults, POST /_admin/mark-sent?manifestId=ID"
             ),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded_parameters_first_wins_and_decodes() {
+        let form = parse_urlencoded(
+            b"apikey=a%2Bb&command=getInfo&apikey=other&data=x+y%26z%3D%23%3F&zzz=1",
+        );
+        assert_eq!(form.apikey.as_deref(), Some("a+b"));
+        assert_eq!(form.data.as_deref(), Some("x y&z=#?"));
+        assert_eq!(form.command.as_deref(), Some("getInfo"));
+    }
+
+    #[test]
+    fn call_parameters_are_checked_per_command() {
+        let form = |pairs: &str| parse_urlencoded(pairs.as_bytes());
+        let p = call_params(
+            Command::CreateMailing,
+            &form("label=11&labelFormat=pdf&labelSize=4x4&testMode=1"),
+        )
+        .unwrap();
+        assert_eq!(
+            (p.label, p.label_format, p.label_size, p.test_mode),
+            (
+                Some(11),
+                Some(LabelFormat::Pdf),
+                Some(LabelSize::FourByFour),
+                true
+            )
+        );
+        for (command, pairs, needle) in [
+            (Command::CreateMailing, "", "missing parameter label"),
+            (Command::CreateMailing, "label=6", "unknown label type 6"),
+            (Command::CreateMailing, "label=x", "must be a number"),
+            (
+                Command::CreateBag,
+                "label=2",
+                "must be 0 or 1 for createBag",
+            ),
+            (
+                Command::CloseDay,
+                "bagLabels=yes",
+                "bagLabels must be 0 or 1",
+            ),
+            (Command::CloseDay, "airport=jfk", "3-letter IATA"),
+            (Command::GetInfo, "testMode=true", "testMode must be 0 or 1"),
+        ] {
+            let err = call_params(command, &form(pairs)).unwrap_err();
+            assert!(err.contains(needle), "{pairs}: {err}");
+        }
+        assert_eq!(
+            call_params(Command::GetInfo, &form("label=99"))
+                .unwrap()
+                .label,
+            None
+        );
+    }
+
+    #[test]
+    fn outcome_summaries() {
+        use wire::{ErrorType, MailItemResult, Status};
+        let r = |s: Status| MailItemResult {
+            status: s,
+            ..Default::default()
+        };
+        let mixed = Answer::Mailing(vec![
+            r(Status::ok()),
+            r(Status::error(ErrorType::Invalid, "x")),
+            r(Status::ok()),
+        ]);
+        assert_eq!(commands::outcome(&mixed), "ok=2 invalid=1");
+        assert_eq!(
+            commands::outcome(&Answer::Mailing(vec![r(Status::ok())])),
+            "ok"
+        );
+        assert_eq!(commands::outcome(&Answer::CommonError("x".into())), "error");
     }
 }

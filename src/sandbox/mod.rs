@@ -15,7 +15,7 @@
 //!
 //! # Admin endpoints (same port, no API key; the sandbox is meant for loopback)
 //!
-//! - `GET /_admin/requests`: the request log, one JSON object per line: `seq`, `time`, `command`,
+//! - `GET /_admin/requests`: the request log (the last 100,000 requests), one JSON object per line: `seq`, `time`, `command`,
 //!   `test_mode`, `account` (first 12 hex digits of the key's sha256), `data_bytes`, `content_type`
 //!   (`form`, `multipart` or `other`), `outcome` (`ok`, an error type, `error` for the common error,
 //!   `ok=3 invalid=1` for a mixed batch, `http500`), `fault` (the rule that fired, compact syntax). Never

@@ -1,0 +1,87 @@
+//! The run stage end to end against the in-process sandbox over loopback: items registered per second
+//! with label=0 batches of 500, and with one createMailing per item returning a PNG label. Both the
+//! client and the sandbox share the machine, so the figure is the pair's, as in `mawb demo`.
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use mawb::acp::client::{Client, ClientConfig, Secret};
+use mawb::archive::Archive;
+use mawb::check::{check_paths, CheckOptions, CheckReport};
+use mawb::ledger::Ledger;
+use mawb::plan::PlanOptions;
+use mawb::runner::Runner;
+use mawb::samples::{generate, SampleFormat, SampleOptions};
+use mawb::sandbox::{start, SandboxConfig};
+use std::path::Path;
+use std::time::Duration;
+
+const KEY: &str = "bench-key";
+
+fn batch(dir: &Path, mawbs: usize, hawbs: usize, label: u8) -> CheckReport {
+    let out = dir.join(format!("batch-{label}"));
+    generate(
+        &out,
+        &SampleOptions {
+            mawbs,
+            hawbs,
+            seed: 41,
+            formats: vec![SampleFormat::Csv],
+            label,
+        },
+    )
+    .expect("sample batch");
+    let report = check_paths(&[out], &CheckOptions::default(), &|| {});
+    assert!(report.all_sendable(), "the sample batch must be valid");
+    report
+}
+
+fn bench_run(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sandbox = start(SandboxConfig::local(KEY)).expect("sandbox");
+    let reset = format!("{}_admin/reset", sandbox.endpoint());
+    let client =
+        Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(KEY))).expect("client");
+    let mut group = c.benchmark_group("run");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .warm_up_time(Duration::from_secs(1));
+
+    for (name, mawbs, hawbs, label) in [
+        ("label0_batches", 4, 8_000, 0u8),
+        ("png_label_per_item", 1, 300, 1u8),
+    ] {
+        let report = batch(dir.path(), mawbs, hawbs, label);
+        group.throughput(Throughput::Elements(hawbs as u64));
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    ureq::post(&reset).call().expect("sandbox reset");
+                    let arch = tempfile::tempdir().expect("archive dir");
+                    (Ledger::in_memory().expect("ledger"), arch)
+                },
+                |(ledger, arch)| {
+                    let archive = Archive::new(arch.path());
+                    let runner = Runner {
+                        client: &client,
+                        ledger: &ledger,
+                        archive: &archive,
+                        plan: PlanOptions::default(),
+                        jobs: 4,
+                    };
+                    let outcomes = runner.run(&report, &|_| {}, &|_, _| {});
+                    assert!(
+                        outcomes.iter().all(|o| o.is_success()),
+                        "{:?}",
+                        outcomes.iter().find(|o| !o.is_success())
+                    );
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+    sandbox.shutdown();
+}
+
+criterion_group!(benches, bench_run);
+criterion_main!(benches);
