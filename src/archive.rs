@@ -1,7 +1,7 @@
 //! The label archive: every label ACP returns, decoded, checked by its magic bytes, and kept.
 //!
-//! Each label is first written to `ARCHIVE/<mawb>/staging/` (atomically, the moment it arrives, so a crash
-//! loses none), then, when the MAWB's run ends, sealed into `ARCHIVE/<mawb>/labels.zip` (stored, not
+//! Each label is first written to `ARCHIVE/<mawb>/staging/` (temp name then rename, the moment it arrives,
+//! so a killed process loses none), then, when the MAWB's run ends, sealed into `ARCHIVE/<mawb>/labels.zip` (stored, not
 //! deflated: PNG and PDF are already compressed) with `index.json` and `index.csv` mapping tracking numbers,
 //! bag ids and day ids to entries. The zip is written to a temp name, fsynced and renamed, so a half
 //! archive never stands under the final name. FedEx labels (11/14) that arrive as a zip of PNGs are
@@ -198,7 +198,7 @@ impl Archive {
         let mut rows = Vec::with_capacity(parts.len());
         for (file, k, b) in parts {
             let path = dir.join(&file);
-            crate::fsutil::write_atomic(&path, &b).map_err(|source| ArchiveError::Io {
+            crate::fsutil::write_replace(&path, &b).map_err(|source| ArchiveError::Io {
                 path: path.display().to_string(),
                 source,
             })?;

@@ -41,6 +41,21 @@ pub fn write_atomic_with(
     result
 }
 
+/// Writes `bytes` to a temp name and renames it over `path`, without fsync: the file survives a killed
+/// process complete or not at all, but not necessarily a power cut. For label staging, whose guarantee
+/// matches the ledger's (SQLite WAL with `synchronous=NORMAL`); sealed archives use [`write_atomic`].
+pub fn write_replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = temp_sibling(path);
+    let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Fsyncs the folder holding `path`, so a rename into it is durable.
 pub fn sync_dir(path: &Path) -> std::io::Result<()> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {

@@ -747,38 +747,14 @@ fn a_killed_run_resumes_without_duplicates() {
 /// the MAWB with what ACP already holds.
 #[test]
 fn an_invalid_answer_is_not_retried_and_the_mawb_fails_with_acps_message() {
-    struct Case {
-        command: &'static str,
-        sheet: Sheet,
-        trip: &'static str,
-        message: &'static str,
-        /// Items in bag B1 (of the 4), also in the fixed folder.
-        bagged: usize,
-    }
-    let mut bad_tracking = sheet(4, 0);
-    bad_tracking.set(2, "trackingNumber", "TN-00000003");
-    let cases = [
-        Case {
-            command: "createManifest",
-            sheet: sheet(4, 2),
-            trip: "AA-123",
-            message: "tripNumber 'AA-123' must be 1 to 10 letters and digits",
-            bagged: 2,
-        },
-        Case {
-            command: "createMailing",
-            sheet: bad_tracking,
-            trip: "123",
-            message: "trackingNumber 'TN-00000003' must be 1 to 50 letters and digits",
-            bagged: 0,
-        },
-    ];
-    for case in cases {
+    // ACP refusing for a rule of its own (the sandbox's `invalid` fault), at two steps.
+    for command in ["createMailing", "createManifest"] {
         let wd = Workdir::new();
         let acp = Acp::start();
-        let batch = hand_made_batch(&wd, &case.sheet, case.trip);
+        let batch = hand_made_batch(&wd, &sheet(4, 2), "123");
         check_report(&wd, &batch); // the local validator accepts the folder
         let local = Local::new(&wd, "run");
+        acp.set_faults(&[&format!("{command}:times=1:invalid")]);
 
         // Default attempts (6): a retried `invalid` would show in the request log.
         let (o, report) = run(&wd, &acp, &batch, &local, &[]);
@@ -789,24 +765,21 @@ fn an_invalid_answer_is_not_retried_and_the_mawb_fails_with_acps_message() {
         assert_eq!(outcome["status"], "failed", "{outcome:#}");
         assert_eq!(outcome["retryable"], false, "{outcome:#}");
         let error = text(&outcome["error"]);
+        let message = "ACP refused the request (sandbox fault injection: invalid)";
         assert!(
-            error.contains(case.command)
-                && error.contains("invalid")
-                && error.contains(case.message),
-            "{}: the error carries ACP's message: {error}",
-            case.command
+            error.contains(command) && error.contains("invalid") && error.contains(message),
+            "{command}: the error carries ACP's message: {error}"
         );
         assert!(
-            stdout(&o).contains(case.message),
+            stdout(&o).contains(message),
             "the summary shows ACP's message:\n{}",
             stdout(&o)
         );
-        let sent = acp.requests_of(case.command);
+        let sent = acp.requests_of(command);
         assert_eq!(
             sent.len(),
             1,
-            "{}: sent once, never retried:\n{}",
-            case.command,
+            "{command}: sent once, never retried:\n{}",
             log_lines(&acp.requests())
         );
         assert!(
@@ -816,8 +789,7 @@ fn an_invalid_answer_is_not_retried_and_the_mawb_fails_with_acps_message() {
         );
         assert!(acp.objects().manifests.is_empty());
 
-        // The operator fixes the folder: the re-run completes it, nothing twice.
-        hand_made_batch(&wd, &sheet(4, case.bagged), "123");
+        // ACP accepts it later (the fault fired once): the re-run completes it, nothing twice.
         let report = run_ok(&wd, &acp, &batch, &local, &[]);
         assert_eq!(statuses(&report)[VALID_MAWB], "sent", "{report:#}");
         let objs = acp.objects();
@@ -825,6 +797,32 @@ fn an_invalid_answer_is_not_retried_and_the_mawb_fails_with_acps_message() {
         assert_eq!(objs.items.len(), 4, "{objs:#?}");
         assert_eq!(objs.manifests.len(), 1);
         assert_eq!(objs.manifest(VALID_MAWB)["numItems"], 4);
+    }
+}
+
+#[test]
+fn folders_acp_would_refuse_are_stopped_by_the_local_validator_before_anything_is_sent() {
+    // A trip number and a tracking number ACP refuses: mawb check catches both; run sends nothing.
+    let mut bad_tracking = sheet(4, 0);
+    bad_tracking.set(2, "trackingNumber", "TN-00000003");
+    for (sheet, trip, code) in [
+        (sheet(4, 2), "AA-123", "leg-format"),
+        (bad_tracking, "123", "tracking-format"),
+    ] {
+        let wd = Workdir::new();
+        let acp = Acp::start();
+        let batch = hand_made_batch(&wd, &sheet, trip);
+        let local = Local::new(&wd, "run");
+        let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+        assert_exit(&o, FAILED);
+        let outcome = &outcomes(&report)[VALID_MAWB];
+        assert_eq!(outcome["status"], "invalid", "{outcome:#}");
+        assert!(stdout(&o).contains(code), "{}", stdout(&o));
+        assert!(
+            acp.requests().is_empty(),
+            "nothing may be sent: {}",
+            log_lines(&acp.requests())
+        );
     }
 }
 

@@ -87,7 +87,12 @@ pub fn execute(store: &mut Store, ctx: &Ctx, parsed: &Parsed) -> Answer {
 
 /// A `system` error in the shape of the request's answer, echoing the ids it names.
 pub fn system_answer(request: &Request, message: &str) -> Answer {
-    let status = Status::error(ErrorType::System, message);
+    error_answer(request, ErrorType::System, message)
+}
+
+/// An error of `error_type` in the shape of the request's answer, echoing the ids it names.
+pub fn error_answer(request: &Request, error_type: ErrorType, message: &str) -> Answer {
+    let status = Status::error(error_type, message);
     match request {
         Request::CreateMailing(items) => Answer::Mailing(
             items

@@ -14,7 +14,7 @@
 //! - `nth=N`: fire on the N-th matching request (1-based) only; with `every=K` too: on N, N+K, N+2K, ...;
 //! - `every=K`: fire on every K-th matching request (K, 2K, ...);
 //! - `times=T`: fire at most T times in all (default: unlimited; `nth` alone fires once by nature);
-//! - the action, exactly one: `http500`, `drop`, `system`, or `delay=MS`.
+//! - the action, exactly one: `http500`, `drop`, `system`, `invalid`, or `delay=MS`.
 //!
 //! Without `nth` and `every` a rule fires on every matching request (bounded by `times`). Examples:
 //! `createMailing:nth=3:drop`, `every=5:http500`, `createManifest:delay=3000`, `getInfo:times=2:system`.
@@ -43,6 +43,9 @@ pub enum FaultAction {
     /// Answer `<errorType>system</errorType>` without processing.
     #[serde(rename = "system")]
     SystemError,
+    /// Answer `<errorType>invalid</errorType>` without processing: ACP refusing for a rule of its own
+    /// (a rule mawb's validator cannot know, such as an account permission).
+    Invalid,
 }
 
 /// One fault rule: which requests it fires on and what it does.
@@ -119,6 +122,7 @@ impl FromStr for FaultRule {
                     "http500" | "500" => set_action(FaultAction::Http500)?,
                     "drop" => set_action(FaultAction::Drop)?,
                     "system" => set_action(FaultAction::SystemError)?,
+                    "invalid" => set_action(FaultAction::Invalid)?,
                     "*" | "any" => {}
                     name => match Command::parse(name) {
                         Some(c) if command.is_none() => command = Some(c.as_str().to_string()),
@@ -163,6 +167,7 @@ impl fmt::Display for FaultRule {
             FaultAction::Drop => f.write_str("drop"),
             FaultAction::Delay { ms } => write!(f, "delay={ms}"),
             FaultAction::SystemError => f.write_str("system"),
+            FaultAction::Invalid => f.write_str("invalid"),
         }
     }
 }

@@ -623,14 +623,21 @@ async fn api(
                 "500 Internal Server Error (sandbox fault injection)\n",
             ));
         }
-        Some(FaultAction::SystemError) => {
+        Some(action @ (FaultAction::SystemError | FaultAction::Invalid)) => {
             let request = form
                 .data
                 .as_deref()
                 .and_then(|d| parse::parse_request(command, d).ok())
                 .map_or_else(|| empty_request(command), |p| p.request);
-            let answer =
-                commands::system_answer(&request, "ACP system error (sandbox fault injection)");
+            let answer = if *action == FaultAction::Invalid {
+                commands::error_answer(
+                    &request,
+                    crate::acp::wire::ErrorType::Invalid,
+                    "ACP refused the request (sandbox fault injection: invalid)",
+                )
+            } else {
+                commands::system_answer(&request, "ACP system error (sandbox fault injection)")
+            };
             entry.outcome = commands::outcome(&answer);
             shared.log.write(entry, shared.quiet);
             return Ok(xml(StatusCode::OK, answer::write_answer(&answer)));
