@@ -329,7 +329,7 @@ fn csv_field(s: &str) -> String {
 pub fn unzip_labels(bytes: &[u8]) -> Result<Vec<(LabelKind, Vec<u8>)>, String> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| format!("corrupt label zip: {e}"))?;
-    if z.len() == 0 || z.len() > MAX_ZIP_ENTRIES {
+    if z.is_empty() || z.len() > MAX_ZIP_ENTRIES {
         return Err(format!(
             "the label zip holds {} entries (expected 1 to {MAX_ZIP_ENTRIES})",
             z.len()

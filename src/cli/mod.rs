@@ -118,7 +118,10 @@ pub fn init_logging(verbose: u8, long_running: bool) {
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    init_logging(cli.verbose, matches!(cli.command, Command::Watch(_) | Command::Sandbox(_)));
+    init_logging(
+        cli.verbose,
+        matches!(cli.command, Command::Watch(_) | Command::Sandbox(_)),
+    );
     let result = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Prepare(a) => prepare::run(a),

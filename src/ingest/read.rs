@@ -485,7 +485,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             }
             match &header {
                 None => {
-                    let texts: Vec<String> = cells.iter().map(|c| r_text(c)).collect();
+                    let texts: Vec<String> = cells.iter().map(r_text).collect();
                     let h = HeaderMap::from_cells(texts.iter().map(String::as_str), aliases);
                     if !h.is_hawb_header() {
                         break;
