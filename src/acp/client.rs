@@ -249,24 +249,8 @@ impl Client {
         self.cfg.test_mode
     }
 
-    /// One attempt: POST the request, read and parse the answer. A common error is returned as
-    /// [`CallError::Common`]; command-level errors are in the answer.
-    pub fn send_once(&self, params: &Params, req: &Request) -> Result<Answer, CallError> {
-        let command = req.command();
-        let data = if command.has_data() {
-            let mut buf = Vec::new();
-            write_request_to_vec(req, &mut buf).map_err(|e| CallError::Request {
-                command,
-                message: e.to_string(),
-            })?;
-            Some(buf)
-        } else {
-            None
-        };
-        self.post(command, params, data.as_deref())
-    }
-
-    /// Sends pre-built `data` bytes (the caller built them once, e.g. a 49 MB manifest).
+    /// One attempt: POST pre-built `data` bytes (built once, e.g. a 49 MB manifest), read and parse the
+    /// answer. A common error is returned as [`CallError::Common`]; command-level errors are in the answer.
     pub fn post(
         &self,
         command: Command,

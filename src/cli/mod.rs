@@ -96,6 +96,28 @@ impl InputArgs {
     }
 }
 
+/// How requests are built, shared by prepare, run and watch.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Items per createMailing batch (label 0).
+    #[arg(long, value_name = "N", default_value_t = crate::acp::request::DEFAULT_BATCH_ITEMS)]
+    pub batch_items: usize,
+    /// Always zip the manifest file (it is zipped anyway when needed to fit ACP's limits).
+    #[arg(long)]
+    pub zip_manifest_file: bool,
+}
+
+impl PlanArgs {
+    pub fn options(&self, test_mode: bool) -> crate::plan::PlanOptions {
+        crate::plan::PlanOptions {
+            batch_items: self.batch_items.max(1),
+            test_mode,
+            zip_manifest_file: self.zip_manifest_file,
+            ..Default::default()
+        }
+    }
+}
+
 /// Sets up logging to stderr: `RUST_LOG` wins, else `-v` levels, else info.
 pub fn init_logging(verbose: u8, long_running: bool) {
     // On a terminal the progress bars of batch commands tell the story; elsewhere (cron, a service), and

@@ -2,7 +2,6 @@
 
 use super::{InputArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::check::check_paths;
-use crate::plan::PlanOptions;
 use crate::prepare::{out_dir_for, prepare};
 use crate::report::{write_summary, JsonReport};
 use clap::Args;
@@ -19,27 +18,18 @@ pub struct PrepareArgs {
     /// Write the machine-readable report to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Always zip the manifest file (it is zipped anyway when needed to fit ACP's limits).
-    #[arg(long)]
-    pub zip_manifest_file: bool,
-    /// Items per createMailing batch (label 0).
-    #[arg(long, value_name = "N", default_value_t = crate::acp::request::DEFAULT_BATCH_ITEMS)]
-    pub batch_items: usize,
     /// Mark the requests as test mode (testMode=1).
     #[arg(long, env = "ACP_TEST_MODE", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
     pub test_mode: bool,
+    #[command(flatten)]
+    pub plan: super::PlanArgs,
     #[command(flatten)]
     pub input: InputArgs,
 }
 
 pub fn run(args: PrepareArgs) -> Result<i32, String> {
     let opts = args.input.options()?;
-    let plan = PlanOptions {
-        batch_items: args.batch_items.max(1),
-        test_mode: args.test_mode,
-        zip_manifest_file: args.zip_manifest_file,
-        ..Default::default()
-    };
+    let plan = args.plan.options(args.test_mode);
     let batch = !crate::ingest::is_mawb_folder(&args.path);
     let mut report = check_paths(std::slice::from_ref(&args.path), &opts, &|| {});
     let mut code = if report.problems.iter().any(|p| p.is_error()) {

@@ -23,16 +23,12 @@ pub struct RunArgs {
     /// MAWBs sent at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
-    /// Items per createMailing batch (label 0).
-    #[arg(long, value_name = "N", default_value_t = crate::acp::request::DEFAULT_BATCH_ITEMS)]
-    pub batch_items: usize,
-    /// Always zip the manifest file.
-    #[arg(long)]
-    pub zip_manifest_file: bool,
     #[command(flatten)]
     pub conn: ConnArgs,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub plan: super::PlanArgs,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -42,12 +38,7 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
     let archive = Archive::new(&args.state.archive);
-    let plan = PlanOptions {
-        batch_items: args.batch_items.max(1),
-        test_mode: args.conn.test_mode,
-        zip_manifest_file: args.zip_manifest_file,
-        ..Default::default()
-    };
+    let plan = args.plan.options(args.conn.test_mode);
     let (dirs, _) = crate::ingest::discover(&args.paths);
     let bar = super::progress(dirs.len() as u64, "checking");
     let report = check_paths(&args.paths, &opts, &|| bar.inc(1));

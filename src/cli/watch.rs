@@ -7,7 +7,6 @@ use super::conn::{ConnArgs, StateArgs};
 use super::{InputArgs, EXIT_FAILED, EXIT_OK};
 use crate::archive::Archive;
 use crate::ledger::Ledger;
-use crate::plan::PlanOptions;
 use crate::watch::{watch, Services, WatchConfig};
 use clap::Args;
 use std::path::PathBuf;
@@ -51,16 +50,12 @@ pub struct WatchArgs {
     /// 1 if any failed or waits for a retry.
     #[arg(long)]
     pub once: bool,
-    /// Items per createMailing batch (label 0).
-    #[arg(long, value_name = "N", default_value_t = crate::acp::request::DEFAULT_BATCH_ITEMS)]
-    pub batch_items: usize,
-    /// Always zip the manifest file.
-    #[arg(long)]
-    pub zip_manifest_file: bool,
     #[command(flatten)]
     pub conn: ConnArgs,
     #[command(flatten)]
     pub state: StateArgs,
+    #[command(flatten)]
+    pub plan: super::PlanArgs,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -94,12 +89,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
     let archive = Archive::new(&args.state.archive);
-    let plan = PlanOptions {
-        batch_items: args.batch_items.max(1),
-        test_mode: args.conn.test_mode,
-        zip_manifest_file: args.zip_manifest_file,
-        ..Default::default()
-    };
+    let plan = args.plan.options(args.conn.test_mode);
     let cfg = WatchConfig {
         drop_dir: args.drop_dir.clone(),
         settle: args.settle,

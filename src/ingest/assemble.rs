@@ -5,7 +5,9 @@
 //! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
 //! every cell that cannot be parsed becomes a problem naming its row and column.
 
-use super::columns::{Field, HeaderMap, FIELD_COUNT};
+use super::columns::{
+    Field, HeaderMap, CONSIGNEE_FIELDS, FIELD_COUNT, RETURN_FIELDS, SHIPPER_FIELDS,
+};
 use super::read::{RowRef, RowSink};
 use crate::model::*;
 use crate::problem::*;
@@ -223,42 +225,9 @@ impl Assembler {
             email: text(prefix[9]),
         };
         use Field::*;
-        let consignee = address([
-            ConsigneeName,
-            ConsigneeCompany,
-            ConsigneeAddress1,
-            ConsigneeAddress2,
-            ConsigneeCity,
-            ConsigneeState,
-            ConsigneeZip,
-            ConsigneeCountry,
-            ConsigneePhone,
-            ConsigneeEmail,
-        ]);
-        let shipper = address([
-            ShipperName,
-            ShipperCompany,
-            ShipperAddress1,
-            ShipperAddress2,
-            ShipperCity,
-            ShipperState,
-            ShipperZip,
-            ShipperCountry,
-            ShipperPhone,
-            ShipperEmail,
-        ]);
-        let return_address = address([
-            ReturnName,
-            ReturnCompany,
-            ReturnAddress1,
-            ReturnAddress2,
-            ReturnCity,
-            ReturnState,
-            ReturnZip,
-            ReturnCountry,
-            ReturnPhone,
-            ReturnEmail,
-        ]);
+        let consignee = address(CONSIGNEE_FIELDS);
+        let shipper = address(SHIPPER_FIELDS);
+        let return_address = address(RETURN_FIELDS);
         let item = MailItem {
             origin: Origin {
                 file: self.file,

@@ -91,6 +91,47 @@ fields! {
     ManufacturerCode => "manufacturerCode", Product;
 }
 
+/// The fields of each address group, in the order of [`crate::model::Address`]: name, company, address1,
+/// address2, city, state, zip, country, phone, email.
+pub const CONSIGNEE_FIELDS: [Field; 10] = [
+    Field::ConsigneeName,
+    Field::ConsigneeCompany,
+    Field::ConsigneeAddress1,
+    Field::ConsigneeAddress2,
+    Field::ConsigneeCity,
+    Field::ConsigneeState,
+    Field::ConsigneeZip,
+    Field::ConsigneeCountry,
+    Field::ConsigneePhone,
+    Field::ConsigneeEmail,
+];
+/// The shipper group (see [`CONSIGNEE_FIELDS`]).
+pub const SHIPPER_FIELDS: [Field; 10] = [
+    Field::ShipperName,
+    Field::ShipperCompany,
+    Field::ShipperAddress1,
+    Field::ShipperAddress2,
+    Field::ShipperCity,
+    Field::ShipperState,
+    Field::ShipperZip,
+    Field::ShipperCountry,
+    Field::ShipperPhone,
+    Field::ShipperEmail,
+];
+/// The return-address group (see [`CONSIGNEE_FIELDS`]).
+pub const RETURN_FIELDS: [Field; 10] = [
+    Field::ReturnName,
+    Field::ReturnCompany,
+    Field::ReturnAddress1,
+    Field::ReturnAddress2,
+    Field::ReturnCity,
+    Field::ReturnState,
+    Field::ReturnZip,
+    Field::ReturnCountry,
+    Field::ReturnPhone,
+    Field::ReturnEmail,
+];
+
 /// Number of canonical fields.
 pub const FIELD_COUNT: usize = Field::ALL.len();
 

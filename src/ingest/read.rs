@@ -258,19 +258,7 @@ fn read_csv(
                 header = Some(h);
             }
             Some(_) => {
-                if summary.rows >= limits.max_rows {
-                    sink.problem(
-                        Problem::new(
-                            &FILE_TOO_LARGE,
-                            name,
-                            format!(
-                                "more than {} rows: split the MAWB or raise --max-rows",
-                                limits.max_rows
-                            ),
-                        )
-                        .sheet(name)
-                        .at(row),
-                    );
+                if row_cap_reached(summary, limits, name, name, row, sink) {
                     return;
                 }
                 summary.rows += 1;
@@ -297,6 +285,33 @@ fn read_csv(
             .sheet(name),
         );
     }
+}
+
+/// Stops a file at the row cap, with the problem that says so.
+fn row_cap_reached(
+    summary: &ReadSummary,
+    limits: ReadLimits,
+    name: &str,
+    sheet: &str,
+    row: u32,
+    sink: &mut dyn RowSink,
+) -> bool {
+    let reached = summary.rows >= limits.max_rows;
+    if reached {
+        sink.problem(
+            Problem::new(
+                &FILE_TOO_LARGE,
+                name,
+                format!(
+                    "more than {} rows: split the MAWB or raise --max-rows",
+                    limits.max_rows
+                ),
+            )
+            .sheet(sheet)
+            .at(row),
+        );
+    }
+    reached
 }
 
 /// Problems about a header row that was accepted: missing required columns, duplicates, unknown headers.
@@ -495,19 +510,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                     header = Some(h);
                 }
                 Some(_) => {
-                    if summary.rows >= limits.max_rows {
-                        sink.problem(
-                            Problem::new(
-                                &FILE_TOO_LARGE,
-                                name,
-                                format!(
-                                    "more than {} rows: split the MAWB or raise --max-rows",
-                                    limits.max_rows
-                                ),
-                            )
-                            .sheet(sheet.clone())
-                            .at(row),
-                        );
+                    if row_cap_reached(summary, limits, name, sheet, row, sink) {
                         return;
                     }
                     summary.rows += 1;

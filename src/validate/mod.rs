@@ -10,7 +10,7 @@ pub mod dates;
 pub mod rates;
 
 use crate::acp::wire::label_type;
-use crate::ingest::columns::Field;
+use crate::ingest::columns::{Field, CONSIGNEE_FIELDS, RETURN_FIELDS, SHIPPER_FIELDS};
 use crate::model::*;
 use crate::problem::*;
 use rates::Rates;
@@ -263,53 +263,16 @@ pub fn validate_item(
     c.text(ShipperItemId, item.shipper_item_id.as_deref(), 50);
     c.text(DisplayItemId, item.display_item_id.as_deref(), 50);
     c.text(Bag, item.bag.as_deref(), 50);
-    c.address(
-        &item.consignee,
-        [
-            ConsigneeName,
-            ConsigneeCompany,
-            ConsigneeAddress1,
-            ConsigneeAddress2,
-            ConsigneeCity,
-            ConsigneeState,
-            ConsigneeZip,
-            ConsigneeCountry,
-            ConsigneePhone,
-            ConsigneeEmail,
-        ],
-        true,
-    );
+    c.address(&item.consignee, CONSIGNEE_FIELDS, true);
     let none = Address::default();
     c.address(
         item.shipper.as_deref().unwrap_or(&none),
-        [
-            ShipperName,
-            ShipperCompany,
-            ShipperAddress1,
-            ShipperAddress2,
-            ShipperCity,
-            ShipperState,
-            ShipperZip,
-            ShipperCountry,
-            ShipperPhone,
-            ShipperEmail,
-        ],
+        SHIPPER_FIELDS,
         false,
     );
     c.address(
         item.return_address.as_deref().unwrap_or(&none),
-        [
-            ReturnName,
-            ReturnCompany,
-            ReturnAddress1,
-            ReturnAddress2,
-            ReturnCity,
-            ReturnState,
-            ReturnZip,
-            ReturnCountry,
-            ReturnPhone,
-            ReturnEmail,
-        ],
+        RETURN_FIELDS,
         false,
     );
 
