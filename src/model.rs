@@ -157,6 +157,8 @@ pub struct Product {
     pub description: Option<String>,
     pub hts: Option<String>,
     pub quantity: Option<u32>,
+    /// The quantity cell was not blank (so a missing `quantity` was unreadable, already reported).
+    pub quantity_given: bool,
     pub unit_value: Option<Decimal>,
     pub value: Option<Decimal>,
     pub weight: Option<Kg>,

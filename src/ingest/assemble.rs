@@ -269,6 +269,7 @@ impl Assembler {
             .cell(cells, Field::ManufacturerCode, row)
             .map(|c| c.into_owned());
         if let Some(q) = self.cell(cells, Field::Quantity, row) {
+            p.quantity_given = true;
             match parse_decimal(&q) {
                 Some(d)
                     if d.fract().is_zero() && d > Decimal::ZERO && d <= Decimal::from(u32::MAX) =>

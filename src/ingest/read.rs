@@ -204,6 +204,7 @@ fn read_csv(
         .from_reader(file);
     let mut record = csv::StringRecord::new();
     let mut header: Option<HeaderMap> = None;
+    let mut breaks_in_fields: u64 = 0;
     loop {
         match reader.read_record(&mut record) {
             Ok(false) => break,
@@ -229,7 +230,14 @@ fn read_csv(
                 break;
             }
         }
-        let row = record.position().map(|p| p.line() as u32).unwrap_or(0);
+        // A quoted field holding line breaks is one spreadsheet row spread over several text lines:
+        // the row the user sees is the text line less the breaks inside earlier records.
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let row = line.saturating_sub(breaks_in_fields) as u32;
+        breaks_in_fields += record
+            .iter()
+            .map(|f| f.matches('\n').count() as u64)
+            .sum::<u64>();
         let cells = RowRef::Csv(&record);
         if cells.is_blank() {
             continue;
@@ -391,18 +399,40 @@ fn check_zip_size(path: &Path, limit: u64) -> Result<(), String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+    let bomb = |name: &str| {
+        format!(
+            "the workbook decompresses to more than {} MB (entry \"{name}\"); refusing to read it (zip bomb protection)",
+            limit / 1_000_000
+        )
+    };
     let mut total: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
             .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
-        total = total.saturating_add(entry.size());
+        let (name, declared, compressed) = (
+            entry.name().to_string(),
+            entry.size(),
+            entry.compressed_size(),
+        );
+        drop(entry);
+        total = total.saturating_add(declared);
         if total > limit {
-            return Err(format!(
-                "the workbook decompresses to more than {} MB (entry \"{}\"); refusing to read it (zip bomb protection)",
-                limit / 1_000_000,
-                entry.name()
-            ));
+            return Err(bomb(&name));
+        }
+        // Declared sizes can lie. An entry whose compressed size could inflate past what is left of the
+        // budget (deflate reaches about 1:1032) is inflated once into a sink, counting real bytes.
+        let left = limit - total + declared;
+        if compressed.saturating_mul(1032) > left {
+            let mut entry = archive
+                .by_index(i)
+                .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+            let real = std::io::copy(&mut (&mut entry).take(left + 1), &mut std::io::sink())
+                .map_err(|e| format!("corrupt or truncated workbook (entry \"{name}\"): {e}"))?;
+            if real > left {
+                return Err(bomb(&name));
+            }
+            total = total - declared + real;
         }
     }
     Ok(())

@@ -407,20 +407,13 @@ pub fn validate_item(
                 c.xml(Hts, row, h);
             }
         }
-        if p.quantity.is_none() {
-            // A bad quantity was reported by ingest; report only a blank one here.
-            let blank = !c
-                .problems
-                .iter()
-                .any(|q| q.row == Some(row) && q.column.as_deref() == Some("quantity"));
-            if blank {
-                at(
-                    &mut c,
-                    &REQUIRED,
-                    Quantity,
-                    "quantity is required (a positive whole number)".into(),
-                );
-            }
+        if p.quantity.is_none() && !p.quantity_given {
+            at(
+                &mut c,
+                &REQUIRED,
+                Quantity,
+                "quantity is required (a positive whole number)".into(),
+            );
         }
         if let Some(m) = p.manufacturer_code.as_deref() {
             if m.chars().count() > 35 {

@@ -1,0 +1,157 @@
+//! Throughput of the offline pipeline (ingest → validate → aggregate) in HAWB spreadsheet rows per second.
+//!
+//! Setup writes, once, a sample batch of 100 000 HAWBs in 50 MAWB folders (xlsx and csv alternating) with
+//! `mawb::samples::generate` into a temporary folder. Groups:
+//!
+//! - `ingest/csv`  and `ingest/xlsx`: the 25 folders of one format through `check::check_one`, one after
+//!   the other, inside a one-thread rayon pool: the single-core cost of a row in each format;
+//! - `ingest/batch`: the whole batch through `check::check_paths` in rayon pools of 1 and 2 threads, so
+//!   the speed-up of the 2 cores is visible.
+//!
+//! Iterations take seconds, so sampling is flat and small: the run takes a few minutes.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+use mawb::check::{check_one, check_paths, CheckOptions};
+use mawb::samples::{generate, SampleFormat, SampleOptions};
+
+const MAWBS: usize = 50;
+const HAWBS: usize = 100_000;
+
+/// The generated batch: kept alive (the temp folder is removed on drop) for every group.
+struct Batch {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    csv: Vec<PathBuf>,
+    xlsx: Vec<PathBuf>,
+    csv_rows: u64,
+    xlsx_rows: u64,
+}
+
+fn batch() -> &'static Batch {
+    static BATCH: std::sync::OnceLock<Batch> = std::sync::OnceLock::new();
+    BATCH.get_or_init(|| {
+        let tmp = tempfile::Builder::new()
+            .prefix("mawb-bench-")
+            .tempdir()
+            .expect("temp dir");
+        let root = tmp.path().join("batch");
+        let opts = SampleOptions {
+            mawbs: MAWBS,
+            hawbs: HAWBS,
+            seed: 2026,
+            formats: vec![SampleFormat::Xlsx, SampleFormat::Csv],
+            label: 0,
+        };
+        let t = Instant::now();
+        let summary = generate(&root, &opts).expect("generate the sample batch");
+        let mut b = Batch {
+            _tmp: tmp,
+            root,
+            csv: Vec::new(),
+            xlsx: Vec::new(),
+            csv_rows: 0,
+            xlsx_rows: 0,
+        };
+        for m in &summary.mawbs {
+            let is_csv = m
+                .files
+                .iter()
+                .any(|f| f.extension().is_some_and(|e| e == "csv"));
+            if is_csv {
+                b.csv.push(m.dir.clone());
+                b.csv_rows += m.product_lines as u64;
+            } else {
+                b.xlsx.push(m.dir.clone());
+                b.xlsx_rows += m.product_lines as u64;
+            }
+        }
+        eprintln!(
+            "setup: {} MAWBs ({} csv, {} xlsx), {HAWBS} HAWBs, {} csv rows + {} xlsx rows, written in {:.1?}",
+            summary.mawbs.len(),
+            b.csv.len(),
+            b.xlsx.len(),
+            b.csv_rows,
+            b.xlsx_rows,
+            t.elapsed()
+        );
+        b
+    })
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("build a rayon pool")
+}
+
+/// Checks every folder of `dirs` one after the other and returns the rows read (so nothing is optimised
+/// away, and a broken fixture shows as a panic rather than a fast benchmark).
+fn check_each(dirs: &[PathBuf], opts: &CheckOptions) -> usize {
+    dirs.iter()
+        .map(|d| {
+            let m = check_one(d, opts);
+            assert!(m.sendable(), "{}: {:?}", d.display(), m.problems.first());
+            m.mawb.files.iter().map(|f| f.rows).sum::<usize>()
+        })
+        .sum()
+}
+
+fn by_format(c: &mut Criterion) {
+    let b = batch();
+    let opts = CheckOptions::default();
+    let one = pool(1);
+    let mut g = c.benchmark_group("ingest");
+    g.sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    for (name, dirs, rows) in [("csv", &b.csv, b.csv_rows), ("xlsx", &b.xlsx, b.xlsx_rows)] {
+        g.throughput(Throughput::Elements(rows));
+        g.bench_function(BenchmarkId::new(name, "1 thread"), |bench| {
+            bench.iter(|| {
+                let read = one.install(|| check_each(dirs, &opts));
+                assert_eq!(read as u64, rows);
+                read
+            })
+        });
+    }
+    g.finish();
+}
+
+fn whole_batch(c: &mut Criterion) {
+    let b = batch();
+    let opts = CheckOptions::default();
+    let rows = b.csv_rows + b.xlsx_rows;
+    let paths = [b.root.clone()];
+    let mut g = c.benchmark_group("ingest/batch");
+    g.sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(rows));
+    for threads in [1, 2] {
+        let p = pool(threads);
+        g.bench_with_input(
+            BenchmarkId::new("check_paths", format!("{threads} threads")),
+            &threads,
+            |bench, _| {
+                bench.iter(|| {
+                    let report = p.install(|| check_paths(&paths, &opts, &|| {}));
+                    assert!(report.all_sendable());
+                    assert_eq!(report.totals.items, HAWBS);
+                    report.totals.product_lines
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, by_format, whole_batch);
+criterion_main!(benches);

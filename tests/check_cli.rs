@@ -1,0 +1,1653 @@
+//! `mawb check PATH…` driven through the real binary: what an operator sees (summary, `--json` report,
+//! exit code) for good batches, for every odd-but-valid spreadsheet a warehouse produces, and for every
+//! broken or hostile input, which must give a problem naming file/sheet/row/column and never a panic.
+//!
+//! Exit codes (contract): 0 all good (warnings allowed), 1 a MAWB is not sendable, 2 usage/I/O.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+const OK: i32 = 0;
+const NOT_SENDABLE: i32 = 1;
+const USAGE: i32 = 2;
+
+/// The one problem with `code`, failing with the whole report when there is none.
+fn the_problem(report: &Value, code: &str) -> Value {
+    problems_with(report, code)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| {
+            panic!(
+                "no {code} problem; the report has:\n{}",
+                problem_lines(report)
+            )
+        })
+}
+
+fn assert_place(p: &Value, file: &str, row: Option<u64>, column: Option<&str>) {
+    assert_eq!(p["file"], file, "file of {p}");
+    assert_eq!(p["row"].as_u64(), row, "row of {p}");
+    assert_eq!(p["column"].as_str(), column, "column of {p}");
+}
+
+fn total_weight(report: &Value) -> String {
+    report["totals"]["weight_kg"]
+        .as_str()
+        .expect("totals.weight_kg is a string")
+        .to_string()
+}
+
+fn errors_of(report: &Value) -> Vec<Value> {
+    all_problems(report)
+        .into_iter()
+        .filter(|p| p["severity"] == "error")
+        .collect()
+}
+
+fn assert_no_errors(report: &Value) {
+    let errors = errors_of(report);
+    assert!(
+        errors.is_empty(),
+        "expected no error, got:\n{}",
+        problem_lines(report)
+    );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Good input.
+
+#[test]
+fn accepts_a_sample_batch_and_lists_every_mawb_as_ok() {
+    let wd = Workdir::new();
+    let batch = wd.samples(3, 40, 7);
+    let o = wd.run_mawb(["check".as_ref(), batch.as_os_str()]);
+    assert_exit(&o, OK);
+    let out = stdout(&o);
+    let numbers: Vec<String> = wd
+        .mawb_dirs(&batch)
+        .iter()
+        .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(numbers.len(), 3);
+    for n in &numbers {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(n.as_str()))
+            .unwrap_or_else(|| panic!("no summary line for {n}:\n{out}"));
+        assert!(line.trim_end().ends_with("ok"), "{line}");
+    }
+    assert!(out.contains("batch: 3 MAWB(s), 40 items"), "{out}");
+}
+
+#[test]
+fn json_report_to_stdout_has_the_documented_fields() {
+    let wd = Workdir::new();
+    let batch = wd.samples(2, 20, 3);
+    let dir = wd.mawb_dirs(&batch).remove(0);
+    // One warning so a problem object is there to inspect.
+    let toml = wd.read_string(dir.join("mawb.toml"));
+    std::fs::write(dir.join("mawb.toml"), format!("colour = \"red\"\n{toml}")).unwrap();
+    let (o, v) = check_json(&wd, &[batch.display().to_string()]);
+    assert_exit(&o, OK);
+    assert_eq!(v["schema"], 1);
+    assert_eq!(v["command"], "check");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["totals"]["items"], 20);
+    assert!(v["totals"]["weight_kg"].is_string());
+    let mawbs = v["mawbs"].as_array().expect("mawbs is an array");
+    assert_eq!(mawbs.len(), 2);
+    for m in mawbs {
+        assert!(m["problems"].is_array(), "{m}");
+        assert_eq!(m["sendable"], true);
+    }
+    let p = the_problem(&v, "mawb-toml-unknown-key");
+    for key in [
+        "file", "sheet", "row", "column", "code", "severity", "message",
+    ] {
+        assert!(p.get(key).is_some(), "problem lacks {key}: {p}");
+    }
+    assert_eq!(p["severity"], "warning");
+    assert_eq!(p["file"], "mawb.toml");
+    assert_eq!(p["column"], "colour");
+    assert!(p["row"].is_null() && p["sheet"].is_null(), "{p}");
+    // The summary is not mixed into the JSON on stdout.
+    assert!(!stdout(&o).contains("batch:"));
+}
+
+#[test]
+fn json_report_to_a_file_keeps_the_summary_on_stdout() {
+    let wd = Workdir::new();
+    let batch = wd.samples(1, 5, 11);
+    let o = wd.run_mawb(["check", batch.to_str().unwrap(), "--json", "report.json"]);
+    assert_exit(&o, OK);
+    assert!(stdout(&o).contains("batch: 1 MAWB(s), 5 items"));
+    let v: Value = serde_json::from_slice(&wd.read("report.json")).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["exit_code"], 0);
+    assert_eq!(v["mawbs"].as_array().unwrap().len(), 1);
+    assert_eq!(v["totals"]["items"], 5);
+    // A report folder that does not exist yet is created.
+    let o = wd.run_mawb(["check", batch.to_str().unwrap(), "--json", "out/r.json"]);
+    assert_exit(&o, OK);
+    let v: Value = serde_json::from_slice(&wd.read("out/r.json")).unwrap();
+    assert_eq!(v["command"], "check");
+}
+
+#[test]
+fn an_unwritable_json_report_is_an_io_error() {
+    let wd = Workdir::new();
+    wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    let o = wd.run_mawb(["check", "m", "--json", "m/mawb.toml/r.json"]);
+    assert_exit(&o, USAGE);
+    assert!(stderr(&o).contains("r.json"), "{}", stderr(&o));
+}
+
+#[test]
+fn checks_one_mawb_folder_or_a_whole_batch() {
+    let wd = Workdir::new();
+    let batch = wd.samples(2, 12, 5);
+    let dirs = wd.mawb_dirs(&batch);
+    let (o, one) = check_json(&wd, &[dirs[0].display().to_string()]);
+    assert_exit(&o, OK);
+    assert_eq!(one["mawbs"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        one["mawbs"][0]["folder"],
+        dirs[0].file_name().unwrap().to_str().unwrap()
+    );
+    let (o, all) = check_json(&wd, &[batch.display().to_string()]);
+    assert_exit(&o, OK);
+    assert_eq!(all["mawbs"].as_array().unwrap().len(), 2);
+    assert_eq!(all["totals"]["items"], 12);
+}
+
+#[test]
+fn checks_several_paths_as_one_batch() {
+    let wd = Workdir::new();
+    let a = wd.samples(2, 10, 21);
+    let b = wd.samples(1, 4, 22);
+    let (o, v) = check_json(&wd, &[a.display().to_string(), b.display().to_string()]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"].as_array().unwrap().len(), 3);
+    assert_eq!(v["totals"]["items"], 14);
+}
+
+#[test]
+fn relative_paths_are_resolved_in_the_working_directory() {
+    let wd = Workdir::new();
+    wd.mawb_folder("in/m1", &Sheet::hawbs(1, 2));
+    let (o, v) = check_json(&wd, &["in"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["manifest_number"], VALID_MAWB);
+}
+
+#[test]
+fn reads_csv_with_bom_crlf_and_quoted_commas_quotes_and_newlines() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 3);
+    s.set(0, "consigneeAddress1", "Floor 3, Room \"B\"")
+        .set(0, "productDescription", "Silk scarf,\nprinted \"90 x 90\"")
+        .set(1, "consigneeName", "O'Brien, \"Pat\"");
+    let dir = wd.mawb_folder("m", &s);
+    let mut text = vec![0xEF, 0xBB, 0xBF];
+    text.extend(s.csv_text("\r\n").into_bytes());
+    std::fs::write(dir.join("hawbs.csv"), text).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+    assert_eq!(v["totals"]["items"], 3);
+    assert_eq!(v["totals"]["product_lines"], 3);
+    // The quoted newline is inside a field: still one row per item.
+    assert_eq!(v["mawbs"][0]["files"][0]["rows"], 3);
+
+    // The library keeps the texts exactly (BOM dropped from the first header, quotes unescaped).
+    let m = mawb::check::check_one(&dir, &Default::default());
+    let item = &m.mawb.items[0];
+    assert_eq!(
+        item.consignee.address1.as_deref(),
+        Some("Floor 3, Room \"B\"")
+    );
+    assert_eq!(
+        item.products[0].description.as_deref(),
+        Some("Silk scarf,\nprinted \"90 x 90\"")
+    );
+    assert_eq!(
+        m.mawb.items[1].consignee.name.as_deref(),
+        Some("O'Brien, \"Pat\"")
+    );
+}
+
+#[test]
+fn reads_csv_with_bom_and_every_field_quoted() {
+    // Some exporters quote every field, header included, right after the byte-order mark.
+    let wd = Workdir::new();
+    let s = Sheet::hawbs(1, 2);
+    let dir = wd.mawb_folder("m", &s);
+    let mut text = String::from("\u{feff}");
+    for row in s.all_rows() {
+        let cells: Vec<String> = row.iter().map(|c| format!("\"{c}\"")).collect();
+        text.push_str(&cells.join(","));
+        text.push_str("\r\n");
+    }
+    std::fs::write(dir.join("hawbs.csv"), text).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+    assert_eq!(v["totals"]["items"], 2);
+}
+
+#[test]
+fn reads_a_mawb_toml_saved_by_notepad() {
+    // UTF-8 with a byte-order mark and CRLF line ends.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    let text = format!(
+        "\u{feff}{}",
+        mawb_toml_text(VALID_MAWB, "").replace('\n', "\r\n")
+    );
+    wd.write(dir.join("mawb.toml"), text);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["manifest_number"], VALID_MAWB);
+}
+
+#[test]
+
+fn a_row_after_a_multiline_csv_field_is_named_by_its_spreadsheet_row() {
+    // In Excel a record with a quoted newline is one row: the bad weight below is on row 3.
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.set(0, "productDescription", "two\nlines")
+        .set(1, "weight", "heavy");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "not-a-number");
+    assert_place(&p, "hawbs.csv", Some(3), Some("weight"));
+}
+
+#[test]
+fn semicolon_csv_is_read() {
+    let wd = Workdir::new();
+    let s = Sheet::hawbs(1, 2);
+    let dir = wd.mawb_folder("m", &s);
+    let text: String = s
+        .all_rows()
+        .iter()
+        .map(|r| r.join(";") + "\n")
+        .collect::<String>();
+    std::fs::write(dir.join("hawbs.csv"), text).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["totals"]["items"], 2);
+}
+
+/// A HAWB table with typed xlsx cells: numbers where Excel users type numbers.
+fn typed_rows(items: &[(&str, f64, f64, &str)]) -> Vec<Vec<Cell>> {
+    let mut rows = vec![HAWB_COLUMNS.iter().map(|h| Cell::from(*h)).collect()];
+    for (i, (tracking, weight, quantity, zip)) in items.iter().enumerate() {
+        let value = 10.0 * *quantity;
+        rows.push(vec![
+            Cell::from(*tracking),
+            Cell::from(format!("SI{i}")),
+            Cell::from("Ann Lee"),
+            Cell::from("1 Main St"),
+            Cell::from("Boston"),
+            Cell::from("MA"),
+            Cell::from(*zip),
+            Cell::from("US"),
+            Cell::from("ann@example.com"),
+            Cell::Number(value),
+            Cell::from("USD"),
+            Cell::Number(*weight),
+            Cell::from("kg"),
+            Cell::from("Paperback book"),
+            Cell::from("4901.99"),
+            Cell::Number(*quantity),
+            Cell::Number(10.0),
+        ]);
+    }
+    rows
+}
+
+#[test]
+fn xlsx_numbers_stay_exact_and_text_zip_codes_keep_their_zeros() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let rows = typed_rows(&[("TN1", 1.125, 2.0, "02134")]);
+    write_xlsx_sheets(&dir, "hawbs.xlsx", &[("HAWBs", rows)]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_no_errors(&v);
+    assert_eq!(total_weight(&v), "1.125");
+    assert_eq!(v["mawbs"][0]["files"][0]["kind"], "xlsx");
+    assert_eq!(v["mawbs"][0]["files"][0]["sheets_read"][0], "HAWBs");
+    let m = mawb::check::check_one(&dir, &Default::default());
+    let item = &m.mawb.items[0];
+    assert_eq!(item.consignee.zip.as_deref(), Some("02134"));
+    assert_eq!(item.products[0].quantity, Some(2));
+    assert_eq!(item.weight.unwrap().to_wire(), "1.125");
+}
+
+#[test]
+fn two_spreadsheets_in_one_folder_form_one_mawb() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 3));
+    Sheet::hawbs(10, 2).write_xlsx(&dir, "hawbs-2.xlsx");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    let mawbs = v["mawbs"].as_array().unwrap();
+    assert_eq!(mawbs.len(), 1);
+    assert_eq!(mawbs[0]["totals"]["items"], 5);
+    assert_eq!(mawbs[0]["files"].as_array().unwrap().len(), 2);
+    assert_eq!(total_weight(&v), "5.000");
+}
+
+#[test]
+fn columns_toml_maps_a_custom_header() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.rename("trackingNumber", "Parcel Ref")
+        .rename("weight", "Kilos");
+    let dir = wd.mawb_folder("m", &s);
+    wd.write(
+        dir.join("columns.toml"),
+        "[columns]\n\"Parcel Ref\" = \"trackingNumber\"\nKilos = \"weight\"\n",
+    );
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+    assert_eq!(total_weight(&v), "2.000");
+
+    // The same mapping given with --columns for a folder without its own columns.toml.
+    std::fs::remove_file(dir.join("columns.toml")).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(the_problem(&v, "missing-column")["row"], 1);
+    wd.write(
+        "cols.toml",
+        "\"Parcel Ref\" = \"trackingNumber\"\nKilos = \"weight\"\n",
+    );
+    let (o, v) = check_json(&wd, &["m", "--columns", "cols.toml"]);
+    assert_exit(&o, OK);
+    assert_no_errors(&v);
+}
+
+#[test]
+fn headers_match_whatever_their_case_spaces_and_punctuation() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.rename("trackingNumber", "Tracking Number")
+        .rename("consigneeName", "consignee_name")
+        .rename("hts", "HTS")
+        .rename("consigneeZip", "CONSIGNEE-ZIP")
+        .rename("productDescription", "Product.Description");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+    assert_eq!(v["totals"]["items"], 2);
+}
+
+#[test]
+fn item_fields_may_stand_on_the_first_row_only() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 1);
+    s.set(0, "value", "15.00").set(0, "unitValue", "10.00");
+    s.push(&[
+        ("productDescription", "Bookmark"),
+        ("hts", "4911.99"),
+        ("quantity", "1"),
+        ("unitValue", "5.00"),
+    ]);
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+    assert_eq!(v["totals"]["items"], 1);
+    assert_eq!(v["totals"]["product_lines"], 2);
+}
+
+#[test]
+fn weights_in_pounds_are_converted_to_kilograms() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.set(0, "weightUnit", "lb").set(1, "weightUnit", "LBS");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    // 1 lb = 0.45359237 kg, stored rounded to grams.
+    assert_eq!(total_weight(&v), "0.908");
+    let mut s = Sheet::hawbs(1, 1);
+    s.set(0, "weightUnit", "lb");
+    let wd = Workdir::new();
+    wd.mawb_folder("m", &s);
+    let (_, v) = check_json(&wd, &["m"]);
+    assert_eq!(total_weight(&v), "0.454");
+}
+
+#[test]
+fn totals_have_no_float_artefacts() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.set(0, "weight", "0.1").set(1, "weight", "0.2");
+    let dir = wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(total_weight(&v), "0.300");
+    let o = wd.run_mawb(["check", "m"]);
+    assert!(stdout(&o).contains("0.300 kg"), "{}", stdout(&o));
+
+    // The same with float cells in an xlsx.
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
+    let rows = typed_rows(&[("TN1", 0.1, 1.0, "02134"), ("TN2", 0.2, 1.0, "02134")]);
+    write_xlsx_sheets(&dir, "hawbs.xlsx", &[("Sheet1", rows)]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(total_weight(&v), "0.300");
+}
+
+// ------------------------------------------------------------------------------------------------
+// Bad input: a clear problem, the right exit code, never a panic.
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let wd = Workdir::new();
+    let (o, v) = check_json(&wd, &["no-such-folder"]);
+    assert_exit(&o, USAGE);
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["exit_code"], 2);
+    let p = the_problem(&v, "path-not-found");
+    assert!(p["message"].as_str().unwrap().contains("no-such-folder"));
+    // And without --json, the summary names it.
+    let o = wd.run_mawb(["check", "no-such-folder"]);
+    assert_exit(&o, USAGE);
+    assert!(stdout(&o).contains("no-such-folder") || stderr(&o).contains("no-such-folder"));
+}
+
+#[test]
+fn check_without_a_path_is_a_usage_error() {
+    let wd = Workdir::new();
+    let o = wd.run_mawb(["check"]);
+    assert_exit(&o, USAGE);
+}
+
+#[test]
+fn rejects_a_folder_without_mawb_toml() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("mawb.toml")).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(
+        &the_problem(&v, "mawb-toml-missing"),
+        "mawb.toml",
+        None,
+        None,
+    );
+    assert_eq!(v["mawbs"][0]["sendable"], false);
+    assert!(stdout(&wd.run_mawb(["check", "m"])).contains("NOT SENDABLE"));
+}
+
+#[test]
+fn a_toml_syntax_error_names_its_line() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    wd.write(
+        dir.join("mawb.toml"),
+        "manifest_number = \"112-44995451\"\n\n[[leg]\ndeparture = \"LAX\"\n",
+    );
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(
+        &the_problem(&v, "mawb-toml-invalid"),
+        "mawb.toml",
+        Some(3),
+        None,
+    );
+}
+
+#[test]
+fn rejects_a_wrong_mawb_check_digit() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    write_mawb_toml(&dir, "112-44995452");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "mawb-number");
+    assert_place(&p, "mawb.toml", None, Some("manifest_number"));
+    assert!(
+        p["message"].as_str().unwrap().contains("check digit"),
+        "{p}"
+    );
+}
+
+#[test]
+fn rejects_a_folder_without_spreadsheet() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    the_problem(&v, "no-spreadsheet");
+}
+
+#[test]
+fn rejects_empty_workbooks_and_header_only_sheets() {
+    let wd = Workdir::new();
+    // A workbook with one empty sheet.
+    let dir = wd.mkdir("empty");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    write_xlsx_sheets(&dir, "hawbs.xlsx", &[("Sheet1", Vec::new())]);
+    let (o, v) = check_json(&wd, &["empty"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(&the_problem(&v, "no-header"), "hawbs.xlsx", None, None);
+
+    // A workbook with only a header row.
+    let dir = wd.mkdir("header-only");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    write_xlsx(&dir, "hawbs.xlsx", &[HAWB_COLUMNS]);
+    let (o, v) = check_json(&wd, &["header-only"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "empty-sheet");
+    assert_eq!(p["sheet"], "Sheet1");
+    the_problem(&v, "no-items");
+
+    // An empty csv file.
+    let dir = wd.mawb_folder("empty-csv", &Sheet::hawbs(1, 1));
+    std::fs::write(dir.join("hawbs.csv"), b"").unwrap();
+    let (o, v) = check_json(&wd, &["empty-csv"]);
+    assert_exit(&o, NOT_SENDABLE);
+    the_problem(&v, "no-header");
+}
+
+#[test]
+fn rejects_a_truncated_xlsx() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
+    let path = Sheet::hawbs(1, 30).write_xlsx(&dir, "hawbs.xlsx");
+    let bytes = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(
+        &the_problem(&v, "file-unreadable"),
+        "hawbs.xlsx",
+        None,
+        None,
+    );
+}
+
+#[test]
+fn rejects_an_xlsx_with_a_corrupt_sheet() {
+    // The zip is intact, its worksheet XML is garbage.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
+    let path = Sheet::hawbs(1, 3).write_xlsx(&dir, "hawbs.xlsx");
+    rewrite_zip_entry(&path, "xl/worksheets/sheet1.xml", |xml| {
+        xml[..xml.len() / 2].to_string()
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let errors = errors_of(&v);
+    assert!(
+        errors.iter().any(|p| p["file"] == "hawbs.xlsx"
+            && ["file-unreadable", "no-header", "empty-sheet", "no-items"]
+                .contains(&p["code"].as_str().unwrap())),
+        "{}",
+        problem_lines(&v)
+    );
+}
+
+#[test]
+fn rejects_a_binary_file_named_csv() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    let junk: Vec<u8> = (0..4096u32).map(|i| (i * 7 % 256) as u8).collect();
+    std::fs::write(dir.join("hawbs.csv"), junk).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(
+        &the_problem(&v, "file-not-spreadsheet"),
+        "hawbs.csv",
+        None,
+        None,
+    );
+}
+
+#[test]
+fn rejects_non_utf8_csv() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.set(1, "consigneeName", "Jos\u{e9} Garc\u{ed}a");
+    let dir = wd.mawb_folder("m", &s);
+    // Latin-1: é = 0xE9, í = 0xED.
+    let latin1: Vec<u8> = s
+        .csv_text("\n")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    std::fs::write(dir.join("hawbs.csv"), latin1).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "file-not-utf8");
+    assert_eq!(p["file"], "hawbs.csv");
+    assert!(p["message"].as_str().unwrap().contains("UTF-8"), "{p}");
+}
+
+#[test]
+fn rejects_utf16_csv() {
+    // Excel's "Unicode Text" export: UTF-16LE with a byte-order mark.
+    let wd = Workdir::new();
+    let s = Sheet::hawbs(1, 1);
+    let dir = wd.mawb_folder("m", &s);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in s.csv_text("\r\n").encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    std::fs::write(dir.join("hawbs.csv"), utf16).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(&the_problem(&v, "file-not-utf8"), "hawbs.csv", None, None);
+}
+
+#[test]
+fn latin1_far_into_a_csv_is_reported_at_its_row() {
+    // The first 8 KiB are plain ASCII, so the file looks like UTF-8 until the reader meets row 102.
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 120);
+    s.set(100, "consigneeName", "Jos\u{e9}");
+    let dir = wd.mawb_folder("m", &s);
+    let latin1: Vec<u8> = s
+        .csv_text("\n")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    assert!(latin1.iter().position(|&b| b == 0xE9).unwrap() > 8192);
+    std::fs::write(dir.join("hawbs.csv"), latin1).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "file-not-utf8");
+    assert_place(&p, "hawbs.csv", Some(102), None);
+}
+
+#[test]
+fn text_where_a_number_belongs_is_reported_at_its_cell() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 3);
+    s.set(1, "weight", "1,2kg");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "not-a-number");
+    assert_place(&p, "hawbs.csv", Some(3), Some("weight"));
+    assert_eq!(p["sheet"], "hawbs.csv");
+    assert!(p["message"].as_str().unwrap().contains("1,2kg"), "{p}");
+    let out = stdout(&wd.run_mawb(["check", "m"]));
+    assert!(out.contains("row 3, weight: error [not-a-number]"), "{out}");
+}
+
+#[test]
+fn a_header_without_a_required_column_is_reported() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.drop_col("weight");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "missing-column");
+    assert_place(&p, "hawbs.csv", Some(1), Some("weight"));
+}
+
+#[test]
+
+fn a_bad_quantity_is_reported_once() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 1);
+    s.set(0, "quantity", "2.5");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(
+        &the_problem(&v, "not-an-integer"),
+        "hawbs.csv",
+        Some(2),
+        Some("quantity"),
+    );
+    let on_quantity: Vec<Value> = all_problems(&v)
+        .into_iter()
+        .filter(|p| p["column"] == "quantity")
+        .collect();
+    assert_eq!(
+        on_quantity.len(),
+        1,
+        "a quantity that is given must not also be reported as missing:\n{}",
+        problem_lines(&v)
+    );
+}
+
+#[test]
+fn refuses_a_zip_bomb_disguised_as_xlsx() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
+    let bomb = write_zip_bomb(&dir.join("hawbs.xlsx"), 600_000_000);
+    let size = std::fs::metadata(&bomb).unwrap().len();
+    assert!(size < 5_000_000, "{size}");
+    // Under a 1.5 GB address-space limit: inflating the entry into memory would fail.
+    let o = run_with_memory_limit(&wd, &["check", "--json", "-", "m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_place(&the_problem(&v, "file-too-large"), "hawbs.xlsx", None, None);
+}
+
+#[test]
+
+fn refuses_an_xlsx_bomb_that_lies_about_its_size() {
+    // 3 million copies of a valid row: about 1 GB of sheet XML in a 1 MB file whose headers claim
+    // 1000 bytes per entry. It must be refused (file-too-large or file-unreadable) without inflating it.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
+    let bomb = write_xlsx_bomb(&dir.join("hawbs.xlsx"), 3_000_000);
+    falsify_uncompressed_sizes(&bomb, 1_000);
+    let o = run_with_memory_limit(&wd, &["check", "--json", "-", "m", "--max-rows", "1000"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let refused = errors_of(&v).into_iter().any(|p| {
+        p["file"] == "hawbs.xlsx"
+            && ["file-too-large", "file-unreadable"].contains(&p["code"].as_str().unwrap())
+    });
+    assert!(refused, "{}", problem_lines(&v));
+}
+
+#[test]
+fn refuses_an_honest_xlsx_bomb_of_valid_rows() {
+    // Two million valid rows (about 700 MB of XML, over the 512 MiB cap) with truthful headers: refused
+    // from the zip directory, nothing inflated.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
+    write_xlsx_bomb(&dir.join("hawbs.xlsx"), 2_000_000);
+    let o = run_with_memory_limit(&wd, &["check", "--json", "-", "m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_place(&the_problem(&v, "file-too-large"), "hawbs.xlsx", None, None);
+}
+
+/// Runs mawb with its address space capped at 1.5 GB (`ulimit -v`), so a reader that inflates a
+/// zip bomb into memory fails instead of eating the machine.
+fn run_with_memory_limit(wd: &Workdir, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.current_dir(wd.path())
+        .arg("-c")
+        .arg("ulimit -v 1500000 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mawb"))
+        .args(args);
+    wd.run(&mut cmd)
+}
+
+/// Writes a csv of `rows` valid items (29 columns, the width of the samples) without holding it in
+/// memory, and returns its path.
+fn write_big_csv(path: &Path, rows: usize) -> PathBuf {
+    let f = std::fs::File::create(path).unwrap();
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let mut header: Vec<String> = HAWB_COLUMNS.iter().map(|c| c.to_string()).collect();
+    for extra in [
+        "displayItemId",
+        "consigneeCompany",
+        "consigneeAddress2",
+        "consigneePhone",
+        "length",
+        "width",
+        "height",
+        "dimensionUnit",
+        "bag",
+        "productValue",
+        "productWeight",
+        "countryOfOrigin",
+    ] {
+        header.push(extra.to_string());
+    }
+    assert_eq!(header.len(), 29);
+    writeln!(w, "{}", header.join(",")).unwrap();
+    for i in 0..rows {
+        writeln!(
+            w,
+            "TN{i:09},SI{i:09},Ann Lee,1 Main St,Boston,MA,02134,US,ann@example.com,10.00,USD,1.25,kg,Paperback book,4901.99,1,10.00,D{i},,,+1 617 555 0100,0.3,0.2,0.1,m,B{},10.00,1.2,US",
+            i / 100
+        )
+        .unwrap();
+    }
+    w.flush().unwrap();
+    path.to_path_buf()
+}
+
+#[test]
+fn a_huge_csv_is_streamed_and_refused_at_the_row_cap() {
+    // 2 million rows × 29 columns (about 300 MB on disk, deleted with the workdir) with a cap of
+    // 100 000: read as a stream, under a 1.5 GB address-space limit, and refused at the first row over.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    let csv = write_big_csv(&dir.join("hawbs.csv"), 2_000_000);
+    assert!(std::fs::metadata(&csv).unwrap().len() > 250_000_000);
+    let o = run_with_memory_limit(&wd, &["check", "--json", "-", "m", "--max-rows", "100000"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let p = the_problem(&v, "file-too-large");
+    assert_place(&p, "hawbs.csv", Some(100_002), None);
+    assert!(p["message"].as_str().unwrap().contains("100000"), "{p}");
+}
+
+#[test]
+fn a_tracking_number_used_in_two_mawbs_of_a_batch_is_a_duplicate() {
+    let wd = Workdir::new();
+    wd.mawb_folder("batch/a", &Sheet::hawbs(1, 3));
+    let mut s = Sheet::hawbs(100, 3);
+    s.set(2, "trackingNumber", "TN00000002");
+    let b = wd.mawb_folder("batch/b", &s);
+    write_mawb_toml(&b, "112-44995462");
+    let (o, v) = check_json(&wd, &["batch"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "duplicate-tracking-number");
+    assert_place(&p, "hawbs.csv", Some(4), Some("trackingNumber"));
+    let msg = p["message"].as_str().unwrap();
+    assert!(msg.contains("TN00000002") && msg.contains('a'), "{msg}");
+    // Reported on the second MAWB only; the first stays sendable.
+    assert_eq!(v["mawbs"][0]["sendable"], true);
+    assert_eq!(v["mawbs"][1]["sendable"], false);
+}
+
+#[test]
+fn stray_files_in_a_mawb_folder_do_not_break_it() {
+    // Editor lock files, hidden files and partial copies are not data.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 2));
+    wd.write(dir.join("~$hawbs.xlsx"), b"\0lock");
+    wd.write(dir.join(".DS_Store"), b"\0\0\0\x01Bud1");
+    wd.write(dir.join("hawbs.csv.part"), b"half a fi");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+}
+
+// ------------------------------------------------------------------------------------------------
+// One failing fixture per rule code.
+
+/// How a fixture is built: the arguments of `mawb check` after `--json -`.
+type Build = fn(&Workdir) -> Vec<String>;
+
+/// One rule's smallest failing fixture and where its problem must point.
+struct Case {
+    code: &'static str,
+    build: Build,
+    exit: i32,
+    file: Option<&'static str>,
+    row: Option<u64>,
+    column: Option<&'static str>,
+}
+
+const fn case(
+    code: &'static str,
+    exit: i32,
+    file: Option<&'static str>,
+    row: Option<u64>,
+    column: Option<&'static str>,
+    build: Build,
+) -> Case {
+    Case {
+        code,
+        build,
+        exit,
+        file,
+        row,
+        column,
+    }
+}
+
+const CSV: Option<&str> = Some("hawbs.csv");
+const XLSX: Option<&str> = Some("hawbs.xlsx");
+const TOML: Option<&str> = Some("mawb.toml");
+
+/// A one-item folder "m" whose single data row (row 2) has `col` = `value`.
+fn one_cell(wd: &Workdir, col: &str, value: &str) -> Vec<String> {
+    let mut s = Sheet::hawbs(1, 1);
+    s.set(0, col, value);
+    wd.mawb_folder("m", &s);
+    vec!["m".into()]
+}
+
+/// A one-item folder "m" built from an edited sheet.
+fn folder(wd: &Workdir, edit: impl FnOnce(&mut Sheet)) -> Vec<String> {
+    let mut s = Sheet::hawbs(1, 1);
+    edit(&mut s);
+    wd.mawb_folder("m", &s);
+    vec!["m".into()]
+}
+
+/// A valid one-item folder "m" with extra lines in `mawb.toml`.
+fn toml_extra(wd: &Workdir, extra: &str) -> Vec<String> {
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    write_mawb_toml_with(&dir, VALID_MAWB, extra);
+    vec!["m".into()]
+}
+
+/// A valid one-item folder "m" whose `mawb.toml` text is `edit(valid text)`.
+fn toml_edit(wd: &Workdir, edit: impl FnOnce(String) -> String) -> Vec<String> {
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    wd.write(dir.join("mawb.toml"), edit(mawb_toml_text(VALID_MAWB, "")));
+    vec!["m".into()]
+}
+
+/// A folder "m" whose only spreadsheet is `hawbs.xlsx` with these sheets.
+fn xlsx_folder(wd: &Workdir, sheets: &[(&str, Vec<Vec<Cell>>)]) -> Vec<String> {
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    write_xlsx_sheets(&dir, "hawbs.xlsx", sheets);
+    vec!["m".into()]
+}
+
+fn sheet_cells(s: &Sheet) -> Vec<Vec<Cell>> {
+    s.all_rows()
+        .into_iter()
+        .map(|r| r.into_iter().map(Cell::from).collect())
+        .collect()
+}
+
+/// Two MAWB folders in "batch" whose second items collide through `edit`.
+fn two_mawbs(wd: &Workdir, edit: impl FnOnce(&mut Sheet)) -> Vec<String> {
+    wd.mawb_folder("batch/a", &Sheet::hawbs(1, 1));
+    let mut s = Sheet::hawbs(50, 1);
+    edit(&mut s);
+    let b = wd.mawb_folder("batch/b", &s);
+    write_mawb_toml(&b, "112-44995462");
+    vec!["batch".into()]
+}
+
+fn rule_cases() -> Vec<Case> {
+    vec![
+        // Folders and files.
+        case("path-not-found", USAGE, Some("nope"), None, None, |_| {
+            vec!["nope".into()]
+        }),
+        case("no-mawb-folder", USAGE, Some("batch"), None, None, |wd| {
+            wd.mkdir("batch");
+            vec!["batch".into()]
+        }),
+        case("no-spreadsheet", NOT_SENDABLE, None, None, None, |wd| {
+            let dir = wd.mkdir("m");
+            write_mawb_toml(&dir, VALID_MAWB);
+            write_pdf(&dir);
+            vec!["m".into()]
+        }),
+        case("file-unreadable", NOT_SENDABLE, XLSX, None, None, |wd| {
+            let dir = wd.mkdir("m");
+            write_mawb_toml(&dir, VALID_MAWB);
+            write_pdf(&dir);
+            let p = Sheet::hawbs(1, 20).write_xlsx(&dir, "hawbs.xlsx");
+            let b = std::fs::read(&p).unwrap();
+            std::fs::write(&p, &b[..b.len() / 2]).unwrap();
+            vec!["m".into()]
+        }),
+        case("file-not-utf8", NOT_SENDABLE, CSV, None, None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            let mut t = std::fs::read(dir.join("hawbs.csv")).unwrap();
+            let at = t.windows(7).position(|w| w == b"Ann Lee").unwrap();
+            t[at + 2] = 0xF1; // Latin-1 ñ
+            std::fs::write(dir.join("hawbs.csv"), t).unwrap();
+            vec!["m".into()]
+        }),
+        case(
+            "file-not-spreadsheet",
+            NOT_SENDABLE,
+            CSV,
+            None,
+            None,
+            |wd| {
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                std::fs::write(
+                    dir.join("hawbs.csv"),
+                    [0u8, 1, 2, 3, 0xff, 0xfe, 7, 8, 0, 0],
+                )
+                .unwrap();
+                vec!["m".into()]
+            },
+        ),
+        case("file-kind-mismatch", OK, XLSX, None, None, |wd| {
+            // csv text saved under an .xlsx name is read as csv, with a warning.
+            let dir = wd.mkdir("m");
+            write_mawb_toml(&dir, VALID_MAWB);
+            write_pdf(&dir);
+            Sheet::hawbs(1, 1).write_csv(&dir, "hawbs.xlsx");
+            vec!["m".into()]
+        }),
+        case("file-too-large", NOT_SENDABLE, CSV, Some(4), None, |wd| {
+            wd.mawb_folder("m", &Sheet::hawbs(1, 3));
+            vec!["m".into(), "--max-rows".into(), "2".into()]
+        }),
+        case(
+            "columns-toml",
+            NOT_SENDABLE,
+            Some("columns.toml"),
+            None,
+            None,
+            |wd| {
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                wd.write(dir.join("columns.toml"), "\"Parcel Ref\" = \"colour\"\n");
+                vec!["m".into()]
+            },
+        ),
+        // Sheets and headers.
+        case("sheet-skipped", OK, XLSX, None, None, |wd| {
+            let cover = vec![
+                vec![Cell::from("Warehouse 1 manifest")],
+                vec![Cell::from("printed"), Cell::from("2026-11-24")],
+            ];
+            xlsx_folder(
+                wd,
+                &[
+                    ("Cover", cover),
+                    ("HAWBs", sheet_cells(&Sheet::hawbs(1, 1))),
+                ],
+            )
+        }),
+        case("no-header", NOT_SENDABLE, CSV, Some(1), None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            wd.write(dir.join("hawbs.csv"), "hello,world\n1,2\n");
+            vec!["m".into()]
+        }),
+        case(
+            "missing-column",
+            NOT_SENDABLE,
+            CSV,
+            Some(1),
+            Some("hts"),
+            |wd| {
+                folder(wd, |s| {
+                    s.drop_col("hts");
+                })
+            },
+        ),
+        case("unknown-column", OK, CSV, Some(1), None, |wd| {
+            one_cell(wd, "colour", "red")
+        }),
+        case(
+            "duplicate-column",
+            NOT_SENDABLE,
+            CSV,
+            Some(1),
+            Some("hts"),
+            |wd| one_cell(wd, "HTS Code", "4901.99"),
+        ),
+        case("empty-sheet", NOT_SENDABLE, CSV, None, None, |wd| {
+            wd.mawb_folder("m", &Sheet::with_header(HAWB_COLUMNS));
+            vec!["m".into()]
+        }),
+        // Cells and grouping.
+        case(
+            "not-a-number",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("weight"),
+            |wd| one_cell(wd, "weight", "1,2kg"),
+        ),
+        case(
+            "cell-error",
+            NOT_SENDABLE,
+            XLSX,
+            Some(2),
+            Some("weight"),
+            |wd| {
+                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+                let w = HAWB_COLUMNS.iter().position(|c| *c == "weight").unwrap();
+                rows[1][w] = Cell::Formula("=NA()".into(), "#N/A".into());
+                let args = xlsx_folder(wd, &[("Sheet1", rows)]);
+                // rust_xlsxwriter stores the cached result as a string; make it an error value.
+                rewrite_zip_entry(
+                    &wd.join("m/hawbs.xlsx"),
+                    "xl/worksheets/sheet1.xml",
+                    |xml| {
+                        let fixed = xml.replace(
+                            r#"t="str"><f>NA()</f><v>#N/A</v>"#,
+                            r#"t="e"><f>NA()</f><v>#N/A</v>"#,
+                        );
+                        assert_ne!(fixed, xml, "no formula cell found in {xml}");
+                        fixed
+                    },
+                );
+                args
+            },
+        ),
+        case(
+            "not-an-integer",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("quantity"),
+            |wd| one_cell(wd, "quantity", "2.5"),
+        ),
+        case(
+            "bad-unit",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("weightUnit"),
+            |wd| one_cell(wd, "weightUnit", "stone"),
+        ),
+        case(
+            "item-key-missing",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| {
+                folder(wd, |s| {
+                    s.set(0, "trackingNumber", "").set(0, "shipperItemId", "");
+                })
+            },
+        ),
+        case(
+            "item-field-conflict",
+            NOT_SENDABLE,
+            CSV,
+            Some(3),
+            Some("consigneeCity"),
+            |wd| {
+                folder(wd, |s| {
+                    let mut again = s.rows[0].clone();
+                    let city = s.col("consigneeCity");
+                    again[city] = "Cambridge".into();
+                    s.rows.push(again);
+                    s.set(0, "value", "20.00");
+                })
+            },
+        ),
+        // Field rules.
+        case(
+            "required",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeCity"),
+            |wd| one_cell(wd, "consigneeCity", ""),
+        ),
+        case(
+            "too-long",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeName"),
+            |wd| one_cell(wd, "consigneeName", &"N".repeat(36)),
+        ),
+        case(
+            "address-too-long",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeAddress2"),
+            |wd| {
+                folder(wd, |s| {
+                    s.set(0, "consigneeAddress1", &"A".repeat(60)).set(
+                        0,
+                        "consigneeAddress2",
+                        &"B".repeat(60),
+                    );
+                })
+            },
+        ),
+        case(
+            "name-or-company",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeName"),
+            |wd| one_cell(wd, "consigneeName", ""),
+        ),
+        case(
+            "country",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeCountry"),
+            |wd| one_cell(wd, "consigneeCountry", "ZZ"),
+        ),
+        case(
+            "currency",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("currency"),
+            |wd| one_cell(wd, "currency", "ABC"),
+        ),
+        case(
+            "state",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeState"),
+            |wd| one_cell(wd, "consigneeState", "ZZ"),
+        ),
+        case(
+            "email",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeEmail"),
+            |wd| one_cell(wd, "consigneeEmail", "not-an-email"),
+        ),
+        case(
+            "email-required",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeEmail"),
+            |wd| {
+                folder(wd, |s| {
+                    s.set(0, "value", "900.00")
+                        .set(0, "unitValue", "900.00")
+                        .set(0, "consigneeEmail", "");
+                })
+            },
+        ),
+        case(
+            "product-value-required",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("unitValue"),
+            |wd| {
+                folder(wd, |s| {
+                    s.set(0, "value", "300.00").set(0, "unitValue", "");
+                })
+            },
+        ),
+        case("product-value-sum", OK, CSV, Some(2), Some("value"), |wd| {
+            one_cell(wd, "value", "20.00")
+        }),
+        case(
+            "not-positive",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("weight"),
+            |wd| one_cell(wd, "weight", "0"),
+        ),
+        case(
+            "negative-value",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("value"),
+            |wd| {
+                folder(wd, |s| {
+                    s.set(0, "value", "-5").set(0, "unitValue", "");
+                })
+            },
+        ),
+        case(
+            "dimensions-incomplete",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("width"),
+            |wd| one_cell(wd, "length", "0.3"),
+        ),
+        case(
+            "xml-character",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("productDescription"),
+            |wd| one_cell(wd, "productDescription", "Book\u{1}mark"),
+        ),
+        case(
+            "tracking-required",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| one_cell(wd, "trackingNumber", ""),
+        ),
+        case(
+            "tracking-format",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| one_cell(wd, "trackingNumber", "TN-0001"),
+        ),
+        case(
+            "hts-format",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("hts"),
+            |wd| one_cell(wd, "hts", "4901-99"),
+        ),
+        case(
+            "decimal-range",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("value"),
+            |wd| {
+                // Nine decimals: ACP takes at most 8.
+                folder(wd, |s| {
+                    s.set(0, "value", "10.000000001")
+                        .set(0, "unitValue", "10.000000001");
+                })
+            },
+        ),
+        case(
+            "ups-check-digit",
+            OK,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| one_cell(wd, "trackingNumber", "1Z999AA10123456785"),
+        ),
+        case(
+            "label-weight-limit",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("weight"),
+            |wd| {
+                // Label 1 (ACP Ground) allows 15 lb; 10 kg is 22 lb.
+                let args = folder(wd, |s| {
+                    s.set(0, "trackingNumber", "").set(0, "weight", "10");
+                });
+                write_mawb_toml_with(&wd.join("m"), VALID_MAWB, "label = 1");
+                args
+            },
+        ),
+        case(
+            "label-value-limit",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("value"),
+            |wd| {
+                // Label 5 (ACP international) allows 1000 USD.
+                let args = folder(wd, |s| {
+                    s.set(0, "trackingNumber", "")
+                        .set(0, "value", "1500.00")
+                        .set(0, "unitValue", "1500.00");
+                });
+                write_mawb_toml_with(&wd.join("m"), VALID_MAWB, "label = 5");
+                args
+            },
+        ),
+        case(
+            "duplicate-tracking-number",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| {
+                two_mawbs(wd, |s| {
+                    s.set(0, "trackingNumber", "TN00000001");
+                })
+            },
+        ),
+        case(
+            "duplicate-shipper-item-id",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("shipperItemId"),
+            |wd| {
+                two_mawbs(wd, |s| {
+                    s.set(0, "shipperItemId", "SI00000001");
+                })
+            },
+        ),
+        case("unknown-rate", OK, CSV, Some(2), Some("currency"), |wd| {
+            // XOF is ISO 4217 but not in the built-in rate table.
+            one_cell(wd, "currency", "XOF")
+        }),
+        // mawb.toml and the MAWB.
+        case("mawb-toml-missing", NOT_SENDABLE, TOML, None, None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            std::fs::remove_file(dir.join("mawb.toml")).unwrap();
+            vec!["m".into()]
+        }),
+        case(
+            "mawb-toml-invalid",
+            NOT_SENDABLE,
+            TOML,
+            Some(2),
+            None,
+            |wd| toml_edit(wd, |t| t.replacen('\n', "\nlabel = = 3\n", 1)),
+        ),
+        case(
+            "mawb-toml-unknown-key",
+            OK,
+            TOML,
+            None,
+            Some("colour"),
+            |wd| toml_extra(wd, "colour = \"red\""),
+        ),
+        case(
+            "mawb-number",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("manifest_number"),
+            |wd| toml_edit(wd, |t| t.replace(VALID_MAWB, "112-4499545")),
+        ),
+        case("leg-missing", NOT_SENDABLE, TOML, None, Some("leg"), |wd| {
+            toml_edit(wd, |t| t.split("[[leg]]").next().unwrap().to_string())
+        }),
+        case(
+            "airport",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("leg.departure"),
+            |wd| toml_edit(wd, |t| t.replace("\"LAX\"", "\"LA\"")),
+        ),
+        case(
+            "leg-date",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("leg.departure_date"),
+            |wd| {
+                toml_edit(wd, |t| {
+                    t.replace("2026-11-24T10:00:00-08:00", "24/11/2026 10:00")
+                })
+            },
+        ),
+        case(
+            "leg-order",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("leg.arrival_date"),
+            |wd| {
+                toml_edit(wd, |t| {
+                    t.replace("2026-11-24T18:40:00-05:00", "2026-11-24T12:00:00-05:00")
+                })
+            },
+        ),
+        case(
+            "leg-sequence",
+            OK,
+            TOML,
+            None,
+            Some("leg.departure"),
+            |wd| {
+                toml_edit(wd, |t| {
+                    t + "\n[[leg]]\ndeparture = \"ORD\"\ndeparture_date = \"2026-11-25T08:00:00-06:00\"\narrival = \"BOS\"\narrival_date = \"2026-11-25T11:30:00-05:00\"\ncarrier = \"AA\"\ntrip = \"456\"\n"
+                })
+            },
+        ),
+        case(
+            "leg-format",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("leg.trip"),
+            |wd| toml_edit(wd, |t| t.replace("trip = \"123\"", "trip = \"AA-123\"")),
+        ),
+        case(
+            "label-type",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("label"),
+            |wd| toml_extra(wd, "label = 7"),
+        ),
+        case("image-missing", NOT_SENDABLE, None, None, None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            std::fs::remove_file(dir.join("mawb.pdf")).unwrap();
+            vec!["m".into()]
+        }),
+        case(
+            "image-type",
+            NOT_SENDABLE,
+            Some("mawb.pdf"),
+            None,
+            Some("image"),
+            |wd| {
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                wd.write(dir.join("mawb.pdf"), "this is not a scan\n");
+                vec!["m".into()]
+            },
+        ),
+        case(
+            "image-size",
+            NOT_SENDABLE,
+            Some("mawb.pdf"),
+            None,
+            Some("image"),
+            |wd| {
+                // A sparse 12 000 001-byte PDF: one byte over ACP's limit, no disk used.
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(dir.join("mawb.pdf"))
+                    .unwrap();
+                f.set_len(12_000_001).unwrap();
+                vec!["m".into()]
+            },
+        ),
+        case("no-items", NOT_SENDABLE, None, None, None, |wd| {
+            folder(wd, |s| {
+                s.set(0, "trackingNumber", "").set(0, "shipperItemId", "");
+            })
+        }),
+        // Aggregate.
+        case(
+            "declared-weight",
+            OK,
+            TOML,
+            None,
+            Some("declared_weight"),
+            |wd| toml_extra(wd, "declared_weight = 100"),
+        ),
+    ]
+}
+
+/// The rules `mawb rules --json` lists for the offline stages: code → severity.
+fn offline_rules(wd: &Workdir) -> BTreeMap<String, String> {
+    let o = wd.run_mawb(["rules", "--json"]);
+    assert_exit(&o, OK);
+    let rules: Value = serde_json::from_slice(&o.stdout).expect("rules --json is JSON");
+    rules
+        .as_array()
+        .expect("an array of rules")
+        .iter()
+        .filter(|r| ["ingest", "validate", "aggregate"].contains(&r["stage"].as_str().unwrap()))
+        .map(|r| {
+            (
+                r["code"].as_str().unwrap().to_string(),
+                r["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_offline_rule_has_a_failing_fixture() {
+    let cases = rule_cases();
+    let covered: BTreeSet<String> = cases.iter().map(|c| c.code.to_string()).collect();
+    assert_eq!(covered.len(), cases.len(), "a rule has two fixtures");
+    let listed: BTreeSet<String> = offline_rules(&Workdir::new()).into_keys().collect();
+    let missing: Vec<&String> = listed.difference(&covered).collect();
+    let unknown: Vec<&String> = covered.difference(&listed).collect();
+    assert!(
+        missing.is_empty() && unknown.is_empty(),
+        "rules without a fixture: {missing:?}; fixtures of unlisted rules: {unknown:?}"
+    );
+}
+
+#[test]
+fn each_rule_fixture_raises_its_code_at_the_expected_place() {
+    let rules = offline_rules(&Workdir::new());
+    let mut failures = Vec::new();
+    for c in rule_cases() {
+        let wd = Workdir::new();
+        let args = (c.build)(&wd);
+        let (o, v) = check_json(&wd, &args);
+        let code = exit_code(&o);
+        let found = problems_with(&v, c.code);
+        let mut why = Vec::new();
+        if code != c.exit {
+            why.push(format!("exit code {code}, expected {}", c.exit));
+        }
+        if v["exit_code"] != code {
+            why.push(format!("report exit_code {} != {code}", v["exit_code"]));
+        }
+        let placed = found.iter().any(|p| {
+            c.file.is_none_or(|f| p["file"] == f)
+                && p["row"].as_u64() == c.row
+                && p["column"].as_str() == c.column
+        });
+        if found.is_empty() {
+            why.push("code not reported".to_string());
+        } else if !placed {
+            why.push(format!(
+                "expected at file {:?} row {:?} column {:?}",
+                c.file, c.row, c.column
+            ));
+        }
+        let severity = &rules[c.code];
+        if let Some(p) = found.iter().find(|p| p["severity"] != severity.as_str()) {
+            why.push(format!(
+                "severity {} but the rule is {severity}",
+                p["severity"]
+            ));
+        }
+        if !why.is_empty() {
+            failures.push(format!(
+                "{}: {}\n  report:\n    {}\n  stderr: {}",
+                c.code,
+                why.join("; "),
+                problem_lines(&v).replace('\n', "\n    "),
+                stderr(&o).trim()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} rule fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
