@@ -257,7 +257,6 @@ fn reads_a_mawb_toml_saved_by_notepad() {
 }
 
 #[test]
-
 fn a_row_after_a_multiline_csv_field_is_named_by_its_spreadsheet_row() {
     // In Excel a record with a quoted newline is one row: the bad weight below is on row 3.
     let wd = Workdir::new();
@@ -664,6 +663,31 @@ fn rejects_utf16_csv() {
 }
 
 #[test]
+
+fn latin1_after_a_multiline_field_is_reported_at_its_spreadsheet_row() {
+    // Row 2 spreads over two text lines; the Latin-1 byte is on spreadsheet row 102 (text line 103).
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 120);
+    s.set(0, "productDescription", "two\nlines")
+        .set(100, "consigneeName", "Jos\u{e9}");
+    let dir = wd.mawb_folder("m", &s);
+    let latin1: Vec<u8> = s
+        .csv_text("\n")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    std::fs::write(dir.join("hawbs.csv"), latin1).unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_place(
+        &the_problem(&v, "file-not-utf8"),
+        "hawbs.csv",
+        Some(102),
+        None,
+    );
+}
+
+#[test]
 fn latin1_far_into_a_csv_is_reported_at_its_row() {
     // The first 8 KiB are plain ASCII, so the file looks like UTF-8 until the reader meets row 102.
     let wd = Workdir::new();
@@ -712,7 +736,6 @@ fn a_header_without_a_required_column_is_reported() {
 }
 
 #[test]
-
 fn a_bad_quantity_is_reported_once() {
     let wd = Workdir::new();
     let mut s = Sheet::hawbs(1, 1);
@@ -754,7 +777,6 @@ fn refuses_a_zip_bomb_disguised_as_xlsx() {
 }
 
 #[test]
-
 fn refuses_an_xlsx_bomb_that_lies_about_its_size() {
     // 3 million copies of a valid row: about 1 GB of sheet XML in a 1 MB file whose headers claim
     // 1000 bytes per entry. It must be refused (file-too-large or file-unreadable) without inflating it.

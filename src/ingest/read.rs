@@ -210,7 +210,7 @@ fn read_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line() as u32);
+                let line = e.position().map(|p| p.line().saturating_sub(breaks_in_fields) as u32);
                 let msg = match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => {
                         "this row is not UTF-8 text: save the file as \"CSV UTF-8\"".to_string()
