@@ -100,9 +100,6 @@ impl Assembler {
         let sheet = d.sheet.clone();
         let mut problems = Vec::new();
         let mut late_rows = Vec::new();
-        let text = |f: Field| -> Option<String> {
-            d.fields[f.index()].as_ref().map(|(t, _)| t.to_string())
-        };
         let row_of = |f: Field| {
             d.fields[f.index()]
                 .as_ref()
@@ -212,7 +209,12 @@ impl Assembler {
                 None
             }
         };
-        let address = |prefix: [Field; 10]| Address {
+        // The texts move out of the draft: no copy per field.
+        let (origin_row, products) = (d.row, d.products);
+        let mut fields = d.fields;
+        let mut text =
+            |f: Field| -> Option<String> { fields[f.index()].take().map(|(t, _)| String::from(t)) };
+        let mut address = |prefix: [Field; 10]| Address {
             name: text(prefix[0]),
             company: text(prefix[1]),
             address1: text(prefix[2]),
@@ -224,15 +226,15 @@ impl Assembler {
             phone: text(prefix[8]),
             email: text(prefix[9]),
         };
-        use Field::*;
         let consignee = address(CONSIGNEE_FIELDS);
         let shipper = address(SHIPPER_FIELDS);
         let return_address = address(RETURN_FIELDS);
+        use Field::*;
         let item = MailItem {
             origin: Origin {
                 file: self.file,
-                sheet: d.sheet.clone(),
-                row: d.row,
+                sheet: sheet.clone(),
+                row: origin_row,
             },
             tracking_number: text(TrackingNumber),
             shipper_item_id: text(ShipperItemId),
@@ -245,7 +247,7 @@ impl Assembler {
             weight: raw_weight.map(|w| Kg::from_unit(w, weight_unit)),
             dimensions,
             bag: text(Bag),
-            products: d.products,
+            products,
             late_rows,
         };
         self.problems.extend(problems);
