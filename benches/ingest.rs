@@ -13,18 +13,17 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use criterion::{
-    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
-};
+use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
 use mawb::check::{check_one, check_paths, CheckOptions};
 use mawb::samples::{generate, SampleFormat, SampleOptions};
 
 const MAWBS: usize = 50;
 const HAWBS: usize = 100_000;
 
-/// The generated batch: kept alive (the temp folder is removed on drop) for every group.
+/// The generated batch, shared by every group. It lives in a static, which is never dropped, so `main`
+/// removes its temporary folder when the groups are done.
 struct Batch {
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
     root: PathBuf,
     csv: Vec<PathBuf>,
     xlsx: Vec<PathBuf>,
@@ -33,7 +32,6 @@ struct Batch {
 }
 
 fn batch() -> &'static Batch {
-    static BATCH: std::sync::OnceLock<Batch> = std::sync::OnceLock::new();
     BATCH.get_or_init(|| {
         let tmp = tempfile::Builder::new()
             .prefix("mawb-bench-")
@@ -50,7 +48,7 @@ fn batch() -> &'static Batch {
         let t = Instant::now();
         let summary = generate(&root, &opts).expect("generate the sample batch");
         let mut b = Batch {
-            _tmp: tmp,
+            tmp,
             root,
             csv: Vec::new(),
             xlsx: Vec::new(),
@@ -154,4 +152,13 @@ fn whole_batch(c: &mut Criterion) {
 }
 
 criterion_group!(benches, by_format, whole_batch);
-criterion_main!(benches);
+
+static BATCH: std::sync::OnceLock<Batch> = std::sync::OnceLock::new();
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    if let Some(b) = BATCH.get() {
+        let _ = std::fs::remove_dir_all(b.tmp.path());
+    }
+}
