@@ -210,7 +210,9 @@ fn read_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line().saturating_sub(breaks_in_fields) as u32);
+                let line = e
+                    .position()
+                    .map(|p| p.line().saturating_sub(breaks_in_fields) as u32);
                 let msg = match e.kind() {
                     csv::ErrorKind::Utf8 { .. } => {
                         "this row is not UTF-8 text: save the file as \"CSV UTF-8\"".to_string()
@@ -470,16 +472,16 @@ fn read_workbook(
     let result = match kind {
         FileKind::Xlsx => calamine::Xlsx::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| sheets(&mut wb, name, aliases, limits, sink, summary)),
+            .map(|mut wb| sheets(&mut wb, xlsx_rows, name, aliases, limits, sink, summary)),
         FileKind::Xlsb => calamine::Xlsb::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| sheets(&mut wb, name, aliases, limits, sink, summary)),
+            .map(|mut wb| sheets(&mut wb, range_rows, name, aliases, limits, sink, summary)),
         FileKind::Ods => calamine::Ods::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| sheets(&mut wb, name, aliases, limits, sink, summary)),
+            .map(|mut wb| sheets(&mut wb, range_rows, name, aliases, limits, sink, summary)),
         _ => calamine::Xls::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| sheets(&mut wb, name, aliases, limits, sink, summary)),
+            .map(|mut wb| sheets(&mut wb, range_rows, name, aliases, limits, sink, summary)),
     };
     if let Err(e) = result {
         sink.problem(Problem::new(
@@ -493,47 +495,93 @@ fn read_workbook(
     }
 }
 
+/// Feeds the rows of one sheet to `f` (row number as the user sees it, cells); `f` returns false to stop.
+type SheetRows<R> = fn(&mut R, &str, &mut dyn FnMut(u32, &[Data]) -> bool) -> Result<(), String>;
+
+/// Rows of a sheet loaded whole (xls, xlsb, ods: calamine has no streaming reader for every format).
+fn range_rows<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    wb: &mut R,
+    sheet: &str,
+    f: &mut dyn FnMut(u32, &[Data]) -> bool,
+) -> Result<(), String>
+where
+    R::Error: std::fmt::Display,
+{
+    let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
+    let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
+    for (i, cells) in range.rows().enumerate() {
+        if !f(first_row + i as u32 + 1, cells) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Rows of an xlsx sheet streamed cell by cell, so the row cap bounds memory and time too (a sheet is
+/// never held whole).
+fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    sheet: &str,
+    f: &mut dyn FnMut(u32, &[Data]) -> bool,
+) -> Result<(), String> {
+    /// Excel's last column; cells beyond it are not data.
+    const MAX_COLUMNS: usize = 16_384;
+    let mut reader = wb
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| e.to_string())?;
+    let mut cells: Vec<Data> = Vec::new();
+    let mut current: Option<u32> = None;
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        let (r, c) = cell.get_position();
+        if current != Some(r) {
+            if let Some(prev) = current {
+                if !f(prev + 1, &cells) {
+                    return Ok(());
+                }
+            }
+            cells.clear();
+            current = Some(r);
+        }
+        let c = c as usize;
+        if c >= MAX_COLUMNS {
+            continue;
+        }
+        if c >= cells.len() {
+            cells.resize(c + 1, Data::Empty);
+        }
+        cells[c] = Data::from(cell.get_value().clone());
+    }
+    if let Some(prev) = current {
+        f(prev + 1, &cells);
+    }
+    Ok(())
+}
+
 fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
     wb: &mut R,
+    rows_of: SheetRows<R>,
     name: &str,
     aliases: &ColumnAliases,
     limits: ReadLimits,
     sink: &mut dyn RowSink,
     summary: &mut ReadSummary,
-) where
-    R::Error: std::fmt::Display,
-{
+) {
     let sheet_names = wb.sheet_names().to_vec();
+    let mut capped = false;
     for sheet in &sheet_names {
-        let range = match wb.worksheet_range(sheet) {
-            Ok(r) => r,
-            Err(e) => {
-                sink.problem(
-                    Problem::new(
-                        &FILE_UNREADABLE,
-                        name,
-                        format!("sheet cannot be read (corrupt?): {e}"),
-                    )
-                    .sheet(sheet.clone()),
-                );
-                continue;
-            }
-        };
-        let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
         let mut header: Option<HeaderMap> = None;
         let mut rows_in_sheet = 0usize;
-        for (i, cells) in range.rows().enumerate() {
-            let row = first_row + i as u32 + 1;
+        let read = rows_of(wb, sheet, &mut |row, cells| {
             let r = RowRef::Sheet(cells);
             if r.is_blank() {
-                continue;
+                return true;
             }
             match &header {
                 None => {
                     let texts: Vec<String> = cells.iter().map(r_text).collect();
                     let h = HeaderMap::from_cells(texts.iter().map(String::as_str), aliases);
                     if !h.is_hawb_header() {
-                        break;
+                        return false;
                     }
                     report_header(name, sheet, &h, row, sink);
                     sink.begin_sheet(sheet, &h, row);
@@ -541,13 +589,29 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                 }
                 Some(_) => {
                     if row_cap_reached(summary, limits, name, sheet, row, sink) {
-                        return;
+                        capped = true;
+                        return false;
                     }
                     summary.rows += 1;
                     rows_in_sheet += 1;
                     sink.row(row, &r);
                 }
             }
+            true
+        });
+        if let Err(e) = read {
+            sink.problem(
+                Problem::new(
+                    &FILE_UNREADABLE,
+                    name,
+                    format!("sheet cannot be read (corrupt?): {e}"),
+                )
+                .sheet(sheet.clone()),
+            );
+            continue;
+        }
+        if capped {
+            return;
         }
         match header {
             Some(_) => {
