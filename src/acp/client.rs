@@ -387,7 +387,12 @@ impl Client {
 }
 
 fn read_body(r: ureq::Response, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut body = Vec::new();
+    // Sized once from Content-Length (capped): answers of several MB would otherwise grow and copy.
+    let announced = r
+        .header("Content-Length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let mut body = Vec::with_capacity(announced.min(limit).min(64 * 1024 * 1024) as usize);
     r.into_reader().take(limit).read_to_end(&mut body)?;
     Ok(body)
 }
