@@ -7,8 +7,8 @@
 //! Every request is recorded as an intent before it is sent and with its result after; a repeated create
 //! that meets `conflict` with an object matching what was sent is adopted as done, as ACP advises.
 
-use crate::acp::answer::decode_label;
-use crate::acp::client::{Attempt, CallError, Client};
+use crate::acp::answer::{decode_label, parse_answer, parse_answer_counts};
+use crate::acp::client::{AnswerParser, Attempt, CallError, Client};
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, MailItemInfo, Params, Request, Status};
 use crate::acp::{convert, request};
@@ -288,12 +288,42 @@ impl Run<'_, '_> {
         )
     }
 
+    /// Sends a getManifest for its counts only (the items it lists are not read).
+    fn send_for_counts(&mut self, manifest_id: &str) -> Result<Answer, Stop> {
+        let req = Request::GetManifest(wire::ManifestRef {
+            manifest_id: Some(manifest_id.to_string()),
+            user_manifest_id: None,
+        });
+        let mut data = Vec::new();
+        write_request_to_vec(&req, &mut data)
+            .map_err(|e| Stop::Local(format!("getManifest: cannot write the request: {e}")))?;
+        let params = self.params();
+        self.send_data_with(
+            Command::GetManifest,
+            manifest_id,
+            &params,
+            Some(&data),
+            parse_answer_counts,
+        )
+    }
+
     fn send_data(
         &mut self,
         command: Command,
         detail: &str,
         params: &Params,
         data: Option<&[u8]>,
+    ) -> Result<Answer, Stop> {
+        self.send_data_with(command, detail, params, data, parse_answer)
+    }
+
+    fn send_data_with(
+        &mut self,
+        command: Command,
+        detail: &str,
+        params: &Params,
+        data: Option<&[u8]>,
+        parser: AnswerParser,
     ) -> Result<Answer, Stop> {
         let ledger = self.ctx.ledger;
         let id = ledger.begin_request(
@@ -311,7 +341,7 @@ impl Run<'_, '_> {
         let result = self
             .ctx
             .client
-            .call_data(command, params, data, &mut on_retry);
+            .call_data_with(command, params, data, &mut on_retry, parser);
         self.out.requests_sent += 1;
         match &result {
             Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
@@ -1129,14 +1159,7 @@ impl Run<'_, '_> {
     }
 
     fn reconcile(&mut self, manifest_id: &str, with_day: bool) -> Result<Reconciliation, Stop> {
-        let a = self.send(
-            manifest_id,
-            &self.params(),
-            &Request::GetManifest(wire::ManifestRef {
-                manifest_id: Some(manifest_id.to_string()),
-                user_manifest_id: None,
-            }),
-        )?;
+        let a = self.send_for_counts(manifest_id)?;
         let Answer::Manifest(r) = a else {
             return Err(Stop::Refused("getManifest: unexpected answer".into()));
         };

@@ -83,6 +83,16 @@ const SNIPPET_CHARS: usize = 200;
 /// `<shippingApiResponse><error>…</error></shippingApiResponse>` without the command's node is
 /// [`Answer::CommonError`]. When the command node is present it wins, whatever else stands beside it.
 pub fn parse_answer(command: Command, body: &[u8]) -> Result<Answer, AnswerError> {
+    parse(command, body, false)
+}
+
+/// Like [`parse_answer`], but the items, bags and days listed inside getManifest's parts are skipped
+/// (left empty): the counts, ids and every other field are read as usual.
+pub fn parse_answer_counts(command: Command, body: &[u8]) -> Result<Answer, AnswerError> {
+    parse(command, body, true)
+}
+
+fn parse(command: Command, body: &[u8], counts_only: bool) -> Result<Answer, AnswerError> {
     let start = skip_bom_and_space(body);
     if start == body.len() {
         return Err(AnswerError::Empty);
@@ -91,6 +101,7 @@ pub fn parse_answer(command: Command, body: &[u8]) -> Result<Answer, AnswerError
         return Err(not_xml(body));
     }
     let mut p = Parser::new(body);
+    p.counts_only = counts_only;
     let root_empty = p.root(body)?;
     let node = command_node(&command).as_bytes();
 
@@ -286,6 +297,9 @@ type R<T> = Result<T, AnswerError>;
 
 struct Parser<'a> {
     r: Reader<&'a [u8]>,
+    /// Skip the contents of getManifest parts (their items, bags and days): reconciliation needs only
+    /// the counts, and a large manifest lists thousands of items in full.
+    counts_only: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -295,7 +309,10 @@ impl<'a> Parser<'a> {
         c.check_end_names = true;
         c.expand_empty_elements = false;
         c.trim_text(false);
-        Parser { r }
+        Parser {
+            r,
+            counts_only: false,
+        }
     }
 
     fn offset(&self) -> u64 {
@@ -903,6 +920,7 @@ impl<'a> Parser<'a> {
                     b"weightUnitOfMeasure" => {
                         d.weight_unit = Some(p.text("weightUnitOfMeasure", empty)?)
                     }
+                    b"mailItem" | b"bag" | b"day" if p.counts_only => return Ok(false),
                     b"mailItem" => d.items.push(p.mail_item(empty)?),
                     b"bag" => d.bags.push(p.bag_info("bag", empty)?),
                     b"day" => d.days.push(p.day_info("day", empty)?),
@@ -1048,6 +1066,31 @@ fn push_piece(out: &mut String, piece: Cow<'_, str>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn counts_only_parsing_skips_the_items_of_manifest_parts() {
+        let body = b"<shippingApiResponse><manifest><result>ok</result><manifestId>7</manifestId>\
+            <numItems>2</numItems><numBags>0</numBags><numDays>0</numDays><weight>1.500</weight>\
+            <manifestPart><departureFacility>LAX</departureFacility><numItems>2</numItems>\
+            <unit><unitId>1Z1</unitId></unit>\
+            <mailItem><trackingNumber>1Z1</trackingNumber><value>1</value></mailItem>\
+            <mailItem><trackingNumber>1Z2</trackingNumber><value>2</value></mailItem>\
+            </manifestPart></manifest></shippingApiResponse>";
+        let full = parse_answer(Command::GetManifest, body).unwrap();
+        let counts = parse_answer_counts(Command::GetManifest, body).unwrap();
+        let (Answer::Manifest(full), Answer::Manifest(counts)) = (full, counts) else {
+            panic!("not a manifest")
+        };
+        assert_eq!(full.parts[0].items.len(), 2);
+        assert!(counts.parts[0].items.is_empty());
+        assert_eq!(counts.info, full.info);
+        assert_eq!(
+            counts.info.as_ref().and_then(|i| i.num_items.as_deref()),
+            Some("2")
+        );
+        assert_eq!(counts.parts[0].part.units, full.parts[0].part.units);
+    }
+
     use super::*;
     use crate::acp::wire::ManifestPart;
     use proptest::prelude::*;

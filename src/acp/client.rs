@@ -9,7 +9,12 @@
 //! The API key lives in a [`Secret`] whose `Debug`/`Display` print `***`, is added to the body at the
 //! last moment, and is never part of any error, log line or file.
 
+#[cfg(doc)]
+use super::answer::parse_answer_counts;
 use super::answer::{parse_answer, AnswerError};
+
+/// Reads an answer body: [`parse_answer`], or [`parse_answer_counts`] when only counts matter.
+pub type AnswerParser = fn(Command, &[u8]) -> Result<Answer, AnswerError>;
 use super::encode::{form_urlencode, Multipart};
 use super::request::write_request_to_vec;
 use super::wire::{Answer, Command, ErrorType, Params, Request};
@@ -257,6 +262,17 @@ impl Client {
         params: &Params,
         data: Option<&[u8]>,
     ) -> Result<Answer, CallError> {
+        self.post_with(command, params, data, parse_answer)
+    }
+
+    /// [`Client::post`] with the answer read by `parser` (e.g. [`parse_answer_counts`]).
+    pub fn post_with(
+        &self,
+        command: Command,
+        params: &Params,
+        data: Option<&[u8]>,
+        parser: AnswerParser,
+    ) -> Result<Answer, CallError> {
         let mut p = params.clone();
         p.test_mode = p.test_mode || self.cfg.test_mode;
         let pairs = p.pairs();
@@ -319,7 +335,7 @@ impl Client {
         };
         let body = read_body(response, 256 * 1024 * 1024)
             .map_err(|e| transport(format!("reading the answer: {e}")))?;
-        match parse_answer(command, &body) {
+        match parser(command, &body) {
             Ok(Answer::CommonError(message)) => Err(CallError::Common {
                 command,
                 message: redact(&message, &self.cfg.api_key),
@@ -359,10 +375,22 @@ impl Client {
         data: Option<&[u8]>,
         on_retry: &mut dyn FnMut(&Attempt),
     ) -> Result<Answer, CallError> {
+        self.call_data_with(command, params, data, on_retry, parse_answer)
+    }
+
+    /// [`Client::call_data`] with the answer read by `parser`.
+    pub fn call_data_with(
+        &self,
+        command: Command,
+        params: &Params,
+        data: Option<&[u8]>,
+        on_retry: &mut dyn FnMut(&Attempt),
+        parser: AnswerParser,
+    ) -> Result<Answer, CallError> {
         let start = Instant::now();
         let mut attempt = 1;
         loop {
-            let result = self.post(command, params, data);
+            let result = self.post_with(command, params, data, parser);
             let retry = match &result {
                 Ok(a) => has_system_error(a),
                 Err(e) => e.is_retryable(),
