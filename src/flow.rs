@@ -1112,7 +1112,14 @@ impl Run<'_, '_> {
     /// getInfo: every bag and loose item of the MAWB must be at ACP, new and ungrouped, before it is
     /// grouped or manifested.
     fn confirm_new_units(&mut self, ids: &KnownIds) -> Result<(), Stop> {
-        let a = self.send("confirm units", &self.params(), &Request::GetInfo)?;
+        let params = self.params();
+        let a = self.send_data_with(
+            Command::GetInfo,
+            "confirm units",
+            &params,
+            None,
+            parse_answer_counts,
+        )?;
         let Answer::Info(info) = a else {
             return Err(Stop::Refused("getInfo: unexpected answer".into()));
         };

@@ -86,8 +86,9 @@ pub fn parse_answer(command: Command, body: &[u8]) -> Result<Answer, AnswerError
     parse(command, body, false)
 }
 
-/// Like [`parse_answer`], but the items, bags and days listed inside getManifest's parts are skipped
-/// (left empty): the counts, ids and every other field are read as usual.
+/// Like [`parse_answer`], but reading only ids and counts: the items, bags and days listed inside
+/// getManifest's parts are skipped (left empty), and of the mail item descriptions (getInfo, conflicts)
+/// only the ids (trackingNumber, shipperItemId, bagId, shipperBagId) are kept.
 pub fn parse_answer_counts(command: Command, body: &[u8]) -> Result<Answer, AnswerError> {
     parse(command, body, true)
 }
@@ -297,8 +298,9 @@ type R<T> = Result<T, AnswerError>;
 
 struct Parser<'a> {
     r: Reader<&'a [u8]>,
-    /// Skip the contents of getManifest parts (their items, bags and days): reconciliation needs only
-    /// the counts, and a large manifest lists thousands of items in full.
+    /// Read only ids and counts: skip the contents of getManifest parts (their items, bags and days) and
+    /// every field but the ids of getInfo's items. Reconciling and confirming units need no more, and
+    /// these answers list thousands of items in full.
     counts_only: bool,
 }
 
@@ -543,6 +545,19 @@ impl<'a> Parser<'a> {
         wrapped: bool,
     ) -> R<bool> {
         match name {
+            // Ids only: what confirming units needs from a getInfo listing every new item.
+            b"type"
+            | b"creationDate"
+            | b"status"
+            | b"displayItemId"
+            | b"value"
+            | b"currency"
+            | b"weight"
+            | b"weightUnitOfMeasure"
+                if self.counts_only =>
+            {
+                Ok(false)
+            }
             b"type" => self.opt_text("type", empty, &mut i.item_type),
             b"creationDate" => self.opt_text("creationDate", empty, &mut i.creation_date),
             b"status" => self.opt_text("status", empty, &mut i.status),
@@ -1089,6 +1104,17 @@ mod tests {
             Some("2")
         );
         assert_eq!(counts.parts[0].part.units, full.parts[0].part.units);
+
+        let info = b"<shippingApiResponse><info><result>ok</result><mailItem><type>Direct</type>\
+            <trackingNumber>1Z1</trackingNumber><value>9.00</value><bagId>55</bagId></mailItem>\
+            <bag><bagId>55</bagId></bag></info></shippingApiResponse>";
+        let Ok(Answer::Info(ids)) = parse_answer_counts(Command::GetInfo, info) else {
+            panic!("not info")
+        };
+        assert_eq!(ids.items[0].tracking_number.as_deref(), Some("1Z1"));
+        assert_eq!(ids.items[0].bag_id.as_deref(), Some("55"));
+        assert_eq!(ids.items[0].value, None);
+        assert_eq!(ids.bags[0].bag_id.as_deref(), Some("55"));
     }
 
     use super::*;
