@@ -150,17 +150,52 @@ fn hex(bytes: &[u8]) -> String {
 /// The fingerprint of an item: a hash of exactly what createMailing sends for it.
 /// Converts an item once and fingerprints it: a hash of exactly what createMailing sends for it. Returns
 /// the wire item, its fingerprint and its size inside a createMailing request (for batching).
-fn wire_item(m: &Mawb, i: usize, envelope: usize) -> (wire::MailItem, String, usize) {
-    let item = convert::mail_item(&m.items[i]);
-    let req = Request::CreateMailing(vec![item]);
+fn item_xml(m: &Mawb, i: usize) -> (Vec<u8>, String) {
     let mut buf = Vec::new();
-    let _ = write_request_to_vec(&req, &mut buf);
+    let _ = write_request_to_vec(
+        &Request::CreateMailing(vec![convert::mail_item(&m.items[i])]),
+        &mut buf,
+    );
     let fp = hex(&Sha256::digest(&buf));
-    let item = match req {
-        Request::CreateMailing(mut v) => v.pop().unwrap_or_default(),
-        _ => wire::MailItem::default(),
-    };
-    (item, fp, buf.len().saturating_sub(envelope))
+    (buf, fp)
+}
+
+/// The `<mailItem>…</mailItem>` fragment inside a one-item createMailing request.
+fn fragment(one_item_request: &[u8]) -> &[u8] {
+    let start = one_item_request
+        .windows(MAIL_ITEM_OPEN.len())
+        .position(|w| w == MAIL_ITEM_OPEN)
+        .unwrap_or(0);
+    let end = one_item_request
+        .len()
+        .saturating_sub(ROOT_CLOSE.len())
+        .max(start);
+    &one_item_request[start..end]
+}
+
+const MAIL_ITEM_OPEN: &[u8] = b"<mailItem>";
+const ROOT_CLOSE: &[u8] = b"</shippingApiRequest>";
+
+/// A createMailing `data` made of the items' own serialisations: each item is written once, for its
+/// fingerprint, and those bytes are what is sent.
+fn batch_data(frags: &[Vec<u8>], batch: &[usize]) -> Vec<u8> {
+    let head = frags
+        .first()
+        .map(|f| {
+            &f[..f
+                .windows(MAIL_ITEM_OPEN.len())
+                .position(|w| w == MAIL_ITEM_OPEN)
+                .unwrap_or(0)]
+        })
+        .unwrap_or_default();
+    let len = head.len() + ROOT_CLOSE.len() + batch.iter().map(|&i| frags[i].len()).sum::<usize>();
+    let mut data = Vec::with_capacity(len);
+    data.extend_from_slice(head);
+    for &i in batch {
+        data.extend_from_slice(fragment(&frags[i]));
+    }
+    data.extend_from_slice(ROOT_CLOSE);
+    data
 }
 
 /// Splits items into label=0 batches of at most `max_items` items and about `max_bytes` each.
@@ -391,14 +426,14 @@ impl Run<'_, '_> {
             .ok_or_else(|| Stop::Local("no mawb.toml".into()))?;
         let n = m.items.len();
         let envelope = request::request_len(&Request::CreateMailing(Vec::new()));
-        let (mut wires, (fps, sizes)): (Vec<wire::MailItem>, (Vec<String>, Vec<usize>)) = {
+        let (frags, fps): (Vec<Vec<u8>>, Vec<String>) = {
             use rayon::prelude::*;
-            (0..n)
-                .into_par_iter()
-                .map(|i| wire_item(m, i, envelope))
-                .map(|(w, f, z)| (w, (f, z)))
-                .unzip()
+            (0..n).into_par_iter().map(|i| item_xml(m, i)).unzip()
         };
+        let sizes: Vec<usize> = frags
+            .iter()
+            .map(|f| f.len().saturating_sub(envelope))
+            .collect();
         let content_fp = self.content_fingerprint(&fps);
         let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
         if row.state == "done" && row.fingerprint.as_deref() == Some(content_fp.as_str()) {
@@ -624,32 +659,22 @@ impl Run<'_, '_> {
         );
         let nb = batches.len();
         for (k, batch) in batches.iter().enumerate() {
-            let req = Request::CreateMailing(
-                batch
-                    .iter()
-                    .map(|&i| std::mem::take(&mut wires[i]))
-                    .collect(),
-            );
-            let a = self.send(
+            let data = batch_data(&frags, batch);
+            let a = self.send_data(
+                Command::CreateMailing,
                 &format!("batch {}/{} ({} items)", k + 1, nb, batch.len()),
                 &plan::mailing_params(m, false, &self.ctx.plan),
-                &req,
+                Some(&data),
             )?;
-            let Request::CreateMailing(sent) = &req else {
-                return Err(Stop::Local("internal: request kind mismatch".into()));
-            };
-            self.take_mailing_answer(batch, sent, a, &fps)?;
+            self.take_mailing_answer(batch, a, &fps)?;
             (self.ctx.on_items)(batch.len());
         }
         for &i in &labelled {
-            let req = Request::CreateMailing(vec![std::mem::take(&mut wires[i])]);
+            let req = plan::mailing_request(m, &[i]);
             let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
             let params = plan::mailing_params(m, true, &self.ctx.plan);
             let a = self.send(&format!("label {} for {sid}", config.label), &params, &req)?;
-            let Request::CreateMailing(sent) = &req else {
-                return Err(Stop::Local("internal: request kind mismatch".into()));
-            };
-            if self.take_mailing_answer(&[i], sent, a, &fps)? > 0 {
+            if self.take_mailing_answer(&[i], a, &fps)? > 0 {
                 // ACP already held the item (an earlier answer, with its label, was lost): the label can
                 // only be had again by cancelling the unbagged item and creating it once more.
                 let tn = self
@@ -681,7 +706,7 @@ impl Run<'_, '_> {
                     &params,
                     &req,
                 )?;
-                if self.take_mailing_answer(&[i], sent, a, &fps)? > 0 {
+                if self.take_mailing_answer(&[i], a, &fps)? > 0 {
                     return Err(Stop::Refused(format!(
                         "item {sid}: ACP still holds it after the cancel; its label is lost"
                     )));
@@ -958,7 +983,6 @@ impl Run<'_, '_> {
     fn take_mailing_answer(
         &mut self,
         batch: &[usize],
-        sent: &[wire::MailItem],
         a: Answer,
         fps: &[String],
     ) -> Result<usize, Stop> {
@@ -979,8 +1003,9 @@ impl Run<'_, '_> {
         let mut created = 0;
         let mut adopted = 0;
         let mut labels = Vec::new();
-        for ((&i, s), r) in batch.iter().zip(sent).zip(&results) {
+        for (&i, r) in batch.iter().zip(&results) {
             let key = item_key(m, i);
+            let item = &m.items[i];
             let tn = if r.status.ok {
                 created += 1;
                 if let Some(l) = &r.label {
@@ -989,15 +1014,17 @@ impl Run<'_, '_> {
                         l.clone(),
                     ));
                 }
-                r.tracking_number.clone().or(s.tracking_number.clone())
+                r.tracking_number.clone().or(item.tracking_number.clone())
             } else if r.status.error_type == Some(ErrorType::Conflict)
-                && r.conflict.as_ref().is_some_and(|c| same_item(s, c))
+                && r.conflict
+                    .as_ref()
+                    .is_some_and(|c| same_item(&convert::mail_item(item), c))
             {
                 adopted += 1;
                 r.conflict
                     .as_ref()
                     .and_then(|c| c.tracking_number.clone())
-                    .or(s.tracking_number.clone())
+                    .or(item.tracking_number.clone())
             } else {
                 let what = match (&r.status.error_type, &r.conflict) {
                     (Some(ErrorType::Conflict), Some(c)) => format!(
@@ -1014,7 +1041,7 @@ impl Run<'_, '_> {
             rows.push(ItemRow {
                 key,
                 tracking_number: tn,
-                shipper_item_id: s.shipper_item_id.clone(),
+                shipper_item_id: item.shipper_item_id.clone(),
                 fingerprint: fps[i].clone(),
             });
         }
@@ -1294,6 +1321,37 @@ pub fn summarise(a: &Answer) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_batch_built_from_item_fragments_is_byte_identical_to_writing_it() {
+        let item = |n: u32, name: &str| wire::MailItem {
+            tracking_number: Some(format!("1Z{n}")),
+            consignee: wire::Address {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+            value: "1.00".into(),
+            weight: "0.500".into(),
+            ..Default::default()
+        };
+        let items = [item(1, "A & B"), item(2, "<mailItem>"), item(3, "Zoë")];
+        let frags: Vec<Vec<u8>> = items
+            .iter()
+            .map(|w| {
+                let mut buf = Vec::new();
+                write_request_to_vec(&Request::CreateMailing(vec![w.clone()]), &mut buf).unwrap();
+                buf
+            })
+            .collect();
+        let mut expected = Vec::new();
+        write_request_to_vec(
+            &Request::CreateMailing(vec![items[0].clone(), items[2].clone()]),
+            &mut expected,
+        )
+        .unwrap();
+        assert_eq!(batch_data(&frags, &[0, 2]), expected);
+    }
+
     use super::*;
 
     #[test]
