@@ -9,9 +9,9 @@
 
 use crate::acp::answer::{decode_label, parse_answer, parse_answer_counts};
 use crate::acp::client::{AnswerParser, Attempt, CallError, Client};
+use crate::acp::convert;
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, MailItemInfo, Params, Request, Status};
-use crate::acp::{convert, request};
 use crate::archive::{Archive, Entity};
 use crate::check::CheckedMawb;
 use crate::ledger::{BagRow, ItemRow, LabelRow, Ledger, LedgerError};
@@ -196,31 +196,6 @@ fn batch_data(frags: &[Vec<u8>], batch: &[usize]) -> Vec<u8> {
     }
     data.extend_from_slice(ROOT_CLOSE);
     data
-}
-
-/// Splits items into label=0 batches of at most `max_items` items and about `max_bytes` each.
-fn batches_of(
-    idx: &[usize],
-    sizes: &[usize],
-    envelope: usize,
-    max_items: usize,
-    max_bytes: usize,
-) -> Vec<Vec<usize>> {
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    let mut cur: Vec<usize> = Vec::new();
-    let mut len = envelope;
-    for &i in idx {
-        if !cur.is_empty() && (cur.len() >= max_items.max(1) || len + sizes[i] > max_bytes) {
-            out.push(std::mem::take(&mut cur));
-            len = envelope;
-        }
-        len += sizes[i];
-        cur.push(i);
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
 }
 
 fn item_key(m: &Mawb, i: usize) -> String {
@@ -425,7 +400,7 @@ impl Run<'_, '_> {
             .clone()
             .ok_or_else(|| Stop::Local("no mawb.toml".into()))?;
         let n = m.items.len();
-        let envelope = request::request_len(&Request::CreateMailing(Vec::new()));
+        let envelope = plan::mailing_envelope();
         let (frags, fps): (Vec<Vec<u8>>, Vec<String>) = {
             use rayon::prelude::*;
             (0..n).into_par_iter().map(|i| item_xml(m, i)).unzip()
@@ -650,13 +625,7 @@ impl Run<'_, '_> {
         let (with_tn, labelled): (Vec<usize>, Vec<usize>) = to_create
             .iter()
             .partition(|&&i| m.items[i].tracking_number.is_some());
-        let batches = batches_of(
-            &with_tn,
-            &sizes,
-            envelope,
-            self.ctx.plan.batch_items,
-            self.ctx.plan.batch_bytes,
-        );
+        let batches = plan::batches_by_size(&with_tn, &sizes, &self.ctx.plan);
         let nb = batches.len();
         for (k, batch) in batches.iter().enumerate() {
             let data = batch_data(&frags, batch);
@@ -1353,19 +1322,6 @@ mod tests {
     }
 
     use super::*;
-
-    #[test]
-    fn batches_respect_count_and_size() {
-        let sizes = vec![100; 10];
-        let idx: Vec<usize> = (0..10).collect();
-        let b = batches_of(&idx, &sizes, 50, 4, 10_000);
-        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
-        let b = batches_of(&idx, &sizes, 50, 100, 360);
-        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 3, 1]);
-        assert_eq!(b.concat(), idx);
-        let big = vec![1_000_000; 2];
-        assert_eq!(batches_of(&[0, 1], &big, 50, 100, 1000).len(), 2);
-    }
 
     #[test]
     fn a_conflicting_item_matches_only_when_ids_value_and_weight_agree() {

@@ -108,16 +108,40 @@ pub fn mailing_batches(m: &Mawb, opts: &PlanOptions) -> Vec<Vec<usize>> {
 
 /// Splits the given items into label=0 createMailing batches (by count and size), order kept.
 pub fn batch_items(m: &Mawb, idx: Vec<usize>, opts: &PlanOptions) -> Vec<Vec<usize>> {
-    let wires: Vec<wire::MailItem> = idx
-        .iter()
-        .map(|&i| convert::mail_item(&m.items[i]))
-        .collect();
-    let batches = request::batch_mailings(wires, opts.batch_items, opts.batch_bytes);
-    let mut out = Vec::with_capacity(batches.len());
-    let mut pos = 0;
-    for b in batches {
-        out.push(idx[pos..pos + b.len()].to_vec());
-        pos += b.len();
+    let envelope = mailing_envelope();
+    let mut sizes = vec![0; m.items.len()];
+    for &i in &idx {
+        let one = wire::Request::CreateMailing(vec![convert::mail_item(&m.items[i])]);
+        sizes[i] = request::request_len(&one).saturating_sub(envelope);
+    }
+    batches_by_size(&idx, &sizes, opts)
+}
+
+/// The bytes of a createMailing `data` around its items (declaration and root element).
+pub fn mailing_envelope() -> usize {
+    request::request_len(&wire::Request::CreateMailing(Vec::new()))
+}
+
+/// Splits items (in order) into label=0 batches of at most `opts.batch_items` items and about
+/// `opts.batch_bytes` bytes each; `sizes[i]` is item `i`'s size inside a request. An item larger than the
+/// byte bound gets a batch of its own. Shared by `prepare` and the run, so both batch alike.
+pub fn batches_by_size(idx: &[usize], sizes: &[usize], opts: &PlanOptions) -> Vec<Vec<usize>> {
+    let envelope = mailing_envelope();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut cur: Vec<usize> = Vec::new();
+    let mut len = envelope;
+    for &i in idx {
+        if !cur.is_empty()
+            && (cur.len() >= opts.batch_items.max(1) || len + sizes[i] > opts.batch_bytes)
+        {
+            out.push(std::mem::take(&mut cur));
+            len = envelope;
+        }
+        len += sizes[i];
+        cur.push(i);
+    }
+    if !cur.is_empty() {
+        out.push(cur);
     }
     out
 }
@@ -376,5 +400,52 @@ fn wire_request(m: wire::Manifest, modify: bool) -> wire::Request {
         wire::Request::ModifyManifest(m)
     } else {
         wire::Request::CreateManifest(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_respect_count_and_size() {
+        let envelope = mailing_envelope();
+        let opts = |items, bytes| PlanOptions {
+            batch_items: items,
+            batch_bytes: bytes,
+            ..Default::default()
+        };
+        let sizes = vec![100; 10];
+        let idx: Vec<usize> = (0..10).collect();
+        let b = batches_by_size(&idx, &sizes, &opts(4, 10_000));
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
+        let b = batches_by_size(&idx, &sizes, &opts(100, envelope + 310));
+        assert_eq!(b.iter().map(Vec::len).collect::<Vec<_>>(), [3, 3, 3, 1]);
+        assert_eq!(b.concat(), idx);
+        let big = vec![1_000_000; 2];
+        assert_eq!(batches_by_size(&[0, 1], &big, &opts(100, 1000)).len(), 2);
+    }
+
+    #[test]
+    fn shipper_ids_fit_acps_50_characters_and_stay_stable() {
+        let long = shipper_bag_id("112-44995451", &"B".repeat(80));
+        assert!(long.chars().count() <= 50, "{long}");
+        assert_eq!(long, shipper_bag_id("112-44995451", &"B".repeat(80)));
+        assert_ne!(long, shipper_bag_id("112-44995451", &"B".repeat(81)));
+        assert_eq!(shipper_bag_id("112-44995451", "B01"), "112-44995451-B01");
+        assert_eq!(shipper_day_id("112-44995451", 1), "112-44995451-DAY");
+        assert_eq!(shipper_day_id("112-44995451", 3), "112-44995451-DAY3");
+    }
+
+    #[test]
+    fn z_leg_dates_are_written_with_an_offset() {
+        assert_eq!(
+            part_date("2026-11-24T10:00:00Z"),
+            "2026-11-24T10:00:00+00:00"
+        );
+        assert_eq!(
+            part_date("2026-11-24T10:00:00-08:00"),
+            "2026-11-24T10:00:00-08:00"
+        );
     }
 }
