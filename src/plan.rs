@@ -427,6 +427,67 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_greedy_and_each_request_stays_within_the_byte_bound() {
+        let items: Vec<wire::MailItem> = (0..23)
+            .map(|i| wire::MailItem {
+                tracking_number: Some(format!("TN{i:04}")),
+                consignee: wire::Address {
+                    name: Some("Jane".into()),
+                    address_line1: (i % 5 == 0).then(|| "x".repeat(300)),
+                    ..Default::default()
+                },
+                value: "5".into(),
+                currency: "USD".into(),
+                weight: "0.100".into(),
+                weight_unit: "kg".into(),
+                ..Default::default()
+            })
+            .collect();
+        let envelope = mailing_envelope();
+        let len_of =
+            |v: Vec<wire::MailItem>| request::request_len(&wire::Request::CreateMailing(v));
+        let sizes: Vec<usize> = items
+            .iter()
+            .map(|it| len_of(vec![it.clone()]) - envelope)
+            .collect();
+        let idx: Vec<usize> = (0..items.len()).collect();
+        let one = len_of(vec![items[1].clone()]);
+        for (max_items, max_bytes) in [
+            (500, 1_000_000),
+            (4, 1_000_000),
+            (500, 3 * one),
+            (1, 10),
+            (0, 0),
+        ] {
+            let opts = PlanOptions {
+                batch_items: max_items,
+                batch_bytes: max_bytes,
+                ..Default::default()
+            };
+            let batches = batches_by_size(&idx, &sizes, &opts);
+            assert_eq!(batches.concat(), idx, "order kept, nothing lost");
+            for b in &batches {
+                assert!(!b.is_empty() && b.len() <= max_items.max(1));
+                let len = len_of(b.iter().map(|&i| items[i].clone()).collect());
+                assert!(
+                    len <= max_bytes || b.len() == 1,
+                    "{len} > {max_bytes} with {} items",
+                    b.len()
+                );
+            }
+            // Greedy: each batch but the last was closed because the next item did not fit.
+            for w in batches.windows(2) {
+                let grown: Vec<wire::MailItem> = w[0]
+                    .iter()
+                    .chain(&w[1][..1])
+                    .map(|&i| items[i].clone())
+                    .collect();
+                assert!(grown.len() > max_items.max(1) || len_of(grown) > max_bytes);
+            }
+        }
+    }
+
+    #[test]
     fn shipper_ids_fit_acps_50_characters_and_stay_stable() {
         let long = shipper_bag_id("112-44995451", &"B".repeat(80));
         assert!(long.chars().count() <= 50, "{long}");

@@ -101,35 +101,6 @@ fn is_forbidden(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}')
 }
 
-/// Splits label=0 createMailing items into requests of at most `max_items` items (at least 1) whose
-/// `data` XML is at most `max_bytes` long; an item that alone exceeds `max_bytes` gets a request of its
-/// own. Order is kept. Sizes are counted exactly, without writing ([`request_len`]'s sink).
-/// The usual arguments are [`DEFAULT_BATCH_ITEMS`] and [`DEFAULT_BATCH_BYTES`].
-pub fn batch_mailings(
-    items: Vec<MailItem>,
-    max_items: usize,
-    max_bytes: usize,
-) -> Vec<Vec<MailItem>> {
-    let max_items = max_items.max(1);
-    let envelope = request_len(&Request::CreateMailing(Vec::new()));
-    let mut batches = Vec::new();
-    let mut current: Vec<MailItem> = Vec::new();
-    let mut current_len = envelope;
-    for item in items {
-        let len = count(|s| write_mail_item(s, &item));
-        if !current.is_empty() && (current.len() >= max_items || current_len + len > max_bytes) {
-            batches.push(std::mem::take(&mut current));
-            current_len = envelope;
-        }
-        current_len += len;
-        current.push(item);
-    }
-    if !current.is_empty() {
-        batches.push(current);
-    }
-    batches
-}
-
 // -------------------------------------------------------------------------------------------------------
 // Sinks: where the element code sends bytes, text and attachment data.
 // -------------------------------------------------------------------------------------------------------
@@ -1087,50 +1058,6 @@ mod tests {
                 "len {len}: write_request path"
             );
         }
-    }
-
-    #[test]
-    fn batches_respect_item_and_byte_limits() {
-        let items: Vec<MailItem> = (0..23)
-            .map(|i| {
-                let mut it = minimal_item();
-                it.tracking_number = Some(format!("TN{i:04}"));
-                if i % 5 == 0 {
-                    it.consignee.address_line1 = Some("x".repeat(300));
-                }
-                it
-            })
-            .collect();
-        let one = request_len(&Request::CreateMailing(vec![items[1].clone()]));
-        for (max_items, max_bytes) in [
-            (500, 1_000_000),
-            (4, 1_000_000),
-            (500, 3 * one),
-            (1, 10),
-            (0, 0),
-        ] {
-            let batches = batch_mailings(items.clone(), max_items, max_bytes);
-            let flat: Vec<MailItem> = batches.iter().flatten().cloned().collect();
-            assert_eq!(flat, items, "order and content kept");
-            for b in &batches {
-                assert!(!b.is_empty() && b.len() <= max_items.max(1));
-                let len = request_len(&Request::CreateMailing(b.clone()));
-                assert!(
-                    len <= max_bytes || b.len() == 1,
-                    "{len} > {max_bytes} with {} items",
-                    b.len()
-                );
-            }
-            // Greedy: each batch but the last was closed because the next item did not fit.
-            for w in batches.windows(2) {
-                let mut grown = w[0].clone();
-                grown.push(w[1][0].clone());
-                let len = request_len(&Request::CreateMailing(grown.clone()));
-                assert!(grown.len() > max_items.max(1) || len > max_bytes);
-            }
-        }
-        assert_eq!(batch_mailings(items.clone(), 4, 1_000_000).len(), 6);
-        assert!(batch_mailings(Vec::new(), DEFAULT_BATCH_ITEMS, DEFAULT_BATCH_BYTES).is_empty());
     }
 
     fn xml_text() -> impl Strategy<Value = String> {
