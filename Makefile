@@ -2,12 +2,15 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all build release demo test lint fmt bench clean toolchain
+.PHONY: all build release demo test lint lint-tools fmt bench clean toolchain
 
 all: build
 
 toolchain:
 	@command -v $(CARGO) >/dev/null 2>&1 || { echo "cargo not found: install Rust with rustup (https://rustup.rs)"; exit 2; }
+
+# rustfmt and clippy are only needed to lint; installed through rustup when missing.
+lint-tools: toolchain
 	@$(CARGO) fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 	@$(CARGO) clippy --version >/dev/null 2>&1 || rustup component add clippy
 
@@ -18,18 +21,18 @@ release: toolchain
 	$(CARGO) build --release
 
 # The whole product in one command: sample batch + in-process ACP sandbox + full run.
-demo: release
-	./target/release/mawb demo
+demo: toolchain
+	$(CARGO) run --release -- demo
 
 # Every test: unit tests beside the code, integration tests driving the real binary and sandbox.
 test: toolchain
 	$(CARGO) test
 
-lint: toolchain
+lint: lint-tools
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-fmt: toolchain
+fmt: lint-tools
 	$(CARGO) fmt --all
 
 # Criterion benches, one per stage; figures land in target/criterion and on stdout.
