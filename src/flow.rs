@@ -160,12 +160,18 @@ fn item_xml(m: &Mawb, i: usize) -> (Vec<u8>, String) {
     (buf, fp)
 }
 
-/// The `<mailItem>…</mailItem>` fragment inside a one-item createMailing request.
-fn fragment(one_item_request: &[u8]) -> &[u8] {
-    let start = one_item_request
+/// Where the first `<mailItem>` starts in a one-item createMailing request (text is escaped, so the
+/// first occurrence is the element).
+fn mail_item_start(one_item_request: &[u8]) -> usize {
+    one_item_request
         .windows(MAIL_ITEM_OPEN.len())
         .position(|w| w == MAIL_ITEM_OPEN)
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+/// The `<mailItem>…</mailItem>` fragment inside a one-item createMailing request.
+fn fragment(one_item_request: &[u8]) -> &[u8] {
+    let start = mail_item_start(one_item_request);
     let end = one_item_request
         .len()
         .saturating_sub(ROOT_CLOSE.len())
@@ -181,12 +187,7 @@ const ROOT_CLOSE: &[u8] = b"</shippingApiRequest>";
 fn batch_data(frags: &[Vec<u8>], batch: &[usize]) -> Vec<u8> {
     let head = frags
         .first()
-        .map(|f| {
-            &f[..f
-                .windows(MAIL_ITEM_OPEN.len())
-                .position(|w| w == MAIL_ITEM_OPEN)
-                .unwrap_or(0)]
-        })
+        .map(|f| &f[..mail_item_start(f)])
         .unwrap_or_default();
     let len = head.len() + ROOT_CLOSE.len() + batch.iter().map(|&i| frags[i].len()).sum::<usize>();
     let mut data = Vec::with_capacity(len);

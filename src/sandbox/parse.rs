@@ -239,8 +239,8 @@ fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Tree<'a>, ParseError> {
             .read_event()
             .map_err(|e| ParseError(format!("not well-formed XML near byte {at}: {e}")))?;
         match event {
-            Event::Start(e) if stack.is_empty() => {
-                let name = open_root(&e, root_name, root_seen, at)?;
+            Event::Start(ref e) | Event::Empty(ref e) if stack.is_empty() => {
+                let name = open_root(e, root_name, root_seen, at)?;
                 tree.nodes.push(Node {
                     name,
                     text: Cow::Borrowed(""),
@@ -249,18 +249,9 @@ fn tree<'a>(xml: &'a str, root_name: &str) -> Result<Tree<'a>, ParseError> {
                     next: NONE,
                 });
                 root_seen = true;
-                stack.push(0);
-            }
-            Event::Empty(e) if stack.is_empty() => {
-                let name = open_root(&e, root_name, root_seen, at)?;
-                tree.nodes.push(Node {
-                    name,
-                    text: Cow::Borrowed(""),
-                    first: NONE,
-                    last: NONE,
-                    next: NONE,
-                });
-                root_seen = true;
+                if matches!(event, Event::Start(_)) {
+                    stack.push(0);
+                }
             }
             Event::Start(e) => match intern(e.local_name().as_ref()) {
                 Some(name) => {
