@@ -70,7 +70,8 @@ impl CheckReport {
 /// Checks one MAWB folder on its own (no batch-wide uniqueness).
 pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
     let (mawb, mut problems) = ingest::read_mawb(dir, &opts.ingest);
-    problems.extend(validate::validate_mawb(&mawb, &opts.validate));
+    let field_problems = validate::validate_mawb(&mawb, &opts.validate);
+    problems.extend(without_refused_cells(field_problems, &problems));
     let totals = aggregate::totals(&mawb);
     if let Some(c) = &mawb.config {
         problems.extend(aggregate::check_declared_weight(
@@ -84,6 +85,39 @@ pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
         totals,
         problems,
     }
+}
+
+/// A cell refused at ingest (digits lost, a date, a formula without a result) reads as blank: the field
+/// rules' "required" for that same cell would only repeat it, so it is dropped.
+fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Vec<Problem> {
+    let refused: std::collections::HashSet<(&str, Option<&str>, Option<u32>, Option<&str>)> =
+        ingest
+            .iter()
+            .filter(|p| p.is_error() && p.column.is_some())
+            .map(|p| {
+                (
+                    p.file.as_str(),
+                    p.sheet.as_deref(),
+                    p.row,
+                    p.column.as_deref(),
+                )
+            })
+            .collect();
+    if refused.is_empty() {
+        return field_problems;
+    }
+    field_problems
+        .into_iter()
+        .filter(|p| {
+            !(p.code == crate::problem::REQUIRED.code
+                && refused.contains(&(
+                    p.file.as_str(),
+                    p.sheet.as_deref(),
+                    p.row,
+                    p.column.as_deref(),
+                )))
+        })
+        .collect()
 }
 
 /// Checks every MAWB folder named by `paths` (MAWB folders or batch folders), `on_done` called as each

@@ -276,6 +276,10 @@ pub struct MawbConfig {
     pub express_clearance: Option<bool>,
     pub ddp: Option<bool>,
     pub legs: Vec<Leg>,
+    /// `hidden_sheets = "read"`: hidden sheets are read (default `"skip"`, with a warning).
+    pub read_hidden_sheets: bool,
+    /// `hidden_rows = "read"`: hidden and filtered-out rows are read (default `"skip"`, with a warning).
+    pub read_hidden_rows: bool,
 }
 
 impl MawbConfig {

@@ -70,6 +70,16 @@ rules! {
     BAD_UNIT = "bad-unit", Error, "ingest", "A weight unit is not kg/lb or a dimension unit not m/cm/in.";
     ITEM_KEY_MISSING = "item-key-missing", Error, "ingest", "A row has neither trackingNumber nor shipperItemId, so it belongs to no item.";
     ITEM_FIELD_CONFLICT = "item-field-conflict", Error, "ingest", "A row repeats an item field with a different value than an earlier row of the same item.";
+    DIGITS_LOST = "digits-lost", Error, "ingest", "An identifier was stored as a number with more than 15 significant digits, or shown in scientific notation (9.40011E+21): its digits are gone.";
+    NUMBER_FORMAT = "number-format", Error, "ingest", "A number in a code column (zip, hts, phone...) whose displayed text mawb cannot be sure of: a fraction whose zeros may be gone, a format it cannot reproduce, or a file type whose formats it cannot see.";
+    DATE_IN_CELL = "date-in-cell", Error, "ingest", "A spreadsheet turned a value into a date (\"1/2\", \"MAR1\"): a date cell where text or a number belongs.";
+    FORMULA_NO_VALUE = "formula-no-value", Error, "ingest", "A formula cell whose result is not stored in the file (written by a program, never saved by a spreadsheet).";
+    INVISIBLE_CHARACTER = "invisible-character", Warning, "ingest", "Invisible characters (zero-width space, byte order mark, soft hyphen, no-break space in a code) were removed from a cell.";
+    UNIT_CONFLICT = "unit-conflict", Error, "ingest", "A unit written in a header (\"Weight (lb)\", \"Value (EUR)\") disagrees with the unit or currency column, or is not a unit mawb knows.";
+    HIDDEN_SHEET = "hidden-sheet", Warning, "ingest", "A hidden sheet was not read (hidden_sheets = \"read\" in mawb.toml reads it).";
+    HIDDEN_ROW = "hidden-row", Warning, "ingest", "A hidden or filtered-out row was not read (hidden_rows = \"read\" in mawb.toml reads it).";
+    TOTALS_ROW = "totals-row", Warning, "ingest", "A totals row under the parcels (no key, no consignee, a \"total\" label or sums) was recognised and skipped.";
+    HEADER_BELOW_TITLE = "header-below-title", Warning, "ingest", "The header row is not the first row: the rows above it (a title block) were skipped.";
     // Field rules (ACP).
     REQUIRED = "required", Error, "validate", "A required field is blank.";
     TOO_LONG = "too-long", Error, "validate", "A field is longer than ACP allows.";
@@ -78,6 +88,7 @@ rules! {
     COUNTRY = "country", Error, "validate", "A country is not an ISO 3166-1 alpha-2 code.";
     CURRENCY = "currency", Error, "validate", "A currency is not an ISO 4217 code.";
     STATE = "state", Error, "validate", "A state is missing or not valid for the country (US states, Canadian provinces).";
+    ZIP_FORMAT = "zip-format", Error, "validate", "A US or Puerto Rico ZIP code is not 5 digits or ZIP+4 (a 4-digit one has lost its leading zero).";
     EMAIL = "email", Error, "validate", "An e-mail address is not valid.";
     EMAIL_REQUIRED = "email-required", Error, "validate", "The consignee e-mail is required when the item value exceeds 800 USD.";
     PRODUCT_VALUE_REQUIRED = "product-value-required", Error, "validate", "unitValue or productValue is required on every product when the item value exceeds 200 USD.";

@@ -647,19 +647,20 @@ fn rejects_non_utf8_csv() {
 }
 
 #[test]
-fn rejects_utf16_csv() {
-    // Excel's "Unicode Text" export: UTF-16LE with a byte-order mark.
+fn reads_utf16_unicode_text_with_a_bom() {
+    // Excel's "Unicode Text" export: UTF-16LE with a byte-order mark, tab-separated, CRLF.
     let wd = Workdir::new();
-    let s = Sheet::hawbs(1, 1);
+    let s = Sheet::hawbs(1, 2);
     let dir = wd.mawb_folder("m", &s);
+    std::fs::remove_file(dir.join("hawbs.csv")).unwrap();
     let mut utf16 = vec![0xFF, 0xFE];
-    for unit in s.csv_text("\r\n").encode_utf16() {
+    for unit in s.csv_text("\r\n").replace(',', "\t").encode_utf16() {
         utf16.extend(unit.to_le_bytes());
     }
-    std::fs::write(dir.join("hawbs.csv"), utf16).unwrap();
+    std::fs::write(dir.join("hawbs.txt"), utf16).unwrap();
     let (o, v) = check_json(&wd, &["m"]);
-    assert_exit(&o, NOT_SENDABLE);
-    assert_place(&the_problem(&v, "file-not-utf8"), "hawbs.csv", None, None);
+    assert_exit(&o, OK);
+    assert_eq!(v["totals"]["items"], 2, "{}", problem_lines(&v));
 }
 
 #[test]
@@ -1574,6 +1575,150 @@ fn rule_cases() -> Vec<Case> {
                 s.set(0, "trackingNumber", "").set(0, "shipperItemId", "");
             })
         }),
+        // Spreadsheets as the user sees them.
+        case(
+            "digits-lost",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| {
+                let mut s = Sheet::hawbs(1, 2);
+                s.set(0, "trackingNumber", "9.40011E+21");
+                wd.mawb_folder("m", &s);
+                vec!["m".into()]
+            },
+        ),
+        case(
+            "number-format",
+            NOT_SENDABLE,
+            XLSX,
+            Some(2),
+            Some("hts"),
+            |wd| {
+                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+                let c = HAWB_COLUMNS.iter().position(|c| *c == "hts").unwrap();
+                rows[1][c] = Cell::Number(6109.1);
+                xlsx_folder(wd, &[("Sheet1", rows)])
+            },
+        ),
+        case(
+            "date-in-cell",
+            NOT_SENDABLE,
+            XLSX,
+            Some(2),
+            Some("consigneeAddress1"),
+            |wd| {
+                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+                let c = HAWB_COLUMNS
+                    .iter()
+                    .position(|c| *c == "consigneeAddress1")
+                    .unwrap();
+                rows[1][c] = Cell::Formatted(46024.0, "d-mmm".into());
+                xlsx_folder(wd, &[("Sheet1", rows)])
+            },
+        ),
+        case(
+            "formula-no-value",
+            NOT_SENDABLE,
+            XLSX,
+            Some(2),
+            Some("value"),
+            |wd| {
+                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+                let c = HAWB_COLUMNS.iter().position(|c| *c == "value").unwrap();
+                rows[1][c] = Cell::Formula("=P2*Q2".into(), "10".into());
+                let args = xlsx_folder(wd, &[("Sheet1", rows)]);
+                // A script's workbook: the formula without its cached result.
+                rewrite_zip_entry(
+                    &wd.join("m/hawbs.xlsx"),
+                    "xl/worksheets/sheet1.xml",
+                    |xml| {
+                        let fixed = xml.replace("<f>P2*Q2</f><v>10</v>", "<f>P2*Q2</f><v></v>");
+                        assert_ne!(fixed, xml, "formula cell not found");
+                        fixed
+                    },
+                );
+                args
+            },
+        ),
+        case(
+            "invisible-character",
+            OK,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| {
+                let mut s = Sheet::hawbs(1, 1);
+                s.set(0, "trackingNumber", "TN\u{200B}00000001");
+                wd.mawb_folder("m", &s);
+                vec!["m".into()]
+            },
+        ),
+        case(
+            "unit-conflict",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("weightUnit"),
+            |wd| {
+                let mut s = Sheet::hawbs(1, 1);
+                s.rename("weight", "Weight (lb)");
+                wd.mawb_folder("m", &s);
+                vec!["m".into()]
+            },
+        ),
+        case("hidden-sheet", OK, XLSX, None, None, |wd| {
+            let dir = wd.mkdir("m");
+            write_mawb_toml(&dir, VALID_MAWB);
+            write_pdf(&dir);
+            let sheets = [
+                ("Sheet1", sheet_cells(&Sheet::hawbs(1, 1))),
+                ("Old", sheet_cells(&Sheet::hawbs(5, 1))),
+            ];
+            write_xlsx_hiding(&dir, "hawbs.xlsx", &sheets, &["Old"], &[]);
+            vec!["m".into()]
+        }),
+        case("hidden-row", OK, XLSX, Some(3), None, |wd| {
+            let dir = wd.mkdir("m");
+            write_mawb_toml(&dir, VALID_MAWB);
+            write_pdf(&dir);
+            let sheets = [("Sheet1", sheet_cells(&Sheet::hawbs(1, 3)))];
+            write_xlsx_hiding(&dir, "hawbs.xlsx", &sheets, &[], &[3]);
+            vec!["m".into()]
+        }),
+        case("totals-row", OK, CSV, Some(4), None, |wd| {
+            let mut s = Sheet::hawbs(1, 2);
+            s.push(&[
+                ("trackingNumber", "TOTAL"),
+                ("value", "20.00"),
+                ("weight", "2"),
+            ]);
+            wd.mawb_folder("m", &s);
+            vec!["m".into()]
+        }),
+        case("header-below-title", OK, CSV, Some(3), None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            let text = wd.read_string(dir.join("hawbs.csv"));
+            wd.write(
+                dir.join("hawbs.csv"),
+                format!("HAWB list,MAWB 112-44995451\n\n{text}"),
+            );
+            vec!["m".into()]
+        }),
+        case(
+            "zip-format",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeZip"),
+            |wd| {
+                let mut s = Sheet::hawbs(1, 1);
+                s.set(0, "consigneeZip", "2134");
+                wd.mawb_folder("m", &s);
+                vec!["m".into()]
+            },
+        ),
         // Aggregate.
         case(
             "declared-weight",

@@ -52,6 +52,7 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
         .unwrap_or_default();
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::NonNumeric)
         .from_writer(Vec::with_capacity(mawb.items.len() * 256));
     w.write_record(COLUMNS)?;
     let fixed = |d: crate::model::Kg| crate::model::format_fixed(d.0, WEIGHT_SCALE);
@@ -66,7 +67,7 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
             })
             .unwrap_or_default();
         let c = &item.consignee;
-        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        let s = |o: &Option<String>| o.as_deref().map(inert).unwrap_or_default();
         for p in &item.products {
             w.write_record([
                 number.to_string(),
@@ -102,6 +103,17 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
 }
 
 /// Zips one file (deflate), for a manifest file that would not fit raw.
+/// A text cell a spreadsheet will not run as a formula (OWASP "CSV Injection"): a cell starting with `=`,
+/// `+`, `-`, `@`, tab or CR gets a leading `'`, and every text cell is quoted (the writer's `NonNumeric`
+/// style), so the numbers ACP reads (values, weights, quantities) are written exactly as before.
+pub fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 pub fn zip_one(name: &str, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::with_capacity(
         bytes.len() / 4 + 1024,
@@ -118,6 +130,17 @@ pub fn zip_one(name: &str, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_cells_cannot_run_as_formulas() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("+1 555"), "'+1 555");
+        assert_eq!(inert("-x"), "'-x");
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("\tx"), "'\tx");
+        assert_eq!(inert("02118"), "02118");
+        assert_eq!(inert("Ann Lee"), "Ann Lee");
+    }
 
     #[test]
     fn zipped_file_unzips_to_the_same_bytes() {

@@ -5,6 +5,7 @@
 //! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
 //! every cell that cannot be parsed becomes a problem naming its row and column.
 
+use super::cell::{column_kind, read_cell, ColumnKind};
 use super::columns::{
     Field, HeaderMap, CONSIGNEE_FIELDS, FIELD_COUNT, RETURN_FIELDS, SHIPPER_FIELDS,
 };
@@ -22,15 +23,113 @@ const ITEM_FIELDS: usize = Field::Bag as usize + 1;
 struct Draft {
     sheet: Arc<str>,
     row: u32,
+    /// The units the header of the item's first row states.
+    units: HeaderUnits,
     fields: Vec<Option<(Box<str>, u32)>>,
     products: Vec<Product>,
+}
+
+/// Units stated in a sheet's header ("Weight (lb)", "Length (cm)", "Value (EUR)").
+#[derive(Debug, Clone, Default)]
+struct HeaderUnits {
+    weight: Option<crate::model::WeightUnit>,
+    product_weight: Option<crate::model::WeightUnit>,
+    dimensions: Option<crate::model::DimensionUnit>,
+    currency: Option<Arc<str>>,
+}
+
+impl HeaderUnits {
+    /// Reads the units of a header; units mawb does not know, or that disagree within the header, are
+    /// problems on the header row.
+    fn of(header: &HeaderMap, problem: &mut dyn FnMut(Field, String)) -> HeaderUnits {
+        use crate::model::{DimensionUnit, WeightUnit};
+        let mut u = HeaderUnits::default();
+        for (f, unit) in &header.units {
+            match f {
+                Field::Weight | Field::ProductWeight => match WeightUnit::parse(unit) {
+                    Some(w) if *f == Field::Weight => u.weight = Some(w),
+                    Some(w) => u.product_weight = Some(w),
+                    None => problem(*f, format!("the header of {} says \"{unit}\", which is not a weight unit mawb converts (kg or lb): convert the column to kg or lb and say so in the header", f.name())),
+                },
+                Field::Length | Field::Width | Field::Height => match DimensionUnit::parse(unit) {
+                    Some(d) if u.dimensions.is_none_or(|x| x == d) => u.dimensions = Some(d),
+                    Some(_) => problem(*f, "the headers of length, width and height state different units: use one unit for the three".to_string()),
+                    None => problem(*f, format!("the header of {} says \"{unit}\", which is not a length unit mawb converts (m, cm or in)", f.name())),
+                },
+                _ => {
+                    let code = unit.to_ascii_uppercase();
+                    if !crate::validate::codes::is_currency(&code) {
+                        problem(*f, format!("the header of {} says \"{unit}\", which is not an ISO 4217 currency code", f.name()));
+                    } else if u.currency.as_deref().is_some_and(|c| c != code) {
+                        problem(*f, "the value headers state different currencies: one item has one currency".to_string());
+                    } else {
+                        u.currency = Some(Arc::from(code));
+                    }
+                }
+            }
+        }
+        u
+    }
+}
+
+/// A header unit and the unit column of the row must agree: the column's unit, else the header's, else the
+/// default; a disagreement is a problem.
+fn unit_of<T: Copy + PartialEq>(
+    column: Option<T>,
+    header: Option<T>,
+    default: T,
+    conflict: &mut dyn FnMut(),
+) -> T {
+    match (column, header) {
+        (Some(c), Some(h)) if c != h => {
+            conflict();
+            c
+        }
+        (Some(c), _) => c,
+        (None, Some(h)) => h,
+        (None, None) => default,
+    }
+}
+
+fn dim_name(u: Option<crate::model::DimensionUnit>) -> &'static str {
+    use crate::model::DimensionUnit::*;
+    match u {
+        Some(M) => "m",
+        Some(Cm) => "cm",
+        Some(In) => "in",
+        None => "",
+    }
+}
+
+/// Labels that mark a totals row under the parcels.
+fn is_totals_label(t: &str) -> bool {
+    let l = t.trim().trim_end_matches(':').trim().to_lowercase();
+    matches!(
+        l.as_str(),
+        "total"
+            | "totals"
+            | "grand total"
+            | "sum"
+            | "subtotal"
+            | "sub-total"
+            | "summe"
+            | "gesamt"
+            | "totaal"
+            | "totale"
+            | "合计"
+            | "总计"
+    ) || l.starts_with("total ")
 }
 
 /// Builds the items of one file from its rows.
 pub struct Assembler {
     file: usize,
     name: String,
+    /// The file's extension, for messages about what a file type can show.
+    ext: String,
     sheet: Arc<str>,
+    units: HeaderUnits,
+
     columns: [Option<usize>; FIELD_COUNT],
     drafts: Vec<Draft>,
     index: HashMap<Box<str>, usize>,
@@ -44,7 +143,13 @@ impl Assembler {
         Assembler {
             file,
             name: name.to_string(),
+            ext: name
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .unwrap_or_default(),
             sheet: Arc::from(""),
+            units: HeaderUnits::default(),
+
             columns: [None; FIELD_COUNT],
             drafts: Vec::new(),
             index: HashMap::new(),
@@ -59,23 +164,70 @@ impl Assembler {
         f: Field,
         row: u32,
     ) -> Option<std::borrow::Cow<'r, str>> {
-        let col = self.columns[f.index()]?;
-        match cells.text(col) {
-            Ok(t) => t,
-            Err(e) => {
-                self.problems.push(
-                    Problem::new(
-                        &CELL_ERROR,
-                        self.name.clone(),
-                        format!("the cell holds the error value {}", e.0),
-                    )
-                    .sheet(&*self.sheet)
-                    .at(row)
-                    .column(f.name()),
-                );
-                None
+        self.read(cells, f, row).ok().flatten()
+    }
+
+    /// A cell as the user sees it: `Ok(None)` when blank, `Err(())` when refused (the problem is recorded);
+    /// a warning about the cell (invisible characters removed) is recorded too.
+    fn read<'r>(
+        &mut self,
+        cells: &RowRef<'r>,
+        f: Field,
+        row: u32,
+    ) -> Result<Option<std::borrow::Cow<'r, str>>, ()> {
+        let Some(col) = self.columns[f.index()] else {
+            return Ok(None);
+        };
+        match read_cell(cells.stored(col), f, &self.ext) {
+            Ok(None) => Ok(None),
+            Ok(Some((text, note))) => {
+                if let Some(n) = note {
+                    let p = self.problem_at(n.rule, row, f, n.message);
+                    self.problems.push(p);
+                }
+                Ok(Some(text))
+            }
+            Err(n) => {
+                let p = self.problem_at(n.rule, row, f, n.message);
+                self.problems.push(p);
+                Err(())
             }
         }
+    }
+
+    /// Whether a row is a totals row: a "total" label (in any cell, the key column included) with no
+    /// consignee and no product description, or, without a key, numbers and no text at all (a
+    /// continuation row always describes a product).
+    fn is_totals_row(&self, cells: &RowRef<'_>, key: Option<&str>) -> bool {
+        let blank = |f: Field| {
+            self.columns[f.index()].is_none_or(|c| match cells.stored(c) {
+                super::cell::Stored::Blank => true,
+                super::cell::Stored::Text(t) => t.trim().is_empty() || is_totals_label(t),
+                _ => false,
+            })
+        };
+        let labelled =
+            key.is_some_and(is_totals_label) || cells.texts().iter().any(|t| is_totals_label(t));
+        let no_parcel = [
+            Field::ConsigneeName,
+            Field::ConsigneeCompany,
+            Field::ConsigneeAddress1,
+            Field::ProductDescription,
+        ]
+        .iter()
+        .all(|f| blank(*f));
+        if labelled {
+            return no_parcel;
+        }
+        key.is_none()
+            && Field::ALL
+                .iter()
+                .filter(|f| column_kind(**f) != ColumnKind::Number)
+                .all(|f| blank(*f))
+            && Field::ALL
+                .iter()
+                .filter(|f| column_kind(**f) == ColumnKind::Number)
+                .any(|f| !blank(*f))
     }
 
     fn problem_at(&self, rule: &Rule, row: u32, f: Field, msg: String) -> Problem {
@@ -141,38 +293,90 @@ impl Assembler {
             number(Field::Width),
             number(Field::Height),
         ];
-        let weight_unit = match d.fields[Field::WeightUnit.index()].as_ref() {
-            None => crate::model::WeightUnit::Kg,
-            Some((t, r)) => crate::model::WeightUnit::parse(t).unwrap_or_else(|| {
-                problems.push(
-                    Problem::new(
-                        &BAD_UNIT,
-                        name.clone(),
-                        format!("weightUnit \"{t}\" must be kg or lb"),
-                    )
-                    .sheet(&*sheet)
-                    .at(*r)
-                    .column("weightUnit"),
-                );
-                crate::model::WeightUnit::Kg
-            }),
+        let weight_column = d.fields[Field::WeightUnit.index()]
+            .as_ref()
+            .and_then(|(t, r)| {
+                let u = crate::model::WeightUnit::parse(t);
+                if u.is_none() {
+                    problems.push(
+                        Problem::new(
+                            &BAD_UNIT,
+                            name.clone(),
+                            format!("weightUnit \"{t}\" must be kg or lb"),
+                        )
+                        .sheet(&*sheet)
+                        .at(*r)
+                        .column("weightUnit"),
+                    );
+                }
+                u
+            });
+        let dim_column = d.fields[Field::DimensionUnit.index()]
+            .as_ref()
+            .and_then(|(t, r)| {
+                let u = crate::model::DimensionUnit::parse(t);
+                if u.is_none() {
+                    problems.push(
+                        Problem::new(
+                            &BAD_UNIT,
+                            name.clone(),
+                            format!("dimensionUnit \"{t}\" must be m, cm or in"),
+                        )
+                        .sheet(&*sheet)
+                        .at(*r)
+                        .column("dimensionUnit"),
+                    );
+                }
+                u
+            });
+        let mut conflict = |f: Field, what: &str, column: &str, header: &str| {
+            problems.push(
+                Problem::new(
+                    &UNIT_CONFLICT,
+                    name.clone(),
+                    format!(
+                        "the {what} column says {column} but the header says {header}: correct one of them"
+                    ),
+                )
+                .sheet(&*sheet)
+                .at(row_of(f))
+                .column(f.name()),
+            );
         };
-        let dim_unit = match d.fields[Field::DimensionUnit.index()].as_ref() {
-            None => crate::model::DimensionUnit::M,
-            Some((t, r)) => crate::model::DimensionUnit::parse(t).unwrap_or_else(|| {
-                problems.push(
-                    Problem::new(
-                        &BAD_UNIT,
-                        name.clone(),
-                        format!("dimensionUnit \"{t}\" must be m, cm or in"),
-                    )
-                    .sheet(&*sheet)
-                    .at(*r)
-                    .column("dimensionUnit"),
-                );
-                crate::model::DimensionUnit::M
-            }),
-        };
+        let weight_unit = unit_of(
+            weight_column,
+            d.units.weight,
+            crate::model::WeightUnit::Kg,
+            &mut || {
+                conflict(
+                    Field::WeightUnit,
+                    "weightUnit",
+                    weight_column.map_or("", |u| u.as_str()),
+                    d.units.weight.map_or("", |u| u.as_str()),
+                )
+            },
+        );
+        let dim_unit = unit_of(
+            dim_column,
+            d.units.dimensions,
+            crate::model::DimensionUnit::M,
+            &mut || {
+                conflict(
+                    Field::DimensionUnit,
+                    "dimensionUnit",
+                    dim_name(dim_column),
+                    dim_name(d.units.dimensions),
+                )
+            },
+        );
+        let header_currency = d.units.currency.clone();
+        if let (Some((c, _)), Some(h)) =
+            (d.fields[Field::Currency.index()].as_ref(), &header_currency)
+        {
+            if !c.eq_ignore_ascii_case(h) {
+                conflict(Field::Currency, "currency", c, h);
+            }
+        }
         let dimensions = match dims {
             [None, None, None] => None,
             [Some(l), Some(w), Some(h)] => Some(Dimensions {
@@ -243,7 +447,9 @@ impl Assembler {
             shipper: shipper.is_given().then(|| Box::new(shipper)),
             return_address: return_address.is_given().then(|| Box::new(return_address)),
             value,
-            currency: text(Currency).map(|c| c.to_ascii_uppercase()),
+            currency: text(Currency)
+                .map(|c| c.to_ascii_uppercase())
+                .or_else(|| header_currency.map(|c| c.to_string())),
             weight: raw_weight.map(|w| Kg::from_unit(w, weight_unit)),
             dimensions,
             bag: text(Bag),
@@ -313,7 +519,12 @@ impl Assembler {
                     Some(v) => match f {
                         Field::UnitValue => p.unit_value = Some(v),
                         Field::ProductValue => p.value = Some(v),
-                        _ => p.weight = Some(Kg(round3(v))),
+                        _ => {
+                            p.weight = Some(match self.units.product_weight {
+                                Some(u) => Kg::from_unit(v, u),
+                                None => Kg(round3(v)),
+                            })
+                        }
                     },
                     None => {
                         let pr = self.problem_at(
@@ -335,16 +546,47 @@ impl Assembler {
 }
 
 impl RowSink for Assembler {
-    fn begin_sheet(&mut self, sheet: &str, header: &HeaderMap, _header_row: u32) {
+    fn begin_sheet(&mut self, sheet: &str, header: &HeaderMap, header_row: u32) {
         self.sheet = Arc::from(sheet);
         self.columns = header.columns;
         self.current = None;
+        let mut found = Vec::new();
+        self.units = HeaderUnits::of(header, &mut |f, msg| found.push((f, msg)));
+        for (f, msg) in found {
+            let p = self.problem_at(&UNIT_CONFLICT, header_row, f, msg);
+            self.problems.push(p);
+        }
     }
 
     fn row(&mut self, row: u32, cells: &RowRef<'_>) {
-        let key = self
-            .cell(cells, Field::TrackingNumber, row)
-            .or_else(|| self.cell(cells, Field::ShipperItemId, row));
+        // A refused key (digits lost, a date...) makes the row an item of its own, with the key left blank:
+        // the cause is reported once on its cell, the rest of the row is still checked, and rows whose
+        // keys collapsed to one number do not become a cascade of "fields disagree".
+        let tracking = self.read(cells, Field::TrackingNumber, row);
+        let shipper_item_id = self.read(cells, Field::ShipperItemId, row);
+        let refused =
+            tracking.is_err() || (matches!(tracking, Ok(None)) && shipper_item_id.is_err());
+        let (tracking, shipper_item_id) =
+            (tracking.unwrap_or(None), shipper_item_id.unwrap_or(None));
+        let key = if refused {
+            Some(std::borrow::Cow::Owned(format!(
+                "\u{1}refused {} {row}",
+                self.sheet
+            )))
+        } else {
+            tracking.clone().or_else(|| shipper_item_id.clone())
+        };
+        if !refused && self.is_totals_row(cells, key.as_deref()) {
+            let p = Problem::new(
+                &TOTALS_ROW,
+                self.name.clone(),
+                "a totals row (no tracking number or shipperItemId, no consignee, sums or a \"total\" label): skipped, not read as a parcel",
+            )
+            .sheet(&*self.sheet)
+            .at(row);
+            self.problems.push(p);
+            return;
+        }
         let idx = match key {
             Some(k) => match self.index.get(k.as_ref()) {
                 Some(&i) => i,
@@ -354,6 +596,7 @@ impl RowSink for Assembler {
                     self.drafts.push(Draft {
                         sheet: self.sheet.clone(),
                         row,
+                        units: self.units.clone(),
                         fields: vec![None; ITEM_FIELDS],
                         products: Vec::new(),
                     });
@@ -377,7 +620,12 @@ impl RowSink for Assembler {
         };
         self.current = Some(idx);
         for f in &Field::ALL[..ITEM_FIELDS] {
-            let Some(text) = self.cell(cells, *f, row) else {
+            let text = match f {
+                Field::TrackingNumber => tracking.clone(),
+                Field::ShipperItemId => shipper_item_id.clone(),
+                _ => self.cell(cells, *f, row),
+            };
+            let Some(text) = text else {
                 continue;
             };
             let slot = &self.drafts[idx].fields[f.index()];

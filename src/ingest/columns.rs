@@ -150,6 +150,8 @@ impl Field {
                 Some(Field::ProductDescription)
             }
             "qty" | "quantity" => Some(Field::Quantity),
+            "wt" | "grossweight" | "grosswt" | "parcelweight" => Some(Field::Weight),
+            "declaredvalue" | "totalvalue" => Some(Field::Value),
             "consigneeaddressline1" | "consigneeaddress" => Some(Field::ConsigneeAddress1),
             "consigneeaddressline2" => Some(Field::ConsigneeAddress2),
             "consigneecompanyname" => Some(Field::ConsigneeCompany),
@@ -184,7 +186,12 @@ pub fn normalise_header(text: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnAliases {
     map: HashMap<String, Field>,
+    /// Headers mapped to `"ignore"`: read as no column at all (and not reported as unknown).
+    ignored: std::collections::HashSet<String>,
 }
+
+/// The `columns.toml` target that makes mawb ignore a column.
+pub const IGNORE: &str = "ignore";
 
 /// Why a `columns.toml` could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -227,11 +234,16 @@ impl ColumnAliases {
             _ => table,
         };
         let mut map = HashMap::new();
+        let mut ignored = std::collections::HashSet::new();
         for (header, target) in pairs {
             let target = target.as_str().ok_or_else(|| AliasError::NotAString {
                 path: shown.to_string(),
                 header: header.clone(),
             })?;
+            if target.trim().eq_ignore_ascii_case(IGNORE) {
+                ignored.insert(normalise_header(&header));
+                continue;
+            }
             let field = Field::from_normalised(&normalise_header(target)).ok_or_else(|| {
                 AliasError::UnknownTarget {
                     path: shown.to_string(),
@@ -241,14 +253,21 @@ impl ColumnAliases {
             })?;
             map.insert(normalise_header(&header), field);
         }
-        Ok(ColumnAliases { map })
+        Ok(ColumnAliases { map, ignored })
     }
 
     /// Adds the aliases of `other` on top of these (a folder's `columns.toml` over `--columns`).
     pub fn merged_with(&self, other: &ColumnAliases) -> ColumnAliases {
         let mut map = self.map.clone();
         map.extend(other.map.iter().map(|(k, v)| (k.clone(), *v)));
-        ColumnAliases { map }
+        let mut ignored = self.ignored.clone();
+        ignored.extend(other.ignored.iter().cloned());
+        ColumnAliases { map, ignored }
+    }
+
+    /// Whether `columns.toml` says to ignore this header.
+    pub fn is_ignored(&self, header: &str) -> bool {
+        !self.ignored.is_empty() && self.ignored.contains(&normalise_header(header))
     }
 
     /// The field a header cell names, user aliases first.
@@ -273,6 +292,78 @@ pub struct HeaderMap {
     pub unknown: Vec<String>,
     /// Fields named by more than one column: (field, first column, repeated column).
     pub duplicates: Vec<(Field, usize, usize)>,
+    /// The unit a header states for its field (`"Weight (lb)"` → `lb`, `"Value (EUR)"` → `EUR`).
+    pub units: Vec<(Field, String)>,
+    /// The header cells as written, by column (for messages).
+    pub texts: Vec<String>,
+}
+
+/// Fields whose header may carry a unit or currency.
+fn takes_unit(f: Field) -> bool {
+    matches!(
+        f,
+        Field::Weight
+            | Field::ProductWeight
+            | Field::Length
+            | Field::Width
+            | Field::Height
+            | Field::Value
+            | Field::UnitValue
+            | Field::ProductValue
+    )
+}
+
+/// Units a header may end with (weights, lengths); currencies are any three letters.
+const UNIT_WORDS: &[&str] = &[
+    "kg",
+    "kgs",
+    "kilo",
+    "kilos",
+    "kilogram",
+    "kilograms",
+    "lb",
+    "lbs",
+    "pound",
+    "pounds",
+    "g",
+    "gr",
+    "gram",
+    "grams",
+    "oz",
+    "ounce",
+    "ounces",
+    "m",
+    "cm",
+    "mm",
+    "in",
+    "inch",
+    "inches",
+    "meter",
+    "meters",
+    "metre",
+    "metres",
+];
+
+/// Splits a header into its name and the unit it states: `"Weight (lb)"`, `"Gross Weight [kg]"`,
+/// `"Wt kg"`, `"weight_lbs"`, `"Value (EUR)"`. `None` when no unit is written.
+pub fn split_unit(header: &str) -> Option<(&str, &str)> {
+    let h = header.trim();
+    if let Some(open) = h.rfind(['(', '[']) {
+        let close = if h.as_bytes()[open] == b'(' { ')' } else { ']' };
+        if let Some(inner) = h[open + 1..].strip_suffix(close) {
+            let unit = inner.trim();
+            let base = h[..open].trim();
+            if !unit.is_empty() && !base.is_empty() {
+                return Some((base, unit));
+            }
+        }
+        return None;
+    }
+    let cut = h.rfind([' ', '_', '-', '.'])?;
+    let (base, unit) = (h[..cut].trim(), h[cut + 1..].trim());
+    let known = UNIT_WORDS.contains(&unit.to_ascii_lowercase().as_str())
+        || (unit.len() == 3 && unit.bytes().all(|b| b.is_ascii_uppercase()));
+    (known && !base.is_empty()).then_some((base, unit))
 }
 
 impl HeaderMap {
@@ -284,14 +375,32 @@ impl HeaderMap {
         let mut columns = [None; FIELD_COUNT];
         let mut unknown = Vec::new();
         let mut duplicates = Vec::new();
+        let mut units = Vec::new();
+        let mut texts = Vec::new();
         for (i, cell) in cells.into_iter().enumerate() {
             let cell = cell.trim();
-            if cell.is_empty() {
+            texts.push(cell.to_string());
+            if cell.is_empty() || aliases.is_ignored(cell) {
                 continue;
             }
-            match aliases.resolve(cell) {
-                Some(f) => match columns[f.index()] {
-                    None => columns[f.index()] = Some(i),
+            let split = split_unit(cell);
+            let found = match aliases.resolve(cell) {
+                Some(f) => Some((f, split.filter(|_| takes_unit(f)).map(|(_, u)| u))),
+                None => split.and_then(|(base, unit)| {
+                    aliases
+                        .resolve(base)
+                        .filter(|f| takes_unit(*f))
+                        .map(|f| (f, Some(unit)))
+                }),
+            };
+            match found {
+                Some((f, unit)) => match columns[f.index()] {
+                    None => {
+                        columns[f.index()] = Some(i);
+                        if let Some(u) = unit {
+                            units.push((f, u.to_string()));
+                        }
+                    }
                     Some(first) => duplicates.push((f, first, i)),
                 },
                 None => unknown.push(cell.to_string()),
@@ -301,11 +410,21 @@ impl HeaderMap {
             columns,
             unknown,
             duplicates,
+            units,
+            texts,
         }
     }
 
     pub fn has(&self, f: Field) -> bool {
         self.columns[f.index()].is_some()
+    }
+
+    /// The unit the header of `f` states, as written.
+    pub fn unit(&self, f: Field) -> Option<&str> {
+        self.units
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, u)| u.as_str())
     }
 
     /// Whether this row looks like a HAWB header: it names a product description and an item key or
@@ -397,6 +516,49 @@ mod tests {
         let missing = h.missing_required();
         assert!(missing.contains(&Field::Weight));
         assert!(!missing.contains(&Field::TrackingNumber));
+    }
+
+    #[test]
+    fn units_written_in_headers_are_read() {
+        assert_eq!(split_unit("Weight (lb)"), Some(("Weight", "lb")));
+        assert_eq!(
+            split_unit("Gross Weight [kg]"),
+            Some(("Gross Weight", "kg"))
+        );
+        assert_eq!(split_unit("Wt kg"), Some(("Wt", "kg")));
+        assert_eq!(split_unit("weight_lbs"), Some(("weight", "lbs")));
+        assert_eq!(split_unit("Value (EUR)"), Some(("Value", "EUR")));
+        assert_eq!(split_unit("Consignee Name"), None);
+        assert_eq!(split_unit("Tracking #"), None);
+        let a = ColumnAliases::default();
+        let h = HeaderMap::from_cells(
+            [
+                "Tracking",
+                "Gross Weight (lbs)",
+                "Length (cm)",
+                "Value (EUR)",
+                "Name (first)",
+            ],
+            &a,
+        );
+        assert_eq!(h.unit(Field::Weight), Some("lbs"));
+        assert_eq!(h.unit(Field::Length), Some("cm"));
+        assert_eq!(h.unit(Field::Value), Some("EUR"));
+        assert_eq!(h.unknown, vec!["Name (first)".to_string()]);
+        // A header mapped through columns.toml keeps its unit.
+        let m = ColumnAliases::parse("\"Weight (lb)\" = \"weight\"\n", "columns.toml").unwrap();
+        let h = HeaderMap::from_cells(["Weight (lb)"], &m);
+        assert_eq!(h.columns[Field::Weight.index()], Some(0));
+        assert_eq!(h.unit(Field::Weight), Some("lb"));
+    }
+
+    #[test]
+    fn columns_toml_can_ignore_a_column() {
+        let m = ColumnAliases::parse("\"Hawb No\" = \"ignore\"\n", "columns.toml").unwrap();
+        let h = HeaderMap::from_cells(["Hawb No", "Tracking Number"], &m);
+        assert!(h.duplicates.is_empty());
+        assert!(h.unknown.is_empty());
+        assert_eq!(h.columns[Field::TrackingNumber.index()], Some(1));
     }
 
     #[test]

@@ -32,6 +32,8 @@ const KNOWN_KEYS: &[&str] = &[
     "airport",
     "express_clearance",
     "ddp",
+    "hidden_sheets",
+    "hidden_rows",
     "leg",
 ];
 
@@ -267,6 +269,8 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
         }
     }
     let legs = r.legs(&table);
+    let read_hidden_sheets = r.skip_or_read(&table, "hidden_sheets");
+    let read_hidden_rows = r.skip_or_read(&table, "hidden_rows");
 
     manifest_number.map(|manifest_number| MawbConfig {
         manifest_number,
@@ -285,6 +289,8 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
         express_clearance,
         ddp,
         legs,
+        read_hidden_sheets,
+        read_hidden_rows,
     })
 }
 
@@ -312,6 +318,29 @@ impl KeyReader<'_> {
             _ => {
                 self.wrong_type(key, "a string in quotes");
                 None
+            }
+        }
+    }
+
+    /// A `"skip"` / `"read"` choice (hidden sheets and rows); `true` for `"read"`, `"skip"` by default.
+    fn skip_or_read(&mut self, t: &toml::Table, key: &str) -> bool {
+        match self
+            .string(t, key)
+            .map(|s| s.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("skip") => false,
+            Some("read") => true,
+            Some(other) => {
+                self.problems.push(
+                    Problem::new(
+                        &MAWB_TOML_INVALID,
+                        MAWB_TOML,
+                        format!("{key} \"{other}\" must be \"skip\" (the default: only what the spreadsheet shows) or \"read\""),
+                    )
+                    .column(key),
+                );
+                false
             }
         }
     }

@@ -115,8 +115,9 @@ fn sniff_text(head: &[u8]) -> FileKind {
     if head.is_empty() {
         return FileKind::Text;
     }
+    // UTF-16 with a byte order mark (Excel's "Unicode Text") is decoded by the csv reader.
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return FileKind::NonUtf8Text;
+        return FileKind::Text;
     }
     match std::str::from_utf8(head) {
         Ok(s) if s.chars().any(|c| c == '\0') => FileKind::Unknown,
@@ -200,7 +201,7 @@ mod tests {
             sniff_magic(&[0u8, 1, 2, 3, 4, 5, 200, 201, 17, 18]),
             FileKind::Unknown
         );
-        assert_eq!(sniff_magic(b"\xFF\xFEa\0b\0"), FileKind::NonUtf8Text);
+        assert_eq!(sniff_magic(b"\xFF\xFEa\0b\0"), FileKind::Text);
     }
 
     #[test]

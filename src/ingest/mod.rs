@@ -6,17 +6,22 @@
 //! Ingest reports what it could not read; the field rules are the next stage's job (`validate`).
 
 pub mod assemble;
+pub mod cell;
 pub mod columns;
 pub mod config;
+mod csv_reader;
 pub mod filetype;
+pub mod numfmt;
 pub mod read;
+mod workbook;
+pub mod xlsx_extras;
 
 use crate::model::{Bag, HawbFile, MailItem, Mawb, MawbImage};
 use crate::problem::*;
 use columns::ColumnAliases;
 use filetype::FileKind;
 use rayon::prelude::*;
-use read::ReadLimits;
+use read::{ReadLimits, ReadOptions};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +29,9 @@ use std::path::{Path, PathBuf};
 pub const COLUMNS_TOML: &str = "columns.toml";
 
 /// Extensions read as HAWB spreadsheets.
-const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv"];
+/// `.txt` is Excel's "Unicode Text" (UTF-16, tab-separated) and "Text (Tab delimited)": read when it holds
+/// a HAWB header, otherwise ignored with a warning (a note left in the folder).
+const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", "csv", "txt"];
 /// Extensions considered as the MAWB scan when `mawb.toml` names none.
 const IMAGE_EXTENSIONS: &[&str] = &["pdf", "png", "jpg", "jpeg", "bmp", "tif", "tiff", "doc"];
 
@@ -197,10 +204,15 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
         ));
     }
 
+    let read_opts = ReadOptions {
+        limits: opts.limits,
+        read_hidden_sheets: config.as_ref().is_some_and(|c| c.read_hidden_sheets),
+        read_hidden_rows: config.as_ref().is_some_and(|c| c.read_hidden_rows),
+    };
     let read: Vec<(HawbFile, Vec<MailItem>, Vec<Problem>)> = sheets
         .par_iter()
         .enumerate()
-        .map(|(i, path)| read_one(i, path, &rel(path), &aliases, opts.limits))
+        .map(|(i, path)| read_one(i, path, &rel(path), &aliases, read_opts))
         .collect();
 
     let mut hawb_files = Vec::with_capacity(read.len());
@@ -246,7 +258,7 @@ fn read_one(
     path: &Path,
     name: &str,
     aliases: &ColumnAliases,
-    limits: ReadLimits,
+    opts: ReadOptions,
 ) -> (HawbFile, Vec<MailItem>, Vec<Problem>) {
     let mut problems = Vec::new();
     let kind = match filetype::sniff_file(path) {
@@ -262,7 +274,7 @@ fn read_one(
     };
     let ext = extension(path);
     let expected = match ext.as_str() {
-        "csv" => FileKind::Text,
+        "csv" | "txt" => FileKind::Text,
         "xls" => FileKind::Ole2,
         "xlsb" => FileKind::Xlsb,
         "ods" => FileKind::Ods,
@@ -279,7 +291,7 @@ fn read_one(
     if problems.is_empty() {
         if kind.is_spreadsheet()
             && kind != expected
-            && !(ext == "csv" && kind == FileKind::NonUtf8Text)
+            && !(matches!(ext.as_str(), "csv" | "txt") && kind == FileKind::NonUtf8Text)
         {
             problems.push(Problem::new(
                 &FILE_KIND_MISMATCH,
@@ -291,7 +303,7 @@ fn read_one(
                 ),
             ));
         }
-        if kind == FileKind::Zip && ext != "csv" {
+        if kind == FileKind::Zip && !matches!(ext.as_str(), "csv" | "txt") {
             problems.push(Problem::new(
                 &FILE_UNREADABLE,
                 name,
@@ -299,11 +311,22 @@ fn read_one(
             ));
         } else {
             let mut asm = assemble::Assembler::new(index, name);
-            let summary = read::read_file(path, name, kind, aliases, limits, &mut asm);
+            let summary = read::read_file(path, name, kind, aliases, opts, &mut asm);
+            let not_a_list = ext == "txt" && summary.sheets_read.is_empty();
             file.sheets_read = summary.sheets_read;
             file.sheets_skipped = summary.sheets_skipped;
             file.rows = summary.rows;
             let (items, p) = asm.finish();
+            if not_a_list {
+                // A text file without a HAWB header is a note, not a broken HAWB list.
+                problems.retain(|p| p.code != FILE_KIND_MISMATCH.code);
+                problems.push(Problem::new(
+                    &SHEET_SKIPPED,
+                    name,
+                    "a .txt file without a HAWB header row: not read as a HAWB list",
+                ));
+                return (file, items, problems);
+            }
             problems.extend(p);
             return (file, items, problems);
         }

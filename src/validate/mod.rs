@@ -209,6 +209,11 @@ impl ItemCheck<'_> {
                 _ => {}
             },
         }
+        if let (Some(c), Some(z)) = (a.country.as_deref(), a.zip.as_deref()) {
+            if let Some(why) = us_zip_problem(c, z) {
+                self.push(&ZIP_FORMAT, zip, why);
+            }
+        }
         if let Some(s) = a.state.as_deref() {
             self.xml(state, self.item.row_of(state), s);
         }
@@ -222,6 +227,31 @@ impl ItemCheck<'_> {
             }
         }
     }
+}
+
+/// What is wrong with a US or Puerto Rico ZIP code (USPS Publication 28: 5 digits, or ZIP+4 as
+/// `12345-6789`); `None` for a good one or another country's postal code.
+pub fn us_zip_problem(country: &str, zip: &str) -> Option<String> {
+    if !matches!(country, "US" | "PR") {
+        return None;
+    }
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = match zip.split_once('-') {
+        None => digits(zip, 5),
+        Some((five, four)) => digits(five, 5) && digits(four, 4),
+    };
+    if ok {
+        return None;
+    }
+    let head = zip.split('-').next().unwrap_or(zip);
+    Some(if digits(head, 4) || digits(head, 3) {
+        format!(
+            "ZIP code \"{zip}\" has {} digits; a {country} ZIP has 5 (or ZIP+4): leading zero lost? A spreadsheet drops it when the column is a number: format the column as Text (or as Special > Zip Code) and re-enter it",
+            head.len()
+        )
+    } else {
+        format!("ZIP code \"{zip}\" is not a {country} ZIP: 5 digits, or ZIP+4 as 12345-6789")
+    })
 }
 
 /// Whether a decimal fits what ACP takes: at most 12 digits before the point and 8 after.

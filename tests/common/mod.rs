@@ -282,6 +282,8 @@ pub enum Cell {
     Blank,
     /// A formula with its cached result, e.g. `("=NA()", "#N/A")`.
     Formula(String, String),
+    /// A number with a number format, e.g. `(2118.0, "00000")` or `(46024.0, "d-mmm")`.
+    Formatted(f64, String),
 }
 
 impl From<&str> for Cell {
@@ -317,10 +319,28 @@ pub fn write_xlsx(dir: &Path, name: &str, rows: &[&[&str]]) -> PathBuf {
 
 /// Writes an xlsx with the given sheets (name, rows of cells) and returns its path.
 pub fn write_xlsx_sheets(dir: &Path, name: &str, sheets: &[(&str, Vec<Vec<Cell>>)]) -> PathBuf {
+    write_xlsx_hiding(dir, name, sheets, &[], &[])
+}
+
+/// Writes an xlsx like [`write_xlsx_sheets`], with the named sheets hidden and the given rows (as the
+/// user numbers them) hidden in every sheet.
+pub fn write_xlsx_hiding(
+    dir: &Path,
+    name: &str,
+    sheets: &[(&str, Vec<Vec<Cell>>)],
+    hidden_sheets: &[&str],
+    hidden_rows: &[u32],
+) -> PathBuf {
     let mut wb = rust_xlsxwriter::Workbook::new();
     for (sheet_name, rows) in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(*sheet_name).expect("sheet name");
+        if hidden_sheets.contains(sheet_name) {
+            ws.set_hidden(true);
+        }
+        for r in hidden_rows {
+            ws.set_row_hidden(r - 1).expect("hide a row");
+        }
         for (r, row) in rows.iter().enumerate() {
             for (c, cell) in row.iter().enumerate() {
                 let (r, c) = (r as u32, c as u16);
@@ -332,6 +352,11 @@ pub fn write_xlsx_sheets(dir: &Path, name: &str, sheets: &[(&str, Vec<Vec<Cell>>
                         ws.write_number(r, c, *f).expect("write a number cell");
                     }
                     Cell::Blank => {}
+                    Cell::Formatted(f, code) => {
+                        let format = rust_xlsxwriter::Format::new().set_num_format(code);
+                        ws.write_number_with_format(r, c, *f, &format)
+                            .expect("write a formatted number");
+                    }
                     Cell::Formula(f, result) => {
                         ws.write_formula(
                             r,

@@ -1,0 +1,292 @@
+//! One cell as the user sees it: from what a reader stored (text, a double with its number format, a date
+//! serial, an error) to the text mawb sends, or a refusal that says what happened and how to fix it.
+//!
+//! The rule: **the value the user sees, or a refusal, never a silently damaged value.** Identifier and code
+//! columns (trackingNumber, zip, hts, phone, sku...) are text: a number there is rendered with the cell's
+//! number format when the format says exactly how it is shown (`00000`, `0000.00`, `@`), and refused when it
+//! cannot be the text the user typed (more than 15 significant digits, a fraction whose zeros may be gone, a
+//! date, a format mawb cannot see or reproduce). Number columns read a double as Excel shows it: 15
+//! significant digits, so a stored 3.4499999999999997 is 3.45.
+//!
+//! Excel's limits are from Microsoft's "Excel specifications and limits" (15 digits of precision) and
+//! ECMA-376 Part 1 §18.17.4.
+
+use super::columns::Field;
+use super::numfmt::NumFmt;
+use crate::problem::*;
+use std::borrow::Cow;
+
+/// What a column holds, for reading its cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// An identifier or code: every character matters (trackingNumber, zip, hts, phone, country...).
+    Code,
+    /// A number mawb computes with (value, weight, dimensions, quantity).
+    Number,
+    /// Free text (names, address lines, city, e-mail, description).
+    Text,
+}
+
+/// The kind of a canonical column.
+pub fn column_kind(f: Field) -> ColumnKind {
+    use Field::*;
+    match f {
+        Value | Weight | Length | Width | Height | Quantity | UnitValue | ProductValue
+        | ProductWeight => ColumnKind::Number,
+        ConsigneeName | ConsigneeCompany | ConsigneeAddress1 | ConsigneeAddress2
+        | ConsigneeCity | ConsigneeEmail | ShipperName | ShipperCompany | ShipperAddress1
+        | ShipperAddress2 | ShipperCity | ShipperEmail | ReturnName | ReturnCompany
+        | ReturnAddress1 | ReturnAddress2 | ReturnCity | ReturnEmail | ProductDescription => {
+            ColumnKind::Text
+        }
+        _ => ColumnKind::Code,
+    }
+}
+
+/// A cell as a reader stored it.
+#[derive(Clone, Copy)]
+pub enum Stored<'a> {
+    Blank,
+    Text(&'a str),
+    /// A double with the number format of its cell (`Unknown` where the file type hides formats).
+    Number(f64, &'a NumFmt),
+    /// A date or time (a date-formatted double, or an ISO date/duration), as the reader renders it.
+    Date(&'a dyn std::fmt::Display),
+    Bool(bool),
+    /// A spreadsheet error value (`#N/A`).
+    Error(&'a dyn std::fmt::Display),
+    /// A formula whose result the file does not store.
+    FormulaNoValue,
+}
+
+/// Why a cell was refused, or what was changed in it (a warning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellNote {
+    pub rule: &'static Rule,
+    pub message: String,
+}
+
+/// A cell's text for column `f`: `Ok(None)` when blank, the text with an optional warning, or a refusal.
+pub fn read_cell<'a>(
+    stored: Stored<'a>,
+    f: Field,
+    ext: &str,
+) -> Result<Option<(Cow<'a, str>, Option<CellNote>)>, CellNote> {
+    let kind = column_kind(f);
+    match stored {
+        Stored::Blank => Ok(None),
+        Stored::Text(s) => read_text(s, f, kind),
+        Stored::Number(v, fmt) => read_number(v, fmt, f, kind, ext).map(|t| Some((t.into(), None))),
+        Stored::Date(d) => Err(CellNote {
+            rule: &DATE_IN_CELL,
+            message: format!(
+                "the {} cell holds a date ({d}), so the spreadsheet changed what was typed (\"1/2\" and \"MAR1\" become dates): format the column as Text and re-enter the value",
+                f.name()
+            ),
+        }),
+        Stored::Bool(b) => Ok(Some((Cow::Borrowed(if b { "TRUE" } else { "FALSE" }), None))),
+        Stored::Error(e) => Err(CellNote {
+            rule: &CELL_ERROR,
+            message: format!("the cell holds the error value {e}"),
+        }),
+        Stored::FormulaNoValue => Err(CellNote {
+            rule: &FORMULA_NO_VALUE,
+            message: format!(
+                "the {} cell is a formula whose result is not stored in the file (it was written by a program, not saved by a spreadsheet): open the file in Excel or LibreOffice and save it, or write values instead of formulas",
+                f.name()
+            ),
+        }),
+    }
+}
+
+/// Characters nobody sees: stripped, with a warning naming them.
+const INVISIBLE: &[char] = &[
+    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}',
+];
+
+fn read_text<'a>(
+    s: &'a str,
+    f: Field,
+    kind: ColumnKind,
+) -> Result<Option<(Cow<'a, str>, Option<CellNote>)>, CellNote> {
+    let mut text: Cow<'a, str> = Cow::Borrowed(s.trim_matches(|c: char| c.is_whitespace()));
+    // Excel's text-forcing wrapper ="02118": the user sees 02118.
+    if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
+        text = Cow::Owned(inner.replace("\"\"", "\""));
+    }
+    let mut note = None;
+    let hidden: Vec<char> = text
+        .chars()
+        .filter(|c| INVISIBLE.contains(c) || (kind == ColumnKind::Code && *c == '\u{00A0}'))
+        .collect();
+    if !hidden.is_empty() {
+        let mut names: Vec<String> = hidden.iter().map(|c| code_point_name(*c)).collect();
+        names.dedup();
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !INVISIBLE.contains(c) && !(kind == ColumnKind::Code && *c == '\u{00A0}'))
+            .collect();
+        note = Some(CellNote {
+            rule: &INVISIBLE_CHARACTER,
+            message: format!(
+                "{} held invisible characters ({}), removed: \"{}\" is read (pasted from a web page or a PDF?)",
+                f.name(),
+                names.join(", "),
+                cleaned.trim()
+            ),
+        });
+        text = Cow::Owned(cleaned.trim().to_string());
+    }
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match kind {
+        ColumnKind::Code if is_scientific(&text) => Err(CellNote {
+            rule: &DIGITS_LOST,
+            message: format!(
+                "{} \"{text}\" is in scientific notation: a spreadsheet turned the number into a rounded float and its digits are gone (this happens when an .xlsx with numeric tracking numbers is saved as CSV): format the column as Text in the source file and export again, or re-enter the values",
+                f.name()
+            ),
+        }),
+        ColumnKind::Number => Ok(Some((strip_thousands(text), note))),
+        _ => Ok(Some((text, note))),
+    }
+}
+
+/// `U+200B ZERO WIDTH SPACE` and the like, for messages.
+fn code_point_name(c: char) -> String {
+    let name = match c {
+        '\u{200B}' => "ZERO WIDTH SPACE",
+        '\u{200C}' => "ZERO WIDTH NON-JOINER",
+        '\u{200D}' => "ZERO WIDTH JOINER",
+        '\u{2060}' => "WORD JOINER",
+        '\u{FEFF}' => "BYTE ORDER MARK",
+        '\u{00AD}' => "SOFT HYPHEN",
+        '\u{00A0}' => "NO-BREAK SPACE",
+        _ => "invisible character",
+    };
+    format!("U+{:04X} {name}", c as u32)
+}
+
+/// Excel's own rendering of a number too large for its precision: `9.40011E+21`.
+fn is_scientific(t: &str) -> bool {
+    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
+    let mantissa = mantissa.strip_prefix('-').unwrap_or(mantissa);
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exp = exp.strip_prefix(['+', '-']).filter(|_| exp.len() > 1);
+    int.len() == 1
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && exp.is_some_and(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `1,299.00` (thousands separators with a dot decimal) is 1299.00; anything else with a comma is left for
+/// the number parser to refuse (`1,2` may be 1.2 or 12).
+fn strip_thousands(t: Cow<'_, str>) -> Cow<'_, str> {
+    if !t.contains(',') {
+        return t;
+    }
+    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    let int = int.strip_prefix('-').unwrap_or(int);
+    let groups: Vec<&str> = int.split(',').collect();
+    let well_formed = t.contains('.')
+        && groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && frac.bytes().all(|b| b.is_ascii_digit());
+    if well_formed {
+        Cow::Owned(t.replace(',', ""))
+    } else {
+        t
+    }
+}
+
+/// A double as Excel shows it in General format: 15 significant digits, no float noise
+/// (3.4499999999999997 → "3.45", 0.30000000000000004 → "0.3", 2.0 → "2").
+pub fn excel_number_text(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let sci = format!("{v:.14e}");
+    match rust_decimal::Decimal::from_scientific(&sci) {
+        Ok(d) => d.normalize().to_string(),
+        Err(_) => sci,
+    }
+}
+
+fn read_number(
+    v: f64,
+    fmt: &NumFmt,
+    f: Field,
+    kind: ColumnKind,
+    ext: &str,
+) -> Result<String, CellNote> {
+    let name = f.name();
+    if kind == ColumnKind::Number {
+        return match fmt {
+            NumFmt::Date => Err(date_serial(f, v)),
+            _ => Ok(excel_number_text(v)),
+        };
+    }
+    if v.abs() >= 1e15 {
+        return Err(CellNote {
+            rule: &DIGITS_LOST,
+            message: format!(
+                "the spreadsheet stored this {name} as a number ({v:e}) and kept only 15 digits: the rest are lost. Format the column as Text and re-enter the values, or re-export them as text"
+            ),
+        });
+    }
+    let integer = v.fract() == 0.0;
+    match fmt {
+        NumFmt::Date => Err(date_serial(f, v)),
+        NumFmt::Digits(p) => p.render(v).ok_or_else(|| CellNote {
+            rule: &NUMBER_FORMAT,
+            message: format!(
+                "the {name} cell holds the number {} shown with the format \"{}\", which mawb cannot reproduce exactly: format the column as Text and re-enter the value",
+                excel_number_text(v),
+                p.code
+            ),
+        }),
+        NumFmt::General | NumFmt::Text if integer => Ok(format!("{}", v as i64)),
+        NumFmt::General | NumFmt::Text if kind == ColumnKind::Text => Ok(excel_number_text(v)),
+        NumFmt::General | NumFmt::Text => Err(CellNote {
+            rule: &NUMBER_FORMAT,
+            message: format!(
+                "the {name} cell holds the number {}: a code typed as a number loses its zeros (6109.10 becomes 6109.1, 0901.21 becomes 901.21), so it may not be what was typed. Format the column as Text and re-enter the code",
+                excel_number_text(v)
+            ),
+        }),
+        NumFmt::Other(code) => Err(CellNote {
+            rule: &NUMBER_FORMAT,
+            message: format!(
+                "the {name} cell holds the number {} shown with the format \"{code}\", which mawb cannot reproduce exactly: format the column as Text and re-enter the value",
+                excel_number_text(v)
+            ),
+        }),
+        NumFmt::Unknown if kind == ColumnKind::Text => Ok(excel_number_text(v)),
+        NumFmt::Unknown => Err(CellNote {
+            rule: &NUMBER_FORMAT,
+            message: format!(
+                "the {name} cell holds the number {}, and in .{ext} files mawb cannot see how the cell displays it (leading zeros, decimals): format the column as Text and re-enter the values, or save the workbook as .xlsx",
+                excel_number_text(v)
+            ),
+        }),
+    }
+}
+
+fn date_serial(f: Field, v: f64) -> CellNote {
+    CellNote {
+        rule: &DATE_IN_CELL,
+        message: format!(
+            "the {} cell is formatted as a date (serial {}), so the spreadsheet changed what was typed: format the column as Text (or Number) and re-enter the value",
+            f.name(),
+            excel_number_text(v)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,206 @@
+use super::*;
+
+fn text(s: &str, f: Field) -> Result<Option<(String, bool)>, &'static str> {
+    read_cell(Stored::Text(s), f, "csv")
+        .map(|o| o.map(|(t, n)| (t.into_owned(), n.is_some())))
+        .map_err(|n| n.rule.code)
+}
+
+fn number(v: f64, code: &str, f: Field) -> Result<String, &'static str> {
+    let fmt = NumFmt::parse(code);
+    match read_cell(Stored::Number(v, &fmt), f, "xlsx") {
+        Ok(Some((t, _))) => Ok(t.into_owned()),
+        Ok(None) => Ok(String::new()),
+        Err(n) => Err(n.rule.code),
+    }
+}
+
+#[test]
+fn number_formats_give_the_displayed_code() {
+    assert_eq!(
+        number(2118.0, "00000", Field::ConsigneeZip).as_deref(),
+        Ok("02118")
+    );
+    assert_eq!(
+        number(71021234.0, "00000-0000", Field::ShipperZip).as_deref(),
+        Ok("07102-1234")
+    );
+    assert_eq!(
+        number(6109.1, "0000.00", Field::Hts).as_deref(),
+        Ok("6109.10")
+    );
+    assert_eq!(
+        number(901.21, "0000.00", Field::Hts).as_deref(),
+        Ok("0901.21")
+    );
+    assert_eq!(number(12345.0, "@", Field::Sku).as_deref(), Ok("12345"));
+    assert_eq!(
+        number(12345.0, "General", Field::ShipperItemId).as_deref(),
+        Ok("12345")
+    );
+}
+
+#[test]
+fn numbers_that_cannot_be_what_was_typed_are_refused() {
+    // 22 digits stored as a double: only 15 survive.
+    assert_eq!(
+        number(9.40011189922319e21, "General", Field::TrackingNumber),
+        Err("digits-lost")
+    );
+    assert_eq!(number(1e15, "0", Field::ConsigneePhone), Err("digits-lost"));
+    // A code with a fraction in General: its trailing zeros may be gone.
+    assert_eq!(number(6109.1, "General", Field::Hts), Err("number-format"));
+    assert_eq!(number(901.21, "General", Field::Hts), Err("number-format"));
+    // Formats mawb does not reproduce.
+    assert_eq!(number(1234.0, "#,##0", Field::Sku), Err("number-format"));
+    assert_eq!(number(46024.0, "d-mmm", Field::Sku), Err("date-in-cell"));
+    // A file type whose formats are not visible.
+    let unknown = NumFmt::Unknown;
+    assert_eq!(
+        read_cell(Stored::Number(2118.0, &unknown), Field::ConsigneeZip, "xls")
+            .map_err(|n| n.rule.code)
+            .err(),
+        Some("number-format")
+    );
+}
+
+#[test]
+fn number_columns_read_doubles_as_excel_shows_them() {
+    assert_eq!(
+        number(3.4499999999999997, "General", Field::Value).as_deref(),
+        Ok("3.45")
+    );
+    assert_eq!(
+        number(0.30000000000000004, "General", Field::Value).as_deref(),
+        Ok("0.3")
+    );
+    assert_eq!(number(2.0, "0.00", Field::Quantity).as_deref(), Ok("2"));
+    assert_eq!(
+        number(1.125, "General", Field::Weight).as_deref(),
+        Ok("1.125")
+    );
+    assert_eq!(number(46024.0, "d-mmm", Field::Weight), Err("date-in-cell"));
+    assert_eq!(excel_number_text(-3.5), "-3.5");
+    assert_eq!(excel_number_text(123456789012.5), "123456789012.5");
+}
+
+#[test]
+fn free_text_keeps_numbers_as_shown() {
+    let unknown = NumFmt::Unknown;
+    let t = read_cell(
+        Stored::Number(12.0, &unknown),
+        Field::ConsigneeAddress2,
+        "ods",
+    );
+    assert_eq!(
+        t.ok().flatten().map(|(t, _)| t.into_owned()).as_deref(),
+        Some("12")
+    );
+}
+
+#[test]
+fn text_forcing_wrappers_are_unwrapped() {
+    assert_eq!(
+        text("=\"02118\"", Field::ConsigneeZip),
+        Ok(Some(("02118".into(), false)))
+    );
+    assert_eq!(
+        text("=\"6175550101\"", Field::ConsigneePhone),
+        Ok(Some(("6175550101".into(), false)))
+    );
+    assert_eq!(text("=\"\"", Field::ConsigneeZip), Ok(None));
+}
+
+#[test]
+fn invisible_characters_are_stripped_with_a_warning() {
+    assert_eq!(
+        text("9400\u{200B}1118", Field::TrackingNumber),
+        Ok(Some(("94001118".into(), true)))
+    );
+    assert_eq!(
+        text("\u{FEFF}9400", Field::TrackingNumber),
+        Ok(Some(("9400".into(), true)))
+    );
+    assert_eq!(
+        text("94\u{00A0}00", Field::TrackingNumber),
+        Ok(Some(("9400".into(), true)))
+    );
+    assert_eq!(
+        text("Ann\u{00AD}Lee", Field::ConsigneeName),
+        Ok(Some(("AnnLee".into(), true)))
+    );
+    assert_eq!(text("\u{200B}", Field::Sku), Ok(None));
+    let n = read_cell(Stored::Text("1\u{200B}2"), Field::TrackingNumber, "csv");
+    let msg = n
+        .ok()
+        .flatten()
+        .and_then(|(_, n)| n)
+        .map(|n| n.message)
+        .unwrap_or_default();
+    assert!(msg.contains("U+200B ZERO WIDTH SPACE"), "{msg}");
+}
+
+#[test]
+fn scientific_notation_in_a_code_column_is_refused() {
+    assert_eq!(
+        text("9.40011E+21", Field::TrackingNumber),
+        Err("digits-lost")
+    );
+    assert_eq!(text("9.2613E+19", Field::ShipperItemId), Err("digits-lost"));
+    assert_eq!(text("1E+05", Field::ConsigneeZip), Err("digits-lost"));
+    // Not Excel's notation: kept.
+    assert_eq!(text("3E4", Field::Sku), Ok(Some(("3E4".into(), false))));
+    assert_eq!(
+        text("1Z999AA10123456784", Field::TrackingNumber).map(|o| o.is_some()),
+        Ok(true)
+    );
+    // A number column reads it as a number.
+    assert_eq!(
+        text("1.5E+02", Field::Weight),
+        Ok(Some(("1.5E+02".into(), false)))
+    );
+}
+
+#[test]
+fn thousands_separators_with_a_dot_decimal_are_read() {
+    assert_eq!(
+        text("1,299.00", Field::Value),
+        Ok(Some(("1299.00".into(), false)))
+    );
+    assert_eq!(
+        text("12,345,678.5", Field::UnitValue),
+        Ok(Some(("12345678.5".into(), false)))
+    );
+    // Ambiguous: left to the number parser, which refuses it.
+    assert_eq!(
+        text("1,299", Field::Value),
+        Ok(Some(("1,299".into(), false)))
+    );
+    assert_eq!(text("1,2", Field::Value), Ok(Some(("1,2".into(), false))));
+    assert_eq!(
+        text("12,34.5", Field::Value),
+        Ok(Some(("12,34.5".into(), false)))
+    );
+    // Text columns keep commas.
+    assert_eq!(
+        text("Cotton t-shirt, printed", Field::ProductDescription),
+        Ok(Some(("Cotton t-shirt, printed".into(), false)))
+    );
+}
+
+#[test]
+fn dates_errors_and_formulas_without_values_are_refused() {
+    let d = "2026-01-02";
+    let r = read_cell(Stored::Date(&d), Field::ConsigneeAddress2, "xlsx");
+    assert_eq!(r.map_err(|n| n.rule.code).err(), Some("date-in-cell"));
+    let r = read_cell(Stored::FormulaNoValue, Field::Value, "xlsx");
+    let n = r
+        .err()
+        .map(|n| (n.rule.code, n.message))
+        .unwrap_or_default();
+    assert_eq!(n.0, "formula-no-value");
+    assert!(n.1.contains("save it"), "{}", n.1);
+    let e = "#N/A";
+    let r = read_cell(Stored::Error(&e), Field::Value, "xlsx");
+    assert_eq!(r.map_err(|n| n.rule.code).err(), Some("cell-error"));
+}

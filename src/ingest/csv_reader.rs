@@ -1,0 +1,344 @@
+//! Delimited text: csv as Excel, LibreOffice and exporters write it. The delimiter is sniffed (`,`, `;`,
+//! tab) or taken from Excel's `sep=;` first line; a UTF-8 byte order mark is dropped; UTF-16 with a byte
+//! order mark (Excel's "Unicode Text", usually a tab-separated `.txt`) is decoded; CRLF and old-Mac CR line
+//! ends are read as LF, so every problem names the row a spreadsheet shows. Parsing is the csv crate's,
+//! decoding encoding_rs's (through encoding_rs_io).
+
+use super::columns::ColumnAliases;
+use super::read::{
+    row_cap_reached, Header, HeaderSearch, ReadLimits, ReadSummary, RowRef, RowSink,
+};
+use crate::problem::*;
+use std::io::Read;
+use std::path::Path;
+
+/// How much of a file is looked at for the `sep=` line and the delimiter.
+const HEAD: usize = 8192;
+
+/// Guesses the csv delimiter from the first line: `,` unless `;` or tab is clearly what the file uses
+/// (European Excel exports use `;`).
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let line_end = head.iter().position(|&b| b == b'\n').unwrap_or(head.len());
+    let line = &head[..line_end];
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .filter(|c| c.1 > 0)
+        .map(|c| c.0)
+        .unwrap_or(b',')
+}
+
+/// Excel's separator hint: a first line `sep=;` (or `sep=,`, `sep=<tab>`). Returns the delimiter and the
+/// length of the line with its line end.
+fn sep_line(head: &[u8]) -> Option<(u8, usize)> {
+    let rest = head.strip_prefix(b"sep=")?;
+    let d = *rest.first()?;
+    let after = &rest[1..];
+    let end = match after {
+        [b'\n', ..] => 1,
+        [] => 0,
+        _ => return None,
+    };
+    (d != b'\n' && d != b'"').then_some((d, 4 + 1 + end))
+}
+
+/// Text lines as a spreadsheet numbers them. CRLF and lone CR line ends read as LF (the csv crate counts
+/// lines by LF; Excel for Windows writes CRLF, old Mac files CR), and an empty line outside quotes gets a
+/// space, so the csv crate (which skips empty lines without counting them in the next record's line) keeps
+/// every row number true; a record of one space is blank and skipped like any blank row.
+struct Lines<R> {
+    inner: R,
+    after_cr: bool,
+    /// Inside a quoted field (by quote parity: `""` toggles twice).
+    quoted: bool,
+    /// The last byte given out was a line end (or nothing was given out yet).
+    line_start: bool,
+    out: Vec<u8>,
+    pos: usize,
+    chunk: Vec<u8>,
+}
+
+impl<R: Read> Lines<R> {
+    fn new(inner: R) -> Lines<R> {
+        Lines {
+            inner,
+            after_cr: false,
+            quoted: false,
+            line_start: true,
+            out: Vec::new(),
+            pos: 0,
+            chunk: vec![0u8; 64 * 1024],
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.line_start && !self.quoted {
+            self.out.push(b' ');
+        }
+        self.out.push(b'\n');
+        self.line_start = true;
+    }
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.out.len() {
+            let n = self.inner.read(&mut self.chunk)?;
+            if n == 0 {
+                return Ok(0);
+            }
+            self.out.clear();
+            self.pos = 0;
+            for i in 0..n {
+                let b = self.chunk[i];
+                match b {
+                    b'\n' if self.after_cr => self.after_cr = false,
+                    b'\n' | b'\r' => {
+                        self.after_cr = b == b'\r';
+                        self.end_line();
+                    }
+                    _ => {
+                        self.after_cr = false;
+                        if b == b'"' {
+                            self.quoted = !self.quoted;
+                        }
+                        self.line_start = false;
+                        self.out.push(b);
+                    }
+                }
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The first bytes of `r` (up to [`HEAD`]), read whole so a short read does not cut the first line.
+fn peek(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
+    let mut head = vec![0u8; HEAD];
+    let mut len = 0;
+    while len < HEAD {
+        let n = r.read(&mut head[len..])?;
+        if n == 0 {
+            break;
+        }
+        len += n;
+    }
+    head.truncate(len);
+    Ok(head)
+}
+
+/// Opens a text file as UTF-8 with LF line ends: UTF-16 (by its byte order mark) is decoded, a UTF-8 byte
+/// order mark dropped.
+fn open_text(path: &Path) -> std::io::Result<Box<dyn Read>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut bom = [0u8; 2];
+    let n = file.read(&mut bom)?;
+    let file = std::fs::File::open(path)?;
+    let utf16 = is_utf16(&bom[..n]);
+    let decoded: Box<dyn Read> = if utf16 {
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .bom_sniffing(true)
+                .strip_bom(true)
+                .build(file),
+        )
+    } else {
+        Box::new(file)
+    };
+    Ok(Box::new(Lines::new(decoded)))
+}
+
+/// Whether a file starts with a UTF-16 byte order mark (Excel's "Unicode Text").
+fn is_utf16(head: &[u8]) -> bool {
+    head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
+}
+
+pub(super) fn read_csv(
+    path: &Path,
+    name: &str,
+    aliases: &ColumnAliases,
+    limits: ReadLimits,
+    sink: &mut dyn RowSink,
+    summary: &mut ReadSummary,
+) {
+    let cannot =
+        |e: std::io::Error| Problem::new(&FILE_UNREADABLE, name, format!("cannot read: {e}"));
+    let mut text = match open_text(path) {
+        Ok(t) => t,
+        Err(e) => return sink.problem(cannot(e)),
+    };
+    let mut head = match peek(&mut text) {
+        Ok(h) => h,
+        Err(e) => return sink.problem(cannot(e)),
+    };
+    if head.starts_with("\u{feff}".as_bytes()) {
+        head.drain(..3);
+    }
+    // Excel hides its `sep=` line: the row after it is the spreadsheet's row 1.
+    let delimiter = match sep_line(&head) {
+        Some((d, len)) => {
+            head.drain(..len);
+            d
+        }
+        None => sniff_delimiter(&head),
+    };
+    let input = std::io::Cursor::new(head).chain(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(256 * 1024)
+        .from_reader(input);
+    let mut record = csv::StringRecord::new();
+    let mut header_found = false;
+    let mut search = HeaderSearch::default();
+    let mut breaks_in_fields: u64 = 0;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e
+                    .position()
+                    .map(|p| p.line().saturating_sub(breaks_in_fields) as u32);
+                let msg = match e.kind() {
+                    csv::ErrorKind::Utf8 { .. } => {
+                        "this row is not UTF-8 text: save the file as \"CSV UTF-8\"".to_string()
+                    }
+                    _ => format!("the csv cannot be read further: {e}"),
+                };
+                let code = if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                    &FILE_NOT_UTF8
+                } else {
+                    &FILE_UNREADABLE
+                };
+                let mut p = Problem::new(code, name, msg).sheet(name);
+                if let Some(l) = line {
+                    p = p.at(l);
+                }
+                sink.problem(p);
+                break;
+            }
+        }
+        // A quoted field holding line breaks is one spreadsheet row spread over several text lines:
+        // the row the user sees is the text line less the breaks inside earlier records.
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let row = line.saturating_sub(breaks_in_fields) as u32;
+        breaks_in_fields += record
+            .iter()
+            .map(|f| f.matches('\n').count() as u64)
+            .sum::<u64>();
+        let cells = RowRef::Csv(&record);
+        if cells.is_blank() {
+            continue;
+        }
+        if header_found {
+            if row_cap_reached(summary, limits, name, name, row, sink) {
+                return;
+            }
+            summary.rows += 1;
+            sink.row(row, &cells);
+            continue;
+        }
+        match search.offer(row, record.iter(), aliases) {
+            Header::Found(h) => {
+                search.accept(name, name, &h, row, sink);
+                summary.sheets_read.push(name.to_string());
+                header_found = true;
+            }
+            Header::NotYet => {}
+            Header::GiveUp => break,
+        }
+    }
+    if !header_found {
+        let msg = if search.saw_rows() {
+            format!("no HAWB header row among the first {} non-empty rows (it needs at least a tracking number or shipperItemId, a consignee and a product description column)", super::read::HEADER_SEARCH_ROWS)
+        } else {
+            "the file is empty: no header row and no data".to_string()
+        };
+        let mut p = Problem::new(&NO_HEADER, name, msg).sheet(name);
+        if let Some(r) = search.first_row() {
+            p = p.at(r);
+        }
+        sink.problem(p);
+        summary.sheets_skipped.push(name.to_string());
+    } else if summary.rows == 0 {
+        sink.problem(
+            Problem::new(
+                &EMPTY_SHEET,
+                name,
+                "the header row is followed by no data rows",
+            )
+            .sheet(name),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_is_sniffed_outside_quotes() {
+        assert_eq!(sniff_delimiter(b"a,b,c\n1,2,3"), b',');
+        assert_eq!(sniff_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc\n"), b'\t');
+        assert_eq!(sniff_delimiter(b"\"a;b;c\",d\n"), b',');
+        assert_eq!(sniff_delimiter(b""), b',');
+    }
+
+    #[test]
+    fn excel_separator_hint() {
+        assert_eq!(sep_line(b"sep=;\na;b"), Some((b';', 6)));
+        assert_eq!(sep_line(b"sep=,\n"), Some((b',', 6)));
+        assert_eq!(sep_line(b"sep=\t\n"), Some((b'\t', 6)));
+        assert_eq!(sep_line(b"sep=;x\n"), None);
+        assert_eq!(sep_line(b"a,b\n"), None);
+    }
+
+    fn normalised(input: &[u8], chunk: usize) -> Vec<u8> {
+        struct Chunks<'a>(&'a [u8], usize);
+        impl Read for Chunks<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(self.1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut out = Vec::new();
+        Lines::new(Chunks(input, chunk))
+            .read_to_end(&mut out)
+            .expect("in memory");
+        out
+    }
+
+    #[test]
+    fn line_ends_become_lf_and_empty_lines_keep_their_row() {
+        for chunk in [1, 2, 3, 64] {
+            assert_eq!(normalised(b"a\r\nb\r\n", chunk), b"a\nb\n");
+            assert_eq!(normalised(b"a\rb\rc", chunk), b"a\nb\nc");
+            assert_eq!(normalised(b"a\r\r\nb\n", chunk), b"a\n \nb\n");
+            assert_eq!(normalised(b"plain\n", chunk), b"plain\n");
+            // Empty lines get a space, except inside a quoted field.
+            assert_eq!(normalised(b"\na\n\nb", chunk), b" \na\n \nb");
+            assert_eq!(normalised(b"\"x\n\ny\"\n", chunk), b"\"x\n\ny\"\n");
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Excel number formats, as far as identifier columns need them: which formats show a number as the digits
+//! the user typed (`General`, `0`, `@`), which pad or punctuate them (`00000`, `00000-0000`, `0000.00`,
+//! `000-000-0000`), and which mawb cannot reproduce (currency, percent, scientific, fractions, dates).
+//!
+//! Source: ECMA-376 Part 1 §18.8.30 (numFmt) and §18.8.31 (format codes); the built-in ids are those
+//! calamine resolves (`builtin_format_code_by_id`). Written by hand because only a narrow, exact subset is
+//! needed: the digit-placeholder formats that carry leading and trailing zeros of codes. The crates that
+//! render every Excel format are whole spreadsheet engines, and a format mawb cannot render exactly is
+//! refused rather than approximated.
+
+/// What a cell's number format says about how a number is displayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumFmt {
+    /// `General` (or no format): Excel shows up to 11 characters, at most 15 significant digits.
+    General,
+    /// `@`: the cell is meant to hold text; a number in it is shown as in General.
+    Text,
+    /// A date or time format: the number is a date serial.
+    Date,
+    /// Digit placeholders and literals only (`00000`, `00000-0000`, `0000.00`, `0`): rendered exactly.
+    Digits(DigitPattern),
+    /// Any other format (currency, percent, thousands separators, scientific, fractions, colours,
+    /// conditions), kept as written for messages.
+    Other(String),
+    /// The file type does not let mawb see number formats (xls, xlsb, ods).
+    Unknown,
+}
+
+/// A digit-placeholder format: literals around an integer part of `0`/`#` and an optional fraction part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigitPattern {
+    /// The integer part's items: a digit placeholder (`true` for `0`, `false` for `#`) or a literal char.
+    int: Vec<Item>,
+    /// The fraction part's placeholders (`0` forces a digit, `#` drops a trailing zero); `None`: no point.
+    frac: Option<Vec<Item>>,
+    /// The format as written.
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Item {
+    Zero,
+    Hash,
+    Lit(char),
+}
+
+impl NumFmt {
+    /// Classifies a format code (the text of `numFmt/@formatCode`, or a built-in's code).
+    pub fn parse(code: &str) -> NumFmt {
+        let trimmed = code.trim();
+        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("general") {
+            return NumFmt::General;
+        }
+        if trimmed == "@" {
+            return NumFmt::Text;
+        }
+        if is_date_code(trimmed) {
+            return NumFmt::Date;
+        }
+        // Only the first section (positive numbers) matters for codes; a second section for negatives is
+        // harmless, a third or a text section is not needed either way.
+        let first = split_sections(trimmed)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        match DigitPattern::parse(&first, trimmed) {
+            Some(p) => NumFmt::Digits(p),
+            None => NumFmt::Other(trimmed.to_string()),
+        }
+    }
+}
+
+/// Splits a format code at `;` outside quotes and escapes.
+fn split_sections(code: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = code.chars();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                out.last_mut().map(|s| s.push(c));
+            }
+            '\\' if !quoted => {
+                if let Some(s) = out.last_mut() {
+                    s.push(c);
+                    if let Some(n) = chars.next() {
+                        s.push(n);
+                    }
+                }
+            }
+            ';' if !quoted => out.push(String::new()),
+            _ => {
+                out.last_mut().map(|s| s.push(c));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a code formats dates or times: y, m, d, h, s outside quotes, escapes and brackets (colours and
+/// conditions such as `[Red]` do not count; `[h]` does).
+fn is_date_code(code: &str) -> bool {
+    let mut quoted = false;
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if !quoted => {
+                chars.next();
+            }
+            '[' if !quoted => {
+                let inner: String = chars.by_ref().take_while(|&c| c != ']').collect();
+                let l = inner.to_ascii_lowercase();
+                if !l.is_empty() && l.chars().all(|c| matches!(c, 'h' | 'm' | 's')) {
+                    return true;
+                }
+            }
+            _ if !quoted && matches!(c.to_ascii_lowercase(), 'y' | 'm' | 'd' | 'h' | 's') => {
+                return true
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+impl DigitPattern {
+    fn parse(section: &str, whole: &str) -> Option<DigitPattern> {
+        let mut int = Vec::new();
+        let mut frac: Option<Vec<Item>> = None;
+        let mut chars = section.chars();
+        let mut quoted = false;
+        let mut placeholders = 0;
+        while let Some(c) = chars.next() {
+            if !quoted && c == '.' && frac.is_none() {
+                frac = Some(Vec::new());
+                continue;
+            }
+            let target = match frac.as_mut() {
+                Some(f) => f,
+                None => &mut int,
+            };
+            if quoted {
+                if c == '"' {
+                    quoted = false;
+                } else {
+                    target.push(Item::Lit(c));
+                }
+                continue;
+            }
+            match c {
+                '"' => quoted = true,
+                '\\' => target.push(Item::Lit(chars.next()?)),
+                '0' => {
+                    placeholders += 1;
+                    target.push(Item::Zero)
+                }
+                '#' => {
+                    placeholders += 1;
+                    target.push(Item::Hash)
+                }
+                // Literals Excel shows as they are.
+                '-' | ' ' | '(' | ')' | '/' | ':' | '+' => target.push(Item::Lit(c)),
+                // Anything else (`,` thousands, `%`, `E+`, `?`, `_`, `*`, `[`, currency signs, `@`, a second
+                // point) changes the number or pads with spacing mawb cannot reproduce exactly.
+                _ => return None,
+            }
+        }
+        if quoted || placeholders == 0 {
+            return None;
+        }
+        // A placeholder after a literal in the fraction would interleave text with decimals: not a code.
+        if let Some(f) = &frac {
+            if f.iter().any(|i| matches!(i, Item::Lit(_))) {
+                return None;
+            }
+        }
+        Some(DigitPattern {
+            int,
+            frac,
+            code: whole.to_string(),
+        })
+    }
+
+    /// How many decimals the format shows at most.
+    fn max_decimals(&self) -> usize {
+        self.frac.as_ref().map_or(0, |f| f.len())
+    }
+
+    /// The text Excel shows for a non-negative `value` under this format; `None` when the value does not
+    /// fit the pattern exactly (it has more decimals than the format shows, is negative, or is too large to
+    /// hold its digits in a double).
+    pub fn render(&self, value: f64) -> Option<String> {
+        if !value.is_finite() || value < 0.0 || value >= 1e15 {
+            return None;
+        }
+        let decimals = self.max_decimals();
+        // The value must need no more decimals than the format shows: a format that rounds hides digits.
+        let text = format!("{value:.decimals$}");
+        let back: f64 = text.parse().ok()?;
+        if back != value {
+            return None;
+        }
+        let (int_digits, frac_digits) = match text.split_once('.') {
+            Some((i, f)) => (i.to_string(), f.to_string()),
+            None => (text.clone(), String::new()),
+        };
+        let int_digits = if int_digits == "0" {
+            String::new()
+        } else {
+            int_digits
+        };
+        let mut out = String::new();
+        // Integer part: each placeholder takes a digit counted from the right; digits beyond the
+        // placeholders go before the first one, as Excel shows them.
+        let slots = self
+            .int
+            .iter()
+            .filter(|i| !matches!(i, Item::Lit(_)))
+            .count();
+        let digits: Vec<char> = int_digits.chars().collect();
+        let extra = digits.len().saturating_sub(slots);
+        let mut slot = 0usize;
+        for item in &self.int {
+            match item {
+                Item::Lit(c) => out.push(*c),
+                Item::Zero | Item::Hash => {
+                    if slot == 0 {
+                        out.extend(&digits[..extra]);
+                    }
+                    let from_right = slots - slot;
+                    if digits.len() >= from_right {
+                        out.push(digits[digits.len() - from_right]);
+                    } else if matches!(item, Item::Zero) {
+                        out.push('0');
+                    }
+                    slot += 1;
+                }
+            }
+        }
+        if let Some(frac) = &self.frac {
+            let fd: Vec<char> = frac_digits.chars().collect();
+            let mut shown: Vec<char> = (0..frac.len())
+                .map(|i| fd.get(i).copied().unwrap_or('0'))
+                .collect();
+            // `#` drops a trailing zero; `0` keeps it.
+            while shown.last() == Some(&'0')
+                && matches!(frac.get(shown.len() - 1), Some(Item::Hash))
+            {
+                shown.pop();
+            }
+            out.push('.');
+            out.extend(shown);
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(code: &str, v: f64) -> Option<String> {
+        match NumFmt::parse(code) {
+            NumFmt::Digits(p) => p.render(v),
+            other => panic!("{code} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn zip_code_formats_keep_leading_zeros() {
+        assert_eq!(render("00000", 2118.0).as_deref(), Some("02118"));
+        assert_eq!(render("00000", 98101.0).as_deref(), Some("98101"));
+        assert_eq!(
+            render("00000-0000", 71021234.0).as_deref(),
+            Some("07102-1234")
+        );
+        assert!(
+            matches!(NumFmt::parse("[<=99999]00000;00000-0000"), NumFmt::Other(_)),
+            "a conditional format is not a plain pattern"
+        );
+    }
+
+    #[test]
+    fn hs_code_formats_keep_trailing_zeros() {
+        assert_eq!(render("0000.00", 6109.1).as_deref(), Some("6109.10"));
+        assert_eq!(render("0000.00", 901.21).as_deref(), Some("0901.21"));
+        assert_eq!(
+            render("0000.00", 901.215),
+            None,
+            "a hidden decimal is refused"
+        );
+        assert_eq!(render("0.##", 2.5).as_deref(), Some("2.5"));
+    }
+
+    #[test]
+    fn plain_and_punctuated_integers() {
+        assert_eq!(render("0", 12345.0).as_deref(), Some("12345"));
+        assert_eq!(render("#", 0.0).as_deref(), Some(""));
+        assert_eq!(
+            render("000-000-0000", 6175550101.0).as_deref(),
+            Some("617-555-0101")
+        );
+        assert_eq!(render("\"US\"00000", 2118.0).as_deref(), Some("US02118"));
+        assert_eq!(render("0", 1e16), None);
+        assert_eq!(render("0", -1.0), None);
+    }
+
+    #[test]
+    fn formats_are_classified() {
+        assert_eq!(NumFmt::parse("General"), NumFmt::General);
+        assert_eq!(NumFmt::parse("@"), NumFmt::Text);
+        assert_eq!(NumFmt::parse("d-mmm"), NumFmt::Date);
+        assert_eq!(NumFmt::parse("yyyy-mm-dd h:mm:ss"), NumFmt::Date);
+        assert_eq!(NumFmt::parse("[h]:mm:ss"), NumFmt::Date);
+        assert!(matches!(NumFmt::parse("#,##0.00"), NumFmt::Other(_)));
+        assert!(matches!(NumFmt::parse("0.00E+00"), NumFmt::Other(_)));
+        assert!(matches!(NumFmt::parse("0%"), NumFmt::Other(_)));
+        assert!(matches!(NumFmt::parse("[Red]0"), NumFmt::Other(_)));
+        assert!(matches!(NumFmt::parse("\"$\"0.00"), NumFmt::Digits(_)));
+    }
+}

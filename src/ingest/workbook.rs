@@ -1,0 +1,399 @@
+//! Workbooks through calamine: xlsx/xlsm (streamed cell by cell, with each cell's number format), xlsb, xls
+//! and ods (loaded a sheet at a time). Hidden sheets are skipped unless `hidden_sheets = "read"`; in xlsx,
+//! hidden and filtered-out rows are skipped unless `hidden_rows = "read"`, and formulas without a stored
+//! result are reported ([`super::xlsx_extras`]). The header row is searched below title blocks.
+
+use super::columns::ColumnAliases;
+use super::filetype::FileKind;
+use super::numfmt::NumFmt;
+use super::read::*;
+use super::xlsx_extras::{self, SheetExtras};
+use crate::problem::*;
+use calamine::{Data, Reader, SheetVisible};
+use std::collections::HashMap;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// Zip bomb protection: the declared uncompressed size of a zip-based workbook must stay under the cap.
+fn check_zip_size(path: &Path, limit: u64) -> Result<(), String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+    let bomb = |name: &str| {
+        format!(
+            "the workbook decompresses to more than {} MB (entry \"{name}\"); refusing to read it (zip bomb protection)",
+            limit / 1_000_000
+        )
+    };
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+        let (name, declared, compressed) = (
+            entry.name().to_string(),
+            entry.size(),
+            entry.compressed_size(),
+        );
+        drop(entry);
+        total = total.saturating_add(declared);
+        if total > limit {
+            return Err(bomb(&name));
+        }
+        // Declared sizes can lie. An entry whose compressed size could inflate past what is left of the
+        // budget (deflate reaches about 1:1032) is inflated once into a sink, counting real bytes.
+        let left = limit - total + declared;
+        if compressed.saturating_mul(1032) > left {
+            let mut entry = archive
+                .by_index(i)
+                .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+            let real = std::io::copy(&mut (&mut entry).take(left + 1), &mut std::io::sink())
+                .map_err(|e| format!("corrupt or truncated workbook (entry \"{name}\"): {e}"))?;
+            if real > left {
+                return Err(bomb(&name));
+            }
+            total = total - declared + real;
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn read_workbook(
+    path: &Path,
+    name: &str,
+    kind: FileKind,
+    aliases: &ColumnAliases,
+    opts: ReadOptions,
+    sink: &mut dyn RowSink,
+    summary: &mut ReadSummary,
+) {
+    let cannot_open =
+        |e: std::io::Error| Problem::new(&FILE_UNREADABLE, name, format!("cannot open: {e}"));
+    if kind != FileKind::Ole2 {
+        if let Err(msg) = check_zip_size(path, opts.limits.max_unzipped) {
+            let code = if msg.contains("zip bomb") {
+                &FILE_TOO_LARGE
+            } else {
+                &FILE_UNREADABLE
+            };
+            return sink.problem(Problem::new(code, name, msg));
+        }
+    }
+    let mut extras = HashMap::new();
+    if kind == FileKind::Xlsx {
+        match std::fs::File::open(path) {
+            Ok(f) => match xlsx_extras::scan(BufReader::new(f)) {
+                Ok(e) => extras = e,
+                Err(msg) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
+            },
+            Err(e) => return sink.problem(cannot_open(e)),
+        }
+    }
+    let file = match std::fs::File::open(path) {
+        Ok(f) => BufReader::new(f),
+        Err(e) => return sink.problem(cannot_open(e)),
+    };
+    let ctx = Ctx {
+        name,
+        aliases,
+        opts,
+        extras: &extras,
+    };
+    let result = match kind {
+        FileKind::Xlsx => calamine::Xlsx::new(file)
+            .map_err(|e| e.to_string())
+            .map(|mut wb| sheets(&mut wb, xlsx_rows, &ctx, sink, summary)),
+        FileKind::Xlsb => calamine::Xlsb::new(file)
+            .map_err(|e| e.to_string())
+            .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
+        FileKind::Ods => calamine::Ods::new(file)
+            .map_err(|e| e.to_string())
+            .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
+        _ => calamine::Xls::new(file)
+            .map_err(|e| e.to_string())
+            .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
+    };
+    if let Err(e) = result {
+        let lower = e.to_ascii_lowercase();
+        let msg = if lower.contains("password") || lower.contains("encrypt") {
+            format!(
+                "the {} workbook is protected with a password, so mawb cannot read it: save a copy without the password (File > Info > Protect Workbook > Encrypt with Password, clear it) and put that copy in the folder",
+                kind.name()
+            )
+        } else {
+            format!(
+                "the {} workbook cannot be opened (corrupt or truncated?): {e}",
+                kind.name()
+            )
+        };
+        sink.problem(Problem::new(&FILE_UNREADABLE, name, msg));
+    }
+}
+
+/// What reading the sheets of one workbook needs.
+struct Ctx<'a> {
+    name: &'a str,
+    aliases: &'a ColumnAliases,
+    opts: ReadOptions,
+    extras: &'a HashMap<String, SheetExtras>,
+}
+
+/// Feeds the rows of one sheet to `f` (row number as the user sees it, the row); `f` returns false to stop.
+type SheetRows<R> = fn(
+    &mut R,
+    &str,
+    Option<&SheetExtras>,
+    &mut dyn FnMut(u32, &RowRef<'_>) -> bool,
+) -> Result<(), String>;
+
+/// Rows of a sheet loaded whole (xls, xlsb, ods: calamine has no streaming reader with formats for them).
+fn range_rows<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    wb: &mut R,
+    sheet: &str,
+    _extras: Option<&SheetExtras>,
+    f: &mut dyn FnMut(u32, &RowRef<'_>) -> bool,
+) -> Result<(), String>
+where
+    R::Error: std::fmt::Display,
+{
+    let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
+    let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
+    let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+    // A range that starts right of column A is padded, so column indexes match the header's.
+    let mut padded: Vec<Data> = Vec::new();
+    for (i, cells) in range.rows().enumerate() {
+        let cells = if first_col == 0 {
+            cells
+        } else {
+            padded.clear();
+            padded.resize(first_col, Data::Empty);
+            padded.extend_from_slice(cells);
+            &padded[..]
+        };
+        let row = RowRef::Sheet {
+            cells,
+            styles: &[],
+            formats: &UNKNOWN_FORMATS,
+        };
+        if !f(first_row + i as u32 + 1, &row) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Rows of an xlsx sheet streamed cell by cell with each cell's style, so the row cap bounds memory and
+/// time too (a sheet is never held whole) and numbers are read with their number format.
+fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    sheet: &str,
+    extras: Option<&SheetExtras>,
+    f: &mut dyn FnMut(u32, &RowRef<'_>) -> bool,
+) -> Result<(), String> {
+    /// Excel's last column; cells beyond it are not data.
+    const MAX_COLUMNS: usize = 16_384;
+    let mut reader = wb
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| e.to_string())?;
+    let formats = Formats {
+        by_style: reader
+            .styles()
+            .iter()
+            .map(|s| {
+                s.number_format
+                    .as_ref()
+                    .map_or(NumFmt::General, |n| NumFmt::parse(&n.format_code))
+            })
+            .collect(),
+        fallback: NumFmt::General,
+    };
+    let no_value = extras.map(|e| &e.formulas_without_value);
+    let mut cells: Vec<Data> = Vec::new();
+    let mut styles: Vec<u32> = Vec::new();
+    let mut current: Option<u32> = None;
+    let emit =
+        |r: u32, cells: &[Data], styles: &[u32], f: &mut dyn FnMut(u32, &RowRef<'_>) -> bool| {
+            f(
+                r + 1,
+                &RowRef::Sheet {
+                    cells,
+                    styles,
+                    formats: &formats,
+                },
+            )
+        };
+    while let Some((cell, style)) = reader
+        .next_cell_with_style_id()
+        .map_err(|e| e.to_string())?
+    {
+        let (r, c) = cell.get_position();
+        if current != Some(r) {
+            if let Some(prev) = current {
+                if !emit(prev, &cells, &styles, f) {
+                    return Ok(());
+                }
+            }
+            cells.clear();
+            styles.clear();
+            current = Some(r);
+        }
+        let c = c as usize;
+        if c >= MAX_COLUMNS {
+            continue;
+        }
+        if c >= cells.len() {
+            cells.resize(c + 1, Data::Empty);
+            styles.resize(c + 1, 0);
+        }
+        cells[c] = Data::from(cell.get_value().clone());
+        styles[c] = if no_value.is_some_and(|s| s.contains(&(r + 1, c as u32))) {
+            FORMULA_WITHOUT_VALUE
+        } else {
+            u32::try_from(style).unwrap_or(0)
+        };
+    }
+    if let Some(prev) = current {
+        emit(prev, &cells, &styles, f);
+    }
+    Ok(())
+}
+
+fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    wb: &mut R,
+    rows_of: SheetRows<R>,
+    ctx: &Ctx<'_>,
+    sink: &mut dyn RowSink,
+    summary: &mut ReadSummary,
+) {
+    let name = ctx.name;
+    let metadata = wb.sheets_metadata().to_vec();
+    let mut capped = false;
+    let mut hidden_skipped = Vec::new();
+    for meta in &metadata {
+        let sheet = &meta.name;
+        if meta.visible != SheetVisible::Visible && !ctx.opts.read_hidden_sheets {
+            hidden_skipped.push(sheet.clone());
+            continue;
+        }
+        let extras = ctx.extras.get(sheet);
+        let hidden_rows = extras
+            .map(|e| &e.hidden_rows)
+            .filter(|_| !ctx.opts.read_hidden_rows);
+        let mut search = HeaderSearch::default();
+        let mut header = false;
+        let mut rows_in_sheet = 0usize;
+        let read = rows_of(wb, sheet, extras, &mut |row, r| {
+            if r.is_blank() {
+                return true;
+            }
+            if !header {
+                let RowRef::Sheet { cells, .. } = r else {
+                    return false;
+                };
+                let texts: Vec<String> = cells.iter().map(r_text).collect();
+                return match search.offer(row, texts.iter().map(String::as_str), ctx.aliases) {
+                    Header::Found(h) => {
+                        search.accept(name, sheet, &h, row, sink);
+                        header = true;
+                        true
+                    }
+                    Header::NotYet => true,
+                    Header::GiveUp => false,
+                };
+            }
+            if hidden_rows.is_some_and(|h| h.contains(&row)) {
+                sink.problem(
+                    Problem::new(
+                        &HIDDEN_ROW,
+                        name,
+                        "this row is hidden (or filtered out) in the spreadsheet and was not read: delete it if it is not part of this MAWB, unhide it if it is, or set hidden_rows = \"read\" in mawb.toml to read hidden rows",
+                    )
+                    .sheet(sheet.clone())
+                    .at(row),
+                );
+                return true;
+            }
+            if row_cap_reached(summary, ctx.opts.limits, name, sheet, row, sink) {
+                capped = true;
+                return false;
+            }
+            summary.rows += 1;
+            rows_in_sheet += 1;
+            sink.row(row, r);
+            true
+        });
+        if let Err(e) = read {
+            sink.problem(
+                Problem::new(
+                    &FILE_UNREADABLE,
+                    name,
+                    format!("sheet cannot be read (corrupt?): {e}"),
+                )
+                .sheet(sheet.clone()),
+            );
+            continue;
+        }
+        if capped {
+            return;
+        }
+        if header {
+            if rows_in_sheet == 0 {
+                sink.problem(
+                    Problem::new(
+                        &EMPTY_SHEET,
+                        name,
+                        "the header row is followed by no data rows",
+                    )
+                    .sheet(sheet.clone()),
+                );
+            }
+            summary.sheets_read.push(sheet.clone());
+        } else {
+            summary.sheets_skipped.push(sheet.clone());
+        }
+    }
+    for s in &hidden_skipped {
+        sink.problem(
+            Problem::new(
+                &HIDDEN_SHEET,
+                name,
+                "this sheet is hidden in the workbook and was not read (an old list?): delete it, unhide it if it belongs to this MAWB, or set hidden_sheets = \"read\" in mawb.toml",
+            )
+            .sheet(s.clone()),
+        );
+    }
+    if summary.sheets_read.is_empty() {
+        let names: Vec<&str> = metadata.iter().map(|m| m.name.as_str()).collect();
+        let msg = if metadata.is_empty() {
+            "the workbook has no sheet".to_string()
+        } else if summary.sheets_skipped.is_empty() {
+            format!(
+                "every sheet is hidden ({}); unhide the one to read or set hidden_sheets = \"read\" in mawb.toml",
+                names.join(", ")
+            )
+        } else {
+            format!(
+                "no sheet has a HAWB header row among its first {HEADER_SEARCH_ROWS} non-empty rows (looked at: {}); the header needs a tracking number or shipperItemId, a consignee and a product description column",
+                summary.sheets_skipped.join(", ")
+            )
+        };
+        sink.problem(Problem::new(&NO_HEADER, name, msg));
+    } else {
+        for s in &summary.sheets_skipped {
+            sink.problem(
+                Problem::new(&SHEET_SKIPPED, name, "no HAWB header row: sheet skipped")
+                    .sheet(s.clone()),
+            );
+        }
+    }
+}
+
+/// A header cell as text.
+fn r_text(c: &Data) -> String {
+    match c {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        Data::Float(f) => float_text(*f),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,324 @@
+//! What an xlsx sheet holds that calamine's cell reader does not report: hidden (or filtered-out) rows and
+//! formulas whose result the file does not store.
+//!
+//! Source: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`), §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden
+//! unless stated), §18.3.1.40 (`f`) and §18.3.1.96 (`v`); sheet names to parts through `xl/workbook.xml`
+//! and its relationships (§18.2.19, OPC Part 2 §9.3).
+//!
+//! Written here because calamine exposes neither (checked against calamine 0.38). Each sheet part is
+//! inflated and searched for the few byte patterns that matter (`hidden=`, `zeroHeight=`, `<f`); only a
+//! sheet that has one is parsed with quick-xml, so the common export without formulas or hidden rows
+//! costs one inflate and a `memchr` search.
+
+use quick_xml::events::Event;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufReader, Read, Seek};
+
+/// Hidden rows and formulas without a stored result of one sheet; rows and columns 1-based / 0-based as
+/// the readers use them (rows as the user sees them, columns as calamine indexes them).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SheetExtras {
+    /// Rows the user does not see (hidden by hand or by a filter).
+    pub hidden_rows: HashSet<u32>,
+    /// Cells `(row, column)` holding a formula whose result is not stored.
+    pub formulas_without_value: HashSet<(u32, u32)>,
+}
+
+impl SheetExtras {
+    pub fn is_empty(&self) -> bool {
+        self.hidden_rows.is_empty() && self.formulas_without_value.is_empty()
+    }
+}
+
+/// Scans every worksheet of an xlsx/xlsm archive; sheets are keyed by their name.
+pub fn scan<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, String> {
+    let mut zip =
+        zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+    let sheets = sheet_parts(&mut zip)?;
+    let mut out = HashMap::new();
+    for (name, part) in sheets {
+        if !needs_parse(&mut zip, &part)? {
+            continue;
+        }
+        let extras = parse_sheet(&mut zip, &part)?;
+        if !extras.is_empty() {
+            out.insert(name, extras);
+        }
+    }
+    Ok(out)
+}
+
+fn entry<'a, R: Read + Seek>(
+    zip: &'a mut zip::ZipArchive<R>,
+    part: &str,
+) -> Result<Option<zip::read::ZipFile<'a, R>>, String> {
+    match zip.by_name(part) {
+        Ok(f) => Ok(Some(f)),
+        Err(zip::result::ZipError::FileNotFound) => Ok(None),
+        Err(e) => Err(format!("corrupt or truncated workbook ({part}): {e}")),
+    }
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == name)
+        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
+}
+
+/// Sheet names and their part paths, in workbook order.
+fn sheet_parts<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut targets: HashMap<String, String> = HashMap::new();
+    if let Some(rels) = entry(zip, "xl/_rels/workbook.xml.rels")? {
+        let mut xml = quick_xml::Reader::from_reader(BufReader::new(rels));
+        let mut buf = Vec::new();
+        loop {
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                    if e.local_name().as_ref() == b"Relationship" =>
+                {
+                    if let (Some(id), Some(target)) = (attr(&e, b"Id"), attr(&e, b"Target")) {
+                        let path = match target.strip_prefix('/') {
+                            Some(abs) => abs.to_string(),
+                            None => format!("xl/{target}"),
+                        };
+                        targets.insert(id, path);
+                    }
+                }
+                Ok(Event::Eof) => break,
+                Err(e) => return Err(format!("workbook relationships cannot be read: {e}")),
+                _ => {}
+            }
+            buf.clear();
+        }
+    }
+    let mut sheets = Vec::new();
+    if let Some(wb) = entry(zip, "xl/workbook.xml")? {
+        let mut xml = quick_xml::Reader::from_reader(BufReader::new(wb));
+        let mut buf = Vec::new();
+        loop {
+            match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                    if e.local_name().as_ref() == b"sheet" =>
+                {
+                    if let (Some(name), Some(id)) = (attr(&e, b"name"), attr(&e, b"id")) {
+                        if let Some(path) = targets.get(&id) {
+                            let name = quick_xml::escape::unescape(&name)
+                                .map(|n| n.into_owned())
+                                .unwrap_or(name);
+                            sheets.push((name, path.clone()));
+                        }
+                    }
+                }
+                Ok(Event::Eof) => break,
+                Err(e) => return Err(format!("workbook.xml cannot be read: {e}")),
+                _ => {}
+            }
+            buf.clear();
+        }
+    }
+    Ok(sheets)
+}
+
+/// Whether the sheet part holds a hidden row, a zero-height default or a formula: a byte search over the
+/// inflated stream, with an overlap so a pattern cut by a read boundary is still found.
+fn needs_parse<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, part: &str) -> Result<bool, String> {
+    const PATTERNS: &[&[u8]] = &[
+        b"hidden=\"1\"",
+        b"hidden=\"true\"",
+        b"zeroHeight=\"1\"",
+        b"zeroHeight=\"true\"",
+        b"<f>",
+        b"<f ",
+        b":f>",
+        b":f ",
+    ];
+    const OVERLAP: usize = 32;
+    let Some(mut f) = entry(zip, part)? else {
+        return Ok(false);
+    };
+    let finders: Vec<memchr::memmem::Finder<'_>> = PATTERNS
+        .iter()
+        .map(|p| memchr::memmem::Finder::new(p))
+        .collect();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut kept = 0usize;
+    loop {
+        let n = f
+            .read(&mut buf[kept..])
+            .map_err(|e| format!("corrupt or truncated workbook ({part}): {e}"))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        let end = kept + n;
+        if finders.iter().any(|fd| fd.find(&buf[..end]).is_some()) {
+            return Ok(true);
+        }
+        let keep_from = end.saturating_sub(OVERLAP);
+        buf.copy_within(keep_from..end, 0);
+        kept = end - keep_from;
+    }
+}
+
+fn parse_sheet<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    part: &str,
+) -> Result<SheetExtras, String> {
+    let mut extras = SheetExtras::default();
+    let Some(f) = entry(zip, part)? else {
+        return Ok(extras);
+    };
+    let bad = |e: &dyn std::fmt::Display| format!("sheet {part} cannot be read: {e}");
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(f));
+    let mut buf = Vec::new();
+    let mut zero_height = false;
+    // The current row (1-based), the current cell (row, col), whether it has a formula and a value.
+    let mut row: u32 = 0;
+    let mut col: u32 = 0;
+    let mut cell: Option<(u32, u32)> = None;
+    let (mut has_formula, mut has_value) = (false, false);
+    let mut in_v = false;
+    loop {
+        let ev = xml.read_event_into(&mut buf).map_err(|e| bad(&e))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let empty = matches!(ev, Event::Empty(_));
+                match e.local_name().as_ref() {
+                    b"sheetFormatPr" => {
+                        zero_height =
+                            matches!(attr(e, b"zeroHeight").as_deref(), Some("1" | "true"));
+                    }
+                    b"row" => {
+                        row = attr(e, b"r")
+                            .and_then(|r| r.parse().ok())
+                            .unwrap_or(row + 1);
+                        col = 0;
+                        let hidden = match attr(e, b"hidden").as_deref() {
+                            Some("1" | "true") => true,
+                            Some(_) => false,
+                            None => zero_height,
+                        };
+                        if hidden {
+                            extras.hidden_rows.insert(row);
+                        }
+                    }
+                    b"c" => {
+                        let pos = attr(e, b"r")
+                            .and_then(|r| cell_ref(&r))
+                            .unwrap_or((row, col));
+                        col = pos.1 + 1;
+                        cell = Some(pos);
+                        has_formula = false;
+                        has_value = false;
+                        if empty {
+                            cell = None;
+                        }
+                    }
+                    b"f" => has_formula = true,
+                    b"v" | b"is" if !empty => in_v = true,
+                    _ => {}
+                }
+            }
+            Event::Text(ref t) if in_v => {
+                let bytes: &[u8] = t;
+                if !bytes.iter().all(u8::is_ascii_whitespace) {
+                    has_value = true;
+                }
+            }
+            Event::End(ref e) => match e.local_name().as_ref() {
+                b"v" | b"is" => in_v = false,
+                b"c" => {
+                    if let Some((r, c)) = cell.take() {
+                        if has_formula && !has_value {
+                            extras.formulas_without_value.insert((r, c));
+                        }
+                    }
+                }
+                b"sheetData" => break,
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(extras)
+}
+
+/// `"AB12"` → `(12, 27)`: the row as the user sees it, the column 0-based.
+fn cell_ref(r: &str) -> Option<(u32, u32)> {
+    let split = r.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = r.split_at(split);
+    if letters.is_empty() {
+        return None;
+    }
+    let mut col: u32 = 0;
+    for b in letters.bytes() {
+        if !b.is_ascii_uppercase() {
+            return None;
+        }
+        col = col.checked_mul(26)?.checked_add(u32::from(b - b'A') + 1)?;
+    }
+    Some((digits.parse().ok()?, col - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cell_references() {
+        assert_eq!(cell_ref("A1"), Some((1, 0)));
+        assert_eq!(cell_ref("AB12"), Some((12, 27)));
+        assert_eq!(cell_ref("12"), None);
+        assert_eq!(cell_ref("a1"), None);
+    }
+
+    fn workbook(sheet_xml: &str) -> std::io::Cursor<Vec<u8>> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut out);
+            let o = zip::write::SimpleFileOptions::default();
+            let files = [
+                ("xl/workbook.xml", r#"<workbook xmlns:r="x"><sheets><sheet name="A &amp; B" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string()),
+                ("xl/_rels/workbook.xml.rels", r#"<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>"#.to_string()),
+                ("xl/worksheets/sheet1.xml", sheet_xml.to_string()),
+            ];
+            for (name, text) in files {
+                z.start_file(name, o).expect("zip entry");
+                std::io::Write::write_all(&mut z, text.as_bytes()).expect("zip write");
+            }
+            z.finish().expect("zip finish");
+        }
+        out.set_position(0);
+        out
+    }
+
+    #[test]
+    fn hidden_rows_and_formulas_without_values_are_found() {
+        let xml = r#"<worksheet><sheetData>
+            <row r="1"><c r="A1"><v>1</v></c></row>
+            <row r="3" hidden="1"><c r="A3"><v>2</v></c></row>
+            <row r="4"><c r="B4"><f>A1*2</f><v></v></c><c r="C4"><f>A1</f><v>1</v></c><c r="D4"><f>A1</f></c></row>
+        </sheetData></worksheet>"#;
+        let s = scan(workbook(xml)).expect("scan");
+        let e = &s["A & B"];
+        assert_eq!(e.hidden_rows, HashSet::from([3]));
+        assert_eq!(e.formulas_without_value, HashSet::from([(4, 1), (4, 3)]));
+    }
+
+    #[test]
+    fn a_plain_sheet_is_not_parsed_and_has_no_extras() {
+        let xml = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>"#;
+        assert!(scan(workbook(xml)).expect("scan").is_empty());
+    }
+
+    #[test]
+    fn zero_height_hides_rows_not_marked_visible() {
+        let xml = r#"<worksheet><sheetFormatPr zeroHeight="1"/><sheetData><row r="1" hidden="0"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>"#;
+        let s = scan(workbook(xml)).expect("scan");
+        assert_eq!(s["A & B"].hidden_rows, HashSet::from([2]));
+    }
+}
