@@ -1,0 +1,392 @@
+//! The field cases beside the project (`../shared/field-cases/`): MAWB folders shaped the way warehouses,
+//! exporters and Excel really produce them, each with its right outcome. Every case is checked through the
+//! real binary; where the outcome is a value, `mawb prepare` shows what would be sent.
+//!
+//! The rule behind all of them: the value the user sees in the spreadsheet, or a refusal naming file,
+//! sheet, row and column with the cause. Never a silently damaged value.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const OK: i32 = 0;
+const NOT_SENDABLE: i32 = 1;
+
+/// The folder of a field case; the cases live beside the repository.
+fn case(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/field-cases")
+        .join(name);
+    assert!(
+        dir.is_dir(),
+        "field case {} is missing: the shared folder must sit beside the repository",
+        dir.display()
+    );
+    dir
+}
+
+/// A writable copy of a field case in the workdir (for cases whose mawb.toml or columns.toml a test
+/// changes).
+fn copy_case(wd: &Workdir, name: &str) -> PathBuf {
+    let to = wd.mkdir(name);
+    for entry in std::fs::read_dir(case(name)).expect("list the case") {
+        let entry = entry.expect("a case file");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a case file");
+    }
+    to
+}
+
+fn check(wd: &Workdir, dir: &Path) -> (std::process::Output, Value) {
+    check_json(wd, &[dir.to_string_lossy().into_owned()])
+}
+
+/// `(code, row, column)` of every problem with that code.
+fn found(v: &Value, code: &str) -> Vec<(Option<u64>, Option<String>)> {
+    problems_with(v, code)
+        .iter()
+        .map(|p| (p["row"].as_u64(), p["column"].as_str().map(String::from)))
+        .collect()
+}
+
+fn at(row: u64, column: &str) -> (Option<u64>, Option<String>) {
+    (Some(row), Some(column.to_string()))
+}
+
+/// The text of every request `mawb prepare` writes for a folder.
+fn prepared(wd: &Workdir, dir: &Path) -> String {
+    let out = wd.join("prepared");
+    let o = wd.run_mawb([
+        "prepare".into(),
+        "--out".into(),
+        out.to_string_lossy().into_owned(),
+        dir.to_string_lossy().into_owned(),
+    ]);
+    assert_exit(&o, OK);
+    let mut text = String::new();
+    for entry in std::fs::read_dir(&out).expect("prepared folder") {
+        let p = entry.expect("entry").path();
+        if let Ok(t) = std::fs::read_to_string(&p) {
+            text.push_str(&t);
+        }
+    }
+    text
+}
+
+fn totals(v: &Value) -> (u64, String) {
+    (
+        v["totals"]["items"].as_u64().unwrap_or(0),
+        v["totals"]["weight_kg"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+#[test]
+fn the_controls_pass_unchanged() {
+    for name in ["control-baseline", "control-baseline-csv"] {
+        let wd = Workdir::new();
+        let (o, v) = check(&wd, &case(name));
+        assert_exit(&o, OK);
+        assert_eq!(
+            totals(&v),
+            (3, "2.520".into()),
+            "{name}: {}",
+            problem_lines(&v)
+        );
+        let o = wd.run_mawb(["check".into(), case(name).to_string_lossy().into_owned()]);
+        assert!(stdout(&o).contains("127.49 USD"), "{name}: {}", stdout(&o));
+        assert!(all_problems(&v).is_empty(), "{name}: {}", problem_lines(&v));
+    }
+}
+
+#[test]
+fn zip_codes_typed_as_numbers_go_out_as_excel_shows_them() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("zip-numeric-xlsx"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
+    let sent = prepared(&wd, &case("zip-numeric-xlsx"));
+    assert!(sent.contains(">02118<"), "02118 not sent");
+    assert!(sent.contains(">07102-1234<"), "07102-1234 not sent");
+    assert!(
+        !sent.contains(">2118<") && !sent.contains(">7102"),
+        "a damaged ZIP was sent"
+    );
+}
+
+#[test]
+fn long_tracking_numbers_stored_as_floats_are_refused_with_the_cause() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("tracking-numeric-xlsx"));
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "digits-lost"),
+        vec![at(2, "trackingNumber"), at(4, "trackingNumber")],
+        "{}",
+        problem_lines(&v)
+    );
+    let msg = problems_with(&v, "digits-lost")[0]["message"].to_string();
+    assert!(msg.contains("15 digits") && msg.contains("Text"), "{msg}");
+}
+
+#[test]
+fn consecutive_labels_that_collapse_to_one_float_name_the_cause_not_a_cascade() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("tracking-numeric-consecutive-xlsx"));
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "digits-lost"),
+        vec![
+            at(2, "trackingNumber"),
+            at(3, "trackingNumber"),
+            at(4, "trackingNumber")
+        ]
+    );
+    assert!(
+        found(&v, "item-field-conflict").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+}
+
+#[test]
+fn an_excel_resaved_csv_is_refused_at_each_real_row() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("excel-resaved-csv"));
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "digits-lost"),
+        vec![at(2, "trackingNumber"), at(4, "trackingNumber")],
+        "{}",
+        problem_lines(&v)
+    );
+    assert_eq!(
+        found(&v, "zip-format"),
+        vec![at(2, "consigneeZip"), at(3, "consigneeZip")],
+        "{}",
+        problem_lines(&v)
+    );
+    let zip = problems_with(&v, "zip-format")[0]["message"].to_string();
+    assert!(zip.contains("leading zero lost?"), "{zip}");
+    // 1,299.00 (thousands separator, dot decimal) is read, not refused.
+    assert!(
+        found(&v, "not-a-number").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+}
+
+#[test]
+fn hs_codes_typed_as_numbers_are_refused_not_sent_short() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("hts-numeric-xlsx"));
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "number-format"),
+        vec![at(2, "hts"), at(3, "hts")],
+        "{}",
+        problem_lines(&v)
+    );
+    assert!(
+        found(&v, "required").is_empty(),
+        "a refused cell is not reported again as missing: {}",
+        problem_lines(&v)
+    );
+}
+
+#[test]
+fn cells_excel_turned_into_dates_are_refused_by_column() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("autodate-text-xlsx"));
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "date-in-cell"),
+        vec![at(2, "consigneeAddress2"), at(3, "sku"), at(4, "sku")],
+        "{}",
+        problem_lines(&v)
+    );
+}
+
+#[test]
+fn text_forcing_wrappers_are_unwrapped_and_the_manifest_file_is_inert() {
+    let wd = Workdir::new();
+    let dir = case("csv-equals-text-forcing-zip-only");
+    let (o, v) = check(&wd, &dir);
+    assert_exit(&o, OK);
+    let sent = prepared(&wd, &dir);
+    assert!(sent.contains(">02118<"), "02118 not sent");
+    assert!(!sent.contains("=\"02118"), "the wrapper was sent");
+    assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
+    // The generated manifest file: no cell a spreadsheet would run as a formula.
+    let csv = std::fs::read_dir(wd.join("prepared"))
+        .expect("prepared")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("a manifest csv");
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&csv)
+        .expect("manifest csv");
+    for rec in r.records() {
+        for cell in rec.expect("record").iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "cell {cell:?} would run as a formula"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_hidden_sheet_is_skipped_with_a_warning_and_read_on_request() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("hidden-sheet-xlsx"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
+    assert_eq!(problems_with(&v, "hidden-sheet").len(), 1);
+    let dir = copy_case(&wd, "hidden-sheet-xlsx");
+    let toml = wd.read_string(dir.join("mawb.toml"));
+    wd.write(
+        dir.join("mawb.toml"),
+        toml.replacen("create_day", "hidden_sheets = \"read\"\ncreate_day", 1),
+    );
+    let (_, v) = check(&wd, &dir);
+    assert_eq!(totals(&v).0, 6, "{}", problem_lines(&v));
+}
+
+#[test]
+fn a_hidden_row_is_never_silent() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("hidden-rows-xlsx"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
+    assert_eq!(found(&v, "hidden-row"), vec![(Some(3), None)]);
+    let dir = copy_case(&wd, "hidden-rows-xlsx");
+    let toml = wd.read_string(dir.join("mawb.toml"));
+    wd.write(
+        dir.join("mawb.toml"),
+        toml.replacen("create_day", "hidden_rows = \"read\"\ncreate_day", 1),
+    );
+    let (_, v) = check(&wd, &dir);
+    assert_eq!(totals(&v).0, 4, "{}", problem_lines(&v));
+    assert!(found(&v, "hidden-row").is_empty());
+}
+
+#[test]
+fn a_pound_header_is_converted() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("weight-lb-in-header"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v), (3, "2.536".into()), "{}", problem_lines(&v));
+}
+
+#[test]
+fn formula_results_are_read_as_excel_shows_them() {
+    let wd = Workdir::new();
+    let dir = case("formula-float-xlsx");
+    let (o, v) = check(&wd, &dir);
+    assert_exit(&o, OK);
+    let all = problem_lines(&v);
+    assert!(!all.contains("0000000"), "float noise: {all}");
+    let sent = prepared(&wd, &dir);
+    assert!(sent.contains(">3.45<"), "3.45 not sent");
+    assert!(!sent.contains("3.4499999"), "float noise sent");
+    let o = wd.run_mawb(["check".into(), dir.to_string_lossy().into_owned()]);
+    assert!(!stdout(&o).contains("0000000"), "{}", stdout(&o));
+}
+
+#[test]
+fn formulas_without_a_stored_result_say_so() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("formula-no-cache-xlsx"));
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "formula-no-value"),
+        vec![at(2, "value"), at(3, "weight"), at(4, "value")],
+        "{}",
+        problem_lines(&v)
+    );
+    assert!(found(&v, "required").is_empty(), "{}", problem_lines(&v));
+}
+
+#[test]
+fn the_header_is_found_below_a_title_block() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("header-below-title-xlsx"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
+    assert_eq!(found(&v, "header-below-title"), vec![(Some(5), None)]);
+}
+
+#[test]
+fn csv_rows_are_the_spreadsheet_rows_for_every_line_end() {
+    for name in ["csv-rownum-lf", "csv-rownum-crlf"] {
+        let wd = Workdir::new();
+        let (o, v) = check(&wd, &case(name));
+        assert_exit(&o, NOT_SENDABLE);
+        assert_eq!(found(&v, "state"), vec![at(3, "consigneeState")], "{name}");
+        assert_eq!(found(&v, "currency"), vec![at(4, "currency")], "{name}");
+    }
+    // Old Mac files end lines with CR alone.
+    let wd = Workdir::new();
+    let dir = copy_case(&wd, "csv-rownum-lf");
+    let text = wd.read_string(dir.join("hawbs.csv")).replace('\n', "\r");
+    wd.write(dir.join("hawbs.csv"), text);
+    let (_, v) = check(&wd, &dir);
+    assert_eq!(found(&v, "state"), vec![at(3, "consigneeState")]);
+    assert_eq!(found(&v, "currency"), vec![at(4, "currency")]);
+}
+
+#[test]
+fn excel_unicode_text_is_read() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("utf16-unicode-text-txt"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v), (3, "2.520".into()), "{}", problem_lines(&v));
+}
+
+#[test]
+fn invisible_characters_are_stripped_and_named() {
+    let wd = Workdir::new();
+    let dir = case("tracking-invisible-chars");
+    let (o, v) = check(&wd, &dir);
+    assert_exit(&o, OK);
+    let warned = problems_with(&v, "invisible-character");
+    assert_eq!(
+        found(&v, "invisible-character"),
+        vec![at(3, "trackingNumber"), at(4, "trackingNumber")]
+    );
+    assert!(warned[0]["message"].to_string().contains("U+200B"));
+    assert!(warned[1]["message"].to_string().contains("U+FEFF"));
+    let sent = prepared(&wd, &dir);
+    assert!(sent.contains(">9400111899223197428513<"));
+    assert!(!sent.contains('\u{200B}') && !sent.contains('\u{FEFF}'));
+}
+
+#[test]
+fn a_totals_row_is_recognised() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("totals-row-xlsx"));
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v), (3, "2.520".into()), "{}", problem_lines(&v));
+    assert_eq!(found(&v, "totals-row"), vec![(Some(6), None)]);
+}
+
+#[test]
+fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
+    let wd = Workdir::new();
+    let (o, v) = check(&wd, &case("template-hawb-and-tracking-std"));
+    assert_exit(&o, NOT_SENDABLE);
+    let dup = problems_with(&v, "duplicate-column");
+    assert_eq!(dup.len(), 1, "{}", problem_lines(&v));
+    let msg = dup[0]["message"].as_str().unwrap_or_default().to_string();
+    let line = "\"Hawb No\" = \"shipperItemId\"";
+    assert!(msg.contains(line), "{msg}");
+    // The line it names works.
+    let dir = copy_case(&wd, "template-hawb-and-tracking-std");
+    let columns = wd.read_string(dir.join("columns.toml"));
+    wd.write(dir.join("columns.toml"), format!("{columns}\n{line}\n"));
+    let (o, v) = check(&wd, &dir);
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
+}
