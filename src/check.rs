@@ -90,19 +90,19 @@ pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
 /// A cell refused at ingest (digits lost, a date, a formula without a result) reads as blank: the field
 /// rules' "required" for that same cell would only repeat it, so it is dropped.
 fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Vec<Problem> {
-    let refused: std::collections::HashSet<(&str, Option<&str>, Option<u32>, Option<&str>)> =
-        ingest
-            .iter()
-            .filter(|p| p.is_error() && p.column.is_some())
-            .map(|p| {
-                (
-                    p.file.as_str(),
-                    p.sheet.as_deref(),
-                    p.row,
-                    p.column.as_deref(),
-                )
-            })
-            .collect();
+    type Cell<'p> = (&'p str, Option<&'p str>, Option<u32>, Option<&'p str>);
+    let refused: std::collections::HashSet<Cell<'_>> = ingest
+        .iter()
+        .filter(|p| p.is_error() && p.column.is_some())
+        .map(|p| {
+            (
+                p.file.as_str(),
+                p.sheet.as_deref(),
+                p.row,
+                p.column.as_deref(),
+            )
+        })
+        .collect();
     if refused.is_empty() {
         return field_problems;
     }

@@ -66,12 +66,15 @@ pub struct CellNote {
     pub message: String,
 }
 
+/// A cell's text with an optional warning about it.
+pub type CellText<'a> = (Cow<'a, str>, Option<CellNote>);
+
 /// A cell's text for column `f`: `Ok(None)` when blank, the text with an optional warning, or a refusal.
 pub fn read_cell<'a>(
     stored: Stored<'a>,
     f: Field,
     ext: &str,
-) -> Result<Option<(Cow<'a, str>, Option<CellNote>)>, CellNote> {
+) -> Result<Option<CellText<'a>>, CellNote> {
     let kind = column_kind(f);
     match stored {
         Stored::Blank => Ok(None),
@@ -104,11 +107,7 @@ const INVISIBLE: &[char] = &[
     '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}',
 ];
 
-fn read_text<'a>(
-    s: &'a str,
-    f: Field,
-    kind: ColumnKind,
-) -> Result<Option<(Cow<'a, str>, Option<CellNote>)>, CellNote> {
+fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellText<'a>>, CellNote> {
     let mut text: Cow<'a, str> = Cow::Borrowed(s.trim_matches(|c: char| c.is_whitespace()));
     // Excel's text-forcing wrapper ="02118": the user sees 02118.
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
@@ -124,7 +123,7 @@ fn read_text<'a>(
         names.dedup();
         let cleaned: String = text
             .chars()
-            .filter(|c| !INVISIBLE.contains(c) && !(kind == ColumnKind::Code && *c == '\u{00A0}'))
+            .filter(|c| !(INVISIBLE.contains(c) || (kind == ColumnKind::Code && *c == '\u{00A0}')))
             .collect();
         note = Some(CellNote {
             rule: &INVISIBLE_CHARACTER,

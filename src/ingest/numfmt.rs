@@ -79,7 +79,9 @@ fn split_sections(code: &str) -> Vec<String> {
         match c {
             '"' => {
                 quoted = !quoted;
-                out.last_mut().map(|s| s.push(c));
+                if let Some(s) = out.last_mut() {
+                    s.push(c);
+                }
             }
             '\\' if !quoted => {
                 if let Some(s) = out.last_mut() {
@@ -91,7 +93,9 @@ fn split_sections(code: &str) -> Vec<String> {
             }
             ';' if !quoted => out.push(String::new()),
             _ => {
-                out.last_mut().map(|s| s.push(c));
+                if let Some(s) = out.last_mut() {
+                    s.push(c);
+                }
             }
         }
     }
@@ -192,7 +196,7 @@ impl DigitPattern {
     /// fit the pattern exactly (it has more decimals than the format shows, is negative, or is too large to
     /// hold its digits in a double).
     pub fn render(&self, value: f64) -> Option<String> {
-        if !value.is_finite() || value < 0.0 || value >= 1e15 {
+        if !(0.0..1e15).contains(&value) {
             return None;
         }
         let decimals = self.max_decimals();

@@ -211,7 +211,7 @@ pub struct HeaderSearch {
 /// What one row tells the header search.
 pub enum Header {
     /// This row is the header.
-    Found(HeaderMap),
+    Found(Box<HeaderMap>),
     /// Not this row; keep looking.
     NotYet,
     /// No header among the first [`HEADER_SEARCH_ROWS`] non-blank rows.
@@ -230,7 +230,7 @@ impl HeaderSearch {
         self.seen += 1;
         let h = HeaderMap::from_cells(cells, aliases);
         if h.is_hawb_header() {
-            Header::Found(h)
+            Header::Found(Box::new(h))
         } else if self.seen >= HEADER_SEARCH_ROWS {
             Header::GiveUp
         } else {

@@ -139,10 +139,8 @@ fn needs_parse<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, part: &str) -> Resu
     let Some(mut f) = entry(zip, part)? else {
         return Ok(false);
     };
-    let finders: Vec<memchr::memmem::Finder<'_>> = PATTERNS
-        .iter()
-        .map(|p| memchr::memmem::Finder::new(p))
-        .collect();
+    let finders: Vec<memchr::memmem::Finder<'_>> =
+        PATTERNS.iter().map(memchr::memmem::Finder::new).collect();
     let mut buf = vec![0u8; 256 * 1024];
     let mut kept = 0usize;
     loop {
