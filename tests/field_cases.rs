@@ -390,3 +390,39 @@ fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
     assert_exit(&o, OK);
     assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
 }
+
+/// The same kinds in an OpenDocument spreadsheet: a collapsed row is skipped with a warning, and a ZIP typed
+/// as a number is refused (ods number formats are not visible to mawb).
+#[test]
+fn ods_hidden_rows_and_numeric_codes() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 3)
+        .all_rows()
+        .into_iter()
+        .map(|r| r.into_iter().map(Cell::from).collect())
+        .collect();
+    write_ods(&dir, "hawbs.ods", &rows, &[3]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 2, "{}", problem_lines(&v));
+    assert_eq!(found(&v, "hidden-row"), vec![(Some(3), None)]);
+
+    let mut rows = rows;
+    let zip = HAWB_COLUMNS
+        .iter()
+        .position(|c| *c == "consigneeZip")
+        .unwrap();
+    rows[1][zip] = Cell::Number(2134.0);
+    write_ods(&dir, "hawbs.ods", &rows, &[]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "number-format"),
+        vec![at(2, "consigneeZip")],
+        "{}",
+        problem_lines(&v)
+    );
+}

@@ -13,8 +13,8 @@ mod csv_reader;
 pub mod filetype;
 pub mod numfmt;
 pub mod read;
+pub mod sheet_extras;
 mod workbook;
-pub mod xlsx_extras;
 
 use crate::model::{Bag, HawbFile, MailItem, Mawb, MawbImage};
 use crate::problem::*;

@@ -1,13 +1,14 @@
 //! Workbooks through calamine: xlsx/xlsm (streamed cell by cell, with each cell's number format), xlsb, xls
-//! and ods (loaded a sheet at a time). Hidden sheets are skipped unless `hidden_sheets = "read"`; in xlsx,
-//! hidden and filtered-out rows are skipped unless `hidden_rows = "read"`, and formulas without a stored
-//! result are reported ([`super::xlsx_extras`]). The header row is searched below title blocks.
+//! and ods (loaded a sheet at a time). Hidden sheets are skipped unless `hidden_sheets = "read"`; in xlsx
+//! and ods, hidden and filtered-out rows are skipped unless `hidden_rows = "read"`, and xlsx formulas
+//! without a stored result are reported ([`super::sheet_extras`]). The header row is searched below title
+//! blocks.
 
 use super::columns::ColumnAliases;
 use super::filetype::FileKind;
 use super::numfmt::NumFmt;
 use super::read::*;
-use super::xlsx_extras::{self, SheetExtras};
+use super::sheet_extras::{self, SheetExtras};
 use crate::problem::*;
 use calamine::{Data, Reader, SheetVisible};
 use std::collections::HashMap;
@@ -80,12 +81,17 @@ pub(super) fn read_workbook(
         }
     }
     let mut extras = HashMap::new();
-    if kind == FileKind::Xlsx {
-        match std::fs::File::open(path) {
-            Ok(f) => match xlsx_extras::scan(BufReader::new(f)) {
-                Ok(e) => extras = e,
-                Err(msg) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
-            },
+    if matches!(kind, FileKind::Xlsx | FileKind::Ods) {
+        let scanned = std::fs::File::open(path).map(BufReader::new).map(|f| {
+            if kind == FileKind::Xlsx {
+                sheet_extras::scan(f)
+            } else {
+                sheet_extras::scan_ods(f)
+            }
+        });
+        match scanned {
+            Ok(Ok(e)) => extras = e,
+            Ok(Err(msg)) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
             Err(e) => return sink.problem(cannot_open(e)),
         }
     }
@@ -276,9 +282,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             continue;
         }
         let extras = ctx.extras.get(sheet);
-        let hidden_rows = extras
-            .map(|e| &e.hidden_rows)
-            .filter(|_| !ctx.opts.read_hidden_rows);
+        let hidden_rows = extras.filter(|_| !ctx.opts.read_hidden_rows);
         let mut search = HeaderSearch::default();
         let mut header = false;
         let mut rows_in_sheet = 0usize;
@@ -301,7 +305,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                     Header::GiveUp => false,
                 };
             }
-            if hidden_rows.is_some_and(|h| h.contains(&row)) {
+            if hidden_rows.is_some_and(|h| h.is_hidden(row)) {
                 sink.problem(
                     Problem::new(
                         &HIDDEN_ROW,

@@ -779,3 +779,64 @@ pub fn eventually<T>(
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Writes a minimal OpenDocument spreadsheet: one sheet of text cells (`Cell::Number` as float cells),
+/// with the given rows (as the user numbers them) collapsed (hidden).
+pub fn write_ods(dir: &Path, name: &str, rows: &[Vec<Cell>], hidden_rows: &[u32]) -> PathBuf {
+    use std::fmt::Write as _;
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut content = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:spreadsheet><table:table table:name="Sheet1">"#,
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let hidden = hidden_rows.contains(&(i as u32 + 1));
+        content.push_str(if hidden {
+            r#"<table:table-row table:visibility="collapse">"#
+        } else {
+            "<table:table-row>"
+        });
+        for cell in row {
+            match cell {
+                Cell::Text(t) => {
+                    let _ = write!(
+                        content,
+                        r#"<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
+                        esc(t)
+                    );
+                }
+                Cell::Number(f) | Cell::Formatted(f, _) => {
+                    let _ = write!(
+                        content,
+                        r#"<table:table-cell office:value-type="float" office:value="{f}"><text:p>{f}</text:p></table:table-cell>"#
+                    );
+                }
+                Cell::Blank | Cell::Formula(..) => content.push_str("<table:table-cell/>"),
+            }
+        }
+        content.push_str("</table:table-row>");
+    }
+    content.push_str("</table:table></office:spreadsheet></office:body></office:document-content>");
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    fs::create_dir_all(dir).expect("create the folder");
+    let path = dir.join(name);
+    let file = fs::File::create(&path).expect("create the ods");
+    let mut z = zip::ZipWriter::new(file);
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("mimetype", stored).expect("mimetype");
+    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .expect("write mimetype");
+    let deflated = zip::write::SimpleFileOptions::default();
+    z.start_file("META-INF/manifest.xml", deflated)
+        .expect("manifest");
+    z.write_all(manifest.as_bytes()).expect("write manifest");
+    z.start_file("content.xml", deflated).expect("content");
+    z.write_all(content.as_bytes()).expect("write content");
+    z.finish().expect("finish the ods");
+    path
+}

@@ -1,14 +1,15 @@
-//! What an xlsx sheet holds that calamine's cell reader does not report: hidden (or filtered-out) rows and
-//! formulas whose result the file does not store.
+//! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows of xlsx and ods
+//! sheets, and xlsx formulas whose result the file does not store.
 //!
-//! Source: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`), §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden
-//! unless stated), §18.3.1.40 (`f`) and §18.3.1.96 (`v`); sheet names to parts through `xl/workbook.xml`
-//! and its relationships (§18.2.19, OPC Part 2 §9.3).
+//! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`), §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows
+//! hidden unless stated), §18.3.1.40 (`f`) and §18.3.1.96 (`v`), sheet names to parts through
+//! `xl/workbook.xml` and its relationships (§18.2.19, OPC Part 2 §9.3); OpenDocument 1.3 Part 3 §9.1.3
+//! (`table:table-row`, `table:visibility` "collapse" or "filter", `table:number-rows-repeated`).
 //!
-//! Written here because calamine exposes neither (checked against calamine 0.38). Each sheet part is
-//! inflated and searched for the few byte patterns that matter (`hidden=`, `zeroHeight=`, `<f`); only a
-//! sheet that has one is parsed with quick-xml, so the common export without formulas or hidden rows
-//! costs one inflate and a `memchr` search.
+//! Written here because calamine exposes neither (checked against calamine 0.38). Each part is inflated and
+//! searched for the few byte patterns that matter (`hidden=`, `zeroHeight=`, `<f`, `table:visibility=`);
+//! only a part that has one is parsed with quick-xml, so the common export without formulas or hidden rows
+//! costs one inflate and a `memchr` search. Hidden rows of xls and xlsb files are not seen.
 
 use quick_xml::events::Event;
 use std::collections::{HashMap, HashSet};
@@ -18,13 +19,28 @@ use std::io::{BufReader, Read, Seek};
 /// the readers use them (rows as the user sees them, columns as calamine indexes them).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct SheetExtras {
-    /// Rows the user does not see (hidden by hand or by a filter).
-    pub hidden_rows: HashSet<u32>,
+    /// Rows the user does not see (hidden by hand or by a filter), as inclusive ranges in sheet order.
+    pub hidden_rows: Vec<(u32, u32)>,
     /// Cells `(row, column)` holding a formula whose result is not stored.
     pub formulas_without_value: HashSet<(u32, u32)>,
 }
 
 impl SheetExtras {
+    /// Whether `row` (as the user numbers it) is hidden.
+    pub fn is_hidden(&self, row: u32) -> bool {
+        let i = self.hidden_rows.partition_point(|(_, last)| *last < row);
+        self.hidden_rows
+            .get(i)
+            .is_some_and(|(first, _)| *first <= row)
+    }
+
+    fn hide(&mut self, first: u32, last: u32) {
+        match self.hidden_rows.last_mut() {
+            Some((_, l)) if l.saturating_add(1) == first => *l = last,
+            _ => self.hidden_rows.push((first, last)),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.hidden_rows.is_empty() && self.formulas_without_value.is_empty()
     }
@@ -37,7 +53,7 @@ pub fn scan<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, S
     let sheets = sheet_parts(&mut zip)?;
     let mut out = HashMap::new();
     for (name, part) in sheets {
-        if !needs_parse(&mut zip, &part)? {
+        if !needs_parse(&mut zip, &part, XLSX_PATTERNS)? {
             continue;
         }
         let extras = parse_sheet(&mut zip, &part)?;
@@ -122,25 +138,37 @@ fn sheet_parts<R: Read + Seek>(
     Ok(sheets)
 }
 
-/// Whether the sheet part holds a hidden row, a zero-height default or a formula: a byte search over the
-/// inflated stream, with an overlap so a pattern cut by a read boundary is still found.
-fn needs_parse<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, part: &str) -> Result<bool, String> {
-    const PATTERNS: &[&[u8]] = &[
-        b"hidden=\"1\"",
-        b"hidden=\"true\"",
-        b"zeroHeight=\"1\"",
-        b"zeroHeight=\"true\"",
-        b"<f>",
-        b"<f ",
-        b":f>",
-        b":f ",
-    ];
+/// What marks an xlsx sheet part worth parsing: a hidden row, a zero-height default or a formula.
+const XLSX_PATTERNS: &[&[u8]] = &[
+    b"hidden=\"1\"",
+    b"hidden=\"true\"",
+    b"zeroHeight=\"1\"",
+    b"zeroHeight=\"true\"",
+    b"<f>",
+    b"<f ",
+    b":f>",
+    b":f ",
+];
+
+/// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row.
+const ODS_PATTERNS: &[&[u8]] = &[
+    b"table:visibility=\"collapse\"",
+    b"table:visibility=\"filter\"",
+];
+
+/// Whether a part holds one of `patterns`: a byte search over the inflated stream, with an overlap so a
+/// pattern cut by a read boundary is still found.
+fn needs_parse<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    part: &str,
+    patterns: &[&[u8]],
+) -> Result<bool, String> {
     const OVERLAP: usize = 32;
     let Some(mut f) = entry(zip, part)? else {
         return Ok(false);
     };
     let finders: Vec<memchr::memmem::Finder<'_>> =
-        PATTERNS.iter().map(memchr::memmem::Finder::new).collect();
+        patterns.iter().map(memchr::memmem::Finder::new).collect();
     let mut buf = vec![0u8; 256 * 1024];
     let mut kept = 0usize;
     loop {
@@ -199,7 +227,7 @@ fn parse_sheet<R: Read + Seek>(
                             None => zero_height,
                         };
                         if hidden {
-                            extras.hidden_rows.insert(row);
+                            extras.hide(row, row);
                         }
                     }
                     b"c" => {
@@ -243,6 +271,64 @@ fn parse_sheet<R: Read + Seek>(
         buf.clear();
     }
     Ok(extras)
+}
+
+/// Scans `content.xml` of an ods workbook for hidden and filtered-out rows; sheets keyed by their name.
+pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, String> {
+    let mut zip =
+        zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+    let mut out = HashMap::new();
+    const PART: &str = "content.xml";
+    if !needs_parse(&mut zip, PART, ODS_PATTERNS)? {
+        return Ok(out);
+    }
+    let Some(f) = entry(&mut zip, PART)? else {
+        return Ok(out);
+    };
+    let mut xml = quick_xml::Reader::from_reader(BufReader::new(f));
+    let mut buf = Vec::new();
+    let mut sheet: Option<(String, SheetExtras)> = None;
+    let mut row: u32 = 0;
+    loop {
+        let ev = xml
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("content.xml cannot be read: {e}"))?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => match e.name().as_ref() {
+                b"table:table" if matches!(ev, Event::Start(_)) => {
+                    sheet = Some((attr(e, b"name").unwrap_or_default(), SheetExtras::default()));
+                    row = 0;
+                }
+                b"table:table-row" => {
+                    let repeated: u32 = attr(e, b"number-rows-repeated")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(1)
+                        .max(1);
+                    let first = row.saturating_add(1);
+                    row = row.saturating_add(repeated);
+                    let hidden = matches!(
+                        attr(e, b"visibility").as_deref(),
+                        Some("collapse" | "filter")
+                    );
+                    if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
+                        extras.hide(first, row);
+                    }
+                }
+                _ => {}
+            },
+            Event::End(ref e) if e.name().as_ref() == b"table:table" => {
+                if let Some((name, extras)) = sheet.take() {
+                    if !extras.is_empty() {
+                        out.insert(name, extras);
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(out)
 }
 
 /// `"AB12"` → `(12, 27)`: the row as the user sees it, the column 0-based.
@@ -303,7 +389,8 @@ mod tests {
         </sheetData></worksheet>"#;
         let s = scan(workbook(xml)).expect("scan");
         let e = &s["A & B"];
-        assert_eq!(e.hidden_rows, HashSet::from([3]));
+        assert_eq!(e.hidden_rows, vec![(3, 3)]);
+        assert!(e.is_hidden(3) && !e.is_hidden(2) && !e.is_hidden(4));
         assert_eq!(e.formulas_without_value, HashSet::from([(4, 1), (4, 3)]));
     }
 
@@ -314,9 +401,34 @@ mod tests {
     }
 
     #[test]
+    fn ods_rows_hidden_or_filtered_are_found_with_repeats() {
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut out);
+            let o = zip::write::SimpleFileOptions::default();
+            let content = r#"<office:document-content><office:body><office:spreadsheet>
+                <table:table table:name="Parcels">
+                  <table:table-row><table:table-cell/></table:table-row>
+                  <table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>
+                  <table:table-row table:number-rows-repeated="2"><table:table-cell/></table:table-row>
+                  <table:table-row table:visibility="filter" table:number-rows-repeated="3"/>
+                </table:table>
+                <table:table table:name="Other"><table:table-row><table:table-cell/></table:table-row></table:table>
+            </office:spreadsheet></office:body></office:document-content>"#;
+            z.start_file("content.xml", o).expect("zip entry");
+            std::io::Write::write_all(&mut z, content.as_bytes()).expect("zip write");
+            z.finish().expect("zip finish");
+        }
+        out.set_position(0);
+        let s = scan_ods(out).expect("scan");
+        assert_eq!(s["Parcels"].hidden_rows, vec![(2, 2), (5, 7)]);
+        assert!(!s.contains_key("Other"));
+    }
+
+    #[test]
     fn zero_height_hides_rows_not_marked_visible() {
         let xml = r#"<worksheet><sheetFormatPr zeroHeight="1"/><sheetData><row r="1" hidden="0"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>"#;
         let s = scan(workbook(xml)).expect("scan");
-        assert_eq!(s["A & B"].hidden_rows, HashSet::from([2]));
+        assert_eq!(s["A & B"].hidden_rows, vec![(2, 2)]);
     }
 }
