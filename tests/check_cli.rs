@@ -1818,3 +1818,30 @@ fn each_rule_fixture_raises_its_code_at_the_expected_place() {
         failures.join("\n")
     );
 }
+
+/// A password-protected workbook (an OLE2 container holding the encrypted package, as Excel writes it) is
+/// refused with how to save a copy without the password.
+#[test]
+fn a_password_protected_workbook_says_so() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let path = dir.join("hawbs.xlsx");
+    let mut comp = cfb::create(&path).expect("create the container");
+    for (name, bytes) in [
+        ("/EncryptionInfo", &b"\x04\x00\x04\x00\x40\x00\x00\x00"[..]),
+        ("/EncryptedPackage", &[0u8; 64][..]),
+    ] {
+        let mut s = comp.create_stream(name).expect("a stream");
+        s.write_all(bytes).expect("write the stream");
+    }
+    comp.flush().expect("flush the container");
+    drop(comp);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "file-unreadable");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("password"), "{msg}");
+    assert!(msg.contains("without the password"), "{msg}");
+}

@@ -120,6 +120,18 @@ pub(super) fn read_workbook(
             .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
     };
     if let Err(e) = result {
+        // A password-protected xlsx is an OLE2 container (an "EncryptedPackage" stream), so it arrives
+        // here as an xls; calamine's xlsx reader recognises it.
+        let e = match kind {
+            FileKind::Ole2 => match std::fs::File::open(path)
+                .map(BufReader::new)
+                .map(calamine::Xlsx::new)
+            {
+                Ok(Err(calamine::XlsxError::Password)) => "password protected".to_string(),
+                _ => e,
+            },
+            _ => e,
+        };
         let lower = e.to_ascii_lowercase();
         let msg = if lower.contains("password") || lower.contains("encrypt") {
             format!(
