@@ -101,24 +101,26 @@ fn dim_name(u: Option<crate::model::DimensionUnit>) -> &'static str {
     }
 }
 
-/// Labels that mark a totals row under the parcels.
+/// Labels that mark a totals row under the parcels (compared without case, a trailing colon ignored).
+const TOTALS_LABELS: &[&str] = &[
+    "total",
+    "totals",
+    "grand total",
+    "sum",
+    "subtotal",
+    "sub-total",
+    "summe",
+    "gesamt",
+    "totaal",
+    "totale",
+    "合计",
+    "总计",
+];
+
 fn is_totals_label(t: &str) -> bool {
-    let l = t.trim().trim_end_matches(':').trim().to_lowercase();
-    matches!(
-        l.as_str(),
-        "total"
-            | "totals"
-            | "grand total"
-            | "sum"
-            | "subtotal"
-            | "sub-total"
-            | "summe"
-            | "gesamt"
-            | "totaal"
-            | "totale"
-            | "合计"
-            | "总计"
-    ) || l.starts_with("total ")
+    let l = t.trim().trim_end_matches(':').trim_end();
+    TOTALS_LABELS.iter().any(|w| l.eq_ignore_ascii_case(w))
+        || l.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("total "))
 }
 
 /// Builds the items of one file from its rows.
@@ -206,8 +208,7 @@ impl Assembler {
                 _ => false,
             })
         };
-        let labelled =
-            key.is_some_and(is_totals_label) || cells.texts().iter().any(|t| is_totals_label(t));
+        let labelled = key.is_some_and(is_totals_label) || cells.any_text(is_totals_label);
         let no_parcel = [
             Field::ConsigneeName,
             Field::ConsigneeCompany,
@@ -576,7 +577,11 @@ impl RowSink for Assembler {
         } else {
             tracking.clone().or_else(|| shipper_item_id.clone())
         };
-        if !refused && self.is_totals_row(cells, key.as_deref()) {
+        // Only a row without a key, or whose key is a "total" label, can be a totals row.
+        if !refused
+            && key.as_deref().is_none_or(is_totals_label)
+            && self.is_totals_row(cells, key.as_deref())
+        {
             let p = Problem::new(
                 &TOTALS_ROW,
                 self.name.clone(),

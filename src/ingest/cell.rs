@@ -209,6 +209,17 @@ pub fn excel_number_text(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
     }
+    // The shortest text that reads back as the double: when it has at most 15 significant digits, it is
+    // what Excel shows (most cells: 1.125, 45.5, 2).
+    let shortest = v.to_string();
+    let significant = shortest
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|b| *b == b'0')
+        .count();
+    if significant <= 15 && !shortest.contains('e') {
+        return shortest;
+    }
     let sci = format!("{v:.14e}");
     match rust_decimal::Decimal::from_scientific(&sci) {
         Ok(d) => d.normalize().to_string(),

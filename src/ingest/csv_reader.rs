@@ -102,24 +102,37 @@ impl<R: Read> Read for Lines<R> {
             }
             self.out.clear();
             self.pos = 0;
-            for i in 0..n {
-                let b = self.chunk[i];
-                match b {
+            // Runs without a line end or a quote are copied whole.
+            let chunk = std::mem::take(&mut self.chunk);
+            let data = &chunk[..n];
+            let mut from = 0;
+            for i in memchr::memchr3_iter(b'\n', b'\r', b'"', data) {
+                if i > from {
+                    self.out.extend_from_slice(&data[from..i]);
+                    self.after_cr = false;
+                    self.line_start = false;
+                }
+                from = i + 1;
+                match data[i] {
                     b'\n' if self.after_cr => self.after_cr = false,
-                    b'\n' | b'\r' => {
+                    b'"' => {
+                        self.after_cr = false;
+                        self.quoted = !self.quoted;
+                        self.line_start = false;
+                        self.out.push(b'"');
+                    }
+                    b => {
                         self.after_cr = b == b'\r';
                         self.end_line();
                     }
-                    _ => {
-                        self.after_cr = false;
-                        if b == b'"' {
-                            self.quoted = !self.quoted;
-                        }
-                        self.line_start = false;
-                        self.out.push(b);
-                    }
                 }
             }
+            if n > from {
+                self.out.extend_from_slice(&data[from..n]);
+                self.after_cr = false;
+                self.line_start = false;
+            }
+            self.chunk = chunk;
         }
         let n = buf.len().min(self.out.len() - self.pos);
         buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);

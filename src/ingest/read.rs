@@ -100,17 +100,14 @@ impl<'a> RowRef<'a> {
         }
     }
 
-    /// The text cells of the row, trimmed (labels such as "TOTAL").
-    pub fn texts(&self) -> Vec<&'a str> {
+    /// Whether a text cell of the row satisfies `f` (labels such as "TOTAL").
+    pub fn any_text(&self, f: impl Fn(&str) -> bool) -> bool {
         match self {
-            RowRef::Csv(r) => r.iter().map(str::trim).filter(|s| !s.is_empty()).collect(),
-            RowRef::Sheet { cells, .. } => cells
-                .iter()
-                .filter_map(|c| match c {
-                    Data::String(s) if !s.trim().is_empty() => Some(s.trim()),
-                    _ => None,
-                })
-                .collect(),
+            RowRef::Csv(r) => r.iter().any(&f),
+            RowRef::Sheet { cells, .. } => cells.iter().any(|c| match c {
+                Data::String(s) => f(s),
+                _ => false,
+            }),
         }
     }
 
