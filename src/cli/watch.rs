@@ -61,7 +61,7 @@ pub struct WatchArgs {
 }
 
 /// A number of seconds, fractions allowed ("0.5"), as a duration.
-fn parse_seconds(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(s: &str) -> Result<Duration, String> {
     let v: f64 = s
         .trim()
         .parse()

@@ -6,6 +6,7 @@
 //! Ingest reports what it could not read; the field rules are the next stage's job (`validate`).
 
 pub mod assemble;
+pub mod bounded;
 pub mod columns;
 pub mod config;
 pub mod filetype;
@@ -29,11 +30,23 @@ const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", 
 const IMAGE_EXTENSIONS: &[&str] = &["pdf", "png", "jpg", "jpeg", "bmp", "tif", "tiff", "doc"];
 
 /// Options of the ingest stage.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Aliases from `--columns` (a folder's own `columns.toml` adds to them).
     pub aliases: ColumnAliases,
     pub limits: ReadLimits,
+    /// How long reading one spreadsheet may take (`None`: no limit); see [`bounded`].
+    pub read_time_limit: Option<std::time::Duration>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            aliases: ColumnAliases::default(),
+            limits: ReadLimits::default(),
+            read_time_limit: Some(bounded::DEFAULT_READ_TIME_LIMIT),
+        }
+    }
 }
 
 /// Files that are never data: hidden, editor locks and partial copies.
@@ -200,7 +213,7 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let read: Vec<(HawbFile, Vec<MailItem>, Vec<Problem>)> = sheets
         .par_iter()
         .enumerate()
-        .map(|(i, path)| read_one(i, path, &rel(path), &aliases, opts.limits))
+        .map(|(i, path)| read_one(i, path, &rel(path), &aliases, opts))
         .collect();
 
     let mut hawb_files = Vec::with_capacity(read.len());
@@ -246,7 +259,7 @@ fn read_one(
     path: &Path,
     name: &str,
     aliases: &ColumnAliases,
-    limits: ReadLimits,
+    opts: &IngestOptions,
 ) -> (HawbFile, Vec<MailItem>, Vec<Problem>) {
     let mut problems = Vec::new();
     let kind = match filetype::sniff_file(path) {
@@ -298,14 +311,18 @@ fn read_one(
                 "the file is a zip archive but not a workbook (no xl/workbook.xml): corrupt or not a spreadsheet",
             ));
         } else {
-            let mut asm = assemble::Assembler::new(index, name);
-            let summary = read::read_file(path, name, kind, aliases, limits, &mut asm);
-            file.sheets_read = summary.sheets_read;
-            file.sheets_skipped = summary.sheets_skipped;
-            file.rows = summary.rows;
-            let (items, p) = asm.finish();
-            problems.extend(p);
-            return (file, items, problems);
+            let (limits, time) = (opts.limits, opts.read_time_limit);
+            match bounded::read_file_contained(index, path, name, kind, aliases, limits, time) {
+                Ok((summary, asm)) => {
+                    file.sheets_read = summary.sheets_read;
+                    file.sheets_skipped = summary.sheets_skipped;
+                    file.rows = summary.rows;
+                    let (items, p) = asm.finish();
+                    problems.extend(p);
+                    return (file, items, problems);
+                }
+                Err(p) => problems.push(p),
+            }
         }
     }
     (file, Vec::new(), problems)
