@@ -27,7 +27,7 @@ pub fn read_file_contained(
     aliases: &ColumnAliases,
     limits: ReadLimits,
     time_limit: Option<Duration>,
-) -> Result<(ReadSummary, Assembler), Problem> {
+) -> Result<(ReadSummary, Assembler), Box<Problem>> {
     let path = path.to_path_buf();
     let owned_name = name.to_string();
     let aliases = aliases.clone();
@@ -37,7 +37,8 @@ pub fn read_file_contained(
         let summary = read::read_file(&path, &owned_name, kind, &aliases, limits, &mut asm);
         (summary, asm)
     };
-    contain_within(time_limit, read).map_err(|why| match why {
+    contain_within(time_limit, read).map_err(|why| {
+        Box::new(match why {
         Contained::Failed(msg) => Problem::new(
             &FILE_UNREADABLE,
             name,
@@ -52,5 +53,6 @@ pub fn read_file_contained(
                 limit.as_secs_f64()
             ),
         ),
+        })
     })
 }

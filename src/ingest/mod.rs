@@ -321,7 +321,7 @@ fn read_one(
                     problems.extend(p);
                     return (file, items, problems);
                 }
-                Err(p) => problems.push(p),
+                Err(p) => problems.push(*p),
             }
         }
     }
