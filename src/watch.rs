@@ -21,24 +21,31 @@
 //! The loop itself is single-threaded (scan, claim, bookkeeping); each claimed folder runs on its own
 //! worker thread, at most `jobs` at once. The loop sleeps on a channel between deadlines, so an idle
 //! watcher costs nothing but a wake-up every half second to look at the stop flag.
+//!
+//! **Nothing wedges it** (see [`worker`]): a worker that panics sends its folder to `failed/` with the
+//! panic as the reason, and the loop hears of every worker's end exactly once; a worker running past
+//! `--folder-timeout` no longer holds a slot (it is reported, and its folder stays in `processing/`); a
+//! stop request waits at most `--stop-grace` for running folders, then returns; a folder whose run was
+//! started `--max-starts` times without finishing (the process crashed or was killed each time) goes to
+//! `failed/` instead of being started again.
+
+mod worker;
 
 use crate::acp::client::Client;
 use crate::archive::Archive;
-use crate::check::{check_one, CheckOptions, CheckReport, CheckedMawb};
-use crate::flow::{run_mawb, FlowContext, Outcome, RunStatus};
+use crate::check::CheckOptions;
 use crate::ingest::is_ignored_name;
 use crate::ledger::Ledger;
 use crate::plan::PlanOptions;
-use crate::report::{write_summary, JsonReport};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use worker::{Disposition, Worker};
 
 /// Where new folders land.
 pub const INBOX: &str = "inbox";
@@ -124,6 +131,14 @@ pub struct WatchConfig {
     pub heartbeat: Option<Duration>,
     /// Process what is ready now (and what is left in `processing/`), then return.
     pub once: bool,
+    /// A folder running longer than this no longer holds a slot (and does not hold up `once`); its
+    /// thread cannot be stopped, so its folder stays in `processing/` until it ends or the next start.
+    pub folder_timeout: Duration,
+    /// After a stop request, how long running folders may take before the watcher returns without them
+    /// (they stay in `processing/`; the ledger makes their next run resume where they were).
+    pub stop_grace: Duration,
+    /// A folder whose run was started this many times without finishing goes to `failed/`.
+    pub max_starts: u32,
 }
 
 impl WatchConfig {
@@ -140,6 +155,9 @@ impl WatchConfig {
             jobs: 2,
             heartbeat: Some(Duration::from_secs(60)),
             once: false,
+            folder_timeout: Duration::from_secs(1800),
+            stop_grace: Duration::from_secs(120),
+            max_starts: 3,
         }
     }
 
@@ -153,10 +171,11 @@ impl WatchConfig {
 }
 
 /// What the flow of each folder needs: the same client, ledger, archive and options as `mawb run`.
-pub struct Services<'a> {
-    pub client: &'a Client,
-    pub ledger: &'a Ledger,
-    pub archive: &'a Archive,
+/// Shared with the worker threads, which may outlive the call to [`watch`] when they never return.
+pub struct Services {
+    pub client: Arc<Client>,
+    pub ledger: Arc<Ledger>,
+    pub archive: Arc<Archive>,
     pub plan: PlanOptions,
     pub check: CheckOptions,
 }
@@ -711,6 +730,10 @@ pub struct FolderState {
     /// The first transient failure (ms since the epoch): `--give-up` counts from here.
     pub first_failure_ms: Option<u64>,
     pub last_error: Option<String>,
+    /// Runs started and not finished: written before each run starts, cleared when it ends. More than
+    /// zero at the start of a run means the process ended (crash, kill, stop) during an earlier one.
+    #[serde(default)]
+    pub unfinished_runs: u32,
 }
 
 impl FolderState {
@@ -745,20 +768,6 @@ enum Msg {
     },
 }
 
-#[derive(Debug)]
-enum Disposition {
-    Done,
-    Failed,
-    /// A transient failure: run again after this long.
-    Retry(Duration),
-    /// Another folder of the same MAWB was running: try again shortly (no attempt counted).
-    Deferred,
-    /// Finished but could not be moved out of `processing/`: run again (the ledger makes it a no-op).
-    Stuck,
-    /// The folder left `processing/` behind the watcher's back: nothing to do.
-    Gone,
-}
-
 /// What the loop knows about a folder in `inbox/`.
 struct Seen {
     snap: Snapshot,
@@ -770,11 +779,7 @@ struct Seen {
 }
 
 /// Runs the watcher until `stop` is set (or, with `once`, until what was ready is processed).
-pub fn watch(
-    cfg: &WatchConfig,
-    svc: &Services<'_>,
-    stop: &AtomicBool,
-) -> Result<Summary, WatchError> {
+pub fn watch(cfg: &WatchConfig, svc: Services, stop: &AtomicBool) -> Result<Summary, WatchError> {
     let dirs = DropDir::create(&cfg.drop_dir)?;
     let lock = DropLock::acquire(&dirs.root.join(LOCK_FILE))?;
     tracing::info!(
@@ -809,12 +814,7 @@ pub fn watch(
             }
         }
     }
-    let worker = Worker {
-        cfg,
-        svc,
-        dirs: &dirs,
-        busy: Mutex::new(HashSet::new()),
-    };
+    let worker = Arc::new(Worker::new(cfg.clone(), svc, dirs.clone()));
     let mut lp = Loop {
         cfg,
         dirs: &dirs,
@@ -822,12 +822,13 @@ pub fn watch(
         seen: BTreeMap::new(),
         queue: VecDeque::new(),
         later: Vec::new(),
-        running: HashSet::new(),
+        running: HashMap::new(),
+        overdue: HashSet::new(),
         once_ready: None,
         summary: Summary::default(),
         waiting_for_name: HashSet::new(),
     };
-    let summary = std::thread::scope(|s| lp.run(s, &worker, &tx, &rx, stop));
+    let summary = lp.run(&worker, &tx, &rx, stop);
     drop(events);
     drop(lock);
     Ok(summary)
@@ -868,7 +869,10 @@ struct Loop<'a> {
     queue: VecDeque<String>,
     /// Folders in `processing/` to run at a time (retries, deferred).
     later: Vec<(Instant, String)>,
-    running: HashSet<String>,
+    /// Folders whose worker thread runs, with when it started.
+    running: HashMap<String, Instant>,
+    /// Running folders past `folder_timeout`: they no longer hold a slot.
+    overdue: HashSet<String>,
     /// With `once`: the inbox folders that were ready at start, not yet claimed.
     once_ready: Option<VecDeque<String>>,
     summary: Summary,
@@ -877,10 +881,9 @@ struct Loop<'a> {
 }
 
 impl<'a> Loop<'a> {
-    fn run<'scope>(
+    fn run(
         &mut self,
-        s: &'scope std::thread::Scope<'scope, '_>,
-        worker: &'scope Worker<'_>,
+        worker: &Arc<Worker>,
         tx: &mpsc::Sender<Msg>,
         rx: &mpsc::Receiver<Msg>,
         stop: &AtomicBool,
@@ -901,19 +904,35 @@ impl<'a> Loop<'a> {
         let mut scan_at = Some(start);
         let mut next_full = start;
         let mut next_heartbeat = self.cfg.heartbeat.map(|h| start + h);
-        let mut stopping = false;
+        // When a stop was requested.
+        let mut stop_at: Option<Instant> = None;
         loop {
             let now = Instant::now();
-            if !stopping && stop.load(Ordering::SeqCst) {
-                stopping = true;
+            if stop_at.is_none() && stop.load(Ordering::SeqCst) {
+                stop_at = Some(now);
                 tracing::info!(
-                    "stop requested: taking no new folder; waiting for {} running folder(s) to finish",
+                    "stop requested: taking no new folder; waiting up to {} for {} running folder(s) to finish",
+                    secs(self.cfg.stop_grace),
                     self.running.len()
                 );
             }
-            if stopping && self.running.is_empty() {
-                break;
+            self.mark_overdue(now);
+            if let Some(at) = stop_at {
+                if self.running.is_empty() {
+                    break;
+                }
+                if now.duration_since(at) >= self.cfg.stop_grace {
+                    tracing::warn!(
+                        "stopping without {} still running after {} ({}): they stay in processing/ and \
+                         resume at the next start",
+                        self.running.len(),
+                        secs(self.cfg.stop_grace),
+                        self.running_names()
+                    );
+                    break;
+                }
             }
+            let stopping = stop_at.is_some();
             if !stopping {
                 if self.cfg.once {
                     if self.once_ready.is_none() {
@@ -928,7 +947,7 @@ impl<'a> Loop<'a> {
                     next_full = now + self.poll.unwrap_or(self.cfg.rescan);
                 }
                 self.promote_due(now);
-                self.dispatch(s, worker, tx, now);
+                self.dispatch(worker, tx, now);
             }
             if let (Some(at), Some(every)) = (next_heartbeat, self.cfg.heartbeat) {
                 if now >= at {
@@ -937,11 +956,19 @@ impl<'a> Loop<'a> {
                 }
             }
             if self.cfg.once
-                && self.running.is_empty()
+                && self.running.len() == self.overdue.len()
                 && self.queue.is_empty()
                 && self.later.is_empty()
                 && self.once_ready.as_ref().is_none_or(VecDeque::is_empty)
             {
+                if !self.overdue.is_empty() {
+                    tracing::warn!(
+                        "returning without {} folder(s) running past {} ({}): they stay in processing/",
+                        self.overdue.len(),
+                        secs(self.cfg.folder_timeout),
+                        self.running_names()
+                    );
+                }
                 break;
             }
             // Sleep until the next thing to do, a message, or MAX_SLEEP (to see the stop flag).
@@ -980,7 +1007,7 @@ impl<'a> Loop<'a> {
         self.summary.left = list_folders(&self.dirs.processing)
             .map(|v| v.len())
             .unwrap_or(self.queue.len() + self.later.len());
-        if stopping {
+        if stop_at.is_some() {
             tracing::info!(
                 "stopped: {} done, {} failed, {} left in processing/ for the next start",
                 self.summary.done,
@@ -1109,22 +1136,45 @@ impl<'a> Loop<'a> {
         }
     }
 
+    /// Folders holding a slot: running and not overdue.
+    fn active(&self) -> usize {
+        self.running.len().saturating_sub(self.overdue.len())
+    }
+
+    /// The running folders' names, for log lines.
+    fn running_names(&self) -> String {
+        let mut names: Vec<&str> = self.running.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names.join(", ")
+    }
+
+    /// Marks the folders running past `folder_timeout` as overdue (said once per folder).
+    fn mark_overdue(&mut self, now: Instant) {
+        for (name, started) in &self.running {
+            if now.duration_since(*started) >= self.cfg.folder_timeout
+                && self.overdue.insert(name.clone())
+            {
+                tracing::error!(
+                    folder = %name,
+                    "processing/{name} has been running for more than {}: its slot goes to other \
+                     folders; it stays in processing/ until its run ends (a restart counts it as an \
+                     unfinished run)",
+                    secs(self.cfg.folder_timeout)
+                );
+            }
+        }
+    }
+
     /// Starts folders while there are free slots: first those in `processing/`, then newly ready ones.
-    fn dispatch<'scope>(
-        &mut self,
-        s: &'scope std::thread::Scope<'scope, '_>,
-        worker: &'scope Worker<'_>,
-        tx: &mpsc::Sender<Msg>,
-        now: Instant,
-    ) {
+    fn dispatch(&mut self, worker: &Arc<Worker>, tx: &mpsc::Sender<Msg>, now: Instant) {
         let jobs = self.cfg.jobs.max(1);
         let mut fresh: VecDeque<String> =
-            if !self.cfg.once && self.running.len() + self.queue.len() < jobs {
+            if !self.cfg.once && self.active() + self.queue.len() < jobs {
                 self.ready_now(now).into()
             } else {
                 VecDeque::new()
             };
-        while self.running.len() < jobs {
+        while self.active() < jobs {
             let name = if let Some(n) = self.queue.pop_front() {
                 n
             } else {
@@ -1139,15 +1189,11 @@ impl<'a> Loop<'a> {
                 }
                 n
             };
-            if self.running.contains(&name) {
+            if self.running.contains_key(&name) {
                 continue;
             }
-            self.running.insert(name.clone());
-            let tx = tx.clone();
-            s.spawn(move || {
-                let disposition = worker.process(&name);
-                let _ = tx.send(Msg::Finished { name, disposition });
-            });
+            self.running.insert(name.clone(), now);
+            worker::start(worker, name, tx);
         }
     }
 
@@ -1206,6 +1252,7 @@ impl<'a> Loop<'a> {
 
     fn finished(&mut self, name: String, d: Disposition) {
         self.running.remove(&name);
+        self.overdue.remove(&name);
         let now = Instant::now();
         match d {
             Disposition::Done => self.summary.done += 1,
@@ -1227,325 +1274,28 @@ impl<'a> Loop<'a> {
                     self.later.push((now + self.cfg.retry_min, name));
                 }
             }
+            Disposition::Crashed(why) => {
+                tracing::error!(folder = %name, "processing/{name}: {why}; it stays in processing/");
+                if !self.cfg.once {
+                    self.later.push((now + self.cfg.retry_min, name));
+                }
+            }
         }
     }
 
     fn heartbeat(&self) {
         let count = |d: &Path| list_folders(d).map(|v| v.len()).unwrap_or(0);
         tracing::info!(
-            "heartbeat: {} waiting in inbox/, {} in processing/ ({} running, {} awaiting a retry), {} done, {} failed",
+            "heartbeat: {} waiting in inbox/, {} in processing/ ({} running, {} of them overdue, {} awaiting a retry), {} done, {} failed",
             count(&self.dirs.inbox),
             count(&self.dirs.processing),
             self.running.len(),
+            self.overdue.len(),
             self.later.len(),
             count(&self.dirs.done),
             count(&self.dirs.failed)
         );
     }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// One folder
-// ---------------------------------------------------------------------------------------------------
-
-struct Worker<'a> {
-    cfg: &'a WatchConfig,
-    svc: &'a Services<'a>,
-    dirs: &'a DropDir,
-    /// Manifest numbers running now: two folders of one MAWB never run at once.
-    busy: Mutex<HashSet<String>>,
-}
-
-/// Releases a manifest number from [`Worker::busy`] when dropped.
-struct BusyGuard<'a> {
-    set: &'a Mutex<HashSet<String>>,
-    key: Option<String>,
-}
-
-impl Drop for BusyGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(k) = self.key.take() {
-            self.set
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&k);
-        }
-    }
-}
-
-impl Worker<'_> {
-    /// Runs `processing/NAME` and moves it on (or schedules its retry).
-    fn process(&self, name: &str) -> Disposition {
-        let dir = self.dirs.processing.join(name);
-        let span = tracing::info_span!("watch", folder = %name);
-        let _enter = span.enter();
-        if !dir.is_dir() {
-            tracing::warn!("processing/{name} is gone; nothing to do");
-            return Disposition::Gone;
-        }
-        let mut state = FolderState::load(&dir);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let checked = check_one(&dir, &self.svc.check);
-            let key = checked
-                .mawb
-                .config
-                .as_ref()
-                .map(|c| c.manifest_number.clone());
-            let guard = match key {
-                Some(k) => {
-                    let mut busy = self.busy_set();
-                    if !busy.insert(k.clone()) {
-                        return None;
-                    }
-                    BusyGuard {
-                        set: &self.busy,
-                        key: Some(k),
-                    }
-                }
-                None => BusyGuard {
-                    set: &self.busy,
-                    key: None,
-                },
-            };
-            let ctx = FlowContext {
-                client: self.svc.client,
-                ledger: self.svc.ledger,
-                archive: self.svc.archive,
-                plan: self.svc.plan.clone(),
-                on_items: &|_| {},
-            };
-            let outcome = run_mawb(&ctx, &checked);
-            drop(guard);
-            Some((checked, outcome))
-        }));
-        let (checked, outcome) = match ran {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                tracing::debug!("another folder of the same MAWB is running; waiting");
-                return Disposition::Deferred;
-            }
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                tracing::error!("internal error while running the folder: {msg}");
-                let checked = check_one(&dir, &self.svc.check);
-                let mut o = Outcome::failed(format!("internal error: {msg}"));
-                o.retryable = true;
-                (checked, o)
-            }
-        };
-        if outcome.is_success() {
-            return self.finish(name, &dir, &checked, &outcome, &state, true, None);
-        }
-        let error = outcome
-            .error
-            .clone()
-            .unwrap_or_else(|| format!("{:?}", outcome.status));
-        if outcome.retryable && outcome.status != RunStatus::Invalid {
-            let now = now_ms();
-            state.attempts += 1;
-            let first = *state.first_failure_ms.get_or_insert(now);
-            state.last_error = Some(error.clone());
-            let failing_for = Duration::from_millis(now.saturating_sub(first));
-            if failing_for >= self.cfg.give_up {
-                let reason = format!(
-                    "gave up after {} of transient failures ({} attempt(s)); last: {error}",
-                    secs(failing_for),
-                    state.attempts
-                );
-                return self.finish(name, &dir, &checked, &outcome, &state, false, Some(reason));
-            }
-            let after = self.cfg.retry_delay(state.attempts);
-            if let Err(e) = state.save(&dir) {
-                tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
-            }
-            if !self.cfg.once {
-                tracing::info!(
-                    "transient failure (attempt {}): {error}; retry scheduled in {}",
-                    state.attempts,
-                    secs(after)
-                );
-            } else {
-                tracing::info!("transient failure (attempt {}): {error}", state.attempts);
-            }
-            return Disposition::Retry(after);
-        }
-        self.finish(name, &dir, &checked, &outcome, &state, false, Some(error))
-    }
-
-    fn busy_set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.busy.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Writes the reports into the folder and moves it to `done/` or `failed/`.
-    #[allow(clippy::too_many_arguments)]
-    fn finish(
-        &self,
-        name: &str,
-        dir: &Path,
-        checked: &CheckedMawb,
-        outcome: &Outcome,
-        state: &FolderState,
-        ok: bool,
-        reason: Option<String>,
-    ) -> Disposition {
-        let (target, label) = if ok {
-            (&self.dirs.done, DONE)
-        } else {
-            (&self.dirs.failed, FAILED)
-        };
-        let dest = match unique_destination(target, name) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!("cannot choose a name in {}: {e}", target.display());
-                return Disposition::Stuck;
-            }
-        };
-        let dest_name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| name.to_string());
-        let shown = format!("{label}/{dest_name}");
-        if let Err(e) = write_reports(
-            dir,
-            &dest,
-            &shown,
-            checked,
-            outcome,
-            state,
-            ok,
-            reason.as_deref(),
-        ) {
-            tracing::error!("processing/{name}: cannot write the report: {e}; will try again");
-            return Disposition::Stuck;
-        }
-        let _ = fs::remove_file(dir.join(STATE_FILE));
-        if let Err(e) = move_folder(dir, &dest) {
-            tracing::error!("cannot move processing/{name} to {shown}: {e}; will try again");
-            // Keep the bookkeeping: the give-up clock must survive.
-            let _ = state.save(dir);
-            return Disposition::Stuck;
-        }
-        let status = status_word(outcome.status);
-        if ok {
-            tracing::info!(
-                "done → {shown} ({status}: manifest {}, {} request(s))",
-                outcome.manifest_id.as_deref().unwrap_or("-"),
-                outcome.requests_sent
-            );
-            println!(
-                "done    {name} → {shown}  {status}, manifest {}, {} request(s)",
-                outcome.manifest_id.as_deref().unwrap_or("-"),
-                outcome.requests_sent
-            );
-            Disposition::Done
-        } else {
-            let reason = reason.unwrap_or_default();
-            tracing::info!("failed → {shown} ({status}): {reason}");
-            println!("failed  {name} → {shown}  {status}: {reason}");
-            Disposition::Failed
-        }
-    }
-}
-
-fn status_word(s: RunStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_else(|| format!("{s:?}"))
-}
-
-/// `report.json` (the `run --json` schema with one MAWB, plus `outcome.watch`) and `report.txt`.
-#[allow(clippy::too_many_arguments)]
-fn write_reports(
-    dir: &Path,
-    dest: &Path,
-    shown: &str,
-    checked: &CheckedMawb,
-    outcome: &Outcome,
-    state: &FolderState,
-    ok: bool,
-    reason: Option<&str>,
-) -> std::io::Result<()> {
-    let finished = now_ms();
-    let report = CheckReport {
-        mawbs: vec![checked.clone()],
-        problems: Vec::new(),
-        totals: checked.totals.clone(),
-    };
-    let code = if ok {
-        crate::cli::EXIT_OK
-    } else {
-        crate::cli::EXIT_FAILED
-    };
-    let mut json = JsonReport::from_check("watch", &report, code);
-    let watch_info = serde_json::json!({
-        "result": if ok { DONE } else { FAILED },
-        "reason": reason,
-        "location": shown,
-        "ready_by": state.ready_by,
-        "claimed_at": state.claimed_ms.map(rfc3339_ms),
-        "finished_at": rfc3339_ms(finished),
-        "transient_failures": state.attempts,
-        "first_failure_at": state.first_failure_ms.map(rfc3339_ms),
-    });
-    for m in &mut json.mawbs {
-        m.dir = dest.display().to_string();
-        let mut o = serde_json::to_value(outcome).map_err(std::io::Error::other)?;
-        if let Some(obj) = o.as_object_mut() {
-            obj.insert("watch".into(), watch_info.clone());
-        }
-        m.outcome = Some(o);
-    }
-    json.write_to(&dir.join(REPORT_JSON))?;
-
-    let mut txt: Vec<u8> = Vec::new();
-    let status = status_word(outcome.status);
-    writeln!(txt, "mawb watch: {} → {shown}", checked.mawb.folder_name())?;
-    writeln!(txt, "result: {} ({status})", if ok { DONE } else { FAILED })?;
-    if let Some(r) = reason {
-        writeln!(txt, "reason: {r}")?;
-    }
-    writeln!(
-        txt,
-        "manifest: {}   manifest id: {}   day id: {}",
-        checked.mawb.display_name(),
-        outcome.manifest_id.as_deref().unwrap_or("-"),
-        outcome.day_id.as_deref().unwrap_or("-")
-    )?;
-    writeln!(
-        txt,
-        "{} request(s) sent; items: {} created, {} adopted, {} cancelled; {} bag(s) created; {} label(s) archived",
-        outcome.requests_sent,
-        outcome.items_created,
-        outcome.items_adopted,
-        outcome.items_cancelled,
-        outcome.bags_created,
-        outcome.labels_archived
-    )?;
-    if state.attempts > 0 {
-        writeln!(
-            txt,
-            "transient failures: {} (first at {})",
-            state.attempts,
-            state.first_failure_ms.map(rfc3339_ms).unwrap_or_default()
-        )?;
-    }
-    if let Some(c) = state.claimed_ms {
-        writeln!(
-            txt,
-            "claimed {} ({}), finished {}",
-            rfc3339_ms(c),
-            state.ready_by.as_deref().unwrap_or("-"),
-            rfc3339_ms(finished)
-        )?;
-    }
-    writeln!(txt)?;
-    write_summary(&mut txt, &report, 200)?;
-    crate::fsutil::write_atomic(&dir.join(REPORT_TXT), &txt)
 }
 
 #[cfg(test)]
