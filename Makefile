@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all build release demo test lint lint-tools fmt bench clean toolchain
+.PHONY: all build release demo test lint lint-tools fmt bench deps clean toolchain
 
 all: build
 
@@ -38,6 +38,11 @@ fmt: lint-tools
 # Criterion benches, one per stage; figures land in target/criterion and on stdout.
 bench: toolchain
 	$(CARGO) bench
+
+# Which dependencies are behind (nothing is changed): "Updating"/"Locking" lines are compatible releases
+# that `cargo update` would take; "Unchanged … (available: …)" lines need a new version in Cargo.toml.
+deps: toolchain
+	$(CARGO) update --dry-run --verbose
 
 clean:
 	$(CARGO) clean

@@ -185,7 +185,9 @@ impl Archive {
             .ok_or_else(|| bad("not a PNG, PDF, EPL2 or zip of PNGs by its content".into()))?;
         let base = format!("{}-{}", entity.as_str(), safe(id));
         let parts: Vec<(String, LabelKind, Vec<u8>)> = if kind == LabelKind::Zip {
-            unzip_labels(bytes)
+            // The zip reader is a dependency: a panic inside it refuses the label, nothing more.
+            crate::contain::contain(|| unzip_labels(bytes))
+                .unwrap_or_else(|msg| Err(format!("the zip reader failed on this label: {msg}")))
                 .map_err(bad)?
                 .into_iter()
                 .enumerate()

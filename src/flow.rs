@@ -7,7 +7,7 @@
 //! Every request is recorded as an intent before it is sent and with its result after; a repeated create
 //! that meets `conflict` with an object matching what was sent is adopted as done, as ACP advises.
 
-use crate::acp::answer::{decode_label, parse_answer, parse_answer_counts};
+use crate::acp::answer::{decode_label, parse_answer, parse_answer_counts, AnswerError};
 use crate::acp::client::{AnswerParser, Attempt, CallError, Client};
 use crate::acp::convert;
 use crate::acp::request::write_request_to_vec;
@@ -362,7 +362,8 @@ impl Run<'_, '_> {
     }
 
     fn archive_label(&mut self, entity: Entity, id: &str, label: &wire::Label) -> Result<(), Stop> {
-        let bytes = decode_label(label)
+        let bytes = crate::contain::contain(|| decode_label(label))
+            .unwrap_or_else(|msg| Err(AnswerError::ReaderFailed(msg)))
             .map_err(|e| Stop::Local(format!("{} {id}: {e}", entity.as_str())))?;
         let rows = self
             .ctx

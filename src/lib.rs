@@ -11,6 +11,7 @@ pub mod aggregate;
 pub mod archive;
 pub mod check;
 pub mod cli;
+pub mod contain;
 pub mod flow;
 pub mod fsutil;
 pub mod ingest;

@@ -21,24 +21,34 @@
 //! The loop itself is single-threaded (scan, claim, bookkeeping); each claimed folder runs on its own
 //! worker thread, at most `jobs` at once. The loop sleeps on a channel between deadlines, so an idle
 //! watcher costs nothing but a wake-up every half second to look at the stop flag.
+//!
+//! **Nothing wedges it** (see [`worker`]): a worker that panics sends its folder to `failed/` with the
+//! panic as the reason, and the loop hears of every worker's end exactly once; a worker running past
+//! `--folder-timeout` no longer holds a slot (it is reported, and its folder stays in `processing/`); a
+//! stop request waits at most `--stop-grace` for running folders, then returns; a folder whose run was
+//! started `--max-starts` times without finishing (the process crashed or was killed each time) goes to
+//! `failed/` instead of being started again.
+
+mod lock;
+mod ready;
+mod worker;
 
 use crate::acp::client::Client;
 use crate::archive::Archive;
-use crate::check::{check_one, CheckOptions, CheckReport, CheckedMawb};
-use crate::flow::{run_mawb, FlowContext, Outcome, RunStatus};
+use crate::check::CheckOptions;
 use crate::ingest::is_ignored_name;
 use crate::ledger::Ledger;
 use crate::plan::PlanOptions;
-use crate::report::{write_summary, JsonReport};
+pub use lock::{DropLock, Liveness, LockOwner};
+pub use ready::{is_in_flight_name, is_ready_marker, Snapshot};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fs;
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::sync::Mutex;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use worker::{Disposition, Worker};
 
 /// Where new folders land.
 pub const INBOX: &str = "inbox";
@@ -60,7 +70,7 @@ pub const REPORT_JSON: &str = "report.json";
 pub const REPORT_TXT: &str = "report.txt";
 
 /// Files and folders walked per MAWB folder when judging readiness; beyond that a folder is not ready.
-const MAX_ENTRIES: usize = 20_000;
+pub(crate) const MAX_ENTRIES: usize = 20_000;
 /// How long the loop sleeps at most, so a stop request is seen promptly.
 const MAX_SLEEP: Duration = Duration::from_millis(500);
 /// Events come in bursts (one per written block); the scan waits this long after the first one.
@@ -124,6 +134,14 @@ pub struct WatchConfig {
     pub heartbeat: Option<Duration>,
     /// Process what is ready now (and what is left in `processing/`), then return.
     pub once: bool,
+    /// A folder running longer than this no longer holds a slot (and does not hold up `once`); its
+    /// thread cannot be stopped, so its folder stays in `processing/` until it ends or the next start.
+    pub folder_timeout: Duration,
+    /// After a stop request, how long running folders may take before the watcher returns without them
+    /// (they stay in `processing/`; the ledger makes their next run resume where they were).
+    pub stop_grace: Duration,
+    /// A folder whose run was started this many times without finishing goes to `failed/`.
+    pub max_starts: u32,
 }
 
 impl WatchConfig {
@@ -140,6 +158,9 @@ impl WatchConfig {
             jobs: 2,
             heartbeat: Some(Duration::from_secs(60)),
             once: false,
+            folder_timeout: Duration::from_secs(1800),
+            stop_grace: Duration::from_secs(120),
+            max_starts: 3,
         }
     }
 
@@ -153,10 +174,11 @@ impl WatchConfig {
 }
 
 /// What the flow of each folder needs: the same client, ledger, archive and options as `mawb run`.
-pub struct Services<'a> {
-    pub client: &'a Client,
-    pub ledger: &'a Ledger,
-    pub archive: &'a Archive,
+/// Shared with the worker threads, which may outlive the call to [`watch`] when they never return.
+pub struct Services {
+    pub client: Arc<Client>,
+    pub ledger: Arc<Ledger>,
+    pub archive: Arc<Archive>,
     pub plan: PlanOptions,
     pub check: CheckOptions,
 }
@@ -227,427 +249,6 @@ pub fn list_folders(dir: &Path) -> std::io::Result<Vec<String>> {
     Ok(out)
 }
 
-/// Names of files that mean a copy (or an edit) is still going on: partial downloads and copies,
-/// temporary files, office lock files. A folder holding one is never ready.
-pub fn is_in_flight_name(name: &str) -> bool {
-    name.ends_with(".part")
-        || name.ends_with(".tmp")
-        || name.ends_with(".crdownload")
-        || name.starts_with('~')
-        || name.starts_with(".~lock")
-}
-
-/// Whether `name` is the done-marker (`READY`; `READY.txt` too, as Windows users hide extensions).
-pub fn is_ready_marker(name: &str) -> bool {
-    name.eq_ignore_ascii_case(READY_MARKER) || name.eq_ignore_ascii_case("READY.txt")
-}
-
-/// The status-change time of a file (set by the kernel on every write, rename or chmod).
-fn ctime_of(meta: &fs::Metadata) -> Option<SystemTime> {
-    use std::os::unix::fs::MetadataExt;
-    let secs = u64::try_from(meta.ctime()).ok()?;
-    let nanos = u32::try_from(meta.ctime_nsec()).ok()?;
-    UNIX_EPOCH.checked_add(Duration::new(secs, nanos))
-}
-
-/// What a folder in `inbox/` looks like at one instant: enough to tell whether it is ready and whether
-/// it changed since the last look.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Snapshot {
-    /// The folder holds the `READY` marker.
-    pub marker: bool,
-    /// Every file and subfolder (ignored names included: a growing hidden temp file is a copy going on):
-    /// relative path, size, mtime and ctime. The ctime matters: copy tools (`cp -p`, `rsync -a`,
-    /// robocopy) set a copied file's mtime back to the source's, but cannot set its ctime.
-    pub entries: Vec<(String, u64, Option<SystemTime>, Option<SystemTime>)>,
-    /// Files that are data (not ignored, not the marker).
-    pub data_files: usize,
-    /// The first in-flight file found (`*.part`, `*.tmp`, `~*`…), if any.
-    pub in_flight: Option<String>,
-    /// The newest mtime or ctime of any entry.
-    pub newest: Option<SystemTime>,
-    /// The walk stopped at [`MAX_ENTRIES`].
-    pub truncated: bool,
-}
-
-impl Snapshot {
-    /// Reads a folder (and its subfolders, a few levels down) without opening any file.
-    pub fn of(dir: &Path) -> std::io::Result<Snapshot> {
-        let mut s = Snapshot::default();
-        // The folder itself must be there; a vanished folder is an error, not an empty snapshot.
-        fs::symlink_metadata(dir)?;
-        for entry in walkdir::WalkDir::new(dir)
-            .min_depth(1)
-            .max_depth(4)
-            .sort_by_file_name()
-        {
-            let entry = match entry {
-                Ok(e) => e,
-                // A file removed between listing and stat: the folder is changing; that shows next time.
-                Err(e)
-                    if e.io_error()
-                        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound) =>
-                {
-                    continue
-                }
-                Err(e) => {
-                    return Err(e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("folder walk error")))
-                }
-            };
-            if s.entries.len() >= MAX_ENTRIES {
-                s.truncated = true;
-                break;
-            }
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or_else(|_| name.clone());
-            let meta = match entry.metadata() {
-                Ok(m) => m,
-                Err(_) => continue,
-            };
-            let mtime = meta.modified().ok();
-            let ctime = ctime_of(&meta);
-            for t in [mtime, ctime].into_iter().flatten() {
-                s.newest = Some(s.newest.map_or(t, |n| n.max(t)));
-            }
-            let is_dir = meta.is_dir();
-            s.entries
-                .push((rel, if is_dir { 0 } else { meta.len() }, mtime, ctime));
-            if is_dir {
-                continue;
-            }
-            if is_in_flight_name(&name) && s.in_flight.is_none() {
-                s.in_flight = Some(
-                    entry
-                        .path()
-                        .strip_prefix(dir)
-                        .map_or(name.clone(), |p| p.to_string_lossy().into_owned()),
-                );
-            }
-            if entry.depth() == 1 && is_ready_marker(&name) {
-                s.marker = true;
-            } else if !is_ignored_name(&name) {
-                s.data_files += 1;
-            }
-        }
-        Ok(s)
-    }
-
-    /// Ready by its marker: `READY` present and nothing in flight.
-    pub fn ready_by_marker(&self) -> bool {
-        self.marker && self.in_flight.is_none() && !self.truncated
-    }
-
-    /// Could be ready by settling: some data, nothing in flight.
-    pub fn settleable(&self) -> bool {
-        self.data_files > 0 && self.in_flight.is_none() && !self.truncated
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The lock
-// ---------------------------------------------------------------------------------------------------
-
-/// Who holds (or held) a drop folder's lock, as written in the lock file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LockOwner {
-    pub pid: u32,
-    pub host: String,
-    /// When the watcher started (RFC 3339), for people reading the file.
-    pub since: String,
-    /// `/proc/sys/kernel/random/boot_id` at start: a lock from before a reboot is stale.
-    pub boot_id: Option<String>,
-    /// The process start time (`/proc/PID/stat` field 22): a reused pid is not the owner.
-    pub start_ticks: Option<u64>,
-}
-
-/// Whether a lock's owner still runs, and why we think so.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Liveness {
-    Live(String),
-    Stale(String),
-}
-
-fn hostname() -> String {
-    gethostname::gethostname().to_string_lossy().into_owned()
-}
-
-fn boot_id() -> Option<String> {
-    fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .ok()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-}
-
-/// Field 22 of `/proc/PID/stat` (start time in clock ticks since boot).
-fn start_ticks(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces; fields 3… follow the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// Whether a process with `pid` exists on this host: `/proc/PID` on Linux, else `kill -0 PID`.
-fn pid_alive(pid: u32) -> bool {
-    if Path::new("/proc/self").exists() {
-        return Path::new(&format!("/proc/{pid}")).exists();
-    }
-    std::process::Command::new("kill")
-        .args(["-0", &pid.to_string()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        // Cannot tell: assume it runs, so two watchers never share a folder.
-        .unwrap_or(true)
-}
-
-impl LockOwner {
-    /// This process.
-    pub fn current() -> LockOwner {
-        let pid = std::process::id();
-        LockOwner {
-            pid,
-            host: hostname(),
-            since: chrono::Utc::now().to_rfc3339(),
-            boot_id: boot_id(),
-            start_ticks: start_ticks(pid),
-        }
-    }
-
-    /// The lock file's text: `key=value` lines.
-    pub fn render(&self) -> String {
-        let mut s = format!(
-            "pid={}\nhost={}\nsince={}\n",
-            self.pid, self.host, self.since
-        );
-        if let Some(b) = &self.boot_id {
-            s.push_str(&format!("boot_id={b}\n"));
-        }
-        if let Some(t) = self.start_ticks {
-            s.push_str(&format!("start_ticks={t}\n"));
-        }
-        s
-    }
-
-    /// Reads a lock file's text; `None` when it names no pid and host.
-    pub fn parse(text: &str) -> Option<LockOwner> {
-        let mut pid = None;
-        let mut host = None;
-        let mut since = String::new();
-        let mut boot = None;
-        let mut ticks = None;
-        for line in text.lines() {
-            let Some((k, v)) = line.split_once('=') else {
-                continue;
-            };
-            let v = v.trim();
-            match k.trim() {
-                "pid" => pid = v.parse().ok(),
-                "host" => host = Some(v.to_string()).filter(|h| !h.is_empty()),
-                "since" => since = v.to_string(),
-                "boot_id" => boot = Some(v.to_string()),
-                "start_ticks" => ticks = v.parse().ok(),
-                _ => {}
-            }
-        }
-        Some(LockOwner {
-            pid: pid?,
-            host: host?,
-            since,
-            boot_id: boot,
-            start_ticks: ticks,
-        })
-    }
-
-    /// Whether this (recorded) owner still runs, judged from `me` (the process asking).
-    pub fn liveness(&self, me: &LockOwner) -> Liveness {
-        if self.host != me.host {
-            return Liveness::Live(format!(
-                "the lock belongs to host {}, and this host ({}) cannot see its processes",
-                self.host, me.host
-            ));
-        }
-        if let (Some(a), Some(b)) = (&self.boot_id, &me.boot_id) {
-            if a != b {
-                return Liveness::Stale("it was written before this host last booted".into());
-            }
-        }
-        if self.pid == me.pid {
-            return if self.start_ticks.is_some() && self.start_ticks == me.start_ticks {
-                Liveness::Live("this very process holds it".into())
-            } else {
-                Liveness::Stale(format!(
-                    "pid {} is this process now, so its former owner is gone",
-                    self.pid
-                ))
-            };
-        }
-        if !pid_alive(self.pid) {
-            return Liveness::Stale(format!("no process {} runs on this host", self.pid));
-        }
-        match (self.start_ticks, start_ticks(self.pid)) {
-            (Some(a), Some(b)) if a != b => Liveness::Stale(format!(
-                "pid {} now belongs to another process (started later)",
-                self.pid
-            )),
-            _ => Liveness::Live(format!("process {} is running", self.pid)),
-        }
-    }
-}
-
-/// Ownership of a drop folder for the life of the value: the lock file holds our pid and host, and an
-/// advisory lock (`flock`) on it protects the check-then-take-over against a watcher starting at the
-/// same moment. Dropping it removes the file.
-#[derive(Debug)]
-pub struct DropLock {
-    path: PathBuf,
-    file: fs::File,
-    owner: LockOwner,
-}
-
-impl DropLock {
-    /// Takes the lock at `path`, taking over a stale one (with a log line); a live owner is an error.
-    pub fn acquire(path: &Path) -> Result<DropLock, WatchError> {
-        let me = LockOwner::current();
-        for _ in 0..5 {
-            let mut file = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)
-                .map_err(io_err("cannot open the lock file", path))?;
-            let advisory = match file.try_lock() {
-                Ok(()) => true,
-                Err(fs::TryLockError::WouldBlock) => {
-                    let owner = read_owner(&mut file);
-                    return Err(held(
-                        path,
-                        owner,
-                        "it is locked by a running process".into(),
-                    ));
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    tracing::debug!(
-                        "{}: no advisory locks here ({e}); relying on the pid and host in the file",
-                        path.display()
-                    );
-                    false
-                }
-            };
-            // The file may have been removed (its owner stopping) between open and lock: start again.
-            if !same_file(&file, path) {
-                continue;
-            }
-            let text = read_text(&mut file).map_err(io_err("cannot read the lock file", path))?;
-            match LockOwner::parse(&text) {
-                Some(owner) => match owner.liveness(&me) {
-                    Liveness::Live(why) => return Err(held(path, Some(owner), why)),
-                    Liveness::Stale(why) => tracing::warn!(
-                        "{}: taking over the stale lock of pid {} on host {} (since {}): {why}",
-                        path.display(),
-                        owner.pid,
-                        owner.host,
-                        owner.since
-                    ),
-                },
-                None if text.trim().is_empty() => {}
-                None => tracing::warn!(
-                    "{}: taking over a lock file that names no owner",
-                    path.display()
-                ),
-            }
-            let write = |file: &mut fs::File| -> std::io::Result<()> {
-                file.set_len(0)?;
-                file.rewind()?;
-                file.write_all(me.render().as_bytes())?;
-                file.sync_all()
-            };
-            write(&mut file).map_err(io_err("cannot write the lock file", path))?;
-            if !advisory {
-                tracing::info!(
-                    "{}: lock taken by pid {} (the filesystem has no advisory locks)",
-                    path.display(),
-                    me.pid
-                );
-            }
-            return Ok(DropLock {
-                path: path.to_path_buf(),
-                file,
-                owner: me,
-            });
-        }
-        Err(WatchError::Io {
-            what: "cannot take the lock file (it keeps being replaced)",
-            path: path.display().to_string(),
-            source: std::io::Error::other("gave up after 5 tries"),
-        })
-    }
-
-    /// Who holds it (this process).
-    pub fn owner(&self) -> &LockOwner {
-        &self.owner
-    }
-}
-
-impl Drop for DropLock {
-    fn drop(&mut self) {
-        // Remove the file only while it still names us (and while the advisory lock is held).
-        let ours = read_text(&mut self.file)
-            .ok()
-            .and_then(|t| LockOwner::parse(&t))
-            .is_some_and(|o| o.pid == self.owner.pid && o.host == self.owner.host);
-        if ours && same_file(&self.file, &self.path) {
-            if let Err(e) = fs::remove_file(&self.path) {
-                tracing::warn!("{}: cannot remove the lock file: {e}", self.path.display());
-            }
-        }
-    }
-}
-
-fn held(path: &Path, owner: Option<LockOwner>, why: String) -> WatchError {
-    let owner = owner.unwrap_or(LockOwner {
-        pid: 0,
-        host: "?".into(),
-        since: "?".into(),
-        boot_id: None,
-        start_ticks: None,
-    });
-    WatchError::LockHeld {
-        path: path.display().to_string(),
-        pid: owner.pid,
-        host: owner.host,
-        since: owner.since,
-        why,
-    }
-}
-
-fn read_text(file: &mut fs::File) -> std::io::Result<String> {
-    file.rewind()?;
-    let mut text = String::new();
-    file.take(64 * 1024).read_to_string(&mut text)?;
-    Ok(text)
-}
-
-fn read_owner(file: &mut fs::File) -> Option<LockOwner> {
-    read_text(file).ok().and_then(|t| LockOwner::parse(&t))
-}
-
-/// Whether the open `file` is still the file at `path` (same device and inode).
-fn same_file(file: &fs::File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
-        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-        _ => false,
-    }
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Moving folders
 // ---------------------------------------------------------------------------------------------------
@@ -711,6 +312,10 @@ pub struct FolderState {
     /// The first transient failure (ms since the epoch): `--give-up` counts from here.
     pub first_failure_ms: Option<u64>,
     pub last_error: Option<String>,
+    /// Runs started and not finished: written before each run starts, cleared when it ends. More than
+    /// zero at the start of a run means the process ended (crash, kill, stop) during an earlier one.
+    #[serde(default)]
+    pub unfinished_runs: u32,
 }
 
 impl FolderState {
@@ -745,20 +350,6 @@ enum Msg {
     },
 }
 
-#[derive(Debug)]
-enum Disposition {
-    Done,
-    Failed,
-    /// A transient failure: run again after this long.
-    Retry(Duration),
-    /// Another folder of the same MAWB was running: try again shortly (no attempt counted).
-    Deferred,
-    /// Finished but could not be moved out of `processing/`: run again (the ledger makes it a no-op).
-    Stuck,
-    /// The folder left `processing/` behind the watcher's back: nothing to do.
-    Gone,
-}
-
 /// What the loop knows about a folder in `inbox/`.
 struct Seen {
     snap: Snapshot,
@@ -770,11 +361,7 @@ struct Seen {
 }
 
 /// Runs the watcher until `stop` is set (or, with `once`, until what was ready is processed).
-pub fn watch(
-    cfg: &WatchConfig,
-    svc: &Services<'_>,
-    stop: &AtomicBool,
-) -> Result<Summary, WatchError> {
+pub fn watch(cfg: &WatchConfig, svc: Services, stop: &AtomicBool) -> Result<Summary, WatchError> {
     let dirs = DropDir::create(&cfg.drop_dir)?;
     let lock = DropLock::acquire(&dirs.root.join(LOCK_FILE))?;
     tracing::info!(
@@ -809,12 +396,7 @@ pub fn watch(
             }
         }
     }
-    let worker = Worker {
-        cfg,
-        svc,
-        dirs: &dirs,
-        busy: Mutex::new(HashSet::new()),
-    };
+    let worker = Arc::new(Worker::new(cfg.clone(), svc, dirs.clone()));
     let mut lp = Loop {
         cfg,
         dirs: &dirs,
@@ -822,12 +404,13 @@ pub fn watch(
         seen: BTreeMap::new(),
         queue: VecDeque::new(),
         later: Vec::new(),
-        running: HashSet::new(),
+        running: HashMap::new(),
+        overdue: HashSet::new(),
         once_ready: None,
         summary: Summary::default(),
         waiting_for_name: HashSet::new(),
     };
-    let summary = std::thread::scope(|s| lp.run(s, &worker, &tx, &rx, stop));
+    let summary = lp.run(&worker, &tx, &rx, stop);
     drop(events);
     drop(lock);
     Ok(summary)
@@ -868,7 +451,10 @@ struct Loop<'a> {
     queue: VecDeque<String>,
     /// Folders in `processing/` to run at a time (retries, deferred).
     later: Vec<(Instant, String)>,
-    running: HashSet<String>,
+    /// Folders whose worker thread runs, with when it started.
+    running: HashMap<String, Instant>,
+    /// Running folders past `folder_timeout`: they no longer hold a slot.
+    overdue: HashSet<String>,
     /// With `once`: the inbox folders that were ready at start, not yet claimed.
     once_ready: Option<VecDeque<String>>,
     summary: Summary,
@@ -877,10 +463,9 @@ struct Loop<'a> {
 }
 
 impl<'a> Loop<'a> {
-    fn run<'scope>(
+    fn run(
         &mut self,
-        s: &'scope std::thread::Scope<'scope, '_>,
-        worker: &'scope Worker<'_>,
+        worker: &Arc<Worker>,
         tx: &mpsc::Sender<Msg>,
         rx: &mpsc::Receiver<Msg>,
         stop: &AtomicBool,
@@ -901,19 +486,35 @@ impl<'a> Loop<'a> {
         let mut scan_at = Some(start);
         let mut next_full = start;
         let mut next_heartbeat = self.cfg.heartbeat.map(|h| start + h);
-        let mut stopping = false;
+        // When a stop was requested.
+        let mut stop_at: Option<Instant> = None;
         loop {
             let now = Instant::now();
-            if !stopping && stop.load(Ordering::SeqCst) {
-                stopping = true;
+            if stop_at.is_none() && stop.load(Ordering::SeqCst) {
+                stop_at = Some(now);
                 tracing::info!(
-                    "stop requested: taking no new folder; waiting for {} running folder(s) to finish",
+                    "stop requested: taking no new folder; waiting up to {} for {} running folder(s) to finish",
+                    secs(self.cfg.stop_grace),
                     self.running.len()
                 );
             }
-            if stopping && self.running.is_empty() {
-                break;
+            self.mark_overdue(now);
+            if let Some(at) = stop_at {
+                if self.running.is_empty() {
+                    break;
+                }
+                if now.duration_since(at) >= self.cfg.stop_grace {
+                    tracing::warn!(
+                        "stopping without {} still running after {} ({}): they stay in processing/ and \
+                         resume at the next start",
+                        self.running.len(),
+                        secs(self.cfg.stop_grace),
+                        self.running_names()
+                    );
+                    break;
+                }
             }
+            let stopping = stop_at.is_some();
             if !stopping {
                 if self.cfg.once {
                     if self.once_ready.is_none() {
@@ -928,7 +529,7 @@ impl<'a> Loop<'a> {
                     next_full = now + self.poll.unwrap_or(self.cfg.rescan);
                 }
                 self.promote_due(now);
-                self.dispatch(s, worker, tx, now);
+                self.dispatch(worker, tx, now);
             }
             if let (Some(at), Some(every)) = (next_heartbeat, self.cfg.heartbeat) {
                 if now >= at {
@@ -937,11 +538,19 @@ impl<'a> Loop<'a> {
                 }
             }
             if self.cfg.once
-                && self.running.is_empty()
+                && self.running.len() == self.overdue.len()
                 && self.queue.is_empty()
                 && self.later.is_empty()
                 && self.once_ready.as_ref().is_none_or(VecDeque::is_empty)
             {
+                if !self.overdue.is_empty() {
+                    tracing::warn!(
+                        "returning without {} folder(s) running past {} ({}): they stay in processing/",
+                        self.overdue.len(),
+                        secs(self.cfg.folder_timeout),
+                        self.running_names()
+                    );
+                }
                 break;
             }
             // Sleep until the next thing to do, a message, or MAX_SLEEP (to see the stop flag).
@@ -980,7 +589,7 @@ impl<'a> Loop<'a> {
         self.summary.left = list_folders(&self.dirs.processing)
             .map(|v| v.len())
             .unwrap_or(self.queue.len() + self.later.len());
-        if stopping {
+        if stop_at.is_some() {
             tracing::info!(
                 "stopped: {} done, {} failed, {} left in processing/ for the next start",
                 self.summary.done,
@@ -1109,22 +718,45 @@ impl<'a> Loop<'a> {
         }
     }
 
+    /// Folders holding a slot: running and not overdue.
+    fn active(&self) -> usize {
+        self.running.len().saturating_sub(self.overdue.len())
+    }
+
+    /// The running folders' names, for log lines.
+    fn running_names(&self) -> String {
+        let mut names: Vec<&str> = self.running.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names.join(", ")
+    }
+
+    /// Marks the folders running past `folder_timeout` as overdue (said once per folder).
+    fn mark_overdue(&mut self, now: Instant) {
+        for (name, started) in &self.running {
+            if now.duration_since(*started) >= self.cfg.folder_timeout
+                && self.overdue.insert(name.clone())
+            {
+                tracing::error!(
+                    folder = %name,
+                    "processing/{name} has been running for more than {}: its slot goes to other \
+                     folders; it stays in processing/ until its run ends (a restart counts it as an \
+                     unfinished run)",
+                    secs(self.cfg.folder_timeout)
+                );
+            }
+        }
+    }
+
     /// Starts folders while there are free slots: first those in `processing/`, then newly ready ones.
-    fn dispatch<'scope>(
-        &mut self,
-        s: &'scope std::thread::Scope<'scope, '_>,
-        worker: &'scope Worker<'_>,
-        tx: &mpsc::Sender<Msg>,
-        now: Instant,
-    ) {
+    fn dispatch(&mut self, worker: &Arc<Worker>, tx: &mpsc::Sender<Msg>, now: Instant) {
         let jobs = self.cfg.jobs.max(1);
         let mut fresh: VecDeque<String> =
-            if !self.cfg.once && self.running.len() + self.queue.len() < jobs {
+            if !self.cfg.once && self.active() + self.queue.len() < jobs {
                 self.ready_now(now).into()
             } else {
                 VecDeque::new()
             };
-        while self.running.len() < jobs {
+        while self.active() < jobs {
             let name = if let Some(n) = self.queue.pop_front() {
                 n
             } else {
@@ -1139,15 +771,11 @@ impl<'a> Loop<'a> {
                 }
                 n
             };
-            if self.running.contains(&name) {
+            if self.running.contains_key(&name) {
                 continue;
             }
-            self.running.insert(name.clone());
-            let tx = tx.clone();
-            s.spawn(move || {
-                let disposition = worker.process(&name);
-                let _ = tx.send(Msg::Finished { name, disposition });
-            });
+            self.running.insert(name.clone(), now);
+            worker::start(worker, name, tx);
         }
     }
 
@@ -1206,6 +834,7 @@ impl<'a> Loop<'a> {
 
     fn finished(&mut self, name: String, d: Disposition) {
         self.running.remove(&name);
+        self.overdue.remove(&name);
         let now = Instant::now();
         match d {
             Disposition::Done => self.summary.done += 1,
@@ -1227,325 +856,28 @@ impl<'a> Loop<'a> {
                     self.later.push((now + self.cfg.retry_min, name));
                 }
             }
+            Disposition::Crashed(why) => {
+                tracing::error!(folder = %name, "processing/{name}: {why}; it stays in processing/");
+                if !self.cfg.once {
+                    self.later.push((now + self.cfg.retry_min, name));
+                }
+            }
         }
     }
 
     fn heartbeat(&self) {
         let count = |d: &Path| list_folders(d).map(|v| v.len()).unwrap_or(0);
         tracing::info!(
-            "heartbeat: {} waiting in inbox/, {} in processing/ ({} running, {} awaiting a retry), {} done, {} failed",
+            "heartbeat: {} waiting in inbox/, {} in processing/ ({} running, {} of them overdue, {} awaiting a retry), {} done, {} failed",
             count(&self.dirs.inbox),
             count(&self.dirs.processing),
             self.running.len(),
+            self.overdue.len(),
             self.later.len(),
             count(&self.dirs.done),
             count(&self.dirs.failed)
         );
     }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// One folder
-// ---------------------------------------------------------------------------------------------------
-
-struct Worker<'a> {
-    cfg: &'a WatchConfig,
-    svc: &'a Services<'a>,
-    dirs: &'a DropDir,
-    /// Manifest numbers running now: two folders of one MAWB never run at once.
-    busy: Mutex<HashSet<String>>,
-}
-
-/// Releases a manifest number from [`Worker::busy`] when dropped.
-struct BusyGuard<'a> {
-    set: &'a Mutex<HashSet<String>>,
-    key: Option<String>,
-}
-
-impl Drop for BusyGuard<'_> {
-    fn drop(&mut self) {
-        if let Some(k) = self.key.take() {
-            self.set
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(&k);
-        }
-    }
-}
-
-impl Worker<'_> {
-    /// Runs `processing/NAME` and moves it on (or schedules its retry).
-    fn process(&self, name: &str) -> Disposition {
-        let dir = self.dirs.processing.join(name);
-        let span = tracing::info_span!("watch", folder = %name);
-        let _enter = span.enter();
-        if !dir.is_dir() {
-            tracing::warn!("processing/{name} is gone; nothing to do");
-            return Disposition::Gone;
-        }
-        let mut state = FolderState::load(&dir);
-        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let checked = check_one(&dir, &self.svc.check);
-            let key = checked
-                .mawb
-                .config
-                .as_ref()
-                .map(|c| c.manifest_number.clone());
-            let guard = match key {
-                Some(k) => {
-                    let mut busy = self.busy_set();
-                    if !busy.insert(k.clone()) {
-                        return None;
-                    }
-                    BusyGuard {
-                        set: &self.busy,
-                        key: Some(k),
-                    }
-                }
-                None => BusyGuard {
-                    set: &self.busy,
-                    key: None,
-                },
-            };
-            let ctx = FlowContext {
-                client: self.svc.client,
-                ledger: self.svc.ledger,
-                archive: self.svc.archive,
-                plan: self.svc.plan.clone(),
-                on_items: &|_| {},
-            };
-            let outcome = run_mawb(&ctx, &checked);
-            drop(guard);
-            Some((checked, outcome))
-        }));
-        let (checked, outcome) = match ran {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                tracing::debug!("another folder of the same MAWB is running; waiting");
-                return Disposition::Deferred;
-            }
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                tracing::error!("internal error while running the folder: {msg}");
-                let checked = check_one(&dir, &self.svc.check);
-                let mut o = Outcome::failed(format!("internal error: {msg}"));
-                o.retryable = true;
-                (checked, o)
-            }
-        };
-        if outcome.is_success() {
-            return self.finish(name, &dir, &checked, &outcome, &state, true, None);
-        }
-        let error = outcome
-            .error
-            .clone()
-            .unwrap_or_else(|| format!("{:?}", outcome.status));
-        if outcome.retryable && outcome.status != RunStatus::Invalid {
-            let now = now_ms();
-            state.attempts += 1;
-            let first = *state.first_failure_ms.get_or_insert(now);
-            state.last_error = Some(error.clone());
-            let failing_for = Duration::from_millis(now.saturating_sub(first));
-            if failing_for >= self.cfg.give_up {
-                let reason = format!(
-                    "gave up after {} of transient failures ({} attempt(s)); last: {error}",
-                    secs(failing_for),
-                    state.attempts
-                );
-                return self.finish(name, &dir, &checked, &outcome, &state, false, Some(reason));
-            }
-            let after = self.cfg.retry_delay(state.attempts);
-            if let Err(e) = state.save(&dir) {
-                tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
-            }
-            if !self.cfg.once {
-                tracing::info!(
-                    "transient failure (attempt {}): {error}; retry scheduled in {}",
-                    state.attempts,
-                    secs(after)
-                );
-            } else {
-                tracing::info!("transient failure (attempt {}): {error}", state.attempts);
-            }
-            return Disposition::Retry(after);
-        }
-        self.finish(name, &dir, &checked, &outcome, &state, false, Some(error))
-    }
-
-    fn busy_set(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
-        self.busy.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Writes the reports into the folder and moves it to `done/` or `failed/`.
-    #[allow(clippy::too_many_arguments)]
-    fn finish(
-        &self,
-        name: &str,
-        dir: &Path,
-        checked: &CheckedMawb,
-        outcome: &Outcome,
-        state: &FolderState,
-        ok: bool,
-        reason: Option<String>,
-    ) -> Disposition {
-        let (target, label) = if ok {
-            (&self.dirs.done, DONE)
-        } else {
-            (&self.dirs.failed, FAILED)
-        };
-        let dest = match unique_destination(target, name) {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!("cannot choose a name in {}: {e}", target.display());
-                return Disposition::Stuck;
-            }
-        };
-        let dest_name = dest
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| name.to_string());
-        let shown = format!("{label}/{dest_name}");
-        if let Err(e) = write_reports(
-            dir,
-            &dest,
-            &shown,
-            checked,
-            outcome,
-            state,
-            ok,
-            reason.as_deref(),
-        ) {
-            tracing::error!("processing/{name}: cannot write the report: {e}; will try again");
-            return Disposition::Stuck;
-        }
-        let _ = fs::remove_file(dir.join(STATE_FILE));
-        if let Err(e) = move_folder(dir, &dest) {
-            tracing::error!("cannot move processing/{name} to {shown}: {e}; will try again");
-            // Keep the bookkeeping: the give-up clock must survive.
-            let _ = state.save(dir);
-            return Disposition::Stuck;
-        }
-        let status = status_word(outcome.status);
-        if ok {
-            tracing::info!(
-                "done → {shown} ({status}: manifest {}, {} request(s))",
-                outcome.manifest_id.as_deref().unwrap_or("-"),
-                outcome.requests_sent
-            );
-            println!(
-                "done    {name} → {shown}  {status}, manifest {}, {} request(s)",
-                outcome.manifest_id.as_deref().unwrap_or("-"),
-                outcome.requests_sent
-            );
-            Disposition::Done
-        } else {
-            let reason = reason.unwrap_or_default();
-            tracing::info!("failed → {shown} ({status}): {reason}");
-            println!("failed  {name} → {shown}  {status}: {reason}");
-            Disposition::Failed
-        }
-    }
-}
-
-fn status_word(s: RunStatus) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_else(|| format!("{s:?}"))
-}
-
-/// `report.json` (the `run --json` schema with one MAWB, plus `outcome.watch`) and `report.txt`.
-#[allow(clippy::too_many_arguments)]
-fn write_reports(
-    dir: &Path,
-    dest: &Path,
-    shown: &str,
-    checked: &CheckedMawb,
-    outcome: &Outcome,
-    state: &FolderState,
-    ok: bool,
-    reason: Option<&str>,
-) -> std::io::Result<()> {
-    let finished = now_ms();
-    let report = CheckReport {
-        mawbs: vec![checked.clone()],
-        problems: Vec::new(),
-        totals: checked.totals.clone(),
-    };
-    let code = if ok {
-        crate::cli::EXIT_OK
-    } else {
-        crate::cli::EXIT_FAILED
-    };
-    let mut json = JsonReport::from_check("watch", &report, code);
-    let watch_info = serde_json::json!({
-        "result": if ok { DONE } else { FAILED },
-        "reason": reason,
-        "location": shown,
-        "ready_by": state.ready_by,
-        "claimed_at": state.claimed_ms.map(rfc3339_ms),
-        "finished_at": rfc3339_ms(finished),
-        "transient_failures": state.attempts,
-        "first_failure_at": state.first_failure_ms.map(rfc3339_ms),
-    });
-    for m in &mut json.mawbs {
-        m.dir = dest.display().to_string();
-        let mut o = serde_json::to_value(outcome).map_err(std::io::Error::other)?;
-        if let Some(obj) = o.as_object_mut() {
-            obj.insert("watch".into(), watch_info.clone());
-        }
-        m.outcome = Some(o);
-    }
-    json.write_to(&dir.join(REPORT_JSON))?;
-
-    let mut txt: Vec<u8> = Vec::new();
-    let status = status_word(outcome.status);
-    writeln!(txt, "mawb watch: {} → {shown}", checked.mawb.folder_name())?;
-    writeln!(txt, "result: {} ({status})", if ok { DONE } else { FAILED })?;
-    if let Some(r) = reason {
-        writeln!(txt, "reason: {r}")?;
-    }
-    writeln!(
-        txt,
-        "manifest: {}   manifest id: {}   day id: {}",
-        checked.mawb.display_name(),
-        outcome.manifest_id.as_deref().unwrap_or("-"),
-        outcome.day_id.as_deref().unwrap_or("-")
-    )?;
-    writeln!(
-        txt,
-        "{} request(s) sent; items: {} created, {} adopted, {} cancelled; {} bag(s) created; {} label(s) archived",
-        outcome.requests_sent,
-        outcome.items_created,
-        outcome.items_adopted,
-        outcome.items_cancelled,
-        outcome.bags_created,
-        outcome.labels_archived
-    )?;
-    if state.attempts > 0 {
-        writeln!(
-            txt,
-            "transient failures: {} (first at {})",
-            state.attempts,
-            state.first_failure_ms.map(rfc3339_ms).unwrap_or_default()
-        )?;
-    }
-    if let Some(c) = state.claimed_ms {
-        writeln!(
-            txt,
-            "claimed {} ({}), finished {}",
-            rfc3339_ms(c),
-            state.ready_by.as_deref().unwrap_or("-"),
-            rfc3339_ms(finished)
-        )?;
-    }
-    writeln!(txt)?;
-    write_summary(&mut txt, &report, 200)?;
-    crate::fsutil::write_atomic(&dir.join(REPORT_TXT), &txt)
 }
 
 #[cfg(test)]
@@ -1641,54 +973,6 @@ mod tests {
         );
         let e = move_folder(&t.path().join("A"), &t.path().join("A.1")).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
-    }
-
-    #[test]
-    fn lock_owners_round_trip_and_judge_liveness() {
-        let me = LockOwner::current();
-        assert_eq!(LockOwner::parse(&me.render()), Some(me.clone()));
-        assert_eq!(LockOwner::parse("garbage"), None);
-        assert!(matches!(me.liveness(&me), Liveness::Live(_)));
-        let other_host = LockOwner {
-            host: format!("{}-elsewhere", me.host),
-            pid: 1,
-            ..me.clone()
-        };
-        assert!(matches!(other_host.liveness(&me), Liveness::Live(_)));
-        let dead = LockOwner {
-            pid: u32::MAX - 7,
-            ..me.clone()
-        };
-        assert!(matches!(dead.liveness(&me), Liveness::Stale(_)));
-        let reused = LockOwner {
-            start_ticks: me.start_ticks.map(|t| t + 1).or(Some(1)),
-            ..me.clone()
-        };
-        assert!(matches!(reused.liveness(&me), Liveness::Stale(_)));
-    }
-
-    #[test]
-    fn a_live_lock_refuses_and_a_stale_one_is_taken_over() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join(LOCK_FILE);
-        let held = DropLock::acquire(&p).unwrap();
-        let second = DropLock::acquire(&p).unwrap_err();
-        assert!(matches!(second, WatchError::LockHeld { .. }), "{second}");
-        drop(held);
-        assert!(!p.exists(), "a clean stop removes the lock file");
-        let me = LockOwner::current();
-        let dead = LockOwner {
-            pid: u32::MAX - 7,
-            ..me
-        };
-        fs::write(&p, dead.render()).unwrap();
-        let taken = DropLock::acquire(&p).unwrap();
-        let text = fs::read_to_string(&p).unwrap();
-        assert!(
-            text.contains(&format!("pid={}", std::process::id())),
-            "{text}"
-        );
-        drop(taken);
     }
 
     #[test]

@@ -1845,3 +1845,89 @@ fn a_password_protected_workbook_says_so() {
     assert!(msg.contains("password"), "{msg}");
     assert!(msg.contains("without the password"), "{msg}");
 }
+
+/// `mawb check --json - PATH` with the fault `spec` forced (`MAWB_TEST_FAULT`, debug builds) and extra
+/// flags; returns the output and the parsed report.
+fn check_with_fault(
+    wd: &Workdir,
+    spec: &str,
+    path: &Path,
+    extra: &[&str],
+) -> (std::process::Output, Value) {
+    let mut cmd = wd.mawb();
+    cmd.env(mawb::contain::FAULT_ENV, spec)
+        .args(["check", "--json", "-"])
+        .arg(path)
+        .args(extra);
+    let o = wd.run(&mut cmd);
+    assert_no_panic(&o);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e})\nstdout:\n{}\nstderr:\n{}",
+            stdout(&o),
+            stderr(&o)
+        )
+    });
+    (o, v)
+}
+
+#[test]
+fn a_reader_panic_is_a_located_problem_and_the_rest_of_the_batch_is_read() {
+    let wd = Workdir::new();
+    let a = wd.mawb_folder("batch/A", &Sheet::hawbs(1, 5));
+    Sheet::hawbs(50, 3).write_xlsx(&a, "boom.xlsx");
+    wd.mawb_folder("batch/B", &Sheet::hawbs(100, 4));
+    let (o, report) = check_with_fault(&wd, "read-panic:boom.xlsx", &wd.join("batch"), &[]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&report, "file-unreadable");
+    assert_place(&p, "boom.xlsx", None, None);
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with("the spreadsheet reader failed on this file: ")
+            && msg.ends_with("; save it again as .xlsx"),
+        "{msg}"
+    );
+    let by_folder: BTreeMap<String, &Value> = report["mawbs"]
+        .as_array()
+        .expect("mawbs")
+        .iter()
+        .map(|m| (m["folder"].as_str().unwrap_or_default().to_string(), m))
+        .collect();
+    // The other file of the same folder and the other folder are read as usual.
+    assert_eq!(by_folder["A"]["totals"]["items"], 5, "{report}");
+    assert_eq!(by_folder["A"]["errors"], 1, "{}", problem_lines(&report));
+    assert_eq!(by_folder["B"]["totals"]["items"], 4, "{report}");
+    assert_eq!(
+        by_folder["B"]["sendable"],
+        true,
+        "{}",
+        problem_lines(&report)
+    );
+}
+
+#[test]
+fn a_spreadsheet_that_reads_for_ever_is_refused_after_the_read_timeout() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 5));
+    Sheet::hawbs(50, 3).write_csv(&dir, "slow.csv");
+    let t0 = std::time::Instant::now();
+    let (o, report) = check_with_fault(&wd, "read-hang:slow.csv", &dir, &["--read-timeout", "1"]);
+    let took = t0.elapsed();
+    assert_exit(&o, NOT_SENDABLE);
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "check took {took:?}"
+    );
+    let p = the_problem(&report, "file-too-large");
+    assert_place(&p, "slow.csv", None, None);
+    assert!(
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("took longer than 1 s") && m.contains("--read-timeout")),
+        "{p}"
+    );
+    assert_eq!(
+        report["mawbs"][0]["totals"]["items"], 5,
+        "hawbs.csv is still read"
+    );
+}

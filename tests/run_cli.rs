@@ -1240,3 +1240,60 @@ fn configuration_errors_exit_2_with_a_clear_message_and_send_nothing() {
     assert_exit(&wd.run(&mut cmd), USAGE);
     assert!(acp.requests().is_empty(), "nothing reached ACP");
 }
+
+#[test]
+fn a_reader_panic_fails_only_its_mawb_and_the_batch_goes_on() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = wd.samples_with(3, 9, 61, &["--formats", "csv"]);
+    let dirs = wd.mawb_dirs(&batch);
+    let hit = &dirs[0];
+    std::fs::rename(hit.join("hawbs-1.csv"), hit.join("boom.csv")).expect("rename the HAWB file");
+    let hit_folder = hit
+        .file_name()
+        .expect("a folder name")
+        .to_string_lossy()
+        .into_owned();
+    let local = Local::new(&wd, "faulty");
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(&acp, &batch, &local, &[]))
+        .env("ACP_API_KEY", &acp.key)
+        .env(mawb::contain::FAULT_ENV, "read-panic:boom.csv");
+    let o = wd.run(&mut cmd);
+    assert_exit(&o, FAILED);
+    let report: Value = serde_json::from_slice(&std::fs::read(&local.report).expect("report"))
+        .expect("report is JSON");
+    let mawbs = report["mawbs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(mawbs.len(), 3, "{report}");
+    for m in &mawbs {
+        let expected = if m["folder"] == hit_folder.as_str() {
+            "invalid"
+        } else {
+            "sent"
+        };
+        assert_eq!(
+            m["outcome"]["status"], expected,
+            "{}: {}",
+            m["folder"], m["outcome"]
+        );
+    }
+    let hit_report = mawbs
+        .iter()
+        .find(|m| m["folder"] == hit_folder.as_str())
+        .expect("the failed MAWB in the report");
+    assert!(
+        hit_report["problems"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["code"] == "file-unreadable"
+                && p["file"] == "boom.csv"
+                && text(&p["message"]).contains("the spreadsheet reader failed on this file")),
+        "{hit_report}"
+    );
+    assert_eq!(
+        acp.objects().manifests.len(),
+        2,
+        "the two other MAWBs are at ACP"
+    );
+}

@@ -1,6 +1,8 @@
 //! `mawb watch DROP_DIR` driven through the real binary against an in-process sandbox on loopback:
 //! readiness (READY marker, settling, partial files), exactly-once upload of many folders, a SIGKILL in
-//! mid-flight, invalid folders, transient ACP failures, the single-owner lock, and re-dropped folders.
+//! mid-flight, invalid folders, transient ACP failures, the single-owner lock, re-dropped folders, and
+//! faults forced inside the watcher (`MAWB_TEST_FAULT`, debug builds): a reader panic, a worker panic and
+//! a worker that never returns.
 //!
 //! Every wait is an "eventually" loop with a generous deadline; short intervals come from the watcher's
 //! own flags (`--poll-interval 0.2`, `--retry-min 0.3`…), never from sleeps that assume a speed.
@@ -23,6 +25,8 @@ const LONG: Duration = Duration::from_secs(40);
 struct Rig {
     wd: Workdir,
     sandbox: mawb::sandbox::SandboxHandle,
+    /// `MAWB_TEST_FAULT` for every watcher this rig starts.
+    fault: Option<String>,
 }
 
 impl Rig {
@@ -30,6 +34,15 @@ impl Rig {
         Rig {
             wd: Workdir::new(),
             sandbox: start_sandbox(KEY),
+            fault: None,
+        }
+    }
+
+    /// A rig whose watchers run with the fault `spec` forced (see `mawb::contain`).
+    fn with_fault(spec: &str) -> Rig {
+        Rig {
+            fault: Some(spec.to_string()),
+            ..Rig::new()
         }
     }
 
@@ -54,6 +67,9 @@ impl Rig {
             .args(["watch", "drop", "--heartbeat", "0", "--attempts", "1"])
             .args(["--retry-min", "0.3", "--retry-max", "1"])
             .args(args);
+        if let Some(f) = &self.fault {
+            cmd.env(mawb::contain::FAULT_ENV, f);
+        }
         cmd
     }
 
@@ -636,4 +652,166 @@ fn the_same_folder_dropped_again_is_a_change_or_nothing() {
         serde_json::from_str(&fs::read_to_string(rig.sub("done/WH1-A/report.json")).unwrap())
             .unwrap();
     assert_eq!(kept["mawbs"][0]["outcome"]["status"], "sent");
+}
+
+/// Drops a hand-made MAWB folder `NAME` into the inbox (5 items from `first`, manifest `number`, the
+/// HAWBs as `sheet_name`) with its READY marker.
+fn drop_hand_made(rig: &Rig, name: &str, number: &str, first: usize, sheet_name: &str) {
+    let dir = rig.wd.mkdir(format!("drop/inbox/{name}"));
+    write_mawb_toml(&dir, number);
+    write_pdf(&dir);
+    Sheet::hawbs(first, 5).write_csv(&dir, sheet_name);
+    fs::write(dir.join("READY"), b"").unwrap();
+}
+
+/// The `.mawb-watch.json` bookkeeping of `processing/NAME`, when it can be read.
+fn bookkeeping(rig: &Rig, name: &str) -> Option<Value> {
+    let text =
+        fs::read_to_string(rig.sub("processing").join(name).join(".mawb-watch.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// A second valid MAWB number (0000001 mod 7 = 1).
+const OTHER_MAWB: &str = "112-00000011";
+
+#[test]
+fn a_reader_panic_sends_its_folder_to_failed_while_the_next_folder_is_done() {
+    let rig = Rig::with_fault("read-panic:boom.csv");
+    drop_hand_made(&rig, "A-boom", VALID_MAWB, 1, "boom.csv");
+    drop_hand_made(&rig, "B-next", OTHER_MAWB, 100, "hawbs.csv");
+    let t0 = std::time::Instant::now();
+    let o = rig.once(&["--jobs", "1"]);
+    assert_exit(&o, 1);
+    assert!(t0.elapsed() < LONG, "--once took {:?}", t0.elapsed());
+    assert!(
+        stdout(&o).contains("1 done, 1 failed, 0 left"),
+        "{}",
+        stdout(&o)
+    );
+    let failed = rig.wait_report("failed", "A-boom");
+    let m = &failed["mawbs"][0];
+    assert_eq!(m["outcome"]["status"], "invalid", "{failed}");
+    assert!(
+        m["outcome"]["watch"]["reason"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{failed}"
+    );
+    let problem = m["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["code"] == "file-unreadable")
+        .unwrap_or_else(|| panic!("no file-unreadable problem: {failed}"));
+    assert_eq!(problem["file"], "boom.csv", "{problem}");
+    let msg = problem["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("the spreadsheet reader failed on this file")
+            && msg.contains("save it again as .xlsx"),
+        "{msg}"
+    );
+    let txt = fs::read_to_string(rig.sub("failed/A-boom/report.txt")).unwrap();
+    assert!(txt.contains("reader failed"), "{txt}");
+    let done = rig.wait_report("done", "B-next");
+    assert_eq!(done["mawbs"][0]["outcome"]["status"], "sent", "{done}");
+    assert!(entries(&rig.sub("processing")).is_empty());
+}
+
+#[test]
+fn a_worker_panic_sends_its_folder_to_failed_and_the_watcher_goes_on() {
+    let rig = Rig::with_fault("watch-panic:A-panics");
+    let w = rig.spawn(
+        "panic",
+        &["--poll", "--poll-interval", "0.2", "--jobs", "1"],
+    );
+    drop_hand_made(&rig, "A-panics", VALID_MAWB, 1, "hawbs.csv");
+    let failed = rig.wait_report("failed", "A-panics");
+    let reason = failed["mawbs"][0]["outcome"]["watch"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("internal error") && reason.contains("fault injected"),
+        "{reason}"
+    );
+    // The loop still has its slot: the next folder runs.
+    drop_hand_made(&rig, "B-next", OTHER_MAWB, 100, "hawbs.csv");
+    let done = rig.wait_report("done", "B-next");
+    assert_eq!(done["mawbs"][0]["outcome"]["status"], "sent", "{done}");
+    let t0 = std::time::Instant::now();
+    assert_eq!(w.terminate(), 0);
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "stop took {:?}",
+        t0.elapsed()
+    );
+    assert!(entries(&rig.sub("processing")).is_empty());
+    assert!(!rig.drop_dir().join(".mawb-watch.lock").exists());
+}
+
+#[test]
+fn a_worker_that_never_returns_holds_neither_once_nor_sigterm_and_fails_after_max_starts() {
+    let rig = Rig::with_fault("watch-hang:A-hangs");
+    drop_hand_made(&rig, "A-hangs", VALID_MAWB, 1, "hawbs.csv");
+    drop_hand_made(&rig, "B-next", OTHER_MAWB, 100, "hawbs.csv");
+    let limits = [
+        "--folder-timeout",
+        "1",
+        "--max-starts",
+        "2",
+        "--stop-grace",
+        "1",
+    ];
+
+    // --once: the hung folder gives its slot to the next one after --folder-timeout, then --once exits.
+    let mut args = vec!["--jobs", "1"];
+    args.extend(limits);
+    let t0 = std::time::Instant::now();
+    let o = rig.once(&args);
+    assert_exit(&o, 1);
+    assert!(t0.elapsed() < LONG, "--once took {:?}", t0.elapsed());
+    assert!(
+        stdout(&o).contains("1 done, 0 failed, 1 left"),
+        "{}",
+        stdout(&o)
+    );
+    rig.wait_report("done", "B-next");
+    let state = bookkeeping(&rig, "A-hangs").expect("bookkeeping of the hung folder");
+    assert_eq!(state["unfinished_runs"], 1, "{state}");
+
+    // A long-running watcher resumes it (second start), and SIGTERM stops it within --stop-grace.
+    let mut args = vec!["--poll", "--poll-interval", "0.2"];
+    args.extend(limits);
+    let w = rig.spawn("hang", &args);
+    eventually(LONG, "the second start of the hung folder", || {
+        (bookkeeping(&rig, "A-hangs")?["unfinished_runs"] == 2).then_some(())
+    });
+    let t0 = std::time::Instant::now();
+    assert_eq!(w.terminate(), 0);
+    assert!(
+        t0.elapsed() < Duration::from_secs(15),
+        "stop took {:?}",
+        t0.elapsed()
+    );
+    assert!(rig.sub("processing").join("A-hangs").is_dir());
+    assert!(!rig.drop_dir().join(".mawb-watch.lock").exists());
+
+    // Started twice and never finished: the next start sends it to failed/ without running it.
+    let o = rig.once(&limits);
+    assert_exit(&o, 1);
+    let failed = rig.wait_report("failed", "A-hangs");
+    let reason = failed["mawbs"][0]["outcome"]["watch"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("started 2 time(s) and never finished"),
+        "{reason}"
+    );
+    assert!(entries(&rig.sub("processing")).is_empty());
+    assert_eq!(
+        sandbox_count(&rig.requests(), "createManifest"),
+        1,
+        "only B-next was sent"
+    );
 }

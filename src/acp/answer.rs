@@ -59,6 +59,9 @@ pub enum AnswerError {
         format: Option<String>,
         detail: String,
     },
+    /// The XML or base64 reader failed on the answer (a panic in a dependency, contained).
+    #[error("ACP's answer could not be read: the reader failed on it ({0})")]
+    ReaderFailed(String),
 }
 
 /// The element that carries the result of `command` inside `<shippingApiResponse>`.

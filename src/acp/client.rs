@@ -335,7 +335,10 @@ impl Client {
         };
         let body = read_body(response, 256 * 1024 * 1024)
             .map_err(|e| transport(format!("reading the answer: {e}")))?;
-        match parser(command, &body) {
+        // The XML reader is a dependency: a panic inside it is an unreadable answer, not a crash.
+        let parsed = crate::contain::contain(|| parser(command, &body))
+            .unwrap_or_else(|msg| Err(AnswerError::ReaderFailed(msg)));
+        match parsed {
             Ok(Answer::CommonError(message)) => Err(CallError::Common {
                 command,
                 message: redact(&message, &self.cfg.api_key),

@@ -73,6 +73,9 @@ pub struct InputArgs {
     /// Maximum data rows read from one spreadsheet.
     #[arg(long, value_name = "N", default_value_t = 500_000)]
     pub max_rows: usize,
+    /// Longest time reading one spreadsheet may take before it is refused (0: no limit).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = watch::parse_seconds)]
+    pub read_timeout: std::time::Duration,
 }
 
 impl InputArgs {
@@ -92,6 +95,7 @@ impl InputArgs {
         }
         opts.weight_tolerance_pct = self.weight_tolerance;
         opts.ingest.limits.max_rows = self.max_rows;
+        opts.ingest.read_time_limit = Some(self.read_timeout).filter(|d| !d.is_zero());
         Ok(opts)
     }
 }

@@ -50,6 +50,18 @@ pub struct WatchArgs {
     /// 1 if any failed or waits for a retry.
     #[arg(long)]
     pub once: bool,
+    /// A folder running longer than this gives its slot to other folders (and no longer holds up
+    /// --once); it stays in processing/.
+    #[arg(long, value_name = "SECONDS", default_value = "1800", value_parser = parse_seconds)]
+    pub folder_timeout: Duration,
+    /// After SIGTERM or SIGINT, how long running folders may take before the watcher exits without
+    /// them (they stay in processing/ and resume at the next start).
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = parse_seconds)]
+    pub stop_grace: Duration,
+    /// A folder whose run was started this many times without finishing (the watcher crashed or was
+    /// killed each time) goes to failed/ instead of being started again.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_starts: u32,
     #[command(flatten)]
     pub conn: ConnArgs,
     #[command(flatten)]
@@ -61,7 +73,7 @@ pub struct WatchArgs {
 }
 
 /// A number of seconds, fractions allowed ("0.5"), as a duration.
-fn parse_seconds(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds(s: &str) -> Result<Duration, String> {
     let v: f64 = s
         .trim()
         .parse()
@@ -85,6 +97,12 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     if args.rescan.is_zero() {
         return Err("--rescan must be more than 0 seconds".into());
     }
+    if args.folder_timeout.is_zero() {
+        return Err("--folder-timeout must be more than 0 seconds".into());
+    }
+    if args.max_starts == 0 {
+        return Err("--max-starts must be at least 1".into());
+    }
     let check = args.input.options()?;
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
@@ -101,10 +119,13 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         jobs: args.jobs,
         heartbeat: Some(args.heartbeat).filter(|d| !d.is_zero()),
         once: args.once,
+        folder_timeout: args.folder_timeout,
+        stop_grace: args.stop_grace,
+        max_starts: args.max_starts,
     };
 
-    // First SIGTERM/SIGINT: stop taking folders, finish the running ones. A second one while stopping
-    // exits at once (the ledger keeps that resumable too).
+    // First SIGTERM/SIGINT: stop taking folders, let the running ones finish for up to --stop-grace. A
+    // second one while stopping exits at once (the ledger keeps that resumable too).
     let stop = Arc::new(AtomicBool::new(false));
     for (sig, code) in [
         (signal_hook::consts::SIGTERM, 143),
@@ -115,19 +136,19 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
             .map_err(|e| format!("cannot install the handler of signal {sig}: {e}"))?;
     }
 
-    let svc = Services {
-        client: &client,
-        ledger: &ledger,
-        archive: &archive,
-        plan,
-        check,
-    };
     tracing::info!(
         "sending to {}; ledger {}",
         client.endpoint(),
         args.state.state.display()
     );
-    let summary = watch(&cfg, &svc, &stop).map_err(|e| e.to_string())?;
+    let svc = Services {
+        client: Arc::new(client),
+        ledger: Arc::new(ledger),
+        archive: Arc::new(archive),
+        plan,
+        check,
+    };
+    let summary = watch(&cfg, svc, &stop).map_err(|e| e.to_string())?;
     if args.once {
         println!(
             "{} done, {} failed, {} left in processing/",

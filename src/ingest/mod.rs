@@ -6,6 +6,7 @@
 //! Ingest reports what it could not read; the field rules are the next stage's job (`validate`).
 
 pub mod assemble;
+pub mod bounded;
 pub mod cell;
 pub mod columns;
 pub mod config;
@@ -36,11 +37,23 @@ const SPREADSHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods", 
 const IMAGE_EXTENSIONS: &[&str] = &["pdf", "png", "jpg", "jpeg", "bmp", "tif", "tiff", "doc"];
 
 /// Options of the ingest stage.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Aliases from `--columns` (a folder's own `columns.toml` adds to them).
     pub aliases: ColumnAliases,
     pub limits: ReadLimits,
+    /// How long reading one spreadsheet may take (`None`: no limit); see [`bounded`].
+    pub read_time_limit: Option<std::time::Duration>,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            aliases: ColumnAliases::default(),
+            limits: ReadLimits::default(),
+            read_time_limit: Some(bounded::DEFAULT_READ_TIME_LIMIT),
+        }
+    }
 }
 
 /// Files that are never data: hidden, editor locks and partial copies.
@@ -212,7 +225,16 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let read: Vec<(HawbFile, Vec<MailItem>, Vec<Problem>)> = sheets
         .par_iter()
         .enumerate()
-        .map(|(i, path)| read_one(i, path, &rel(path), &aliases, read_opts))
+        .map(|(i, path)| {
+            read_one(
+                i,
+                path,
+                &rel(path),
+                &aliases,
+                read_opts,
+                opts.read_time_limit,
+            )
+        })
         .collect();
 
     let mut hawb_files = Vec::with_capacity(read.len());
@@ -259,6 +281,7 @@ fn read_one(
     name: &str,
     aliases: &ColumnAliases,
     opts: ReadOptions,
+    time_limit: Option<std::time::Duration>,
 ) -> (HawbFile, Vec<MailItem>, Vec<Problem>) {
     let mut problems = Vec::new();
     let kind = match filetype::sniff_file(path) {
@@ -310,25 +333,28 @@ fn read_one(
                 "the file is a zip archive but not a workbook (no xl/workbook.xml): corrupt or not a spreadsheet",
             ));
         } else {
-            let mut asm = assemble::Assembler::new(index, name);
-            let summary = read::read_file(path, name, kind, aliases, opts, &mut asm);
-            let not_a_list = ext == "txt" && summary.sheets_read.is_empty();
-            file.sheets_read = summary.sheets_read;
-            file.sheets_skipped = summary.sheets_skipped;
-            file.rows = summary.rows;
-            let (items, p) = asm.finish();
-            if not_a_list {
-                // A text file without a HAWB header is a note, not a broken HAWB list.
-                problems.retain(|p| p.code != FILE_KIND_MISMATCH.code);
-                problems.push(Problem::new(
-                    &SHEET_SKIPPED,
-                    name,
-                    "a .txt file without a HAWB header row: not read as a HAWB list",
-                ));
-                return (file, items, problems);
+            match bounded::read_file_contained(index, path, name, kind, aliases, opts, time_limit) {
+                Ok((summary, asm)) => {
+                    let not_a_list = ext == "txt" && summary.sheets_read.is_empty();
+                    file.sheets_read = summary.sheets_read;
+                    file.sheets_skipped = summary.sheets_skipped;
+                    file.rows = summary.rows;
+                    let (items, p) = asm.finish();
+                    if not_a_list {
+                        // A text file without a HAWB header is a note, not a broken HAWB list.
+                        problems.retain(|p| p.code != FILE_KIND_MISMATCH.code);
+                        problems.push(Problem::new(
+                            &SHEET_SKIPPED,
+                            name,
+                            "a .txt file without a HAWB header row: not read as a HAWB list",
+                        ));
+                        return (file, items, problems);
+                    }
+                    problems.extend(p);
+                    return (file, items, problems);
+                }
+                Err(p) => problems.push(*p),
             }
-            problems.extend(p);
-            return (file, items, problems);
         }
     }
     (file, Vec::new(), problems)
