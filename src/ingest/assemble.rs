@@ -91,6 +91,18 @@ fn unit_of<T: Copy + PartialEq>(
     }
 }
 
+/// The unit a draft's unit column gives: `Ok(None)` when blank, `Err((text, row))` when it is no unit.
+fn unit_column<T>(
+    d: &Draft,
+    f: Field,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, (&str, u32)> {
+    match d.fields[f.index()].as_ref() {
+        None => Ok(None),
+        Some((t, r)) => parse(t).map(Some).ok_or((&**t, *r)),
+    }
+}
+
 fn dim_name(u: Option<crate::model::DimensionUnit>) -> &'static str {
     use crate::model::DimensionUnit::*;
     match u {
@@ -294,42 +306,26 @@ impl Assembler {
             number(Field::Width),
             number(Field::Height),
         ];
-        let weight_column = d.fields[Field::WeightUnit.index()]
-            .as_ref()
-            .and_then(|(t, r)| {
-                let u = crate::model::WeightUnit::parse(t);
-                if u.is_none() {
-                    problems.push(
-                        Problem::new(
-                            &BAD_UNIT,
-                            name.clone(),
-                            format!("weightUnit \"{t}\" must be kg or lb"),
-                        )
-                        .sheet(&*sheet)
-                        .at(*r)
-                        .column("weightUnit"),
-                    );
-                }
-                u
-            });
-        let dim_column = d.fields[Field::DimensionUnit.index()]
-            .as_ref()
-            .and_then(|(t, r)| {
-                let u = crate::model::DimensionUnit::parse(t);
-                if u.is_none() {
-                    problems.push(
-                        Problem::new(
-                            &BAD_UNIT,
-                            name.clone(),
-                            format!("dimensionUnit \"{t}\" must be m, cm or in"),
-                        )
-                        .sheet(&*sheet)
-                        .at(*r)
-                        .column("dimensionUnit"),
-                    );
-                }
-                u
-            });
+        let mut unit_problem = |f: Field, t: &str, r: u32, allowed: &str| {
+            problems.push(
+                Problem::new(
+                    &BAD_UNIT,
+                    name.clone(),
+                    format!("{} \"{t}\" must be {allowed}", f.name()),
+                )
+                .sheet(&*sheet)
+                .at(r)
+                .column(f.name()),
+            );
+        };
+        let weight_column = unit_column(&d, Field::WeightUnit, crate::model::WeightUnit::parse)
+            .map_err(|(t, r)| unit_problem(Field::WeightUnit, t, r, "kg or lb"))
+            .ok()
+            .flatten();
+        let dim_column = unit_column(&d, Field::DimensionUnit, crate::model::DimensionUnit::parse)
+            .map_err(|(t, r)| unit_problem(Field::DimensionUnit, t, r, "m, cm or in"))
+            .ok()
+            .flatten();
         let mut conflict = |f: Field, what: &str, column: &str, header: &str| {
             problems.push(
                 Problem::new(
