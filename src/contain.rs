@@ -163,13 +163,25 @@ pub const FAULT_ENV: &str = "MAWB_TEST_FAULT";
 /// Forces the fault `MAWB_TEST_FAULT` asks for at `point` for `name`: a panic, or a wait that never
 /// ends. Does nothing in release builds, or when the variable does not name this point and name.
 pub fn fault_point(point: FaultPoint, name: &str) {
+    fault_point_until(point, name, None)
+}
+
+/// [`fault_point`] for code that keeps a deadline of its own: a forced wait ends when `deadline` passes
+/// (never, without one), as a reader that makes no progress would reach its deadline check.
+pub fn fault_point_until(point: FaultPoint, name: &str, deadline: Option<std::time::Instant>) {
     #[cfg(debug_assertions)]
-    forced_fault(point, name, std::env::var(FAULT_ENV).ok().as_deref());
+    forced_fault(
+        point,
+        name,
+        std::env::var(FAULT_ENV).ok().as_deref(),
+        deadline,
+    );
     #[cfg(not(debug_assertions))]
-    let _ = (point, name);
+    let _ = (point, name, deadline);
 }
 
 /// The fault of `spec` (the variable's value) at `point` for `name`, if any.
+#[cfg(any(debug_assertions, test))]
 fn fault_of(point: FaultPoint, name: &str, spec: &str) -> Option<&'static str> {
     let (panic_kind, hang_kind) = match point {
         FaultPoint::Read => ("read-panic", "read-hang"),
@@ -191,11 +203,20 @@ fn fault_of(point: FaultPoint, name: &str, spec: &str) -> Option<&'static str> {
 }
 
 #[cfg(debug_assertions)]
-fn forced_fault(point: FaultPoint, name: &str, spec: Option<&str>) {
+fn forced_fault(
+    point: FaultPoint,
+    name: &str,
+    spec: Option<&str>,
+    deadline: Option<std::time::Instant>,
+) {
     match spec.and_then(|s| fault_of(point, name, s)) {
         Some("panic") => panic!("fault injected by {FAULT_ENV} at {point:?} for {name}"),
         Some(_) => loop {
-            std::thread::sleep(Duration::from_secs(3600));
+            match deadline {
+                Some(d) if std::time::Instant::now() >= d => return,
+                Some(_) => std::thread::sleep(Duration::from_millis(10)),
+                None => std::thread::sleep(Duration::from_secs(3600)),
+            }
         },
         None => {}
     }

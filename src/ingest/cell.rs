@@ -114,10 +114,14 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
         text = Cow::Owned(inner.replace("\"\"", "\""));
     }
     let mut note = None;
-    let hidden: Vec<char> = text
-        .chars()
-        .filter(|c| INVISIBLE.contains(c) || (kind == ColumnKind::Code && *c == '\u{00A0}'))
-        .collect();
+    // Every character removed here is outside ASCII: most cells need no look.
+    let hidden: Vec<char> = if text.is_ascii() {
+        Vec::new()
+    } else {
+        text.chars()
+            .filter(|c| INVISIBLE.contains(c) || (kind == ColumnKind::Code && *c == '\u{00A0}'))
+            .collect()
+    };
     if !hidden.is_empty() {
         let mut names: Vec<String> = hidden.iter().map(|c| code_point_name(*c)).collect();
         names.dedup();

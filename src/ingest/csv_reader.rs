@@ -6,7 +6,7 @@
 
 use super::columns::ColumnAliases;
 use super::read::{
-    row_cap_reached, Header, HeaderSearch, ReadLimits, ReadSummary, RowRef, RowSink,
+    row_cap_reached, Header, HeaderSearch, ReadOptions, ReadSummary, RowRef, RowSink,
 };
 use crate::problem::*;
 use std::io::Read;
@@ -80,7 +80,7 @@ impl<R: Read> Lines<R> {
             line_start: true,
             out: Vec::new(),
             pos: 0,
-            chunk: vec![0u8; 64 * 1024],
+            chunk: vec![0u8; 16 * 1024],
         }
     }
 
@@ -186,10 +186,11 @@ pub(super) fn read_csv(
     path: &Path,
     name: &str,
     aliases: &ColumnAliases,
-    limits: ReadLimits,
+    opts: ReadOptions,
     sink: &mut dyn RowSink,
     summary: &mut ReadSummary,
 ) {
+    let limits = opts.limits;
     let cannot =
         |e: std::io::Error| Problem::new(&FILE_UNREADABLE, name, format!("cannot read: {e}"));
     let mut text = match open_text(path) {
@@ -223,6 +224,10 @@ pub(super) fn read_csv(
     let mut search = HeaderSearch::default();
     let mut breaks_in_fields: u64 = 0;
     loop {
+        if opts.past_deadline() {
+            summary.timed_out = true;
+            return;
+        }
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}

@@ -221,6 +221,7 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
         limits: opts.limits,
         read_hidden_sheets: config.as_ref().is_some_and(|c| c.read_hidden_sheets),
         read_hidden_rows: config.as_ref().is_some_and(|c| c.read_hidden_rows),
+        deadline: None,
     };
     let read: Vec<(HawbFile, Vec<MailItem>, Vec<Problem>)> = sheets
         .par_iter()

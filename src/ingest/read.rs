@@ -11,7 +11,7 @@ use super::columns::{ColumnAliases, HeaderMap};
 use super::filetype::FileKind;
 use super::numfmt::NumFmt;
 use crate::problem::*;
-use calamine::Data;
+use calamine::{Data, DataRef};
 use std::path::Path;
 
 /// Limits that keep a hostile or broken file from exhausting memory or time.
@@ -40,6 +40,16 @@ pub struct ReadOptions {
     pub read_hidden_sheets: bool,
     /// Read hidden and filtered-out rows (`hidden_rows = "read"`); skipped with a warning otherwise.
     pub read_hidden_rows: bool,
+    /// When reading must stop (`--read-timeout`): checked between rows, the summary says it was reached.
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl ReadOptions {
+    /// Whether the deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+    }
 }
 
 /// How many non-blank rows at the top of a sheet are searched for the header row (title blocks above it).
@@ -65,9 +75,14 @@ pub const FORMULA_WITHOUT_VALUE: u32 = u32::MAX;
 /// One data row, borrowed from the reader.
 pub enum RowRef<'a> {
     Csv(&'a csv::StringRecord),
-    /// Cells with their style ids (empty where the file type has none) and the workbook's formats.
+    /// Cells of a sheet loaded whole (xls, xlsb, ods); their number formats are not visible.
     Sheet {
         cells: &'a [Data],
+    },
+    /// Cells streamed from an xlsx sheet (shared strings borrowed, not copied), with their style ids and
+    /// the workbook's formats.
+    Xlsx {
+        cells: &'a [DataRef<'a>],
         styles: &'a [u32],
         formats: &'a Formats,
     },
@@ -78,7 +93,10 @@ impl<'a> RowRef<'a> {
     pub fn stored(&self, col: usize) -> Stored<'a> {
         match self {
             RowRef::Csv(r) => r.get(col).map_or(Stored::Blank, Stored::Text),
-            RowRef::Sheet {
+            RowRef::Sheet { cells } => cells
+                .get(col)
+                .map_or(Stored::Blank, |c| stored_data(c, &UNKNOWN_FORMATS.fallback)),
+            RowRef::Xlsx {
                 cells,
                 styles,
                 formats,
@@ -87,15 +105,16 @@ impl<'a> RowRef<'a> {
                 let cell = cells.get(col);
                 if style == Some(FORMULA_WITHOUT_VALUE) {
                     return match cell {
-                        None | Some(Data::Empty) => Stored::FormulaNoValue,
-                        Some(Data::String(s)) if s.is_empty() => Stored::FormulaNoValue,
-                        Some(other) => stored_data(other, &formats.fallback),
+                        None | Some(DataRef::Empty) => Stored::FormulaNoValue,
+                        Some(DataRef::String(s)) if s.is_empty() => Stored::FormulaNoValue,
+                        Some(DataRef::SharedString(s)) if s.is_empty() => Stored::FormulaNoValue,
+                        Some(other) => stored_data_ref(other, &formats.fallback),
                     };
                 }
                 let fmt = style
                     .and_then(|s| formats.by_style.get(s as usize))
                     .unwrap_or(&formats.fallback);
-                cell.map_or(Stored::Blank, |c| stored_data(c, fmt))
+                cell.map_or(Stored::Blank, |c| stored_data_ref(c, fmt))
             }
         }
     }
@@ -104,10 +123,32 @@ impl<'a> RowRef<'a> {
     pub fn any_text(&self, f: impl Fn(&str) -> bool) -> bool {
         match self {
             RowRef::Csv(r) => r.iter().any(&f),
-            RowRef::Sheet { cells, .. } => cells.iter().any(|c| match c {
+            RowRef::Sheet { cells } => cells.iter().any(|c| match c {
                 Data::String(s) => f(s),
                 _ => false,
             }),
+            RowRef::Xlsx { cells, .. } => cells.iter().any(|c| match c {
+                DataRef::String(s) => f(s),
+                DataRef::SharedString(s) => f(s),
+                _ => false,
+            }),
+        }
+    }
+
+    /// The row's cells as header text (numbers as their shortest text).
+    pub fn header_texts(&self) -> Vec<String> {
+        match self {
+            RowRef::Csv(r) => r.iter().map(String::from).collect(),
+            RowRef::Sheet { cells } => cells.iter().map(header_text).collect(),
+            RowRef::Xlsx { cells, .. } => cells
+                .iter()
+                .map(|c| match c {
+                    DataRef::SharedString(s) => s.to_string(),
+                    DataRef::String(s) => s.clone(),
+                    DataRef::Empty => String::new(),
+                    other => header_text(&Data::from(other.clone())),
+                })
+                .collect(),
         }
     }
 
@@ -115,14 +156,30 @@ impl<'a> RowRef<'a> {
     pub fn is_blank(&self) -> bool {
         match self {
             RowRef::Csv(r) => r.iter().all(|c| c.trim().is_empty()),
-            RowRef::Sheet { cells, styles, .. } => {
+            RowRef::Sheet { cells } => cells.iter().all(|c| match c {
+                Data::Empty => true,
+                Data::String(s) => s.trim().is_empty(),
+                _ => false,
+            }),
+            RowRef::Xlsx { cells, styles, .. } => {
                 cells.iter().all(|c| match c {
-                    Data::Empty => true,
-                    Data::String(s) => s.trim().is_empty(),
+                    DataRef::Empty => true,
+                    DataRef::String(s) => s.trim().is_empty(),
+                    DataRef::SharedString(s) => s.trim().is_empty(),
                     _ => false,
                 }) && !styles.contains(&FORMULA_WITHOUT_VALUE)
             }
         }
+    }
+}
+
+/// A header cell as text.
+fn header_text(c: &Data) -> String {
+    match c {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        Data::Float(f) => float_text(*f),
+        other => other.to_string(),
     }
 }
 
@@ -136,6 +193,20 @@ fn stored_data<'a>(c: &'a Data, fmt: &'a NumFmt) -> Stored<'a> {
         Data::DateTime(d) => Stored::Date(d),
         Data::DateTimeIso(s) | Data::DurationIso(s) => Stored::Date(s),
         Data::Error(e) => Stored::Error(e),
+    }
+}
+
+fn stored_data_ref<'a>(c: &'a DataRef<'a>, fmt: &'a NumFmt) -> Stored<'a> {
+    match c {
+        DataRef::Empty => Stored::Blank,
+        DataRef::String(s) => Stored::Text(s),
+        DataRef::SharedString(s) => Stored::Text(s),
+        DataRef::Float(f) => Stored::Number(*f, fmt),
+        DataRef::Int(i) => Stored::Number(*i as f64, fmt),
+        DataRef::Bool(b) => Stored::Bool(*b),
+        DataRef::DateTime(d) => Stored::Date(d),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Stored::Date(s),
+        DataRef::Error(e) => Stored::Error(e),
     }
 }
 
@@ -165,6 +236,8 @@ pub struct ReadSummary {
     pub sheets_read: Vec<String>,
     pub sheets_skipped: Vec<String>,
     pub rows: usize,
+    /// Reading stopped at the deadline of [`ReadOptions`].
+    pub timed_out: bool,
 }
 
 /// Reads one spreadsheet of known kind into `sink`. `name` is how problems name the file.
@@ -178,9 +251,7 @@ pub fn read_file(
 ) -> ReadSummary {
     let mut summary = ReadSummary::default();
     match kind {
-        FileKind::Text => {
-            super::csv_reader::read_csv(path, name, aliases, opts.limits, sink, &mut summary)
-        }
+        FileKind::Text => super::csv_reader::read_csv(path, name, aliases, opts, sink, &mut summary),
         FileKind::Xlsx | FileKind::Xlsb | FileKind::Ods | FileKind::Ole2 => {
             super::workbook::read_workbook(path, name, kind, aliases, opts, sink, &mut summary)
         }

@@ -138,38 +138,28 @@ fn sheet_parts<R: Read + Seek>(
     Ok(sheets)
 }
 
-/// What marks an xlsx sheet part worth parsing: a hidden row, a zero-height default or a formula.
-const XLSX_PATTERNS: &[&[u8]] = &[
-    b"hidden=\"1\"",
-    b"hidden=\"true\"",
-    b"zeroHeight=\"1\"",
-    b"zeroHeight=\"true\"",
-    b"<f>",
-    b"<f ",
-    b":f>",
-    b":f ",
-];
+/// What marks an xlsx sheet part worth parsing: a hidden row (`hidden="1"` or `"true"`), a zero-height
+/// default (`zeroHeight=`), or a formula (`<f>`, `<f t=…>`, or `<x:f>` with a namespace prefix). A false
+/// hit (`<formula1>` of a data validation) only costs a parse.
+const XLSX_PATTERNS: &[&[u8]] = &[b"hidden=\"", b"zeroHeight=\"", b"<f", b":f>"];
 
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row.
-const ODS_PATTERNS: &[&[u8]] = &[
-    b"table:visibility=\"collapse\"",
-    b"table:visibility=\"filter\"",
-];
+const ODS_PATTERNS: &[&[u8]] = &[b"table:visibility=\""];
 
-/// Whether a part holds one of `patterns`: a byte search over the inflated stream, with an overlap so a
-/// pattern cut by a read boundary is still found.
+/// Whether a part holds one of `patterns`: a SIMD substring search (memchr's memmem) over the inflated
+/// stream, with an overlap so a pattern cut by a read boundary is still found.
 fn needs_parse<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     part: &str,
     patterns: &[&[u8]],
 ) -> Result<bool, String> {
-    const OVERLAP: usize = 32;
+    const OVERLAP: usize = 16;
     let Some(mut f) = entry(zip, part)? else {
         return Ok(false);
     };
     let finders: Vec<memchr::memmem::Finder<'_>> =
         patterns.iter().map(memchr::memmem::Finder::new).collect();
-    let mut buf = vec![0u8; 256 * 1024];
+    let mut buf = vec![0u8; 64 * 1024];
     let mut kept = 0usize;
     loop {
         let n = f

@@ -10,7 +10,7 @@ use super::numfmt::NumFmt;
 use super::read::*;
 use super::sheet_extras::{self, SheetExtras};
 use crate::problem::*;
-use calamine::{Data, Reader, SheetVisible};
+use calamine::{Data, DataRef, Reader, SheetVisible};
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -188,11 +188,7 @@ where
             padded.extend_from_slice(cells);
             &padded[..]
         };
-        let row = RowRef::Sheet {
-            cells,
-            styles: &[],
-            formats: &UNKNOWN_FORMATS,
-        };
+        let row = RowRef::Sheet { cells };
         if !f(first_row + i as u32 + 1, &row) {
             break;
         }
@@ -226,20 +222,22 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
         fallback: NumFmt::General,
     };
     let no_value = extras.map(|e| &e.formulas_without_value);
-    let mut cells: Vec<Data> = Vec::new();
+    let mut cells: Vec<DataRef<'_>> = Vec::new();
     let mut styles: Vec<u32> = Vec::new();
     let mut current: Option<u32> = None;
-    let emit =
-        |r: u32, cells: &[Data], styles: &[u32], f: &mut dyn FnMut(u32, &RowRef<'_>) -> bool| {
-            f(
-                r + 1,
-                &RowRef::Sheet {
-                    cells,
-                    styles,
-                    formats: &formats,
-                },
-            )
-        };
+    let emit = |r: u32,
+                cells: &[DataRef<'_>],
+                styles: &[u32],
+                f: &mut dyn FnMut(u32, &RowRef<'_>) -> bool| {
+        f(
+            r + 1,
+            &RowRef::Xlsx {
+                cells,
+                styles,
+                formats: &formats,
+            },
+        )
+    };
     while let Some((cell, style)) = reader
         .next_cell_with_style_id()
         .map_err(|e| e.to_string())?
@@ -260,10 +258,10 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
             continue;
         }
         if c >= cells.len() {
-            cells.resize(c + 1, Data::Empty);
+            cells.resize(c + 1, DataRef::Empty);
             styles.resize(c + 1, 0);
         }
-        cells[c] = Data::from(cell.get_value().clone());
+        cells[c] = cell.get_value().clone();
         styles[c] = if no_value.is_some_and(|s| s.contains(&(r + 1, c as u32))) {
             FORMULA_WITHOUT_VALUE
         } else {
@@ -299,14 +297,15 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         let mut header = false;
         let mut rows_in_sheet = 0usize;
         let read = rows_of(wb, sheet, extras, &mut |row, r| {
+            if ctx.opts.past_deadline() {
+                summary.timed_out = true;
+                return false;
+            }
             if r.is_blank() {
                 return true;
             }
             if !header {
-                let RowRef::Sheet { cells, .. } = r else {
-                    return false;
-                };
-                let texts: Vec<String> = cells.iter().map(r_text).collect();
+                let texts = r.header_texts();
                 return match search.offer(row, texts.iter().map(String::as_str), ctx.aliases) {
                     Header::Found(h) => {
                         search.accept(name, sheet, &h, row, sink);
@@ -349,7 +348,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             );
             continue;
         }
-        if capped {
+        if capped || summary.timed_out {
             return;
         }
         if header {
@@ -401,15 +400,5 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                     .sheet(s.clone()),
             );
         }
-    }
-}
-
-/// A header cell as text.
-fn r_text(c: &Data) -> String {
-    match c {
-        Data::String(s) => s.clone(),
-        Data::Empty => String::new(),
-        Data::Float(f) => float_text(*f),
-        other => other.to_string(),
     }
 }
