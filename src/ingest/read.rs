@@ -107,7 +107,7 @@ impl<'a> RowRef<'a> {
                     return match cell {
                         None | Some(DataRef::Empty) => Stored::FormulaNoValue,
                         Some(DataRef::String(s)) if s.is_empty() => Stored::FormulaNoValue,
-                        Some(DataRef::SharedString(s)) if s.is_empty() => Stored::FormulaNoValue,
+                        Some(DataRef::SharedString("")) => Stored::FormulaNoValue,
                         Some(other) => stored_data_ref(other, &formats.fallback),
                     };
                 }
