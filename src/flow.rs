@@ -81,8 +81,11 @@ pub struct Outcome {
     pub reconciliation: Option<Reconciliation>,
     /// Why it failed (ACP's own message included).
     pub error: Option<String>,
-    /// Whether a later run may succeed without changing the folder (network, system errors).
+    /// Whether a later run may succeed without changing the folder (network, system errors, a wrong
+    /// API key once it is fixed).
     pub retryable: bool,
+    /// ACP refused the caller (a wrong or unauthorised API key): a configuration error, not the MAWB's.
+    pub configuration_error: bool,
 }
 
 impl Outcome {
@@ -116,6 +119,7 @@ impl Outcome {
             reconciliation: None,
             error: None,
             retryable: false,
+            configuration_error: false,
         }
     }
 }
@@ -134,6 +138,10 @@ enum Stop {
 }
 
 impl Stop {
+    fn is_configuration(&self) -> bool {
+        matches!(self, Stop::Call(e) if e.is_configuration())
+    }
+
     fn retryable(&self) -> bool {
         match self {
             Stop::Call(e) => e.is_retryable(),
@@ -264,8 +272,13 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
         Err(e) => {
             tracing::error!(mawb = %run.mawb, "failed: {e}");
             run.out.status = RunStatus::Failed;
-            run.out.retryable = e.retryable();
-            run.out.error = Some(e.to_string());
+            run.out.configuration_error = e.is_configuration();
+            run.out.retryable = e.retryable() || run.out.configuration_error;
+            run.out.error = Some(if run.out.configuration_error {
+                format!("configuration error: {e} (check ACP_API_KEY and ACP_ENDPOINT; the folder is fine)")
+            } else {
+                e.to_string()
+            });
             let _ = ctx
                 .ledger
                 .set_state(&run.mawb, "failed", Some(&e.to_string()));

@@ -1297,3 +1297,31 @@ fn a_reader_panic_fails_only_its_mawb_and_the_batch_goes_on() {
         "the two other MAWBs are at ACP"
     );
 }
+
+/// A wrong API key is a configuration error: exit 2 with the cause on stderr, every MAWB's outcome marked,
+/// nothing created at ACP; the same batch with the right key then goes through.
+#[test]
+fn a_wrong_api_key_is_a_configuration_error_exit_2() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 2, 6, 41, 0);
+    let local = Local::new(&wd, "wrong-key");
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(&acp, &batch, &local, &[]))
+        .env("ACP_API_KEY", "not-the-key");
+    let o = wd.run(&mut cmd);
+    assert_no_panic(&o);
+    assert_exit(&o, USAGE);
+    let err = stderr(&o);
+    assert!(err.contains("configuration error"), "{err}");
+    assert!(err.contains("ACP_API_KEY"), "{err}");
+    assert!(!err.contains("not-the-key"), "the key leaked: {err}");
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&local.report).expect("a report")).expect("JSON");
+    for (m, o) in outcomes(&report) {
+        assert_eq!(o["configuration_error"], true, "{m}: {o}");
+        assert_eq!(o["status"], "failed", "{m}: {o}");
+    }
+    assert!(acp.objects().items.is_empty(), "nothing created at ACP");
+    run_ok(&wd, &acp, &batch, &local, &[]);
+}

@@ -815,3 +815,34 @@ fn a_worker_that_never_returns_holds_neither_once_nor_sigterm_and_fails_after_ma
         "only B-next was sent"
     );
 }
+
+/// A wrong API key is a configuration error, not the folder's: the folder stays in `processing/` to be
+/// retried (never `failed/`), and the cause is logged as an error.
+#[test]
+fn a_wrong_api_key_keeps_the_folder_for_a_retry() {
+    let rig = Rig::new();
+    let src = rig.samples(1, 4, 23).remove(0);
+    let name = name_of(&src);
+    copy_folder(&src, &rig.sub("inbox").join(&name));
+    fs::write(rig.sub("inbox").join(&name).join("READY"), b"").unwrap();
+    let mut cmd = rig.command(&["--once"]);
+    cmd.env("ACP_API_KEY", "not-the-key");
+    let o = rig.wd.run(&mut cmd);
+    assert_no_panic(&o);
+    let err = stderr(&o);
+    assert!(err.contains("configuration error"), "{err}");
+    assert!(!err.contains("not-the-key"), "the key leaked: {err}");
+    assert!(
+        entries(&rig.sub("failed")).is_empty(),
+        "a configuration error does not fail the folder"
+    );
+    assert!(
+        rig.sub("processing").join(&name).is_dir() || rig.sub("inbox").join(&name).is_dir(),
+        "the folder waits for a retry"
+    );
+    // With the key fixed, the next pass sends it.
+    let o = rig.once(&[]);
+    assert_exit(&o, 0);
+    let report = rig.wait_report("done", &name);
+    assert_eq!(report["mawbs"][0]["outcome"]["status"], "sent");
+}

@@ -187,6 +187,20 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// Whether ACP refused the caller, not the call: the API key is wrong or not allowed (a common error
+    /// naming the key, HTTP 401 or 403). A configuration error, the same for every MAWB: fixed by the
+    /// operator, never by changing a folder.
+    pub fn is_configuration(&self) -> bool {
+        match self {
+            CallError::Common { message, .. } => {
+                let m = message.to_ascii_lowercase();
+                m.contains("apikey") || m.contains("api key") || m.contains("api-key")
+            }
+            CallError::Http { status, .. } => matches!(status, 401 | 403),
+            _ => false,
+        }
+    }
+
     /// Whether repeating the same call may succeed (and is safe: creates are idempotent by shipper id).
     pub fn is_retryable(&self) -> bool {
         match self {

@@ -94,7 +94,14 @@ pub fn finish(
     json: Option<&std::path::Path>,
     state: &StateArgs,
 ) -> Result<i32, String> {
-    let code = if report.problems.iter().any(|p| p.is_error()) {
+    let configuration = outcomes.iter().find(|o| o.configuration_error);
+    if let Some(o) = configuration {
+        eprintln!(
+            "mawb: {}",
+            o.error.as_deref().unwrap_or("configuration error")
+        );
+    }
+    let code = if report.problems.iter().any(|p| p.is_error()) || configuration.is_some() {
         EXIT_USAGE
     } else if outcomes.iter().all(Outcome::is_success) {
         EXIT_OK

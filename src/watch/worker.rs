@@ -222,6 +222,11 @@ impl Worker {
             .error
             .clone()
             .unwrap_or_else(|| format!("{:?}", outcome.status));
+        if outcome.configuration_error {
+            tracing::error!(
+                "{error}: processing/{name} stays where it is and is retried; nothing is wrong with the folder"
+            );
+        }
         if outcome.retryable && outcome.status != RunStatus::Invalid {
             let now = now_ms();
             state.attempts += 1;
