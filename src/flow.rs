@@ -260,6 +260,19 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
         ));
         return o;
     };
+    // One process at a time per MAWB and ledger: a second run of the same batch waits here.
+    let number = config.manifest_number.clone();
+    let _lock = match ctx.ledger.lock_mawb(&number, &|holder| {
+        tracing::warn!(mawb = %number, "MAWB {number} is being sent by {holder}; waiting for it to finish")
+    }) {
+        Ok(lock) => lock,
+        Err(e) => {
+            let mut o = Outcome::new(RunStatus::Failed);
+            o.retryable = true;
+            o.error = Some(format!("cannot take the lock of MAWB {number} beside the ledger: {e}"));
+            return o;
+        }
+    };
     let mut run = Run {
         ctx,
         checked,

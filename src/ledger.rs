@@ -90,6 +90,8 @@ pub struct LabelRow {
 /// The ledger (one connection, shared by the MAWBs processed at once).
 pub struct Ledger {
     conn: Mutex<Connection>,
+    /// Where the per-MAWB locks live (`<ledger>.locks`); none for an in-memory ledger.
+    locks: Option<std::path::PathBuf>,
 }
 
 const SCHEMA: &str = "
@@ -131,10 +133,27 @@ impl Ledger {
             path: shown.clone(),
             source,
         })?;
-        Self::init(conn).map_err(|source| LedgerError::Open {
+        let mut ledger = Self::init(conn).map_err(|source| LedgerError::Open {
             path: shown,
             source,
-        })
+        })?;
+        let mut locks = path.as_os_str().to_owned();
+        locks.push(".locks");
+        ledger.locks = Some(locks.into());
+        Ok(ledger)
+    }
+
+    /// Takes the lock of MAWB `mawb` for this ledger (see [`crate::mawb_lock`]); `on_wait` hears who
+    /// holds it before waiting. An in-memory ledger has no locks (`None`).
+    pub fn lock_mawb(
+        &self,
+        mawb: &str,
+        on_wait: &dyn Fn(&str),
+    ) -> std::io::Result<Option<crate::mawb_lock::MawbLock>> {
+        match &self.locks {
+            Some(dir) => crate::mawb_lock::MawbLock::acquire(dir, mawb, on_wait).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// An in-memory ledger (tests, `prepare`).
@@ -149,6 +168,7 @@ impl Ledger {
         conn.execute_batch(SCHEMA)?;
         Ok(Ledger {
             conn: Mutex::new(conn),
+            locks: None,
         })
     }
 

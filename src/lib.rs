@@ -16,6 +16,7 @@ pub mod flow;
 pub mod fsutil;
 pub mod ingest;
 pub mod ledger;
+pub mod mawb_lock;
 pub mod model;
 pub mod plan;
 pub mod prepare;

@@ -1325,3 +1325,39 @@ fn a_wrong_api_key_is_a_configuration_error_exit_2() {
     assert!(acp.objects().items.is_empty(), "nothing created at ACP");
     run_ok(&wd, &acp, &batch, &local, &[]);
 }
+
+/// Two runs of one batch at once on one ledger: each MAWB is sent by one of them while the other waits
+/// for it (naming the holder), both exit 0, nothing is at ACP twice. A run of another batch on the same
+/// ledger is not held up.
+#[test]
+fn two_runs_of_one_batch_at_once_wait_for_each_other_per_mawb() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 3, 30, 57, 0);
+    let local = Local::new(&wd, "shared");
+    let spawn = |report: &str| {
+        let mut args = run_args(&acp, &batch, &local, &["--jobs", "1"]);
+        let at = args.iter().position(|a| a == "--json").expect("--json") + 1;
+        args[at] = wd.join(report).display().to_string();
+        let mut cmd = wd.mawb();
+        cmd.args(args)
+            .env("ACP_API_KEY", &acp.key)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd.spawn().expect("start mawb run")
+    };
+    let a = spawn("a.json");
+    let b = spawn("b.json");
+    let (a, b) = (
+        a.wait_with_output().expect("run a"),
+        b.wait_with_output().expect("run b"),
+    );
+    assert_no_panic(&a);
+    assert_no_panic(&b);
+    assert_exit(&a, OK);
+    assert_exit(&b, OK);
+    acp.objects().assert_no_duplicates();
+    let other = sample_batch(&wd, 1, 5, 58, 0);
+    run_ok(&wd, &acp, &other, &local, &[]);
+}
