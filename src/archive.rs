@@ -204,15 +204,15 @@ impl Archive {
                 path: path.display().to_string(),
                 source,
             })?;
-            rows.push(LabelRow {
-                mawb: mawb.to_string(),
-                entity: entity.as_str().to_string(),
-                entity_id: id.to_string(),
+            rows.push(LabelRow::new(
+                mawb,
+                entity.as_str(),
+                id,
                 file,
-                format: k.name().to_string(),
-                sha256: sha256_hex(&b),
-                bytes: b.len() as i64,
-            });
+                k.name(),
+                sha256_hex(&b),
+                b.len() as i64,
+            ));
         }
         Ok(rows)
     }
@@ -289,8 +289,9 @@ impl Archive {
             "mawb": mawb,
             "archive": "labels.zip",
             "labels": rows.iter().map(|r| serde_json::json!({
-                "entity": r.entity, "id": r.entity_id, "file": r.file, "format": r.format,
-                "sha256": r.sha256, "bytes": r.bytes,
+                "entity": r.entity, "id": r.entity_id, "shipperItemId": r.shipper_item_id,
+                "file": r.file, "format": r.format, "sha256": r.sha256, "bytes": r.bytes,
+                "status": if r.void { "void" } else { "valid" }, "replacedBy": r.replaced_by,
             })).collect::<Vec<_>>(),
         }))
         .map_err(|e| ArchiveError::Io {
@@ -299,16 +300,22 @@ impl Archive {
         })?;
         let jp = dir.join("index.json");
         crate::fsutil::write_atomic(&jp, &json).map_err(io(&jp))?;
-        let mut csv = String::from("entity,id,file,format,sha256,bytes\r\n");
+        // A void label (its item cancelled at ACP) stays listed, marked, with the tracking number whose
+        // label replaces it.
+        let mut csv =
+            String::from("entity,id,shipperItemId,file,format,sha256,bytes,status,replacedBy\r\n");
         for r in rows {
             csv.push_str(&format!(
-                "{},{},{},{},{},{}\r\n",
+                "{},{},{},{},{},{},{},{},{}\r\n",
                 r.entity,
                 csv_field(&r.entity_id),
+                csv_field(r.shipper_item_id.as_deref().unwrap_or("")),
                 r.file,
                 r.format,
                 r.sha256,
-                r.bytes
+                r.bytes,
+                if r.void { "void" } else { "valid" },
+                csv_field(r.replaced_by.as_deref().unwrap_or(""))
             ));
         }
         let cp = dir.join("index.csv");
@@ -420,7 +427,8 @@ mod tests {
         let z = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
         assert_eq!(z.len(), 3);
         let index = std::fs::read_to_string(a.mawb_dir("112-44995451").join("index.csv")).unwrap();
-        assert!(index.contains("bag,77,bag-77.png,PNG"), "{index}");
+        assert!(index.contains("bag,77,,bag-77.png,PNG"), "{index}");
+        assert!(index.contains(",valid,"), "{index}");
     }
 
     #[test]

@@ -86,6 +86,18 @@ pub struct Outcome {
     pub retryable: bool,
     /// ACP refused the caller (a wrong or unauthorised API key): a configuration error, not the MAWB's.
     pub configuration_error: bool,
+    /// Items cancelled and created again with a new tracking number in this run: print their new labels,
+    /// throw the old ones away.
+    pub relabelled: Vec<Relabel>,
+}
+
+/// An item label replaced in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Relabel {
+    /// The new tracking number (its label is in the archive, valid).
+    pub tracking_number: String,
+    /// The tracking number of the cancelled item (its label is void).
+    pub replaces: String,
 }
 
 impl Outcome {
@@ -120,6 +132,7 @@ impl Outcome {
             error: None,
             retryable: false,
             configuration_error: false,
+            relabelled: Vec::new(),
         }
     }
 }
@@ -397,7 +410,12 @@ impl Run<'_, '_> {
             .stage(&self.mawb, entity, id, &bytes)
             .map_err(|e| Stop::Local(e.to_string()))?;
         for r in &rows {
-            self.ctx.ledger.put_label(r)?;
+            for old in self.ctx.ledger.put_label(r)? {
+                self.out.relabelled.push(Relabel {
+                    tracking_number: r.entity_id.clone(),
+                    replaces: old,
+                });
+            }
         }
         self.out.labels_archived += rows.len();
         self.labels.extend(rows);

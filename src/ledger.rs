@@ -85,6 +85,38 @@ pub struct LabelRow {
     pub format: String,
     pub sha256: String,
     pub bytes: i64,
+    /// The item's shipperItemId (item labels).
+    pub shipper_item_id: Option<String>,
+    /// The item was cancelled at ACP: this label must not be used.
+    pub void: bool,
+    /// The tracking number of the item that replaced the cancelled one (its new label).
+    pub replaced_by: Option<String>,
+}
+
+impl LabelRow {
+    /// A new, valid label of `entity` `id` (shipperItemId, void and replacement are the ledger's).
+    pub fn new(
+        mawb: &str,
+        entity: &str,
+        id: &str,
+        file: String,
+        format: &str,
+        sha256: String,
+        bytes: i64,
+    ) -> LabelRow {
+        LabelRow {
+            mawb: mawb.to_string(),
+            entity: entity.to_string(),
+            entity_id: id.to_string(),
+            file,
+            format: format.to_string(),
+            sha256,
+            bytes,
+            shipper_item_id: None,
+            void: false,
+            replaced_by: None,
+        }
+    }
 }
 
 /// The ledger (one connection, shared by the MAWBs processed at once).
@@ -113,6 +145,7 @@ CREATE INDEX IF NOT EXISTS requests_mawb ON requests (mawb);
 CREATE TABLE IF NOT EXISTS labels (
   mawb TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL, file TEXT NOT NULL,
   format TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL, created TEXT NOT NULL,
+  shipper_item_id TEXT, void INTEGER NOT NULL DEFAULT 0, replaced_by TEXT,
   PRIMARY KEY (mawb, file));
 ";
 
@@ -129,14 +162,28 @@ impl Ledger {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
-        let conn = Connection::open(path).map_err(|source| LedgerError::Open {
-            path: shown.clone(),
-            source,
-        })?;
-        let mut ledger = Self::init(conn).map_err(|source| LedgerError::Open {
-            path: shown,
-            source,
-        })?;
+        // Another process opening the same ledger at this moment (a second run, the watcher) can hold the
+        // lock that switching to WAL needs, and SQLite does not wait for it: try again for a while.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut ledger = loop {
+            let opened = Connection::open(path).and_then(Self::init);
+            match opened {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                other => {
+                    break other.map_err(|source| LedgerError::Open {
+                        path: shown.clone(),
+                        source,
+                    })?
+                }
+            }
+        };
         let mut locks = path.as_os_str().to_owned();
         locks.push(".locks");
         ledger.locks = Some(locks.into());
@@ -166,6 +213,33 @@ impl Ledger {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
+        // Ledgers of earlier versions lack the void-label columns.
+        let columns: Vec<String> = conn
+            .prepare("SELECT name FROM pragma_table_info('labels')")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for (name, ddl) in [
+            (
+                "shipper_item_id",
+                "ALTER TABLE labels ADD COLUMN shipper_item_id TEXT",
+            ),
+            (
+                "void",
+                "ALTER TABLE labels ADD COLUMN void INTEGER NOT NULL DEFAULT 0",
+            ),
+            (
+                "replaced_by",
+                "ALTER TABLE labels ADD COLUMN replaced_by TEXT",
+            ),
+        ] {
+            if !columns.iter().any(|c| c == name) {
+                // Two processes may upgrade the same old ledger at once: the second finds it done.
+                match conn.execute_batch(ddl) {
+                    Err(e) if e.to_string().contains("duplicate column") => {}
+                    other => other?,
+                }
+            }
+        }
         Ok(Ledger {
             conn: Mutex::new(conn),
             locks: None,
@@ -323,6 +397,15 @@ impl Ledger {
         let mut c = self.conn();
         let tx = c.transaction()?;
         for k in keys {
+            // The item is gone at ACP: its label is void (kept, marked, never printed again).
+            tx.execute(
+                "UPDATE labels SET void = 1,
+                   shipper_item_id = COALESCE(shipper_item_id,
+                     (SELECT shipper_item_id FROM items WHERE mawb = ?1 AND key = ?2))
+                 WHERE mawb = ?1 AND entity = 'item'
+                   AND entity_id = (SELECT tracking_number FROM items WHERE mawb = ?1 AND key = ?2)",
+                params![mawb, k],
+            )?;
             tx.execute(
                 "DELETE FROM items WHERE mawb = ?1 AND key = ?2",
                 params![mawb, k],
@@ -469,19 +552,54 @@ impl Ledger {
         Ok(mawbs)
     }
 
-    pub fn put_label(&self, row: &LabelRow) -> Result<(), LedgerError> {
-        self.conn().execute(
-            "INSERT OR REPLACE INTO labels (mawb, entity, entity_id, file, format, sha256, bytes, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![row.mawb, row.entity, row.entity_id, row.file, row.format, row.sha256, row.bytes, now()],
+    /// Records a label. An item label takes its item's shipperItemId, and replaces the void labels of
+    /// that shipperItemId: their tracking numbers are returned (the labels to throw away).
+    pub fn put_label(&self, row: &LabelRow) -> Result<Vec<String>, LedgerError> {
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        let sid: Option<String> = if row.entity == "item" {
+            tx.query_row(
+                "SELECT shipper_item_id FROM items WHERE mawb = ?1 AND tracking_number = ?2",
+                params![row.mawb, row.entity_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten()
+        } else {
+            None
+        };
+        tx.execute(
+            "INSERT OR REPLACE INTO labels (mawb, entity, entity_id, file, format, sha256, bytes, created,
+               shipper_item_id, void, replaced_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, NULL)",
+            params![row.mawb, row.entity, row.entity_id, row.file, row.format, row.sha256, row.bytes, now(), sid],
         )?;
-        Ok(())
+        let mut replaced = Vec::new();
+        if let Some(sid) = &sid {
+            {
+                let mut st = tx.prepare(
+                    "SELECT DISTINCT entity_id FROM labels WHERE mawb = ?1 AND entity = 'item'
+                       AND shipper_item_id = ?2 AND void = 1 AND replaced_by IS NULL AND entity_id != ?3",
+                )?;
+                replaced = st
+                    .query_map(params![row.mawb, sid, row.entity_id], |r| r.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?;
+            }
+            tx.execute(
+                "UPDATE labels SET replaced_by = ?3 WHERE mawb = ?1 AND entity = 'item'
+                   AND shipper_item_id = ?2 AND void = 1 AND replaced_by IS NULL AND entity_id != ?3",
+                params![row.mawb, sid, row.entity_id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(replaced)
     }
 
     pub fn labels(&self, mawb: &str) -> Result<Vec<LabelRow>, LedgerError> {
         let c = self.conn();
         let mut st = c.prepare(
-            "SELECT mawb, entity, entity_id, file, format, sha256, bytes FROM labels WHERE mawb = ?1 ORDER BY file",
+            "SELECT mawb, entity, entity_id, file, format, sha256, bytes, shipper_item_id, void, replaced_by
+             FROM labels WHERE mawb = ?1 ORDER BY file",
         )?;
         let rows = st
             .query_map([mawb], |r| {
@@ -493,6 +611,9 @@ impl Ledger {
                     format: r.get(4)?,
                     sha256: r.get(5)?,
                     bytes: r.get(6)?,
+                    shipper_item_id: r.get(7)?,
+                    void: r.get::<_, i64>(8)? != 0,
+                    replaced_by: r.get(9)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -519,6 +640,69 @@ fn row_to_mawb(r: &rusqlite::Row<'_>) -> rusqlite::Result<MawbRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn item(tn: &str, sid: &str) -> ItemRow {
+        ItemRow {
+            key: sid.into(),
+            tracking_number: Some(tn.into()),
+            shipper_item_id: Some(sid.into()),
+            fingerprint: "f".into(),
+        }
+    }
+
+    fn label(tn: &str) -> LabelRow {
+        LabelRow::new(
+            "M",
+            "item",
+            tn,
+            format!("item-{tn}.png"),
+            "PNG",
+            "00".into(),
+            1,
+        )
+    }
+
+    #[test]
+    fn a_cancelled_items_label_is_void_and_names_its_replacement() {
+        let l = Ledger::in_memory().unwrap();
+        l.put_items("M", &[item("T1", "S1"), item("T2", "S2")])
+            .unwrap();
+        assert!(l.put_label(&label("T1")).unwrap().is_empty());
+        assert!(l.put_label(&label("T2")).unwrap().is_empty());
+        l.remove_items("M", &["S1".into()]).unwrap();
+        l.put_items("M", &[item("T9", "S1")]).unwrap();
+        assert_eq!(l.put_label(&label("T9")).unwrap(), vec!["T1".to_string()]);
+        let rows = l.labels("M").unwrap();
+        let of = |tn: &str| rows.iter().find(|r| r.entity_id == tn).unwrap();
+        assert!(of("T1").void);
+        assert_eq!(of("T1").replaced_by.as_deref(), Some("T9"));
+        assert_eq!(of("T1").shipper_item_id.as_deref(), Some("S1"));
+        assert!(!of("T9").void && !of("T2").void);
+        assert_eq!(of("T9").shipper_item_id.as_deref(), Some("S1"));
+    }
+
+    #[test]
+    fn a_ledger_of_an_earlier_version_gains_the_label_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE labels (mawb TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+                   file TEXT NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,
+                   created TEXT NOT NULL, PRIMARY KEY (mawb, file));
+                 INSERT INTO labels VALUES ('M', 'bag', 'B', 'bag-B.png', 'PNG', '00', 1, 'then');",
+            )
+            .unwrap();
+        }
+        let l = Ledger::open(&path).unwrap();
+        let rows = l.labels("M").unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(!rows[0].void && rows[0].replaced_by.is_none());
+        drop(l);
+        // Opening it again (or by a second process at the same time) finds the columns there.
+        assert!(Ledger::open(&path).is_ok());
+    }
 
     #[test]
     fn records_objects_and_requests() {

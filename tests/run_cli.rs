@@ -993,7 +993,8 @@ fn the_api_key_appears_in_no_log_report_ledger_label_or_request_log() {
     acp.clear_faults();
     assert_exit(&run_vv(SECRET, &local, &[]), OK);
     let refused = run_vv(WRONG, &elsewhere, &[]);
-    assert_exit(&refused, FAILED);
+    // A wrong key is a configuration error (exit 2), not a failed MAWB.
+    assert_exit(&refused, USAGE);
     let refused_err = stderr(&refused) + &stdout(&refused);
     assert!(
         refused_err.contains("invalid apikey"),
@@ -1360,4 +1361,95 @@ fn two_runs_of_one_batch_at_once_wait_for_each_other_per_mawb() {
     acp.objects().assert_no_duplicates();
     let other = sample_batch(&wd, 1, 5, 58, 0);
     run_ok(&wd, &acp, &other, &local, &[]);
+}
+
+/// A changed parcel of a labelled MAWB is cancelled and created again with a new tracking number: the old
+/// label stays in the archive marked void with the tracking number that replaces it, the index carries
+/// shipperItemId, and the run says which labels to print again.
+#[test]
+fn a_relabelled_parcel_voids_its_old_label_and_says_print_the_new_one() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = wd.samples_with(1, 4, 77, &["--label", "1", "--formats", "csv"]);
+    let local = Local::new(&wd, "relabel");
+    run_ok(&wd, &acp, &batch, &local, &[]);
+    let dir = wd.mawb_dirs(&batch).remove(0);
+    let number = text(&check_report(&wd, &batch)["mawbs"][0]["manifest_number"]);
+    let csv_path = std::fs::read_dir(&dir)
+        .expect("the MAWB folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("a csv");
+    let mut rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&csv_path)
+        .expect("read the csv")
+        .records()
+        .map(|r| r.expect("a record").iter().map(String::from).collect())
+        .collect();
+    // Sample headers are spelt every which way ("Weight", "shipper_item_id").
+    let norm = |h: &str| -> String {
+        h.chars()
+            .filter(|c| !matches!(c, ' ' | '_' | '-' | '\u{feff}'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let col = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|h| norm(h) == name)
+            .unwrap_or_else(|| panic!("no {name} column in {:?}", rows[0]))
+    };
+    let (w, sid_col) = (col("weight"), col("shipperitemid"));
+    let sid = rows[1][sid_col].clone();
+    rows[1][w] = "9.875".into();
+    let mut out = csv::Writer::from_path(&csv_path).expect("write the csv");
+    for r in &rows {
+        out.write_record(r).expect("a record");
+    }
+    out.flush().expect("flush");
+    drop(out);
+
+    let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+    assert_exit(&o, OK);
+    let outcome = &outcomes(&report)[&number];
+    let relabelled = outcome["relabelled"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(relabelled.len(), 1, "{outcome:#}");
+    let new_tn = text(&relabelled[0]["tracking_number"]);
+    let old_tn = text(&relabelled[0]["replaces"]);
+    assert_ne!(new_tn, old_tn);
+    let out = stdout(&o);
+    assert!(out.contains("re-labelled: print the new labels"), "{out}");
+    assert!(out.contains(&new_tn), "{out}");
+
+    let index =
+        std::fs::read_to_string(local.archive.join(&number).join("index.csv")).expect("index.csv");
+    let header = index.lines().next().unwrap_or_default();
+    assert_eq!(
+        header,
+        "entity,id,shipperItemId,file,format,sha256,bytes,status,replacedBy"
+    );
+    let line_of = |tn: &str| {
+        index
+            .lines()
+            .find(|l| l.starts_with(&format!("item,{tn},")))
+            .unwrap_or_else(|| panic!("{tn} not in the index:\n{index}"))
+            .to_string()
+    };
+    let old = line_of(&old_tn);
+    assert!(old.contains(&format!(",{sid},")), "{old}");
+    assert!(old.ends_with(&format!(",void,{new_tn}")), "{old}");
+    let new = line_of(&new_tn);
+    assert!(new.contains(&format!(",{sid},")), "{new}");
+    assert!(new.ends_with(",valid,"), "{new}");
+    // Every other label is valid: 4 items, 5 labels, 1 void.
+    assert_eq!(
+        index.lines().filter(|l| l.contains(",void,")).count(),
+        1,
+        "{index}"
+    );
+    acp.objects().assert_no_duplicates();
 }

@@ -130,6 +130,17 @@ pub fn finish(
                 o.labels_archived,
                 o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
             );
+            if !o.relabelled.is_empty() {
+                let list: Vec<String> = o
+                    .relabelled
+                    .iter()
+                    .map(|r| format!("{} (replaces {}, now void)", r.tracking_number, r.replaces))
+                    .collect();
+                println!(
+                    "    re-labelled: print the new labels and throw the old ones away: {}",
+                    list.join(", ")
+                );
+            }
         }
         println!(
             "ledger: {}   labels: {}",
