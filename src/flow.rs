@@ -261,6 +261,9 @@ struct Run<'a, 'c> {
     mawb: String,
     out: Outcome,
     labels: Vec<LabelRow>,
+    /// The ledger id and attempts of the last request sent (a conflict after a retry is our own answer,
+    /// lost).
+    last_request: (i64, u32),
 }
 
 /// Runs one MAWB (see the module doc). Never panics; every failure is in the outcome.
@@ -292,6 +295,7 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
         mawb: config.manifest_number.clone(),
         out: Outcome::new(RunStatus::Sent),
         labels: Vec::new(),
+        last_request: (0, 0),
     };
     match run.go() {
         Ok(()) => {}
@@ -393,11 +397,44 @@ impl Run<'_, '_> {
             .client
             .call_data_with(command, params, data, &mut on_retry, parser);
         self.out.requests_sent += 1;
+        self.last_request = (id, attempts);
         match &result {
             Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
             Err(e) => ledger.finish_request(id, "transport-error", &e.to_string(), attempts)?,
         }
         Ok(result?)
+    }
+
+    /// Whether a conflict on a create of `command` (about `object`, when the request's detail names it) can
+    /// be this ledger's own earlier create: the last request was retried (its first attempt may have
+    /// reached ACP), or the ledger recorded sending an earlier create of that command for this MAWB (an
+    /// answer lost, or a process killed before it stored what the answer said). Otherwise the object at
+    /// ACP was not sent by this ledger.
+    fn own_lost_answer(&self, command: Command, object: Option<&str>) -> Result<bool, Stop> {
+        let (current, attempts) = self.last_request;
+        if attempts > 1 {
+            return Ok(true);
+        }
+        Ok(self.ctx.ledger.requests(Some(&self.mawb))?.iter().any(|r| {
+            r.id != current
+                && r.command == command.as_str()
+                && object.is_none_or(|o| r.detail.contains(o))
+        }))
+    }
+
+    /// Whether an object ACP holds under this folder's ids (it matches what would be sent) may be taken
+    /// over: it is this ledger's own lost answer, or the operator said `--adopt`. Otherwise the MAWB stops
+    /// and the object is left as it is.
+    fn may_adopt(&self, command: Command, object: Option<&str>, what: &str) -> Result<(), Stop> {
+        if self.ctx.plan.adopt || self.own_lost_answer(command, object)? {
+            return Ok(());
+        }
+        Err(Stop::Refused(format!(
+            "{what} is already at ACP, and this ledger ({}) never sent it: mawb leaves objects it did not send untouched. \
+             If it is this folder's (the ledger is new or was moved), run again with --adopt to take it over; otherwise \
+             remove it at ACP first",
+            self.ctx.ledger.describe()
+        )))
     }
 
     fn archive_label(&mut self, entity: Entity, id: &str, label: &wire::Label) -> Result<(), Stop> {
@@ -681,7 +718,7 @@ impl Run<'_, '_> {
                 &plan::mailing_params(m, false, &self.ctx.plan),
                 Some(&data),
             )?;
-            self.take_mailing_answer(batch, a, &fps)?;
+            self.take_mailing_answer(batch, a, &fps, None)?;
             (self.ctx.on_items)(batch.len());
         }
         for &i in &labelled {
@@ -689,7 +726,12 @@ impl Run<'_, '_> {
             let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
             let params = plan::mailing_params(m, true, &self.ctx.plan);
             let a = self.send(&format!("label {} for {sid}", config.label), &params, &req)?;
-            if self.take_mailing_answer(&[i], a, &fps)? > 0 {
+            let adopted = self.take_mailing_answer(&[i], a, &fps, Some(&sid))?;
+            if adopted > 0 && !self.own_lost_answer(Command::CreateMailing, Some(&sid))? {
+                // Taken over with --adopt: ACP had the item before this ledger, with a label mawb never
+                // received. It is not cancelled to get one (mawb never cancels what it did not send).
+                tracing::warn!(mawb = %self.mawb, "item {sid}: adopted; its label was issued before this ledger and is not in the archive: print it from ACP");
+            } else if adopted > 0 {
                 // ACP already held the item (an earlier answer, with its label, was lost): the label can
                 // only be had again by cancelling the unbagged item and creating it once more.
                 let tn = self
@@ -721,7 +763,7 @@ impl Run<'_, '_> {
                     &params,
                     &req,
                 )?;
-                if self.take_mailing_answer(&[i], a, &fps)? > 0 {
+                if self.take_mailing_answer(&[i], a, &fps, Some(&sid))? > 0 {
                     return Err(Stop::Refused(format!(
                         "item {sid}: ACP still holds it after the cancel; its label is lost"
                     )));
@@ -754,6 +796,7 @@ impl Run<'_, '_> {
                     .as_ref()
                     .is_some_and(|c| c.shipper_bag_id.as_deref() == Some(sid.as_str()))
             {
+                self.may_adopt(Command::CreateBag, Some(&sid), &format!("bag {sid}"))?;
                 tracing::info!(mawb = %self.mawb, "createBag {sid}: already at ACP (an earlier answer was lost); adopted");
                 r.conflict.as_ref().and_then(|c| c.bag_id.clone())
             } else {
@@ -795,6 +838,9 @@ impl Run<'_, '_> {
             // same createDay again (its conflict is adopted) instead of confirming.
             if ledger.has_unanswered(&self.mawb, Command::CreateDay.as_str())? {
                 tracing::info!(mawb = %self.mawb, "an earlier createDay may have reached ACP; repeating it");
+            } else if self.ctx.plan.adopt {
+                // Taking over: the units may already be grouped in this MAWB's day at ACP; createDay's
+                // conflict says so.
             } else {
                 self.confirm_new_units(&ids)?;
             }
@@ -811,6 +857,11 @@ impl Run<'_, '_> {
                     .as_ref()
                     .is_some_and(|c| c.shipper_day_id.as_deref() == Some(shipper_day.as_str()))
             {
+                self.may_adopt(
+                    Command::CreateDay,
+                    Some(&shipper_day),
+                    &format!("day {shipper_day}"),
+                )?;
                 tracing::info!(mawb = %self.mawb, "createDay {shipper_day}: already at ACP; adopted");
                 r.conflict.as_ref().and_then(|c| c.day_id.clone())
             } else {
@@ -855,7 +906,7 @@ impl Run<'_, '_> {
             }
             ledger.set_day(&self.mawb, Some(&id), day_revision)?;
             day_id = Some(id);
-        } else if !config.create_day && row.manifest_id.is_none() {
+        } else if !config.create_day && row.manifest_id.is_none() && !self.ctx.plan.adopt {
             self.confirm_new_units(&ids)?;
         }
         ids.day_id = day_id.clone();
@@ -995,11 +1046,14 @@ impl Run<'_, '_> {
 
     /// Reads a createMailing answer: created and adopted items go to the ledger; anything else stops.
     /// Returns how many items were adopted (already at ACP) rather than created.
+    /// Reads a createMailing answer for `batch` (items sent about `object`, when one item is named in the
+    /// request's detail); returns how many items were adopted.
     fn take_mailing_answer(
         &mut self,
         batch: &[usize],
         a: Answer,
         fps: &[String],
+        object: Option<&str>,
     ) -> Result<usize, Stop> {
         let Answer::Mailing(results) = a else {
             return Err(Stop::Refused("createMailing: unexpected answer".into()));
@@ -1018,9 +1072,33 @@ impl Run<'_, '_> {
         let mut created = 0;
         let mut adopted = 0;
         let mut labels = Vec::new();
+        // Whether matching items ACP already holds may be taken over (asked once, at the first conflict).
+        let mut adoptable: Option<Result<(), String>> = None;
         for (&i, r) in batch.iter().zip(&results) {
             let key = item_key(m, i);
             let item = &m.items[i];
+            let matching_conflict = r.status.error_type == Some(ErrorType::Conflict)
+                && r.conflict
+                    .as_ref()
+                    .is_some_and(|c| same_item(&convert::mail_item(item), c));
+            if matching_conflict && !r.status.ok {
+                let may = match &adoptable {
+                    Some(may) => may.clone(),
+                    None => {
+                        let may = match self.may_adopt(Command::CreateMailing, object, "the item") {
+                            Ok(()) => Ok(()),
+                            Err(Stop::Refused(why)) => Err(why),
+                            Err(other) => return Err(other),
+                        };
+                        adoptable = Some(may.clone());
+                        may
+                    }
+                };
+                if let Err(why) = may {
+                    failures.push(format!("item {key}: {why}"));
+                    continue;
+                }
+            }
             let tn = if r.status.ok {
                 created += 1;
                 if let Some(l) = &r.label {
@@ -1098,6 +1176,11 @@ impl Run<'_, '_> {
                         .is_none_or(|n| n == config.manifest_number)
             })
         {
+            self.may_adopt(
+                Command::CreateManifest,
+                None,
+                &format!("manifest {}", config.user_manifest_id()),
+            )?;
             tracing::info!(mawb = %self.mawb, "createManifest: already at ACP (an earlier answer was lost); adopted");
             (
                 r.conflict.as_ref().and_then(|c| c.manifest_id.clone()),

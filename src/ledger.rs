@@ -124,6 +124,10 @@ pub struct Ledger {
     conn: Mutex<Connection>,
     /// Where the per-MAWB locks live (`<ledger>.locks`); none for an in-memory ledger.
     locks: Option<std::path::PathBuf>,
+    /// The database file; none in memory.
+    path: Option<std::path::PathBuf>,
+    /// The file did not exist before this process opened it.
+    new: bool,
 }
 
 const SCHEMA: &str = "
@@ -159,6 +163,7 @@ impl Ledger {
     /// Opens (or creates) the ledger at `path`.
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
         let shown = path.display().to_string();
+        let new = !path.exists();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -187,7 +192,21 @@ impl Ledger {
         let mut locks = path.as_os_str().to_owned();
         locks.push(".locks");
         ledger.locks = Some(locks.into());
+        ledger.path = Some(path.to_path_buf());
+        ledger.new = new;
         Ok(ledger)
+    }
+
+    /// The ledger for messages: its path (`in memory` for a test ledger).
+    pub fn describe(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| "in memory".to_string(), |p| p.display().to_string())
+    }
+
+    /// Whether this process created the ledger (it had recorded nothing before).
+    pub fn is_new(&self) -> bool {
+        self.new
     }
 
     /// Takes the lock of MAWB `mawb` for this ledger (see [`crate::mawb_lock`]); `on_wait` hears who
@@ -243,6 +262,8 @@ impl Ledger {
         Ok(Ledger {
             conn: Mutex::new(conn),
             locks: None,
+            path: None,
+            new: false,
         })
     }
 

@@ -23,6 +23,9 @@ pub struct PlanOptions {
     pub test_mode: bool,
     /// Always zip the manifest file (otherwise only when needed to fit ACP's limits).
     pub zip_manifest_file: bool,
+    /// Take over objects ACP already holds under this folder's ids that this ledger never sent (`--adopt`):
+    /// a new or moved ledger. Without it such an object stops the MAWB, untouched.
+    pub adopt: bool,
 }
 
 impl Default for PlanOptions {
@@ -32,6 +35,7 @@ impl Default for PlanOptions {
             batch_bytes: request::DEFAULT_BATCH_BYTES,
             test_mode: false,
             zip_manifest_file: false,
+            adopt: false,
         }
     }
 }

@@ -1453,3 +1453,73 @@ fn a_relabelled_parcel_voids_its_old_label_and_says_print_the_new_one() {
     );
     acp.objects().assert_no_duplicates();
 }
+
+/// A new ledger (the run started from another folder, or the ledger was moved) meets objects ACP already
+/// holds under the folder's ids: mawb says the ledger is new, touches nothing it did not send (no cancel,
+/// no replacement), and stops each MAWB with how to take the objects over; with `--adopt` it takes them
+/// over without cancelling anything, labelled items included.
+#[test]
+fn a_new_ledger_never_cancels_or_replaces_what_it_did_not_send() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    for (label, seed) in [(1u8, 61u64), (0, 62)] {
+        let batch = sample_batch(&wd, 1, 5, seed, label);
+        run_ok(
+            &wd,
+            &acp,
+            &batch,
+            &Local::new(&wd, &format!("first-{seed}")),
+            &[],
+        );
+        let held = acp.objects().tracking_numbers();
+        let before = acp.requests().len();
+
+        let fresh = Local::new(&wd, &format!("fresh-{seed}"));
+        let (o, report) = run(&wd, &acp, &batch, &fresh, &[]);
+        assert_exit(&o, FAILED);
+        let out = stdout(&o);
+        assert!(
+            out.contains("(new:"),
+            "the run says its ledger is new: {out}"
+        );
+        for (m, outcome) in outcomes(&report) {
+            assert_eq!(outcome["status"], "failed", "{m}: {outcome:#}");
+            let why = text(&outcome["error"]);
+            assert!(
+                why.contains("never sent it") && why.contains("--adopt"),
+                "{m}: {why}"
+            );
+        }
+        let sent = commands_of(&acp.requests()[before..]);
+        assert!(
+            !sent.iter().any(|c| c.starts_with("cancel")),
+            "label {label}: a new ledger sent {sent:?}"
+        );
+        assert_eq!(
+            acp.objects().tracking_numbers(),
+            held,
+            "label {label}: ACP unchanged"
+        );
+
+        let adopting = Local::new(&wd, &format!("adopt-{seed}"));
+        let before = acp.requests().len();
+        let report = run_ok(&wd, &acp, &batch, &adopting, &["--adopt"]);
+        for (m, outcome) in outcomes(&report) {
+            assert!(
+                ["sent", "unchanged"].contains(&text(&outcome["status"]).as_str()),
+                "{m}: {outcome:#}"
+            );
+        }
+        let sent = commands_of(&acp.requests()[before..]);
+        assert!(
+            !sent.iter().any(|c| c.starts_with("cancel")),
+            "label {label}: --adopt sent {sent:?}"
+        );
+        assert_eq!(
+            acp.objects().tracking_numbers(),
+            held,
+            "label {label}: ACP unchanged"
+        );
+        acp.objects().assert_no_duplicates();
+    }
+}

@@ -29,12 +29,29 @@ pub struct ConnArgs {
 /// The local files of a run.
 #[derive(Debug, Clone, Args)]
 pub struct StateArgs {
-    /// The ledger of everything sent and received.
-    #[arg(long, value_name = "FILE", default_value = "mawb-state.sqlite")]
+    /// The ledger of everything sent and received. The default does not depend on the working folder:
+    /// `state.sqlite` in the state folder ($MAWB_STATE_DIR, else $XDG_STATE_HOME/mawb, else
+    /// ~/.local/state/mawb).
+    #[arg(long, value_name = "FILE", default_value_os_t = state_dir().join("state.sqlite"))]
     pub state: PathBuf,
-    /// The label archive folder.
-    #[arg(long, value_name = "DIR", default_value = "archive")]
+    /// The label archive folder (default: `archive` in the state folder).
+    #[arg(long, value_name = "DIR", default_value_os_t = state_dir().join("archive"))]
     pub archive: PathBuf,
+}
+
+/// The per-user state folder, the same from any working folder: `$MAWB_STATE_DIR`, else
+/// `$XDG_STATE_HOME/mawb`, else `$HOME/.local/state/mawb` (the XDG Base Directory specification's state
+/// home), else `.mawb` in the working folder when no home is known.
+pub fn state_dir() -> PathBuf {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("MAWB_STATE_DIR")
+        .or_else(|| var("XDG_STATE_HOME").map(|d| d.join("mawb")))
+        .or_else(|| var("HOME").map(|h| h.join(".local/state/mawb")))
+        .unwrap_or_else(|| PathBuf::from(".mawb"))
 }
 
 impl ConnArgs {

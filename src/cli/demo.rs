@@ -105,6 +105,7 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
         &outcomes,
         Some(&args.dir.join("report.json")),
         &state,
+        ledger.is_new(),
     )?;
     println!(
         "\nfinished in {:.1} s; JSON report: {}",

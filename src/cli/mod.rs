@@ -109,6 +109,10 @@ pub struct PlanArgs {
     /// Always zip the manifest file (it is zipped anyway when needed to fit ACP's limits).
     #[arg(long)]
     pub zip_manifest_file: bool,
+    /// Take over items, bags, days and manifests ACP already holds under this folder's ids although this
+    /// ledger never sent them (a new or moved ledger). Without it they stop the MAWB, untouched.
+    #[arg(long)]
+    pub adopt: bool,
 }
 
 impl PlanArgs {
@@ -117,6 +121,7 @@ impl PlanArgs {
             batch_items: self.batch_items.max(1),
             test_mode,
             zip_manifest_file: self.zip_manifest_file,
+            adopt: self.adopt,
             ..Default::default()
         }
     }

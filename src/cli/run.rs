@@ -37,6 +37,14 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let opts = args.input.options()?;
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
+    if ledger.is_new() {
+        tracing::warn!(
+            "ledger {}: new (it has recorded nothing yet); objects ACP already holds under these folders' ids will not be touched without --adopt",
+            ledger.describe()
+        );
+    } else {
+        tracing::info!("ledger {}", ledger.describe());
+    }
     let archive = Archive::new(&args.state.archive);
     let plan = args.plan.options(args.conn.test_mode);
     let (dirs, _) = crate::ingest::discover(&args.paths);
@@ -49,7 +57,14 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
         client.endpoint()
     );
     let outcomes = send(&report, &client, &ledger, &archive, plan, args.jobs);
-    finish("run", &report, &outcomes, args.json.as_deref(), &args.state)
+    finish(
+        "run",
+        &report,
+        &outcomes,
+        args.json.as_deref(),
+        &args.state,
+        ledger.is_new(),
+    )
 }
 
 /// Sends a checked batch with progress bars (a terminal) or log lines (otherwise).
@@ -93,6 +108,7 @@ pub fn finish(
     outcomes: &[Outcome],
     json: Option<&std::path::Path>,
     state: &StateArgs,
+    ledger_new: bool,
 ) -> Result<i32, String> {
     let configuration = outcomes.iter().find(|o| o.configuration_error);
     if let Some(o) = configuration {
@@ -143,8 +159,13 @@ pub fn finish(
             }
         }
         println!(
-            "ledger: {}   labels: {}",
+            "ledger: {}{}   labels: {}",
             state.state.display(),
+            if ledger_new {
+                " (new: it had recorded nothing before this run; objects ACP already held were not touched)"
+            } else {
+                ""
+            },
             state.archive.display()
         );
     }

@@ -76,6 +76,8 @@ impl Workdir {
         ] {
             cmd.env_remove(var);
         }
+        // The default ledger and archive live in the state folder: keep them inside the workdir.
+        cmd.env("MAWB_STATE_DIR", self.path().join(".mawb-state"));
         cmd
     }
 
