@@ -168,6 +168,54 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether ACP's answer says the manifest was sent on (`sent`; a modify of a sent manifest may come as a
+/// conflict saying so).
+fn is_sent_on(st: &Status) -> bool {
+    st.error_type == Some(ErrorType::Sent)
+        || (st.error_type == Some(ErrorType::Conflict)
+            && st.error.as_deref().is_some_and(|m| m.contains("sent on")))
+}
+
+/// What differs between the folder and the ledger, for messages: items changed or removed, items new.
+fn describe_changes(
+    to_cancel: &[String],
+    to_create: &[usize],
+    m: &Mawb,
+    current: &HashMap<String, usize>,
+    held: &HashMap<String, ItemRow>,
+) -> String {
+    let list = |keys: Vec<String>| {
+        let n = keys.len();
+        let mut shown: Vec<String> = keys.into_iter().take(5).collect();
+        if n > 5 {
+            shown.push(format!("and {} more", n - 5));
+        }
+        shown.join(", ")
+    };
+    let changed: Vec<String> = to_cancel
+        .iter()
+        .filter(|k| current.contains_key(*k))
+        .cloned()
+        .collect();
+    let removed: Vec<String> = to_cancel
+        .iter()
+        .filter(|k| !current.contains_key(*k))
+        .cloned()
+        .collect();
+    let added: Vec<String> = to_create
+        .iter()
+        .map(|&i| item_key(m, i))
+        .filter(|k| !held.contains_key(k))
+        .collect();
+    let mut parts = Vec::new();
+    for (what, keys) in [("changed", changed), ("removed", removed), ("new", added)] {
+        if !keys.is_empty() {
+            parts.push(format!("{} item(s) {what}: {}", keys.len(), list(keys)));
+        }
+    }
+    parts.join("; ")
+}
+
 /// The fingerprint of an item: a hash of exactly what createMailing sends for it.
 /// Converts an item once and fingerprints it: a hash of exactly what createMailing sends for it. Returns
 /// the wire item, its fingerprint and its size inside a createMailing request (for batching).
@@ -264,6 +312,8 @@ struct Run<'a, 'c> {
     /// The ledger id and attempts of the last request sent (a conflict after a retry is our own answer,
     /// lost).
     last_request: (i64, u32),
+    /// What differs between the folder and what ACP holds (for messages).
+    changes: String,
 }
 
 /// Runs one MAWB (see the module doc). Never panics; every failure is in the outcome.
@@ -296,6 +346,7 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
         out: Outcome::new(RunStatus::Sent),
         labels: Vec::new(),
         last_request: (0, 0),
+        changes: String::new(),
     };
     match run.go() {
         Ok(()) => {}
@@ -405,6 +456,20 @@ impl Run<'_, '_> {
         Ok(result?)
     }
 
+    /// ACP answered that the MAWB's manifest was sent on: recorded in the ledger (a sent manifest is
+    /// final) and reported with what differs; nothing of the change is applied.
+    fn sent_on(&self, manifest_id: &str) -> Stop {
+        if let Err(e) = self.ctx.ledger.set_sent_on(&self.mawb) {
+            tracing::warn!(mawb = %self.mawb, "cannot record that manifest {manifest_id} was sent on: {e}");
+        }
+        Stop::Refused(format!(
+            "manifest {manifest_id} was already sent on by ACP; a sent manifest is final and changes cannot be \
+             applied ({}). Put the folder back as it was sent (it then reads as unchanged), or settle the \
+             change with ACP directly",
+            if self.changes.is_empty() { "the manifest's legs or options differ".to_string() } else { self.changes.clone() }
+        ))
+    }
+
     /// Whether a conflict on a create of `command` (about `object`, when the request's detail names it) can
     /// be this ledger's own earlier create: the last request was retried (its first attempt may have
     /// reached ACP), or the ledger recorded sending an earlier create of that command for this MAWB (an
@@ -494,7 +559,12 @@ impl Run<'_, '_> {
             .collect();
         let content_fp = self.content_fingerprint(&fps);
         let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
-        if row.state == "done" && row.fingerprint.as_deref() == Some(content_fp.as_str()) {
+        let same_as_sent = row.fingerprint.as_deref() == Some(content_fp.as_str());
+        if row.sent_on && same_as_sent && row.state != "done" {
+            // A change met a manifest ACP had sent on (nothing was applied); the folder is back as sent.
+            ledger.set_state(&self.mawb, "done", None)?;
+        }
+        if (row.state == "done" || row.sent_on) && same_as_sent {
             tracing::info!(mawb = %self.mawb, "unchanged since its upload: nothing to send");
             self.out.status = RunStatus::Unchanged;
             self.out.manifest_id = row.manifest_id;
@@ -520,6 +590,11 @@ impl Run<'_, '_> {
             })
             .collect();
         to_create.sort_unstable();
+        self.changes = describe_changes(&to_cancel, &to_create, m, &current, &held);
+        if row.sent_on {
+            // Nothing is sent for a MAWB whose manifest is final.
+            return Err(self.sent_on(row.manifest_id.as_deref().unwrap_or("?")));
+        }
 
         let bag_fp = |b: usize| -> String {
             let mut members: Vec<(String, &str)> = m.bags[b]
@@ -612,6 +687,9 @@ impl Run<'_, '_> {
                     Answer::Manifest(r) => r.status.clone(),
                     _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
                 };
+                if is_sent_on(&st) {
+                    return Err(self.sent_on(&mid));
+                }
                 if !st.ok && st.error_type != Some(ErrorType::NotFound) {
                     return Err(Stop::Refused(format!(
                         "cancelManifest {mid} (needed to apply the change): {}",
@@ -1165,6 +1243,14 @@ impl Run<'_, '_> {
             return Err(Stop::Refused(format!("{command}: unexpected answer")));
         };
         let config = self.checked.mawb.config.clone().unwrap_or_default();
+        if command == Command::ModifyManifest && is_sent_on(&r.status) {
+            return Err(self.sent_on(
+                r.manifest_id
+                    .as_deref()
+                    .or(self.out.manifest_id.as_deref())
+                    .unwrap_or("?"),
+            ));
+        }
         let (id, adopted) = if r.status.ok {
             (r.manifest_id.clone(), false)
         } else if command == Command::CreateManifest

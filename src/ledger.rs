@@ -41,6 +41,8 @@ pub struct MawbRow {
     pub manifest_fingerprint: Option<String>,
     pub last_error: Option<String>,
     pub updated: String,
+    /// ACP sent the manifest on: it is final, no change can be applied any more.
+    pub sent_on: bool,
 }
 
 /// An item ACP holds for this MAWB.
@@ -134,7 +136,7 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS mawbs (
   mawb TEXT PRIMARY KEY, folder TEXT NOT NULL, user_manifest_id TEXT NOT NULL, state TEXT NOT NULL,
   fingerprint TEXT, manifest_id TEXT, day_id TEXT, day_revision INTEGER NOT NULL DEFAULT 1,
-  manifest_fingerprint TEXT, last_error TEXT, updated TEXT NOT NULL);
+  manifest_fingerprint TEXT, last_error TEXT, updated TEXT NOT NULL, sent_on INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS items (
   mawb TEXT NOT NULL, key TEXT NOT NULL, tracking_number TEXT, shipper_item_id TEXT,
   fingerprint TEXT NOT NULL, PRIMARY KEY (mawb, key));
@@ -233,11 +235,17 @@ impl Ledger {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
         // Ledgers of earlier versions lack the void-label columns.
-        let columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info('labels')")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        let columns_of = |table: &str| -> Result<Vec<String>, rusqlite::Error> {
+            conn.prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        };
+        let columns: Vec<String> = [columns_of("labels")?, columns_of("mawbs")?].concat();
         for (name, ddl) in [
+            (
+                "sent_on",
+                "ALTER TABLE mawbs ADD COLUMN sent_on INTEGER NOT NULL DEFAULT 0",
+            ),
             (
                 "shipper_item_id",
                 "ALTER TABLE labels ADD COLUMN shipper_item_id TEXT",
@@ -275,7 +283,7 @@ impl Ledger {
         let c = self.conn();
         Ok(c.query_row(
             "SELECT mawb, folder, user_manifest_id, state, fingerprint, manifest_id, day_id, day_revision,
-                    manifest_fingerprint, last_error, updated FROM mawbs WHERE mawb = ?1",
+                    manifest_fingerprint, last_error, updated, sent_on FROM mawbs WHERE mawb = ?1",
             [mawb],
             row_to_mawb,
         )
@@ -286,7 +294,7 @@ impl Ledger {
         let c = self.conn();
         let mut st = c.prepare(
             "SELECT mawb, folder, user_manifest_id, state, fingerprint, manifest_id, day_id, day_revision,
-                    manifest_fingerprint, last_error, updated FROM mawbs ORDER BY updated DESC",
+                    manifest_fingerprint, last_error, updated, sent_on FROM mawbs ORDER BY updated DESC",
         )?;
         let rows = st
             .query_map([], row_to_mawb)?
@@ -349,6 +357,15 @@ impl Ledger {
     }
 
     /// Forgets the MAWB's manifest (cancelled to be created anew).
+    /// Records that ACP sent the MAWB's manifest on (it answered `sent`): it is final.
+    pub fn set_sent_on(&self, mawb: &str) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET sent_on = 1, updated = ?2 WHERE mawb = ?1",
+            params![mawb, now()],
+        )?;
+        Ok(())
+    }
+
     pub fn clear_manifest(&self, mawb: &str) -> Result<(), LedgerError> {
         self.conn().execute(
             "UPDATE mawbs SET manifest_id = NULL, manifest_fingerprint = NULL, updated = ?2 WHERE mawb = ?1",
@@ -655,6 +672,7 @@ fn row_to_mawb(r: &rusqlite::Row<'_>) -> rusqlite::Result<MawbRow> {
         manifest_fingerprint: r.get(8)?,
         last_error: r.get(9)?,
         updated: r.get(10)?,
+        sent_on: r.get::<_, i64>(11)? != 0,
     })
 }
 

@@ -1523,3 +1523,61 @@ fn a_new_ledger_never_cancels_or_replaces_what_it_did_not_send() {
         acp.objects().assert_no_duplicates();
     }
 }
+
+/// A manifest ACP has sent on is final: a change then fails once with "already sent on" and what differs,
+/// later runs of the changed folder send nothing and say the same, and the folder put back byte for byte
+/// reads as unchanged again (exit 0).
+#[test]
+fn a_manifest_sent_on_is_final_and_a_restored_folder_is_unchanged() {
+    for day in [true, false] {
+        let wd = Workdir::new();
+        let acp = Acp::start();
+        let s = sheet(4, 2);
+        let batch = hand_made_batch_with(&wd, &s, "77", day);
+        let local = Local::new(&wd, "run");
+        let report = run_ok(&wd, &acp, &batch, &local, &[]);
+        let mid = text(&outcomes(&report)[VALID_MAWB]["manifest_id"]);
+        sandbox_admin_post(
+            &acp.endpoint(),
+            &format!("_admin/mark-sent?manifestId={mid}"),
+            "",
+        );
+
+        let csv_path = batch.join(VALID_MAWB).join("hawbs.csv");
+        let original = std::fs::read(&csv_path).expect("the csv");
+        let mut changed = s.clone();
+        changed.set(3, "weight", "2");
+        changed.write_csv(&batch.join(VALID_MAWB), "hawbs.csv");
+
+        let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+        assert_exit(&o, FAILED);
+        let why = text(&outcomes(&report)[VALID_MAWB]["error"]);
+        assert!(
+            why.contains("already sent on") && why.contains("cannot be applied"),
+            "day {day}: {why}"
+        );
+        assert!(
+            why.contains("1 item(s) changed: TN00000004"),
+            "day {day}: {why}"
+        );
+
+        let before = acp.requests().len();
+        let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+        assert_exit(&o, FAILED);
+        assert!(text(&outcomes(&report)[VALID_MAWB]["error"]).contains("already sent on"));
+        assert_eq!(
+            acp.requests().len(),
+            before,
+            "day {day}: nothing sent for a final manifest"
+        );
+
+        std::fs::write(&csv_path, &original).expect("restore the csv");
+        let report = run_ok(&wd, &acp, &batch, &local, &[]);
+        assert_eq!(
+            outcomes(&report)[VALID_MAWB]["status"],
+            "unchanged",
+            "day {day}"
+        );
+        acp.objects().assert_no_duplicates();
+    }
+}
