@@ -120,6 +120,62 @@ fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Ve
         .collect()
 }
 
+/// What only the ledger knows: a shipperItemId already used by an item of another MAWB it sent. Adds an
+/// error to each MAWB concerned (so it is not sent).
+pub fn check_against_ledger(
+    mawbs: &mut [CheckedMawb],
+    ledger: &crate::ledger::Ledger,
+) -> Result<(), crate::ledger::LedgerError> {
+    use crate::ingest::columns::Field;
+    for m in mawbs {
+        let Some(number) = m.mawb.config.as_ref().map(|c| c.manifest_number.clone()) else {
+            continue;
+        };
+        let ids: Vec<&str> = m
+            .mawb
+            .items
+            .iter()
+            .filter_map(|i| i.shipper_item_id.as_deref())
+            .collect();
+        let used = ledger.shipper_item_ids_elsewhere(&number, &ids)?;
+        if used.is_empty() {
+            continue;
+        }
+        let mut found = Vec::new();
+        for item in &m.mawb.items {
+            let Some(other) = item
+                .shipper_item_id
+                .as_deref()
+                .and_then(|id| used.get(id).map(|o| (id, o)))
+            else {
+                continue;
+            };
+            let file = m
+                .mawb
+                .files
+                .get(item.origin.file)
+                .map(|f| f.name.clone())
+                .unwrap_or_default();
+            found.push(
+                Problem::new(
+                    &crate::problem::SHIPPER_ITEM_ID_USED,
+                    file,
+                    format!(
+                        "shipperItemId {} is already used by an item of MAWB {} in the ledger: ACP keeps one item per \
+                         shipperItemId, so give this parcel its own id",
+                        other.0, other.1
+                    ),
+                )
+                .sheet(&*item.origin.sheet)
+                .at(item.row_of(Field::ShipperItemId))
+                .column(Field::ShipperItemId.name()),
+            );
+        }
+        m.problems.extend(found);
+    }
+    Ok(())
+}
+
 /// Checks every MAWB folder named by `paths` (MAWB folders or batch folders), `on_done` called as each
 /// MAWB finishes (for a progress bar).
 pub fn check_paths(

@@ -89,6 +89,10 @@ pub struct Outcome {
     /// Items cancelled and created again with a new tracking number in this run: print their new labels,
     /// throw the old ones away.
     pub relabelled: Vec<Relabel>,
+    /// The manifest id cancelled in this run because the change had to rebuild the MAWB's day (units
+    /// inside a day cannot be detached by modifyManifest); the manifest was created again under
+    /// `manifest_id`.
+    pub manifest_replaced: Option<String>,
 }
 
 /// An item label replaced in a run.
@@ -133,6 +137,7 @@ impl Outcome {
             retryable: false,
             configuration_error: false,
             relabelled: Vec::new(),
+            manifest_replaced: None,
         }
     }
 }
@@ -697,6 +702,7 @@ impl Run<'_, '_> {
                     )));
                 }
                 ledger.clear_manifest(&self.mawb)?;
+                self.out.manifest_replaced = Some(mid.clone());
             } else {
                 tracing::info!(mawb = %self.mawb, "changed since its upload: detaching {} unit(s) before cancelling", surviving.len());
                 self.modify_with_units(&mid, &ids, day_revision, surviving)?;

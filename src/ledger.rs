@@ -357,6 +357,28 @@ impl Ledger {
     }
 
     /// Forgets the MAWB's manifest (cancelled to be created anew).
+    /// The MAWB (other than `mawb`) whose item holds each of `ids` as its shipperItemId, where one does.
+    pub fn shipper_item_ids_elsewhere(
+        &self,
+        mawb: &str,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, LedgerError> {
+        let c = self.conn();
+        let mut st = c.prepare_cached(
+            "SELECT mawb FROM items WHERE shipper_item_id = ?1 AND mawb != ?2 LIMIT 1",
+        )?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(other) = st
+                .query_row(params![id, mawb], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert(id.to_string(), other);
+            }
+        }
+        Ok(out)
+    }
+
     /// Records that ACP sent the MAWB's manifest on (it answered `sent`): it is final.
     pub fn set_sent_on(&self, mawb: &str) -> Result<(), LedgerError> {
         self.conn().execute(

@@ -106,6 +106,7 @@ rules! {
     LABEL_VALUE_LIMIT = "label-value-limit", Error, "validate", "An item's value exceeds the international label's 1000 USD (1000 CNY to China).";
     DUPLICATE_TRACKING = "duplicate-tracking-number", Error, "validate", "A trackingNumber is used by two items of the batch.";
     DUPLICATE_SHIPPER_ITEM_ID = "duplicate-shipper-item-id", Error, "validate", "A shipperItemId is used by two items of the batch.";
+    SHIPPER_ITEM_ID_USED = "shipper-item-id-used", Error, "ledger", "A shipperItemId is already used by an item of another MAWB in the ledger (run, watch).";
     UNKNOWN_CURRENCY_RATE = "unknown-rate", Warning, "validate", "No USD rate is known for a currency, so the 200/800 USD rules could not be applied.";
     // mawb.toml and the MAWB.
     MAWB_TOML_MISSING = "mawb-toml-missing", Error, "validate", "The MAWB folder has no mawb.toml.";

@@ -521,6 +521,26 @@ impl<'a> Loop<'a> {
                         self.scan(now);
                         let ready: VecDeque<String> = self.ready_now(now).into();
                         tracing::info!("{} folder(s) ready in inbox/", ready.len());
+                        let waiting: Vec<&str> = self
+                            .seen
+                            .keys()
+                            .map(String::as_str)
+                            .filter(|n| !ready.iter().any(|r| r == n))
+                            .collect();
+                        if !waiting.is_empty() {
+                            let how = match self.cfg.settle {
+                                Some(d) => format!(
+                                    "no READY file yet, and not unchanged for {} yet",
+                                    secs(d)
+                                ),
+                                None => "no READY file yet".to_string(),
+                            };
+                            tracing::warn!(
+                                "{} folder(s) in inbox/ not taken ({how}): {}",
+                                waiting.len(),
+                                waiting.join(", ")
+                            );
+                        }
                         self.once_ready = Some(ready);
                     }
                 } else if scan_at.is_some_and(|t| now >= t) || now >= next_full {

@@ -860,8 +860,11 @@ fn a_removed_item_is_applied(n: usize, bagged: usize, day: bool, recreated: bool
     let manifest_id = if recreated {
         assert!(new.iter().any(|c| c == "cancelManifest"), "{new:?}");
         assert!(new.iter().any(|c| c == "createManifest"), "{new:?}");
+        // The replacement is said plainly, not left to a log line.
+        assert_eq!(text(&o["manifest_replaced"]), manifest_id, "{o:#}");
         text(&o["manifest_id"])
     } else {
+        assert!(o["manifest_replaced"].is_null(), "{o:#}");
         assert_eq!(text(&o["manifest_id"]), manifest_id, "the same manifest");
         assert!(new.iter().any(|c| c == "modifyManifest"), "{new:?}");
         assert!(!new.iter().any(|c| c == "createManifest"), "{new:?}");
@@ -1580,4 +1583,73 @@ fn a_manifest_sent_on_is_final_and_a_restored_folder_is_unchanged() {
         );
         acp.objects().assert_no_duplicates();
     }
+}
+
+/// Ctrl-C in the middle of a run says that nothing is lost and how to resume, exits 130, and the next run
+/// completes the batch without duplicates.
+#[test]
+fn an_interrupted_run_says_how_to_resume() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 1, 12, 88, 0);
+    let local = Local::new(&wd, "run");
+    acp.set_faults(&["createMailing:delay=400"]);
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(&acp, &batch, &local, &["--batch-items", "1"]))
+        .env("ACP_API_KEY", &acp.key)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("start mawb run");
+    acp.eventually_log("a createMailing", |log| {
+        log.iter().any(|r| r["command"] == "createMailing")
+    });
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("send SIGINT");
+    assert!(killed.success());
+    let o = child.wait_with_output().expect("wait for mawb run");
+    assert_no_panic(&o);
+    assert_exit(&o, 130);
+    let err = stderr(&o);
+    assert!(
+        err.contains("interrupted") && err.contains("run the same command again"),
+        "{err}"
+    );
+    acp.clear_faults();
+    run_ok(&wd, &acp, &batch, &local, &["--batch-items", "1"]);
+    acp.objects().assert_no_duplicates();
+}
+
+/// A shipperItemId the ledger already knows from another MAWB stops the new MAWB before anything is sent,
+/// at its row and column.
+#[test]
+fn a_shipper_item_id_used_by_an_earlier_mawb_of_the_ledger_is_refused() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let local = Local::new(&wd, "run");
+    let first = wd.mawb_folder("night1/a", &Sheet::hawbs(1, 2));
+    write_mawb_toml(&first, VALID_MAWB);
+    run_ok(&wd, &acp, &wd.join("night1"), &local, &[]);
+    // The next night: another MAWB reuses SI00000002 on its second row.
+    let mut s = Sheet::hawbs(10, 2);
+    s.set(1, "shipperItemId", "SI00000002");
+    let second = wd.mawb_folder("night2/b", &s);
+    write_mawb_toml(&second, "112-44995462");
+    let before = acp.requests().len();
+    let (o, report) = run(&wd, &acp, &wd.join("night2"), &local, &[]);
+    assert_exit(&o, FAILED);
+    let problems = report["mawbs"][0]["problems"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let p = problems
+        .iter()
+        .find(|p| p["code"] == "shipper-item-id-used")
+        .unwrap_or_else(|| panic!("no shipper-item-id-used in {problems:#?}"));
+    assert_eq!(p["row"], 3, "{p}");
+    assert_eq!(p["column"], "shipperItemId", "{p}");
+    assert!(text(&p["message"]).contains(VALID_MAWB), "{p}");
+    assert_eq!(acp.requests().len(), before, "nothing sent");
 }

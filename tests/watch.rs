@@ -846,3 +846,26 @@ fn a_wrong_api_key_keeps_the_folder_for_a_retry() {
     let report = rig.wait_report("done", &name);
     assert_eq!(report["mawbs"][0]["outcome"]["status"], "sent");
 }
+
+/// `watch --once` names the inbox folders it leaves because they wait for READY.
+#[test]
+fn once_names_the_folders_that_wait_for_ready() {
+    let rig = Rig::new();
+    let src = rig.samples(2, 3, 31);
+    let (ready, waiting) = (name_of(&src[0]), name_of(&src[1]));
+    copy_folder(&src[0], &rig.sub("inbox").join(&ready));
+    fs::write(rig.sub("inbox").join(&ready).join("READY"), b"").unwrap();
+    copy_folder(&src[1], &rig.sub("inbox").join(&waiting));
+    let o = rig.once(&[]);
+    assert_exit(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains("not taken (no READY file yet)") && err.contains(&waiting),
+        "{err}"
+    );
+    assert!(
+        rig.sub("inbox").join(&waiting).is_dir(),
+        "left in the inbox"
+    );
+    rig.wait_report("done", &ready);
+}

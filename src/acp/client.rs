@@ -294,10 +294,14 @@ impl Client {
         fields.push(("apikey", self.cfg.api_key.expose()));
         fields.push(("command", command.as_str()));
         fields.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        // ureq's messages start with the URL, which the error already names.
         let transport = |message: String| CallError::Transport {
             command,
             endpoint: self.cfg.endpoint.clone(),
-            message,
+            message: message
+                .strip_prefix(self.cfg.endpoint.as_str())
+                .map(|m| m.trim_start_matches([':', ' ']).to_string())
+                .unwrap_or(message),
         };
         // A per-request deadline: ureq's agent-level read timeout is not re-applied to pooled connections.
         // Large uploads get two seconds per megabyte on top of the answer timeout; connecting counts within it.

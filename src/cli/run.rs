@@ -33,7 +33,30 @@ pub struct RunArgs {
     pub input: InputArgs,
 }
 
+/// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// On Ctrl-C or SIGTERM, says that nothing is lost and how to resume, then exits: the ledger records every
+/// request before it leaves, so the next run of the same command resumes without duplicates.
+fn exit_quietly_on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("mawb-interrupt".into())
+        .spawn(move || {
+            if signals.forever().next().is_some() {
+                eprintln!(
+                    "\nmawb: interrupted; nothing is lost (every request is in the ledger): run the same command again to resume"
+                );
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+        });
+}
+
 pub fn run(args: RunArgs) -> Result<i32, String> {
+    exit_quietly_on_interrupt();
     let opts = args.input.options()?;
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
@@ -49,8 +72,9 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let plan = args.plan.options(args.conn.test_mode);
     let (dirs, _) = crate::ingest::discover(&args.paths);
     let bar = super::progress(dirs.len() as u64, "checking");
-    let report = check_paths(&args.paths, &opts, &|| bar.inc(1));
+    let mut report = check_paths(&args.paths, &opts, &|| bar.inc(1));
     bar.finish_and_clear();
+    crate::check::check_against_ledger(&mut report.mawbs, &ledger).map_err(|e| e.to_string())?;
     tracing::info!(
         "{} MAWB folder(s) checked; sending to {}",
         report.mawbs.len(),
@@ -146,6 +170,12 @@ pub fn finish(
                 o.labels_archived,
                 o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
             );
+            if let Some(old) = &o.manifest_replaced {
+                println!(
+                    "    manifest replaced: {old} was cancelled and created again as {} (the change had to rebuild the MAWB's day; ACP cannot detach units from a day)",
+                    o.manifest_id.as_deref().unwrap_or("-")
+                );
+            }
             if !o.relabelled.is_empty() {
                 let list: Vec<String> = o
                     .relabelled

@@ -166,7 +166,13 @@ impl Worker {
         }
         fault_point(FaultPoint::Watch, name);
         let ran = contain(|| {
-            let checked = check_one(&dir, &self.svc.check);
+            let mut checked = check_one(&dir, &self.svc.check);
+            if let Err(e) = crate::check::check_against_ledger(
+                std::slice::from_mut(&mut checked),
+                &self.svc.ledger,
+            ) {
+                tracing::warn!("cannot compare the folder's shipperItemIds with the ledger: {e}");
+            }
             let key = checked
                 .mawb
                 .config
