@@ -1653,3 +1653,56 @@ fn a_shipper_item_id_used_by_an_earlier_mawb_of_the_ledger_is_refused() {
     assert!(text(&p["message"]).contains(VALID_MAWB), "{p}");
     assert_eq!(acp.requests().len(), before, "nothing sent");
 }
+
+/// A server that echoes the key (in an item-level error, in an HTTP 500 body), raw and form-encoded, with a
+/// key full of characters that encode differently: no form of the key reaches stdout, stderr, the report,
+/// the ledger or any other file.
+#[test]
+fn an_echoed_key_is_redacted_in_every_form_everywhere() {
+    const SECRET: &str = "K3y+s3cr3t/=&%x y<z>";
+    let wd = Workdir::new();
+    let acp = Acp::with_key(SECRET);
+    let batch = sample_batch(&wd, 1, 4, 93, 0);
+    let forms = mawb::acp::client::Secret::new(SECRET).echo_forms();
+    assert!(forms.len() >= 4, "{forms:?}");
+    let mut outputs: Vec<Vec<u8>> = Vec::new();
+    for (n, fault) in ["createMailing:echo", "createMailing:echo500"]
+        .iter()
+        .enumerate()
+    {
+        acp.set_faults(&[fault]);
+        let local = Local::new(&wd, &format!("echo-{n}"));
+        let mut cmd = wd.mawb();
+        cmd.args(run_args(&acp, &batch, &local, &["--attempts", "1"]))
+            .arg("-vv")
+            .env("ACP_API_KEY", SECRET);
+        let o = wd.run(&mut cmd);
+        assert_no_panic(&o);
+        assert_exit(&o, FAILED);
+        assert!(
+            stdout(&o).contains("***"),
+            "{fault}: the echo is shown, redacted: {}",
+            stdout(&o)
+        );
+        outputs.push(o.stdout);
+        outputs.push(o.stderr);
+        acp.clear_faults();
+    }
+    let files = files_under(wd.path());
+    assert!(
+        files.iter().any(|f| f.ends_with("state.sqlite")),
+        "{files:?}"
+    );
+    for bytes in outputs
+        .into_iter()
+        .chain(files.iter().map(|f| std::fs::read(f).unwrap_or_default()))
+    {
+        for form in &forms {
+            assert!(
+                !contains(&bytes, form.as_bytes()),
+                "the key as {form:?} in:\n{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+}

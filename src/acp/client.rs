@@ -340,7 +340,10 @@ impl Client {
         let response = match result {
             Ok(r) => r,
             Err(ureq::Error::Status(status, r)) => {
-                let body = read_body(r, 4096).unwrap_or_default();
+                let body = self
+                    .cfg
+                    .api_key
+                    .redact_bytes(read_body(r, 4096).unwrap_or_default());
                 return Err(CallError::Http {
                     command,
                     status,
@@ -351,7 +354,17 @@ impl Client {
                 return Err(transport(redact(&t.to_string(), &self.cfg.api_key)))
             }
         };
+        // The one place server text enters mawb: every form of the key an echo could carry is removed
+        // before the answer is parsed, logged, stored or reported. (A key shorter than
+        // `MIN_REDACTED_KEY` is not searched for in answers: it could match tracking numbers or ids.)
         let body = read_body(response, 256 * 1024 * 1024)
+            .map(|b| {
+                if self.cfg.api_key.expose().len() >= MIN_REDACTED_KEY {
+                    self.cfg.api_key.redact_bytes(b)
+                } else {
+                    b
+                }
+            })
             .map_err(|e| transport(format!("reading the answer: {e}")))?;
         // The XML reader is a dependency: a panic inside it is an unreadable answer, not a crash.
         let parsed = crate::contain::contain(|| parser(command, &body))
@@ -456,12 +469,79 @@ fn snippet(body: &[u8]) -> String {
         .to_string()
 }
 
-/// Removes the key from a message in case a server or a library echoed it.
+/// Keys at least this long are removed from whole answers; shorter ones only from error messages.
+pub const MIN_REDACTED_KEY: usize = 8;
+
+/// Removes the key, in every form it can be echoed, from a message in case a server or a library echoed it.
 fn redact(message: &str, key: &Secret) -> String {
-    if key.expose().is_empty() {
-        message.to_string()
-    } else {
-        message.replace(key.expose(), "***")
+    let bytes = key.redact_bytes(message.as_bytes().to_vec());
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+impl Secret {
+    /// Every form in which the key can come back in a server's text: as it is, percent-encoded (upper
+    /// and lower case hex, space as `+` or `%20`, as in the form-encoded body that carried it), and
+    /// XML-escaped. Empty for an empty key.
+    pub fn echo_forms(&self) -> Vec<String> {
+        let raw = self.expose();
+        if raw.is_empty() {
+            return Vec::new();
+        }
+        let form: String = form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+        let percent_upper = form.replace('+', "%20");
+        let lower_hex = |s: &str| {
+            let mut out = String::with_capacity(s.len());
+            let mut chars = s.chars();
+            while let Some(c) = chars.next() {
+                out.push(c);
+                if c == '%' {
+                    out.extend(chars.by_ref().take(2).map(|h| h.to_ascii_lowercase()));
+                }
+            }
+            out
+        };
+        let xml = raw
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&apos;");
+        let mut forms = vec![
+            raw.to_string(),
+            lower_hex(&form),
+            lower_hex(&percent_upper),
+            form,
+            percent_upper,
+            xml,
+        ];
+        // Longest first, so a form that contains another is removed whole.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        forms.dedup();
+        forms
+    }
+
+    /// `bytes` with every echo form of the key replaced by `***`.
+    pub fn redact_bytes(&self, bytes: Vec<u8>) -> Vec<u8> {
+        let mut out = bytes;
+        for form in self.echo_forms() {
+            let finder = memchr::memmem::Finder::new(form.as_bytes());
+            if finder.find(&out).is_none() {
+                continue;
+            }
+            let mut next = Vec::with_capacity(out.len());
+            let mut from = 0;
+            for at in finder.find_iter(&out) {
+                if at < from {
+                    continue;
+                }
+                next.extend_from_slice(&out[from..at]);
+                next.extend_from_slice(b"***");
+                from = at + form.len();
+            }
+            next.extend_from_slice(&out[from..]);
+            out = next;
+        }
+        out
     }
 }
 
@@ -511,6 +591,18 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
+        let tricky = Secret::new("a+b/c=d&e%f g<h>");
+        for form in tricky.echo_forms() {
+            let echoed = format!("<error>bad apikey {form}</error>");
+            let cleaned = String::from_utf8(tricky.redact_bytes(echoed.into_bytes())).unwrap();
+            assert_eq!(cleaned, "<error>bad apikey ***</error>", "form {form}");
+        }
+        assert!(tricky
+            .echo_forms()
+            .contains(&"a%2Bb%2Fc%3Dd%26e%25f+g%3Ch%3E".to_string()));
+        assert!(tricky
+            .echo_forms()
+            .contains(&"a+b/c=d&amp;e%f g&lt;h&gt;".to_string()));
         let s = Secret::new("k3y");
         assert_eq!(format!("{s:?}"), "***");
         assert_eq!(redact("bad key k3y given", &s), "bad key *** given");

@@ -46,6 +46,11 @@ pub enum FaultAction {
     /// Answer `<errorType>invalid</errorType>` without processing: ACP refusing for a rule of its own
     /// (a rule mawb's validator cannot know, such as an account permission).
     Invalid,
+    /// Answer `invalid` with an error text that echoes the API key as sent (raw and form-encoded), as a
+    /// careless server or proxy would.
+    Echo,
+    /// Answer HTTP 500 with a body that echoes the API key (raw and form-encoded).
+    Echo500,
 }
 
 /// One fault rule: which requests it fires on and what it does.
@@ -123,6 +128,8 @@ impl FromStr for FaultRule {
                     "drop" => set_action(FaultAction::Drop)?,
                     "system" => set_action(FaultAction::SystemError)?,
                     "invalid" => set_action(FaultAction::Invalid)?,
+                    "echo" => set_action(FaultAction::Echo)?,
+                    "echo500" => set_action(FaultAction::Echo500)?,
                     "*" | "any" => {}
                     name => match Command::parse(name) {
                         Some(c) if command.is_none() => command = Some(c.as_str().to_string()),
@@ -168,6 +175,8 @@ impl fmt::Display for FaultRule {
             FaultAction::Delay { ms } => write!(f, "delay={ms}"),
             FaultAction::SystemError => f.write_str("system"),
             FaultAction::Invalid => f.write_str("invalid"),
+            FaultAction::Echo => f.write_str("echo"),
+            FaultAction::Echo500 => f.write_str("echo500"),
         }
     }
 }

@@ -610,6 +610,13 @@ async fn api(
         Err(message) => return common(entry, &message),
     };
 
+    // What an echoing fault would give back: the key as sent, raw and form-encoded.
+    let echoed = form.apikey.as_deref().map_or_else(String::new, |k| {
+        format!(
+            "apikey={} ({k})",
+            form_urlencoded::byte_serialize(k.as_bytes()).collect::<String>()
+        )
+    });
     let fault = lock(&shared.faults).decide(command.as_str());
     entry.fault = fault.as_ref().map(FaultRule::to_string);
     let mut drop_after = false;
@@ -623,7 +630,16 @@ async fn api(
                 "500 Internal Server Error (sandbox fault injection)\n",
             ));
         }
-        Some(action @ (FaultAction::SystemError | FaultAction::Invalid)) => {
+        Some(FaultAction::Echo500) => {
+            entry.outcome = "http500".to_string();
+            shared.log.write(entry, shared.quiet);
+            return Ok(response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                format!("500 Internal Server Error: request {echoed} failed\n"),
+            ));
+        }
+        Some(action @ (FaultAction::SystemError | FaultAction::Invalid | FaultAction::Echo)) => {
             let request = form
                 .data
                 .as_deref()
@@ -634,6 +650,12 @@ async fn api(
                     &request,
                     crate::acp::wire::ErrorType::Invalid,
                     "ACP refused the request (sandbox fault injection: invalid)",
+                )
+            } else if *action == FaultAction::Echo {
+                commands::error_answer(
+                    &request,
+                    crate::acp::wire::ErrorType::Invalid,
+                    &format!("request {echoed} refused (sandbox fault injection: echo)"),
                 )
             } else {
                 commands::system_answer(&request, "ACP system error (sandbox fault injection)")
