@@ -120,7 +120,7 @@ impl JsonReport {
     pub fn write_to(&self, target: &Path) -> std::io::Result<()> {
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         if target.as_os_str() == "-" {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::out::Stdout;
             out.write_all(&text)?;
             out.write_all(b"\n")?;
             return out.flush();
