@@ -106,11 +106,12 @@ rules! {
     LABEL_VALUE_LIMIT = "label-value-limit", Error, "validate", "An item's value exceeds the international label's 1000 USD (1000 CNY to China).";
     DUPLICATE_TRACKING = "duplicate-tracking-number", Error, "validate", "A trackingNumber is used by two items of the batch.";
     DUPLICATE_SHIPPER_ITEM_ID = "duplicate-shipper-item-id", Error, "validate", "A shipperItemId is used by two items of the batch.";
+    LABEL_NOT_APPLIED = "label-not-applied", Warning, "validate", "mawb.toml asks for labels (label other than 0) but items carry their own trackingNumber: those are registered with label 0 and get no label from ACP.";
     UNKNOWN_CURRENCY_RATE = "unknown-rate", Warning, "validate", "No USD rate is known for a currency, so the 200/800 USD rules could not be applied.";
     // mawb.toml and the MAWB.
     MAWB_TOML_MISSING = "mawb-toml-missing", Error, "validate", "The MAWB folder has no mawb.toml.";
     MAWB_TOML_INVALID = "mawb-toml-invalid", Error, "validate", "mawb.toml is not valid TOML, or a key has the wrong type or value.";
-    MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Warning, "validate", "mawb.toml has a key mawb does not know (a typo?).";
+    MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Error, "validate", "mawb.toml has a key mawb does not know (a typo? the message names the nearest known key); nothing is sent until it is fixed.";
     MAWB_NUMBER = "mawb-number", Error, "validate", "The MAWB number is not 3 digits, a dash, 8 digits, or its mod-7 check digit is wrong.";
     LEG_MISSING = "leg-missing", Error, "validate", "mawb.toml has no [[leg]].";
     LEG_FORMAT = "leg-format", Error, "validate", "A leg's carrier is not a 2-3 character airline code, or its trip is not 1-10 letters and digits.";
@@ -131,6 +132,37 @@ rules! {
 /// Looks a rule up by its code.
 pub fn rule(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
+}
+
+/// Rows as a person reads them: runs of consecutive rows joined (`2-5, 9, 12-14`), at most `max` runs
+/// shown, then how many rows more.
+pub fn rows_text(rows: &[u32], max: usize) -> String {
+    let mut rows = rows.to_vec();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for r in rows {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(r) => *end = r,
+            _ => runs.push((r, r)),
+        }
+    }
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(max.max(1))
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    let hidden: u32 = runs.iter().skip(max.max(1)).map(|&(a, b)| b - a + 1).sum();
+    if hidden > 0 {
+        parts.push(format!("and {hidden} more"));
+    }
+    parts.join(", ")
 }
 
 /// One problem found in a MAWB: where, which rule, and what to do.
@@ -228,6 +260,14 @@ mod tests {
                 r.code
             );
         }
+    }
+
+    #[test]
+    fn rows_are_listed_as_runs() {
+        assert_eq!(rows_text(&[5, 2, 3, 4, 9, 12, 13, 14], 10), "2-5, 9, 12-14");
+        assert_eq!(rows_text(&[7], 10), "7");
+        assert_eq!(rows_text(&[2, 4, 6, 7, 8], 2), "2, 4, and 3 more");
+        assert_eq!(rows_text(&[], 3), "");
     }
 
     #[test]

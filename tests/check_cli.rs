@@ -89,9 +89,20 @@ fn json_report_to_stdout_has_the_documented_fields() {
     let wd = Workdir::new();
     let batch = wd.samples(2, 20, 3);
     let dir = wd.mawb_dirs(&batch).remove(0);
-    // One warning so a problem object is there to inspect.
+    // One warning so a problem object is there to inspect: a declared weight far from the HAWBs' total.
     let toml = wd.read_string(dir.join("mawb.toml"));
-    std::fs::write(dir.join("mawb.toml"), format!("colour = \"red\"\n{toml}")).unwrap();
+    let toml: String = toml
+        .lines()
+        .map(|l| {
+            if l.starts_with("declared_weight") {
+                "declared_weight = 1.0".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("mawb.toml"), toml).unwrap();
     let (o, v) = check_json(&wd, &[batch.display().to_string()]);
     assert_exit(&o, OK);
     assert_eq!(v["schema"], 1);
@@ -106,7 +117,7 @@ fn json_report_to_stdout_has_the_documented_fields() {
         assert!(m["problems"].is_array(), "{m}");
         assert_eq!(m["sendable"], true);
     }
-    let p = the_problem(&v, "mawb-toml-unknown-key");
+    let p = the_problem(&v, "declared-weight");
     for key in [
         "file", "sheet", "row", "column", "code", "severity", "message",
     ] {
@@ -114,7 +125,7 @@ fn json_report_to_stdout_has_the_documented_fields() {
     }
     assert_eq!(p["severity"], "warning");
     assert_eq!(p["file"], "mawb.toml");
-    assert_eq!(p["column"], "colour");
+    assert_eq!(p["column"], "declared_weight");
     assert!(p["row"].is_null() && p["sheet"].is_null(), "{p}");
     // The summary is not mixed into the JSON on stdout.
     assert!(!stdout(&o).contains("batch:"));
@@ -1065,7 +1076,7 @@ fn rule_cases() -> Vec<Case> {
             "columns-toml",
             NOT_SENDABLE,
             Some("columns.toml"),
-            None,
+            Some(1),
             None,
             |wd| {
                 let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
@@ -1439,6 +1450,14 @@ fn rule_cases() -> Vec<Case> {
                 })
             },
         ),
+        case(
+            "label-not-applied",
+            OK,
+            CSV,
+            None,
+            Some("trackingNumber"),
+            |wd| toml_extra(wd, "label = 1"),
+        ),
         case("unknown-rate", OK, CSV, Some(2), Some("currency"), |wd| {
             // XOF is ISO 4217 but not in the built-in rate table.
             one_cell(wd, "currency", "XOF")
@@ -1459,11 +1478,11 @@ fn rule_cases() -> Vec<Case> {
         ),
         case(
             "mawb-toml-unknown-key",
-            OK,
+            NOT_SENDABLE,
             TOML,
             None,
-            Some("colour"),
-            |wd| toml_extra(wd, "colour = \"red\""),
+            Some("create_days"),
+            |wd| toml_extra(wd, "create_days = true"),
         ),
         case(
             "mawb-number",

@@ -190,7 +190,15 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let columns_path = dir.join(COLUMNS_TOML);
     if columns_path.is_file() {
         match ColumnAliases::load(&columns_path) {
-            Ok(a) => aliases = aliases.merged_with(&a),
+            Ok(parsed) => {
+                // The good lines map their headers; each bad one is reported on its own line.
+                aliases = aliases.merged_with(&parsed.aliases);
+                for bad in parsed.bad_lines {
+                    problems.push(
+                        Problem::new(&COLUMNS_TOML_INVALID, COLUMNS_TOML, bad.message).at(bad.line),
+                    );
+                }
+            }
             Err(e) => problems.push(Problem::new(
                 &COLUMNS_TOML_INVALID,
                 COLUMNS_TOML,

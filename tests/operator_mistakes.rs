@@ -1,0 +1,144 @@
+//! Ordinary operator mistakes get a clear outcome from `mawb check` (and so from `run` and `watch`, which
+//! check first): a misspelt `mawb.toml` key, a label type that some parcels cannot get, a bad line in
+//! `columns.toml`, an open workbook, a CSV cut mid-row, decimal commas, a scan named after another MAWB.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+const OK: i32 = 0;
+const NOT_SENDABLE: i32 = 1;
+
+/// The single problem with `code`, failing with every problem listed otherwise.
+fn one(report: &Value, code: &str) -> Value {
+    let found = problems_with(report, code);
+    assert_eq!(found.len(), 1, "{code}:\n{}", problem_lines(report));
+    found[0].clone()
+}
+
+#[test]
+fn a_misspelt_mawb_toml_key_is_an_error_with_the_nearest_key() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 2));
+    write_mawb_toml_with(&dir, VALID_MAWB, "create_days = true");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = one(&v, "mawb-toml-unknown-key");
+    assert_eq!(p["severity"], "error");
+    assert_eq!(p["file"], "mawb.toml");
+    assert_eq!(p["column"], "create_days");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("did you mean `create_day`?"), "{msg}");
+    assert_eq!(v["mawbs"][0]["sendable"], false);
+
+    // The text summary says it too.
+    let o = wd.run_mawb(["check", "m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert!(
+        stdout(&o).contains("did you mean `create_day`?"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_misspelt_leg_key_and_a_mawb_key_inside_a_leg_are_errors() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 2));
+    let text = mawb_toml_text(VALID_MAWB, "").replace(
+        "trip = \"123\"",
+        "trip = \"123\"\ncarier = \"AA\"\ncreate_day = true",
+    );
+    wd.write(dir.join("mawb.toml"), text);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let found = problems_with(&v, "mawb-toml-unknown-key");
+    assert_eq!(found.len(), 2, "{}", problem_lines(&v));
+    let msgs: Vec<&str> = found.iter().filter_map(|p| p["message"].as_str()).collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("leg 1: ") && m.contains("did you mean `carrier`?")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("create_day is a MAWB setting")
+                && m.contains("above the first [[leg]]")),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn label_on_parcels_with_tracking_numbers_says_which_applies() {
+    let wd = Workdir::new();
+    // Rows 2-4 carry tracking numbers; row 5 has none, so only it gets a label from ACP.
+    let mut s = Sheet::hawbs(1, 4);
+    s.set(3, "trackingNumber", "");
+    let dir = wd.mawb_folder("m", &s);
+    write_mawb_toml_with(&dir, VALID_MAWB, "label = 1");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    let p = one(&v, "label-not-applied");
+    assert_eq!(p["severity"], "warning");
+    assert_eq!(p["file"], "hawbs.csv");
+    assert_eq!(p["column"], "trackingNumber");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("label = 1"), "{msg}");
+    assert!(msg.contains("row(s) 2-4 "), "{msg}");
+    assert!(msg.contains("registered with label 0"), "{msg}");
+    assert!(
+        msg.contains("only the 1 item(s) without a trackingNumber"),
+        "{msg}"
+    );
+
+    // With label = 0 (the default) there is nothing to say.
+    write_mawb_toml(&dir, VALID_MAWB);
+    s.set(3, "trackingNumber", "TN00000004");
+    s.write_csv(&dir, "hawbs.csv");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert!(problems_with(&v, "label-not-applied").is_empty());
+}
+
+#[test]
+fn one_bad_columns_toml_line_is_reported_alone_and_the_others_still_map() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.rename("trackingNumber", "Parcel Ref")
+        .rename("weight", "Kilos");
+    let dir = wd.mawb_folder("m", &s);
+    wd.write(
+        dir.join("columns.toml"),
+        "[columns]\n\"Parcel Ref\" = \"trackingNumber\"\nKilos = \"weight\"\nGross Wt = \"weight\"\n",
+    );
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = one(&v, "columns-toml");
+    assert_eq!(p["file"], "columns.toml");
+    assert_eq!(p["row"], 4);
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("write it as \"Gross Wt\" = \"weight\""),
+        "{msg}"
+    );
+    // The good lines were used: the header was found and every parcel read.
+    for code in ["no-header", "missing-column", "unknown-column", "required"] {
+        assert!(
+            problems_with(&v, code).is_empty(),
+            "{code}:\n{}",
+            problem_lines(&v)
+        );
+    }
+    assert_eq!(v["mawbs"][0]["totals"]["items"], 2);
+
+    // A bad line in a --columns file is a usage error naming the file and the line.
+    wd.write(
+        "cols.toml",
+        "\"Parcel Ref\" = \"trackingNumber\"\nKilos = wieght\n",
+    );
+    std::fs::remove_file(dir.join("columns.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let o = wd.run_mawb(["check", "m", "--columns", "cols.toml"]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("cols.toml: line 2:"), "{}", stderr(&o));
+}
