@@ -1,6 +1,6 @@
 //! Reports: the readable summary on stdout and the `--json` document, for every command.
 //!
-//! The JSON schema is documented in `docs/report-schema.md`; fields are only ever added, never renamed,
+//! The JSON schema is documented in `docs/report.md`; fields are only ever added, never renamed,
 //! because operators' scripts read them.
 
 use crate::aggregate::{declared_weight_kg, Totals};
@@ -171,7 +171,7 @@ pub fn write_summary(
         let values: Vec<String> = t
             .value
             .iter()
-            .map(|(c, v)| format!("{} {c}", format_fixed(*v, 2)))
+            .map(|(c, v)| format!("{} {c}", crate::aggregate::money_text(*v)))
             .collect();
         writeln!(out, "value: {}", values.join(", "))?;
     }

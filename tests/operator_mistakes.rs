@@ -142,3 +142,26 @@ fn one_bad_columns_toml_line_is_reported_alone_and_the_others_still_map() {
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("cols.toml: line 2:"), "{}", stderr(&o));
 }
+
+#[test]
+fn json_amounts_have_two_decimals_and_weights_three() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.set(0, "value", "1000.5")
+        .set(0, "unitValue", "1000.5")
+        .set(1, "value", "361.9")
+        .set(1, "unitValue", "361.9")
+        .set(0, "weight", "1.2")
+        .set(1, "weight", "2");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    for totals in [&v["totals"], &v["mawbs"][0]["totals"]] {
+        assert_eq!(totals["value"]["USD"], "1362.40", "{totals}");
+        assert_eq!(totals["weight_kg"], "3.200", "{totals}");
+    }
+    // The summary writes the same figures.
+    let o = wd.run_mawb(["check", "m"]);
+    assert_exit(&o, OK);
+    assert!(stdout(&o).contains("value: 1362.40 USD"), "{}", stdout(&o));
+}
