@@ -56,6 +56,7 @@ rules! {
     FILE_KIND_MISMATCH = "file-kind-mismatch", Warning, "ingest", "A file's content is a different spreadsheet format than its name says; it is read by its content.";
     FILE_TOO_LARGE = "file-too-large", Error, "ingest", "A spreadsheet decompresses to more than the safety cap (zip bomb protection) or holds more rows than the cap.";
     COLUMNS_TOML_INVALID = "columns-toml", Error, "ingest", "columns.toml cannot be read or maps to an unknown column.";
+    WORKBOOK_OPEN = "workbook-open", Warning, "ingest", "An office lock file (~$name.xlsx, .~lock.name#) is in the folder: the workbook is open in Excel or LibreOffice, maybe with unsaved changes; mawb reads the file as last saved.";
     // Sheets and headers.
     SHEET_SKIPPED = "sheet-skipped", Warning, "ingest", "A sheet has no HAWB header row and was skipped.";
     NO_HEADER = "no-header", Error, "ingest", "No sheet of a spreadsheet has a HAWB header row.";
@@ -122,6 +123,7 @@ rules! {
     LABEL_TYPE = "label-type", Error, "validate", "The label type or format is not one ACP knows.";
     IMAGE_MISSING = "image-missing", Error, "validate", "No MAWB scan was found, or several candidates exist and mawb.toml names none.";
     IMAGE_TYPE = "image-type", Error, "validate", "The MAWB scan is not PDF, PNG, JPEG, BMP, TIFF, DOC or XLS by its content.";
+    IMAGE_OTHER_MAWB = "image-other-mawb", Warning, "validate", "The MAWB scan's file name carries a different MAWB number than mawb.toml (the scan of another MAWB?).";
     IMAGE_SIZE = "image-size", Error, "validate", "The MAWB scan is larger than ACP's 12,000,000 bytes.";
     NO_ITEMS = "no-items", Error, "validate", "The MAWB has no mail item.";
     DECLARED_WEIGHT = "declared-weight", Warning, "aggregate", "declared_weight differs from the HAWB total by more than the tolerance (default 5%).";

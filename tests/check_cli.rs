@@ -1084,6 +1084,11 @@ fn rule_cases() -> Vec<Case> {
                 vec!["m".into()]
             },
         ),
+        case("workbook-open", OK, Some("~$hawbs.csv"), None, None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            wd.write(dir.join("~$hawbs.csv"), b"\x05clerk");
+            vec!["m".into()]
+        }),
         // Sheets and headers.
         case("sheet-skipped", OK, XLSX, None, None, |wd| {
             let cover = vec![
@@ -1457,6 +1462,19 @@ fn rule_cases() -> Vec<Case> {
             None,
             Some("trackingNumber"),
             |wd| toml_extra(wd, "label = 1"),
+        ),
+        case(
+            "image-other-mawb",
+            OK,
+            Some("mawb-784-17234545.pdf"),
+            None,
+            Some("image"),
+            |wd| {
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                std::fs::rename(dir.join("mawb.pdf"), dir.join("mawb-784-17234545.pdf"))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                vec!["m".into()]
+            },
         ),
         case("unknown-rate", OK, CSV, Some(2), Some("currency"), |wd| {
             // XOF is ISO 4217 but not in the built-in rate table.

@@ -165,3 +165,71 @@ fn json_amounts_have_two_decimals_and_weights_three() {
     assert_exit(&o, OK);
     assert!(stdout(&o).contains("value: 1362.40 USD"), "{}", stdout(&o));
 }
+
+#[test]
+fn an_open_workbook_is_reported_by_check_and_run() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    Sheet::hawbs(1, 2).write_xlsx(&dir, "hawbs.xlsx");
+    wd.write(dir.join("~$hawbs.xlsx"), b"\x05clerk");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    let p = one(&v, "workbook-open");
+    assert_eq!(p["severity"], "warning");
+    assert_eq!(p["file"], "~$hawbs.xlsx");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("hawbs.xlsx is open"), "{msg}");
+    assert!(msg.contains("unsaved changes"), "{msg}");
+    // The lock file is not read as data, and the workbook is.
+    assert_eq!(v["mawbs"][0]["totals"]["items"], 2);
+
+    // `run` checks first and says it too (before sending anything).
+    let acp = start_sandbox("lock-key");
+    let mut cmd = wd.mawb();
+    cmd.args(["run", "m", "--json", "-"])
+        .env("ACP_ENDPOINT", acp.endpoint())
+        .env("ACP_API_KEY", "lock-key");
+    let o = wd.run(&mut cmd);
+    assert_exit(&o, OK);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    one(&v, "workbook-open");
+
+    // A LibreOffice lock file is recognised too.
+    std::fs::remove_file(dir.join("~$hawbs.xlsx")).unwrap_or_else(|e| panic!("{e}"));
+    wd.write(
+        dir.join(".~lock.hawbs.xlsx#"),
+        b",clerk,host,01.01.2026 10:00,",
+    );
+    let (_, v) = check_json(&wd, &["m"]);
+    one(&v, "workbook-open");
+}
+
+#[test]
+fn a_scan_named_after_another_mawb_is_flagged() {
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    write_mawb_toml(&dir, "784-17234534");
+    std::fs::rename(dir.join("mawb.pdf"), dir.join("mawb-784-17234545.pdf"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    let p = one(&v, "image-other-mawb");
+    assert_eq!(p["file"], "mawb-784-17234545.pdf");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("784-17234545") && msg.contains("784-17234534"),
+        "{msg}"
+    );
+
+    // Its own number in the name is what is expected.
+    std::fs::rename(
+        dir.join("mawb-784-17234545.pdf"),
+        dir.join("mawb-784-17234534.pdf"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert!(problems_with(&v, "image-other-mawb").is_empty());
+}
