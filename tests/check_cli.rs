@@ -1089,6 +1089,17 @@ fn rule_cases() -> Vec<Case> {
             wd.write(dir.join("~$hawbs.csv"), b"\x05clerk");
             vec!["m".into()]
         }),
+        case("short-row", OK, CSV, Some(2), None, |wd| {
+            // Row 2 lacks its last field (unitValue, not needed at 10 USD); row 3 follows it.
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 2));
+            let text = wd.read_string(dir.join("hawbs.csv"));
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            if let Some(cut) = lines[1].rfind(',') {
+                lines[1].truncate(cut);
+            }
+            wd.write(dir.join("hawbs.csv"), lines.join("\n") + "\n");
+            vec!["m".into()]
+        }),
         // Sheets and headers.
         case("sheet-skipped", OK, XLSX, None, None, |wd| {
             let cover = vec![

@@ -233,3 +233,85 @@ fn a_scan_named_after_another_mawb_is_flagged() {
     assert_exit(&o, OK);
     assert!(problems_with(&v, "image-other-mawb").is_empty());
 }
+
+/// The csv text of `sheet` with its last line cut after `keep` fields (and no line end after it).
+fn cut_last_row(sheet: &Sheet, keep: usize) -> String {
+    let text = sheet.csv_text("\r\n");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let last = lines.pop().unwrap_or_default();
+    let cut: Vec<&str> = last.split(',').take(keep).collect();
+    let mut out = lines.join("\r\n");
+    out.push_str("\r\n");
+    out.push_str(&cut.join(","));
+    out
+}
+
+#[test]
+fn a_csv_cut_mid_row_is_one_truncation_problem() {
+    let wd = Workdir::new();
+    let sheet = Sheet::hawbs(1, 5);
+    let dir = wd.mawb_folder("m", &sheet);
+    wd.write(dir.join("hawbs.csv"), cut_last_row(&sheet, 7));
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = one(&v, "file-unreadable");
+    assert_eq!(p["file"], "hawbs.csv");
+    assert_eq!(p["row"], 6);
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.contains("row 6 has 7 of 17 fields") && msg.contains("file truncated?"),
+        "{msg}"
+    );
+    // Nothing else is said about the cut row, and the rows before it are read.
+    assert!(
+        problems_with(&v, "required").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+    assert!(
+        problems_with(&v, "short-row").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+    assert_eq!(v["mawbs"][0]["totals"]["items"], 4);
+}
+
+#[test]
+fn a_short_row_inside_a_csv_is_read_with_a_warning() {
+    let wd = Workdir::new();
+    let sheet = Sheet::hawbs(1, 3);
+    let dir = wd.mawb_folder("m", &sheet);
+    // Row 3 lacks its consignee onwards; rows 2 and 4 are whole; the file ends with a line end.
+    let text = sheet.csv_text("\n");
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[2] = lines[2].split(',').take(3).collect::<Vec<_>>().join(",");
+    wd.write(dir.join("hawbs.csv"), lines.join("\n") + "\n");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = one(&v, "short-row");
+    assert_eq!(p["row"], 3);
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("row 3 has 3 of 17 fields"),
+        "{p}"
+    );
+    // Its blanks are still errors where a value is required (nothing is guessed), and not a truncation.
+    assert!(!problems_with(&v, "required").is_empty());
+    assert!(problems_with(&v, "file-unreadable").is_empty());
+
+    // The same short row last, with a line end after it: a short row, not a truncated file.
+    let mut lines: Vec<String> = sheet.csv_text("\n").lines().map(String::from).collect();
+    let last = lines.len() - 1;
+    lines[last] = lines[last]
+        .split(',')
+        .take(16)
+        .collect::<Vec<_>>()
+        .join(",");
+    wd.write(dir.join("hawbs.csv"), lines.join("\n") + "\n");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(one(&v, "short-row")["row"], 4);
+    assert_eq!(v["mawbs"][0]["totals"]["items"], 3);
+}
