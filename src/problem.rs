@@ -67,6 +67,7 @@ rules! {
     EMPTY_SHEET = "empty-sheet", Warning, "ingest", "A sheet has a header row but no data rows.";
     // Cells and grouping.
     NOT_A_NUMBER = "not-a-number", Error, "ingest", "A cell that must hold a number holds something else (e.g. \"1,2kg\").";
+    DECIMAL_COMMA = "decimal-comma", Error, "ingest", "Number cells written with a comma as decimal separator (1,25): one problem per sheet naming the rows and columns; save the file with a dot as decimal separator.";
     CELL_ERROR = "cell-error", Error, "ingest", "A cell holds a spreadsheet error value such as #N/A or #REF!.";
     NOT_AN_INTEGER = "not-an-integer", Error, "ingest", "A quantity is not a whole number.";
     BAD_UNIT = "bad-unit", Error, "ingest", "A weight unit is not kg/lb or a dimension unit not m/cm/in.";

@@ -315,3 +315,38 @@ fn a_short_row_inside_a_csv_is_read_with_a_warning() {
     assert_eq!(one(&v, "short-row")["row"], 4);
     assert_eq!(v["mawbs"][0]["totals"]["items"], 3);
 }
+
+#[test]
+fn decimal_commas_are_one_problem_per_sheet() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 4);
+    for row in 0..4 {
+        s.set(row, "value", "10,50")
+            .set(row, "unitValue", "10,50")
+            .set(row, "weight", "1,25");
+    }
+    // A number that is not a decimal comma keeps its own problem.
+    s.set(3, "quantity", "2 pcs");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = one(&v, "decimal-comma");
+    assert_eq!(p["file"], "hawbs.csv");
+    assert_eq!(p["row"], 2);
+    assert!(p["column"].is_null(), "{p}");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("12 number cell(s)"), "{msg}");
+    assert!(
+        msg.contains("row(s) 2-5 of column(s) unitValue, value, weight"),
+        "{msg}"
+    );
+    assert!(msg.contains("with a dot"), "{msg}");
+    // No second error for the same cells: the refused values are not also "required".
+    assert!(
+        problems_with(&v, "required").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+    assert_eq!(one(&v, "not-a-number")["column"], "quantity");
+    assert_eq!(v["mawbs"][0]["errors"], 2, "{}", problem_lines(&v));
+}

@@ -270,6 +270,57 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     (mawb, problems)
 }
 
+/// Replaces the `decimal-comma` problems of each sheet by one naming its rows and columns: a file saved
+/// with decimal commas has them in every number cell, and one fix (save it with a dot) mends them all.
+/// Called once the field rules have seen the per-cell problems (a refused cell is no "required" blank).
+pub fn group_decimal_commas(problems: &mut Vec<Problem>) {
+    type Key = (String, Option<String>);
+    let mut groups: Vec<(Key, Vec<Problem>)> = Vec::new();
+    let mut rest = Vec::with_capacity(problems.len());
+    for p in problems.drain(..) {
+        if p.code != DECIMAL_COMMA.code {
+            rest.push(p);
+            continue;
+        }
+        let key = (p.file.clone(), p.sheet.clone());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(p),
+            None => groups.push((key, vec![p])),
+        }
+    }
+    for ((file, sheet), cells) in groups {
+        let rows: Vec<u32> = cells.iter().filter_map(|p| p.row).collect();
+        let mut columns: Vec<&str> = cells.iter().filter_map(|p| p.column.as_deref()).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let example = cells
+            .first()
+            .and_then(|p| p.message.split('"').nth(1))
+            .unwrap_or_default();
+        let mut p = Problem::new(
+            &DECIMAL_COMMA,
+            file,
+            format!(
+                "{} number cell(s) use a comma as decimal separator (\"{example}\"), in row(s) {} of column(s) {}: the file was saved with a comma as decimal separator; save or export it again with a dot (1.25). mawb does not guess: \"1,250\" may be 1.25 or 1250",
+                cells.len(),
+                rows_text(&rows, 12),
+                columns.join(", ")
+            ),
+        );
+        if let Some(s) = sheet {
+            p = p.sheet(s);
+        }
+        if let Some(&first) = rows.iter().min() {
+            p = p.at(first);
+        }
+        if let [only] = columns.as_slice() {
+            p = p.column(*only);
+        }
+        rest.push(p);
+    }
+    *problems = rest;
+}
+
 /// Groups items into bags by their `bag` value, bags in order of first appearance.
 pub fn bags_of(items: &[MailItem]) -> Vec<Bag> {
     let mut index: HashMap<&str, usize> = HashMap::new();
