@@ -510,7 +510,7 @@ fn image_of_other_mawb(image_name: &str, manifest_number: &str) -> Option<Proble
     let ours = crate::validate::checkdigit::parse_mawb_number(manifest_number)
         .unwrap_or_else(|_| manifest_number.to_string());
     let found = mawb_numbers_in_name(image_name);
-    if found.is_empty() || found.iter().any(|n| *n == ours) {
+    if found.is_empty() || found.contains(&ours) {
         return None;
     }
     Some(
