@@ -21,8 +21,12 @@ release: toolchain
 	$(CARGO) build --release
 
 # The whole product in one command: sample batch + in-process ACP sandbox + full run.
+# Built with the dev profile (dependencies optimised, see Cargo.toml), the profile `make test` uses too, so
+# `make test` after `make demo` compiles only mawb's own test targets. `cargo fetch` downloads every crate
+# (test ones included) first, so `make test` then needs no network.
 demo: toolchain
-	$(CARGO) run --release -- demo
+	$(CARGO) fetch
+	$(CARGO) run -- demo
 
 # Every test: unit tests beside the code, integration tests driving the real binary and sandbox.
 test: toolchain

@@ -21,8 +21,31 @@ pub struct Totals {
     /// Sum of item weights in kg, 3 decimals.
     #[serde(serialize_with = "ser_weight")]
     pub weight_kg: Decimal,
-    /// Sum of item values per currency.
+    /// Sum of item values per currency; written with 2 decimals (more only when a value has more).
+    #[serde(serialize_with = "ser_money")]
     pub value: BTreeMap<String, Decimal>,
+}
+
+/// A money amount as written in reports: at least 2 decimals, never a digit rounded away
+/// (`1362.4` is `"1362.40"`, `7` is `"7.00"`, `0.125` stays `"0.125"`).
+pub fn money_text(d: Decimal) -> String {
+    let mut r = d.normalize();
+    if r.scale() < 2 {
+        r.rescale(2);
+    }
+    r.to_string()
+}
+
+fn ser_money<S: serde::Serializer>(
+    values: &BTreeMap<String, Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(values.len()))?;
+    for (currency, v) in values {
+        m.serialize_entry(currency, &money_text(*v))?;
+    }
+    m.end()
 }
 
 fn ser_weight<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
@@ -131,6 +154,16 @@ pub fn check_declared_weight(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_has_two_decimals_and_loses_none() {
+        let d = |t: &str| Decimal::from_str(t).unwrap_or_default();
+        assert_eq!(money_text(d("1362.4")), "1362.40");
+        assert_eq!(money_text(d("1601.40")), "1601.40");
+        assert_eq!(money_text(d("7")), "7.00");
+        assert_eq!(money_text(d("0.125")), "0.125");
+        assert_eq!(money_text(d("12.500")), "12.50");
+    }
     use std::str::FromStr;
     use std::sync::Arc;
 

@@ -72,6 +72,7 @@ pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
     let (mawb, mut problems) = ingest::read_mawb(dir, &opts.ingest);
     let field_problems = validate::validate_mawb(&mawb, &opts.validate);
     problems.extend(without_refused_cells(field_problems, &problems));
+    ingest::group_decimal_commas(&mut problems);
     let totals = aggregate::totals(&mawb);
     if let Some(c) = &mawb.config {
         problems.extend(aggregate::check_declared_weight(

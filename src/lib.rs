@@ -6,6 +6,9 @@
 //! recorded in the `ledger`) → `archive` (labels). `sandbox` is a local ACP server sharing only `acp::wire`.
 //! See ARCHITECTURE.md for the map.
 
+#[macro_use]
+pub mod out;
+
 pub mod acp;
 pub mod aggregate;
 pub mod archive;

@@ -56,6 +56,8 @@ rules! {
     FILE_KIND_MISMATCH = "file-kind-mismatch", Warning, "ingest", "A file's content is a different spreadsheet format than its name says; it is read by its content.";
     FILE_TOO_LARGE = "file-too-large", Error, "ingest", "A spreadsheet decompresses to more than the safety cap (zip bomb protection) or holds more rows than the cap.";
     COLUMNS_TOML_INVALID = "columns-toml", Error, "ingest", "columns.toml cannot be read or maps to an unknown column.";
+    WORKBOOK_OPEN = "workbook-open", Warning, "ingest", "An office lock file (~$name.xlsx, .~lock.name#) is in the folder: the workbook is open in Excel or LibreOffice, maybe with unsaved changes; mawb reads the file as last saved.";
+    SHORT_ROW = "short-row", Warning, "ingest", "A csv row inside the file has fewer fields than the header: its missing cells are read as blank. (A last row cut short without a line end is a truncated file: file-unreadable.)";
     // Sheets and headers.
     SHEET_SKIPPED = "sheet-skipped", Warning, "ingest", "A sheet has no HAWB header row and was skipped.";
     NO_HEADER = "no-header", Error, "ingest", "No sheet of a spreadsheet has a HAWB header row.";
@@ -65,6 +67,7 @@ rules! {
     EMPTY_SHEET = "empty-sheet", Warning, "ingest", "A sheet has a header row but no data rows.";
     // Cells and grouping.
     NOT_A_NUMBER = "not-a-number", Error, "ingest", "A cell that must hold a number holds something else (e.g. \"1,2kg\").";
+    DECIMAL_COMMA = "decimal-comma", Error, "ingest", "Number cells written with a comma as decimal separator (1,25): one problem per sheet naming the rows and columns; save the file with a dot as decimal separator.";
     CELL_ERROR = "cell-error", Error, "ingest", "A cell holds a spreadsheet error value such as #N/A or #REF!.";
     NOT_AN_INTEGER = "not-an-integer", Error, "ingest", "A quantity is not a whole number.";
     BAD_UNIT = "bad-unit", Error, "ingest", "A weight unit is not kg/lb or a dimension unit not m/cm/in.";
@@ -107,11 +110,12 @@ rules! {
     DUPLICATE_TRACKING = "duplicate-tracking-number", Error, "validate", "A trackingNumber is used by two items of the batch.";
     DUPLICATE_SHIPPER_ITEM_ID = "duplicate-shipper-item-id", Error, "validate", "A shipperItemId is used by two items of the batch.";
     SHIPPER_ITEM_ID_USED = "shipper-item-id-used", Error, "ledger", "A shipperItemId is already used by an item of another MAWB in the ledger (run, watch).";
+    LABEL_NOT_APPLIED = "label-not-applied", Warning, "validate", "mawb.toml asks for labels (label other than 0) but items carry their own trackingNumber: those are registered with label 0 and get no label from ACP.";
     UNKNOWN_CURRENCY_RATE = "unknown-rate", Warning, "validate", "No USD rate is known for a currency, so the 200/800 USD rules could not be applied.";
     // mawb.toml and the MAWB.
     MAWB_TOML_MISSING = "mawb-toml-missing", Error, "validate", "The MAWB folder has no mawb.toml.";
     MAWB_TOML_INVALID = "mawb-toml-invalid", Error, "validate", "mawb.toml is not valid TOML, or a key has the wrong type or value.";
-    MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Warning, "validate", "mawb.toml has a key mawb does not know (a typo?).";
+    MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Error, "validate", "mawb.toml has a key mawb does not know (a typo? the message names the nearest known key); nothing is sent until it is fixed.";
     MAWB_NUMBER = "mawb-number", Error, "validate", "The MAWB number is not 3 digits, a dash, 8 digits, or its mod-7 check digit is wrong.";
     LEG_MISSING = "leg-missing", Error, "validate", "mawb.toml has no [[leg]].";
     LEG_FORMAT = "leg-format", Error, "validate", "A leg's carrier is not a 2-3 character airline code, or its trip is not 1-10 letters and digits.";
@@ -122,6 +126,7 @@ rules! {
     LABEL_TYPE = "label-type", Error, "validate", "The label type or format is not one ACP knows.";
     IMAGE_MISSING = "image-missing", Error, "validate", "No MAWB scan was found, or several candidates exist and mawb.toml names none.";
     IMAGE_TYPE = "image-type", Error, "validate", "The MAWB scan is not PDF, PNG, JPEG, BMP, TIFF, DOC or XLS by its content.";
+    IMAGE_OTHER_MAWB = "image-other-mawb", Warning, "validate", "The MAWB scan's file name carries a different MAWB number than mawb.toml (the scan of another MAWB?).";
     IMAGE_SIZE = "image-size", Error, "validate", "The MAWB scan is larger than ACP's 12,000,000 bytes.";
     NO_ITEMS = "no-items", Error, "validate", "The MAWB has no mail item.";
     DECLARED_WEIGHT = "declared-weight", Warning, "aggregate", "declared_weight differs from the HAWB total by more than the tolerance (default 5%).";
@@ -132,6 +137,37 @@ rules! {
 /// Looks a rule up by its code.
 pub fn rule(code: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.code == code)
+}
+
+/// Rows as a person reads them: runs of consecutive rows joined (`2-5, 9, 12-14`), at most `max` runs
+/// shown, then how many rows more.
+pub fn rows_text(rows: &[u32], max: usize) -> String {
+    let mut rows = rows.to_vec();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for r in rows {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(r) => *end = r,
+            _ => runs.push((r, r)),
+        }
+    }
+    let mut parts: Vec<String> = runs
+        .iter()
+        .take(max.max(1))
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    let hidden: u32 = runs.iter().skip(max.max(1)).map(|&(a, b)| b - a + 1).sum();
+    if hidden > 0 {
+        parts.push(format!("and {hidden} more"));
+    }
+    parts.join(", ")
 }
 
 /// One problem found in a MAWB: where, which rule, and what to do.
@@ -229,6 +265,14 @@ mod tests {
                 r.code
             );
         }
+    }
+
+    #[test]
+    fn rows_are_listed_as_runs() {
+        assert_eq!(rows_text(&[5, 2, 3, 4, 9, 12, 13, 14], 10), "2-5, 9, 12-14");
+        assert_eq!(rows_text(&[7], 10), "7");
+        assert_eq!(rows_text(&[2, 4, 6, 7, 8], 2), "2, 4, and 3 more");
+        assert_eq!(rows_text(&[], 3), "");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Reports: the readable summary on stdout and the `--json` document, for every command.
 //!
-//! The JSON schema is documented in `docs/report-schema.md`; fields are only ever added, never renamed,
+//! The JSON schema is documented in `docs/report.md`; fields are only ever added, never renamed,
 //! because operators' scripts read them.
 
 use crate::aggregate::{declared_weight_kg, Totals};
@@ -120,7 +120,7 @@ impl JsonReport {
     pub fn write_to(&self, target: &Path) -> std::io::Result<()> {
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         if target.as_os_str() == "-" {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::out::Stdout;
             out.write_all(&text)?;
             out.write_all(b"\n")?;
             return out.flush();
@@ -171,7 +171,7 @@ pub fn write_summary(
         let values: Vec<String> = t
             .value
             .iter()
-            .map(|(c, v)| format!("{} {c}", format_fixed(*v, 2)))
+            .map(|(c, v)| format!("{} {c}", crate::aggregate::money_text(*v)))
             .collect();
         writeln!(out, "value: {}", values.join(", "))?;
     }

@@ -5,7 +5,7 @@
 //! split spreadsheets, bags and loose parcels) and that still pass `mawb check`. The same options always
 //! give byte-identical files, so a failing run can be reproduced from its seed alone, at any size.
 //!
-//! Every folder follows `shared/spec/pipeline-contract.md`: `mawb.toml`, a one-page `mawb.pdf` scan and
+//! Every folder follows the layout of README.md ("Folder layout"): `mawb.toml`, a one-page `mawb.pdf` scan and
 //! one or more HAWB spreadsheets named `hawbs-N.xlsx` / `hawbs-N.csv`. A folder is written under a hidden
 //! `.NAME.partial` name and renamed when complete, so a drop-folder watcher never sees half a MAWB.
 

@@ -89,9 +89,20 @@ fn json_report_to_stdout_has_the_documented_fields() {
     let wd = Workdir::new();
     let batch = wd.samples(2, 20, 3);
     let dir = wd.mawb_dirs(&batch).remove(0);
-    // One warning so a problem object is there to inspect.
+    // One warning so a problem object is there to inspect: a declared weight far from the HAWBs' total.
     let toml = wd.read_string(dir.join("mawb.toml"));
-    std::fs::write(dir.join("mawb.toml"), format!("colour = \"red\"\n{toml}")).unwrap();
+    let toml: String = toml
+        .lines()
+        .map(|l| {
+            if l.starts_with("declared_weight") {
+                "declared_weight = 1.0".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.join("mawb.toml"), toml).unwrap();
     let (o, v) = check_json(&wd, &[batch.display().to_string()]);
     assert_exit(&o, OK);
     assert_eq!(v["schema"], 1);
@@ -106,7 +117,7 @@ fn json_report_to_stdout_has_the_documented_fields() {
         assert!(m["problems"].is_array(), "{m}");
         assert_eq!(m["sendable"], true);
     }
-    let p = the_problem(&v, "mawb-toml-unknown-key");
+    let p = the_problem(&v, "declared-weight");
     for key in [
         "file", "sheet", "row", "column", "code", "severity", "message",
     ] {
@@ -114,7 +125,7 @@ fn json_report_to_stdout_has_the_documented_fields() {
     }
     assert_eq!(p["severity"], "warning");
     assert_eq!(p["file"], "mawb.toml");
-    assert_eq!(p["column"], "colour");
+    assert_eq!(p["column"], "declared_weight");
     assert!(p["row"].is_null() && p["sheet"].is_null(), "{p}");
     // The summary is not mixed into the JSON on stdout.
     assert!(!stdout(&o).contains("batch:"));
@@ -903,7 +914,14 @@ fn stray_files_in_a_mawb_folder_do_not_break_it() {
     wd.write(dir.join("hawbs.csv.part"), b"half a fi");
     let (o, v) = check_json(&wd, &["m"]);
     assert_exit(&o, OK);
-    assert_eq!(v["mawbs"][0]["problems"], serde_json::json!([]));
+    // The lock file says a workbook is open (a warning), and nothing else is said.
+    let codes: Vec<&str> = v["mawbs"][0]["problems"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert_eq!(codes, vec!["workbook-open"], "{}", problem_lines(&v));
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1065,7 +1083,7 @@ fn rule_cases() -> Vec<Case> {
             "columns-toml",
             NOT_SENDABLE,
             Some("columns.toml"),
-            None,
+            Some(1),
             None,
             |wd| {
                 let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
@@ -1073,6 +1091,22 @@ fn rule_cases() -> Vec<Case> {
                 vec!["m".into()]
             },
         ),
+        case("workbook-open", OK, Some("~$hawbs.csv"), None, None, |wd| {
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+            wd.write(dir.join("~$hawbs.csv"), b"\x05clerk");
+            vec!["m".into()]
+        }),
+        case("short-row", OK, CSV, Some(2), None, |wd| {
+            // Row 2 lacks its last field (unitValue, not needed at 10 USD); row 3 follows it.
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 2));
+            let text = wd.read_string(dir.join("hawbs.csv"));
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            if let Some(cut) = lines[1].rfind(',') {
+                lines[1].truncate(cut);
+            }
+            wd.write(dir.join("hawbs.csv"), lines.join("\n") + "\n");
+            vec!["m".into()]
+        }),
         // Sheets and headers.
         case("sheet-skipped", OK, XLSX, None, None, |wd| {
             let cover = vec![
@@ -1127,6 +1161,14 @@ fn rule_cases() -> Vec<Case> {
             Some(2),
             Some("weight"),
             |wd| one_cell(wd, "weight", "1,2kg"),
+        ),
+        case(
+            "decimal-comma",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("weight"),
+            |wd| one_cell(wd, "weight", "1,5"),
         ),
         case(
             "cell-error",
@@ -1439,6 +1481,27 @@ fn rule_cases() -> Vec<Case> {
                 })
             },
         ),
+        case(
+            "label-not-applied",
+            OK,
+            CSV,
+            None,
+            Some("trackingNumber"),
+            |wd| toml_extra(wd, "label = 1"),
+        ),
+        case(
+            "image-other-mawb",
+            OK,
+            Some("mawb-784-17234545.pdf"),
+            None,
+            Some("image"),
+            |wd| {
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                std::fs::rename(dir.join("mawb.pdf"), dir.join("mawb-784-17234545.pdf"))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                vec!["m".into()]
+            },
+        ),
         case("unknown-rate", OK, CSV, Some(2), Some("currency"), |wd| {
             // XOF is ISO 4217 but not in the built-in rate table.
             one_cell(wd, "currency", "XOF")
@@ -1459,11 +1522,11 @@ fn rule_cases() -> Vec<Case> {
         ),
         case(
             "mawb-toml-unknown-key",
-            OK,
+            NOT_SENDABLE,
             TOML,
             None,
-            Some("colour"),
-            |wd| toml_extra(wd, "colour = \"red\""),
+            Some("create_days"),
+            |wd| toml_extra(wd, "create_days = true"),
         ),
         case(
             "mawb-number",

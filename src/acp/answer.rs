@@ -1,7 +1,7 @@
 //! Reads ACP answer bodies into the typed shapes of `acp::wire`.
 //!
 //! ACP always answers `200 OK`; what happened is in the XML. This reader is deliberately tolerant of what
-//! the spec leaves open and the live service changes (`shared/spec/acp-shipper-api.md`, "Parsing rules"):
+//! the spec leaves open and the live service changes (the ACP Shipper API document, "Parsing rules"):
 //! unknown elements are skipped with their whole subtree at any depth, missing optional elements are
 //! `None`, empty ones `Some("")`, text is unescaped, CDATA is accepted, and info blocks are read whether
 //! their fields stand inline or inside a `<mailItemInfo>`/`<bagInfo>`/`<dayInfo>`/`<manifestInfo>`

@@ -1,7 +1,7 @@
 //! HTTP body encodings for ACP calls, client side.
 //!
 //! ACP takes its parameters as `application/x-www-form-urlencoded` or `multipart/form-data`
-//! (`shared/spec/acp-shipper-api.md`, "Transport"). Small calls use [`form_urlencode`]: every byte outside
+//! (the ACP Shipper API document, "Transport"). Small calls use [`form_urlencode`]: every byte outside
 //! the RFC 3986 unreserved set is percent-encoded, so `+ % ? = & #` in values can never be misread.
 //! Large ones (a createManifest `data` of up to ~50 MB, mostly base64) use [`Multipart`]: urlencoding would
 //! inflate base64 by ~6% (`+`, `/`, `=` become 3 bytes each) and cost another full copy, while multipart

@@ -1,4 +1,4 @@
-//! Writes the `data` XML of ACP requests (`shared/spec/acp-shipper-api.md`), byte for byte.
+//! Writes the `data` XML of ACP requests (the ACP Shipper API document), byte for byte.
 //!
 //! Why a hand-rolled writer instead of `quick_xml::Writer`: the request shapes are fixed and flat, and three
 //! things matter more than generality here:

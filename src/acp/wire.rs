@@ -1,5 +1,5 @@
 //! The ACP Shipper API on the wire, as plain typed values: one struct per XML shape of
-//! `shared/spec/acp-shipper-api.md`, field for element, in the spec's order.
+//! the ACP Shipper API document, field for element, in the spec's order.
 //!
 //! Leaf values stay `String` here on purpose: this is what travels, byte for byte. The client side maps the
 //! validated domain model into these types (`acp::convert`), writes them (`acp::request`) and reads answers

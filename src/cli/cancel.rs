@@ -87,7 +87,7 @@ pub fn run(args: CancelArgs) -> Result<i32, String> {
         .unwrap_or_default();
     let _ = ledger.finish_request(rid, "answered", &summary, 1);
     if status.ok {
-        println!("cancelled {:?} {}", args.what, args.id);
+        outln!("cancelled {:?} {}", args.what, args.id);
         let what = match args.what {
             What::Manifest => "manifest",
             What::Day => "day",
@@ -96,11 +96,11 @@ pub fn run(args: CancelArgs) -> Result<i32, String> {
         };
         let touched = ledger.forget(what, &args.id).map_err(|e| e.to_string())?;
         for m in touched {
-            println!("MAWB {m}: recorded; its next run re-syncs it with ACP (and recreates what its folder still holds)");
+            outln!("MAWB {m}: recorded; its next run re-syncs it with ACP (and recreates what its folder still holds)");
         }
         Ok(EXIT_OK)
     } else {
-        println!(
+        outln!(
             "ACP refused: {} {}",
             status
                 .error_type

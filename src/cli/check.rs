@@ -36,7 +36,7 @@ pub fn run(args: CheckArgs) -> Result<i32, String> {
     };
     let to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if !to_stdout {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::out::Stdout;
         write_summary(&mut out, &report, args.max_problems)
             .map_err(|e| format!("cannot write to stdout: {e}"))?;
     }

@@ -48,7 +48,7 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
     std::fs::write(args.dir.join(".mawb-demo"), b"made by mawb demo\n")
         .map_err(|e| e.to_string())?;
     let batch = args.dir.join("batch");
-    println!("1. writing a sample batch to {}", batch.display());
+    outln!("1. writing a sample batch to {}", batch.display());
     let opts = SampleOptions {
         mawbs: args.mawbs.max(1),
         hawbs: args.hawbs.max(args.mawbs.max(1)),
@@ -70,7 +70,7 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
 
     let key = format!("demo-{:016x}", rand::random::<u64>());
     let sandbox = start(SandboxConfig::local(&key)).map_err(|e| e.to_string())?;
-    println!("2. ACP sandbox listening on {}", sandbox.endpoint());
+    outln!("2. ACP sandbox listening on {}", sandbox.endpoint());
 
     let state = StateArgs {
         state: args.dir.join("mawb-state.sqlite"),
@@ -85,7 +85,7 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
         .map_err(|e| e.to_string())?;
     let ledger = Ledger::open(&state.state).map_err(|e| e.to_string())?;
     let archive = Archive::new(&state.archive);
-    println!(
+    outln!(
         "3. running {} MAWB(s), {} HAWBs against the sandbox\n",
         report.mawbs.len(),
         report.totals.items
@@ -107,16 +107,16 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
         &state,
         ledger.is_new(),
     )?;
-    println!(
+    outln!(
         "\nfinished in {:.1} s; JSON report: {}",
         started.elapsed().as_secs_f64(),
         args.dir.join("report.json").display()
     );
-    println!(
+    outln!(
         "labels: {}/<MAWB>/labels.zip (index.csv beside each)",
         state.archive.display()
     );
-    println!(
+    outln!(
         "inspect the ledger: mawb status --state {}",
         state.state.display()
     );

@@ -83,8 +83,17 @@ impl InputArgs {
     pub fn options(&self) -> Result<crate::check::CheckOptions, String> {
         let mut opts = crate::check::CheckOptions::default();
         if let Some(c) = &self.columns {
-            opts.ingest.aliases =
+            let parsed =
                 crate::ingest::columns::ColumnAliases::load(c).map_err(|e| e.to_string())?;
+            if !parsed.bad_lines.is_empty() {
+                let lines: Vec<String> = parsed
+                    .bad_lines
+                    .iter()
+                    .map(|b| format!("{}: {b}", c.display()))
+                    .collect();
+                return Err(lines.join("\n"));
+            }
+            opts.ingest.aliases = parsed.aliases;
         }
         if let Some(r) = &self.rates {
             opts.validate.rates =

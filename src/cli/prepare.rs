@@ -50,7 +50,7 @@ pub fn run(args: PrepareArgs) -> Result<i32, String> {
         match prepare(m, &dir, &plan) {
             Ok(s) => {
                 if !to_stdout {
-                    println!(
+                    outln!(
                         "{}: {} requests written to {} (createManifest data {} of {} bytes, image {} bytes, file {} as {})",
                         s.manifest_number,
                         s.requests.len(),
@@ -62,7 +62,7 @@ pub fn run(args: PrepareArgs) -> Result<i32, String> {
                         s.manifest_file
                     );
                     if s.placeholders > 0 {
-                        println!("  {} unit id(s) are assigned by ACP at run time and appear as {{...}} placeholders", s.placeholders);
+                        outln!("  {} unit id(s) are assigned by ACP at run time and appear as {{...}} placeholders", s.placeholders);
                     }
                 }
                 outcomes.push(serde_json::json!({"status": "prepared", "summary": s}));
@@ -83,7 +83,7 @@ pub fn run(args: PrepareArgs) -> Result<i32, String> {
         }
     }
     if !to_stdout {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::out::Stdout;
         write_summary(&mut out, &report, 200)
             .map_err(|e| format!("cannot write to stdout: {e}"))?;
     }

@@ -26,26 +26,28 @@ pub fn run(args: RulesArgs) -> Result<i32, String> {
                 .iter()
                 .map(|(n, l)| serde_json::json!({"column": n, "level": l}))
                 .collect();
-            println!("{}", serde_json::Value::Array(v));
+            outln!("{}", serde_json::Value::Array(v));
         } else {
             for (n, l) in cols {
-                println!("{n:<20} {l}");
+                outln!("{n:<20} {l}");
             }
         }
         return Ok(EXIT_OK);
     }
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(RULES).map_err(|e| e.to_string())?
         );
     } else {
-        println!(
+        outln!(
             "{:<28} {:<8} {:<10} what it checks",
-            "code", "severity", "stage"
+            "code",
+            "severity",
+            "stage"
         );
         for r in RULES {
-            println!(
+            outln!(
                 "{:<28} {:<8} {:<10} {}",
                 r.code,
                 r.severity.as_str(),

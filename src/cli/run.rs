@@ -150,15 +150,15 @@ pub fn finish(
     };
     let to_stdout = json.is_some_and(|p| p.as_os_str() == "-");
     if !to_stdout {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::out::Stdout;
         write_summary(&mut out, report, 100).map_err(|e| format!("cannot write to stdout: {e}"))?;
-        println!();
+        outln!();
         for (m, o) in report.mawbs.iter().zip(outcomes) {
             let status = serde_json::to_value(o.status)
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "{:<16} {:<10} manifest {:<10} {} request(s), {} item(s) created, {} adopted, {} cancelled, {} label(s){}",
                 m.mawb.display_name(),
                 status,
@@ -171,7 +171,7 @@ pub fn finish(
                 o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
             );
             if let Some(old) = &o.manifest_replaced {
-                println!(
+                outln!(
                     "    manifest replaced: {old} was cancelled and created again as {} (the change had to rebuild the MAWB's day; ACP cannot detach units from a day)",
                     o.manifest_id.as_deref().unwrap_or("-")
                 );
@@ -182,13 +182,13 @@ pub fn finish(
                     .iter()
                     .map(|r| format!("{} (replaces {}, now void)", r.tracking_number, r.replaces))
                     .collect();
-                println!(
+                outln!(
                     "    re-labelled: print the new labels and throw the old ones away: {}",
                     list.join(", ")
                 );
             }
         }
-        println!(
+        outln!(
             "ledger: {}{}   labels: {}",
             state.state.display(),
             if ledger_new {

@@ -55,13 +55,13 @@ pub fn run(args: SamplesArgs) -> Result<i32, String> {
     };
     let summary = generate(&args.out, &opts).map_err(|e| e.to_string())?;
     let items: usize = summary.mawbs.iter().map(|m| m.items).sum();
-    println!(
+    outln!(
         "wrote {} MAWB folder(s), {items} HAWBs, to {}",
         summary.mawbs.len(),
         args.out.display()
     );
     for m in &summary.mawbs {
-        println!("  {}  {} items, {} bags", m.dir.display(), m.items, m.bags);
+        outln!("  {}  {} items, {} bags", m.dir.display(), m.items, m.bags);
     }
     Ok(EXIT_OK)
 }

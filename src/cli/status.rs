@@ -29,17 +29,21 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
         None => {
             let rows = ledger.all_mawbs().map_err(|e| e.to_string())?;
             if args.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
                 );
             } else {
-                println!(
+                outln!(
                     "{:<16} {:<12} {:<12} {:<18} {:<24} last error",
-                    "MAWB", "state", "manifest", "day", "updated"
+                    "MAWB",
+                    "state",
+                    "manifest",
+                    "day",
+                    "updated"
                 );
                 for r in &rows {
-                    println!(
+                    outln!(
                         "{:<16} {:<12} {:<12} {:<18} {:<24} {}",
                         r.mawb,
                         r.state,
@@ -68,16 +72,18 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
                     "mawb": row, "items": items.len(), "bags": bags.values().collect::<Vec<_>>(),
                     "requests": requests, "labels": labels,
                 });
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
                 );
             } else {
-                println!(
+                outln!(
                     "MAWB {}  folder {}  state {}",
-                    row.mawb, row.folder, row.state
+                    row.mawb,
+                    row.folder,
+                    row.state
                 );
-                println!(
+                outln!(
                     "  manifest {}  day {}  items at ACP {}  bags {}",
                     row.manifest_id.as_deref().unwrap_or("-"),
                     row.day_id.as_deref().unwrap_or("-"),
@@ -85,11 +91,11 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
                     bags.len()
                 );
                 if let Some(e) = &row.last_error {
-                    println!("  last error: {e}");
+                    outln!("  last error: {e}");
                 }
-                println!("  requests:");
+                outln!("  requests:");
                 for r in &requests {
-                    println!(
+                    outln!(
                         "    #{:<5} {} {:<15} {:<28} {:<16} {}",
                         r.id,
                         r.started,
@@ -99,7 +105,7 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
                         r.summary.as_deref().unwrap_or("")
                     );
                 }
-                println!("  labels: {}", labels.len());
+                outln!("  labels: {}", labels.len());
             }
             Ok(EXIT_OK)
         }

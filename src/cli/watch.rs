@@ -150,9 +150,11 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     };
     let summary = watch(&cfg, svc, &stop).map_err(|e| e.to_string())?;
     if args.once {
-        println!(
+        outln!(
             "{} done, {} failed, {} left in processing/",
-            summary.done, summary.failed, summary.left
+            summary.done,
+            summary.failed,
+            summary.left
         );
         if summary.failed > 0 || summary.left > 0 {
             return Ok(EXIT_FAILED);

@@ -282,18 +282,12 @@ impl Assembler {
             match parse_decimal(t) {
                 Some(v) => Some(v),
                 None => {
+                    let (rule, msg) = not_a_number(f, t);
                     problems.push(
-                        Problem::new(
-                            &NOT_A_NUMBER,
-                            name.clone(),
-                            format!(
-                                "{} \"{t}\" is not a number (use digits and a dot, e.g. 1.25)",
-                                f.name()
-                            ),
-                        )
-                        .sheet(&*sheet)
-                        .at(*r)
-                        .column(f.name()),
+                        Problem::new(rule, name.clone(), msg)
+                            .sheet(&*sheet)
+                            .at(*r)
+                            .column(f.name()),
                     );
                     None
                 }
@@ -500,12 +494,8 @@ impl Assembler {
                     self.problems.push(pr);
                 }
                 None => {
-                    let pr = self.problem_at(
-                        &NOT_A_NUMBER,
-                        row,
-                        Field::Quantity,
-                        format!("quantity \"{q}\" is not a number"),
-                    );
+                    let (rule, msg) = not_a_number(Field::Quantity, &q);
+                    let pr = self.problem_at(rule, row, Field::Quantity, msg);
                     self.problems.push(pr);
                 }
             }
@@ -524,15 +514,8 @@ impl Assembler {
                         }
                     },
                     None => {
-                        let pr = self.problem_at(
-                            &NOT_A_NUMBER,
-                            row,
-                            f,
-                            format!(
-                                "{} \"{t}\" is not a number (use digits and a dot, e.g. 1.25)",
-                                f.name()
-                            ),
-                        );
+                        let (rule, msg) = not_a_number(f, &t);
+                        let pr = self.problem_at(rule, row, f, msg);
                         self.problems.push(pr);
                     }
                 }
@@ -680,6 +663,43 @@ fn same_value(f: Field, a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether `text` is a number written with a decimal comma (`1,25`, `-3,5`, `1.234,56`), the way a
+/// spreadsheet saved in a European locale writes numbers.
+pub fn is_decimal_comma(text: &str) -> bool {
+    let t = text.trim();
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let Some((int, frac)) = t.split_once(',') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(frac) {
+        return false;
+    }
+    // Digits, or digits grouped by dots in threes (1.234.567).
+    let mut groups = int.split('.');
+    let first = groups.next().unwrap_or_default();
+    digits(first) && groups.all(|g| g.len() == 3 && digits(g))
+}
+
+/// The problem of a number cell that does not parse: `decimal-comma` (grouped per file later) for a
+/// decimal comma, else `not-a-number`.
+fn not_a_number(f: Field, t: &str) -> (&'static Rule, String) {
+    if is_decimal_comma(t) {
+        (
+            &DECIMAL_COMMA,
+            format!("{} \"{t}\" has a comma as decimal separator", f.name()),
+        )
+    } else {
+        (
+            &NOT_A_NUMBER,
+            format!(
+                "{} \"{t}\" is not a number (use digits and a dot, e.g. 1.25)",
+                f.name()
+            ),
+        )
+    }
+}
+
 /// Parses a decimal as warehouses write it: digits with a dot, optional sign, optional exponent.
 /// A comma is refused rather than guessed ("1,2" may mean 1.2 or 12).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
@@ -803,6 +823,15 @@ mod tests {
         );
         assert_eq!(parse_decimal("1e3"), Some(Decimal::from(1000)));
         assert_eq!(parse_decimal("1,2"), None);
+        assert!(
+            is_decimal_comma("1,25") && is_decimal_comma("-3,5") && is_decimal_comma("1.234,56")
+        );
+        assert!(
+            !is_decimal_comma("1,2kg")
+                && !is_decimal_comma("1,299.00")
+                && !is_decimal_comma("12.34,5,6")
+        );
+        assert!(!is_decimal_comma(",5") && !is_decimal_comma("12,"));
         assert_eq!(parse_decimal("12kg"), None);
     }
 }

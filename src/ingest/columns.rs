@@ -193,67 +193,156 @@ pub struct ColumnAliases {
 /// The `columns.toml` target that makes mawb ignore a column.
 pub const IGNORE: &str = "ignore";
 
-/// Why a `columns.toml` could not be used.
+/// Why a `columns.toml` could not be read at all.
 #[derive(Debug, thiserror::Error)]
-pub enum AliasError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path} is not valid TOML: {message}")]
-    Toml { path: String, message: String },
-    #[error("{path}: \"{header}\" maps to \"{target}\", which is not a column mawb knows (see `mawb rules --columns`)")]
-    UnknownTarget {
-        path: String,
-        header: String,
-        target: String,
-    },
-    #[error("{path}: the value for \"{header}\" must be a column name in quotes")]
-    NotAString { path: String, header: String },
+#[error("cannot read {path}: {source}")]
+pub struct AliasError {
+    pub path: String,
+    pub source: std::io::Error,
+}
+
+/// One line of a `columns.toml` that could not be used: the other lines still are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadAliasLine {
+    /// The line, 1-based.
+    pub line: u32,
+    /// What is wrong and how to write it.
+    pub message: String,
+}
+
+impl std::fmt::Display for BadAliasLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// `columns.toml` as read: the aliases of its good lines and the lines that could not be used.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedAliases {
+    pub aliases: ColumnAliases,
+    pub bad_lines: Vec<BadAliasLine>,
+}
+
+/// The `"Their Header" = "column"` form of a line that has an `=` but is not valid TOML.
+fn quoted_form(line: &str) -> Option<String> {
+    let (left, right) = line.split_once('=')?;
+    let unquote = |s: &str| {
+        s.trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .trim()
+            .to_string()
+    };
+    let (header, target) = (unquote(left), unquote(right));
+    (!header.is_empty() && !target.is_empty()).then(|| format!("\"{header}\" = \"{target}\""))
+}
+
+/// The canonical column nearest to `target`, when it is near enough to be what was meant.
+fn nearest_column(target: &str) -> Option<&'static str> {
+    let norm = normalise_header(target);
+    Field::ALL
+        .iter()
+        .map(|f| {
+            (
+                strsim::jaro_winkler(&norm, &normalise_header(f.name())),
+                f.name(),
+            )
+        })
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, name)| name)
 }
 
 impl ColumnAliases {
-    /// Reads `columns.toml`: either a `[columns]` table or top-level pairs, `"Their Header" = "canonicalName"`.
-    pub fn load(path: &Path) -> Result<ColumnAliases, AliasError> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| AliasError::Io {
-            path: shown.clone(),
+    /// Reads `columns.toml` (see [`ColumnAliases::parse`]); only a file that cannot be read is an error.
+    pub fn load(path: &Path) -> Result<ParsedAliases, AliasError> {
+        let text = std::fs::read_to_string(path).map_err(|source| AliasError {
+            path: path.display().to_string(),
             source,
         })?;
-        Self::parse(&text, &shown)
+        Ok(Self::parse(&text))
     }
 
-    pub fn parse(text: &str, shown: &str) -> Result<ColumnAliases, AliasError> {
-        let table: toml::Table = toml::from_str(text).map_err(|e| AliasError::Toml {
-            path: shown.to_string(),
-            message: e.to_string(),
-        })?;
-        let pairs = match table.get("columns") {
-            Some(toml::Value::Table(t)) => t.clone(),
-            _ => table,
-        };
+    /// Reads the text of a `columns.toml`: `"Their Header" = "canonicalName"` lines (or `"ignore"`), at the
+    /// top level or under `[columns]`. Line by line, so one mistyped line is reported with its number and
+    /// the fix while every other line still maps its header.
+    pub fn parse(text: &str) -> ParsedAliases {
         let mut map = HashMap::new();
         let mut ignored = std::collections::HashSet::new();
-        for (header, target) in pairs {
-            let target = target.as_str().ok_or_else(|| AliasError::NotAString {
-                path: shown.to_string(),
-                header: header.clone(),
-            })?;
-            if target.trim().eq_ignore_ascii_case(IGNORE) {
-                ignored.insert(normalise_header(&header));
+        let mut bad_lines = Vec::new();
+        let mut seen: HashMap<String, u32> = HashMap::new();
+        for (i, raw) in text.lines().enumerate() {
+            let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let line = raw.trim().trim_start_matches('\u{feff}');
+            if line.is_empty() || line.starts_with('#') || line == "[columns]" {
                 continue;
             }
-            let field = Field::from_normalised(&normalise_header(target)).ok_or_else(|| {
-                AliasError::UnknownTarget {
-                    path: shown.to_string(),
-                    header: header.clone(),
-                    target: target.to_string(),
+            let mut bad = |message: String| {
+                bad_lines.push(BadAliasLine {
+                    line: line_no,
+                    message,
+                })
+            };
+            if line.starts_with('[') {
+                bad(
+                    format!("{line}: only a [columns] table is read; put the mappings under [columns] or at the top"),
+                );
+                continue;
+            }
+            let table: toml::Table = match toml::from_str(line) {
+                Ok(t) => t,
+                Err(e) => {
+                    let fix = match quoted_form(line) {
+                        Some(q) => format!("write it as {q}"),
+                        None => "write it as \"Their Header\" = \"trackingNumber\"".to_string(),
+                    };
+                    bad(format!(
+                        "`{line}` is not a mapping ({}); {fix}",
+                        e.message().trim()
+                    ));
+                    continue;
                 }
-            })?;
-            map.insert(normalise_header(&header), field);
+            };
+            for (header, target) in table {
+                let Some(target) = target.as_str() else {
+                    let fix = quoted_form(line)
+                        .map(|q| format!(": write it as {q}"))
+                        .unwrap_or_default();
+                    bad(
+                        format!("the value for \"{header}\" must be a column name in quotes (header names with dots need quotes too){fix}"),
+                    );
+                    continue;
+                };
+                let norm = normalise_header(&header);
+                if let Some(first) = seen.insert(norm.clone(), line_no) {
+                    bad(
+                        format!("\"{header}\" is mapped again (first on line {first}); keep one of the two lines"),
+                    );
+                    continue;
+                }
+                if target.trim().eq_ignore_ascii_case(IGNORE) {
+                    ignored.insert(norm);
+                    continue;
+                }
+                match Field::from_normalised(&normalise_header(target)) {
+                    Some(field) => {
+                        map.insert(norm, field);
+                    }
+                    None => {
+                        let hint = match nearest_column(target) {
+                            Some(near) => format!("did you mean `{near}`?"),
+                            None => "`mawb rules --columns` lists the columns".to_string(),
+                        };
+                        bad(
+                            format!("\"{header}\" maps to \"{target}\", which is not a column mawb knows: {hint} (or \"ignore\")"),
+                        );
+                    }
+                }
+            }
         }
-        Ok(ColumnAliases { map, ignored })
+        ParsedAliases {
+            aliases: ColumnAliases { map, ignored },
+            bad_lines,
+        }
     }
 
     /// Adds the aliases of `other` on top of these (a folder's `columns.toml` over `--columns`).
@@ -489,20 +578,65 @@ mod tests {
 
     #[test]
     fn columns_toml_maps_other_headers() {
-        let a = ColumnAliases::parse(
-            "[columns]\n\"Parcel Ref\" = \"trackingNumber\"\n",
-            "columns.toml",
-        )
-        .unwrap();
-        assert_eq!(a.resolve("parcel ref"), Some(Field::TrackingNumber));
-        let b = ColumnAliases::parse("\"Kilos\" = \"weight\"\n", "columns.toml").unwrap();
+        let a = ColumnAliases::parse("[columns]\n\"Parcel Ref\" = \"trackingNumber\"\n");
+        assert!(a.bad_lines.is_empty(), "{:?}", a.bad_lines);
+        assert_eq!(a.aliases.resolve("parcel ref"), Some(Field::TrackingNumber));
+        let b = ColumnAliases::parse("\"Kilos\" = \"weight\"\n").aliases;
         assert_eq!(b.resolve("KILOS"), Some(Field::Weight));
     }
 
     #[test]
     fn columns_toml_rejects_unknown_targets() {
-        let e = ColumnAliases::parse("\"x\" = \"colour\"\n", "columns.toml").unwrap_err();
-        assert!(e.to_string().contains("colour"), "{e}");
+        let p = ColumnAliases::parse("\"x\" = \"colour\"\n\"Kilos\" = \"wieght\"\n");
+        assert_eq!(p.bad_lines.len(), 2, "{:?}", p.bad_lines);
+        assert_eq!(p.bad_lines[0].line, 1);
+        assert!(
+            p.bad_lines[0].message.contains("colour"),
+            "{}",
+            p.bad_lines[0]
+        );
+        assert!(
+            p.bad_lines[1].message.contains("did you mean `weight`?"),
+            "{}",
+            p.bad_lines[1]
+        );
+    }
+
+    #[test]
+    fn one_bad_line_is_reported_with_its_number_and_the_others_are_kept() {
+        let p = ColumnAliases::parse(
+            "[columns]\n\"Parcel Ref\" = \"trackingNumber\"\nKilos = weight\n# a note\nHS Code = \"hts\"\n\"Wt\" = 3\n\"Buyer\" = \"consigneeName\"\n",
+        );
+        let lines: Vec<u32> = p.bad_lines.iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![3, 5, 6], "{:?}", p.bad_lines);
+        assert!(
+            p.bad_lines[0]
+                .message
+                .contains("write it as \"Kilos\" = \"weight\""),
+            "{}",
+            p.bad_lines[0]
+        );
+        assert!(
+            p.bad_lines[1]
+                .message
+                .contains("write it as \"HS Code\" = \"hts\""),
+            "{}",
+            p.bad_lines[1]
+        );
+        assert_eq!(p.aliases.resolve("Parcel Ref"), Some(Field::TrackingNumber));
+        assert_eq!(p.aliases.resolve("Buyer"), Some(Field::ConsigneeName));
+    }
+
+    #[test]
+    fn a_header_mapped_twice_names_both_lines() {
+        let p = ColumnAliases::parse("\"Kilos\" = \"weight\"\n\"kilos\" = \"productWeight\"\n");
+        assert_eq!(p.bad_lines.len(), 1);
+        assert!(
+            p.bad_lines[0].message.contains("first on line 1"),
+            "{}",
+            p.bad_lines[0]
+        );
+        assert_eq!(p.aliases.resolve("Kilos"), Some(Field::Weight));
     }
 
     #[test]
@@ -546,7 +680,7 @@ mod tests {
         assert_eq!(h.unit(Field::Value), Some("EUR"));
         assert_eq!(h.unknown, vec!["Name (first)".to_string()]);
         // A header mapped through columns.toml keeps its unit.
-        let m = ColumnAliases::parse("\"Weight (lb)\" = \"weight\"\n", "columns.toml").unwrap();
+        let m = ColumnAliases::parse("\"Weight (lb)\" = \"weight\"\n").aliases;
         let h = HeaderMap::from_cells(["Weight (lb)"], &m);
         assert_eq!(h.columns[Field::Weight.index()], Some(0));
         assert_eq!(h.unit(Field::Weight), Some("lb"));
@@ -554,7 +688,7 @@ mod tests {
 
     #[test]
     fn columns_toml_can_ignore_a_column() {
-        let m = ColumnAliases::parse("\"Hawb No\" = \"ignore\"\n", "columns.toml").unwrap();
+        let m = ColumnAliases::parse("\"Hawb No\" = \"ignore\"\n").aliases;
         let h = HeaderMap::from_cells(["Hawb No", "Tracking Number"], &m);
         assert!(h.duplicates.is_empty());
         assert!(h.unknown.is_empty());

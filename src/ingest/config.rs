@@ -46,6 +46,42 @@ const LEG_KEYS: &[&str] = &[
     "trip",
 ];
 
+/// The message of an unknown key: the nearest key of the same table when one is close enough (a typo), or
+/// where the key belongs when it is a key of the other table (a MAWB key written below a `[[leg]]` header
+/// belongs to that leg in TOML; a leg key above the first `[[leg]]` belongs to the MAWB).
+fn unknown_key_message(key: &str, here: &[&str], other: &[&str], leg: Option<usize>) -> String {
+    let place = match leg {
+        Some(n) => format!("leg {n}: unknown key \"{key}\""),
+        None => format!("unknown key \"{key}\""),
+    };
+    if other.contains(&key) && key != "leg" {
+        return match leg {
+            Some(_) => format!(
+                "{place}: {key} is a MAWB setting, but a key written below a [[leg]] header belongs to that leg; move it above the first [[leg]]"
+            ),
+            None => format!("{place}: {key} is a flight leg key; put it in a [[leg]] table"),
+        };
+    }
+    match did_you_mean(key, here) {
+        Some(near) => format!("{place}: did you mean `{near}`? (fix or remove it; nothing is sent while mawb.toml has an unknown key)"),
+        None => format!(
+            "{place}: mawb does not know it (known keys: {}); fix or remove it, nothing is sent while mawb.toml has an unknown key",
+            here.join(", ")
+        ),
+    }
+}
+
+/// The known key nearest to `key`, when it is near enough to be what was meant.
+fn did_you_mean<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    let lower = key.to_ascii_lowercase().replace('-', "_");
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(&lower, k), *k))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
 /// Reads and checks `mawb.toml` in `dir`. Returns `None` when the file is missing, unreadable, or lacks a
 /// usable manifest number; every problem found is pushed to `problems`.
 pub fn read_config(dir: &Path, problems: &mut Vec<Problem>) -> Option<MawbConfig> {
@@ -110,7 +146,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
                 Problem::new(
                     &MAWB_TOML_UNKNOWN_KEY,
                     MAWB_TOML,
-                    format!("unknown key \"{key}\" is ignored"),
+                    unknown_key_message(key, KNOWN_KEYS, LEG_KEYS, None),
                 )
                 .column(key.clone()),
             );
@@ -434,7 +470,7 @@ impl KeyReader<'_> {
                         Problem::new(
                             &MAWB_TOML_UNKNOWN_KEY,
                             MAWB_TOML,
-                            format!("leg {n}: unknown key \"{key}\" is ignored"),
+                            unknown_key_message(key, LEG_KEYS, KNOWN_KEYS, Some(n)),
                         )
                         .column(format!("leg.{key}")),
                     );
@@ -596,6 +632,67 @@ trip = "123"
         let mut p = Vec::new();
         let c = parse_config(text, &mut p);
         (c, p)
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_naming_the_nearest_key() {
+        let (_, p) = parse(&GOOD.replace("create_day = true", "create_days = true"));
+        let unknown: Vec<&Problem> = p
+            .iter()
+            .filter(|p| p.code == MAWB_TOML_UNKNOWN_KEY.code)
+            .collect();
+        assert_eq!(unknown.len(), 1, "{p:?}");
+        assert!(unknown[0].is_error());
+        assert_eq!(unknown[0].column.as_deref(), Some("create_days"));
+        assert!(
+            unknown[0].message.contains("did you mean `create_day`?"),
+            "{}",
+            unknown[0].message
+        );
+    }
+
+    #[test]
+    fn a_misspelt_leg_key_names_the_leg_and_the_nearest_key() {
+        let (_, p) =
+            parse(&GOOD.replace("carrier = \"AA\"", "carrier = \"AA\"\ntrip_number = \"1\""));
+        let u = p
+            .iter()
+            .find(|p| p.code == MAWB_TOML_UNKNOWN_KEY.code)
+            .expect("an unknown-key problem");
+        assert!(u.is_error());
+        assert_eq!(u.column.as_deref(), Some("leg.trip_number"));
+        assert!(u.message.starts_with("leg 1: "), "{}", u.message);
+        assert!(u.message.contains("did you mean `trip`?"), "{}", u.message);
+    }
+
+    #[test]
+    fn a_mawb_key_below_a_leg_header_says_where_it_belongs() {
+        let (_, p) = parse(&format!("{GOOD}bag_labels = true\n"));
+        let u = p
+            .iter()
+            .find(|p| p.code == MAWB_TOML_UNKNOWN_KEY.code)
+            .expect("an unknown-key problem");
+        assert_eq!(u.column.as_deref(), Some("leg.bag_labels"));
+        assert!(
+            u.message.contains("move it above the first [[leg]]"),
+            "{}",
+            u.message
+        );
+    }
+
+    #[test]
+    fn a_key_far_from_every_known_one_lists_the_known_keys() {
+        let (_, p) = parse(&format!("colour = \"red\"\n{GOOD}"));
+        let u = p
+            .iter()
+            .find(|p| p.code == MAWB_TOML_UNKNOWN_KEY.code)
+            .expect("an unknown-key problem");
+        assert!(!u.message.contains("did you mean"), "{}", u.message);
+        assert!(
+            u.message.contains("known keys: manifest_number"),
+            "{}",
+            u.message
+        );
     }
 
     #[test]

@@ -11,6 +11,8 @@ use super::read::{
 use crate::problem::*;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// How much of a file is looked at for the `sep=` line and the delimiter.
 const HEAD: usize = 8192;
@@ -69,6 +71,9 @@ struct Lines<R> {
     out: Vec<u8>,
     pos: usize,
     chunk: Vec<u8>,
+    /// Set at the end of the input when its last line has no line end (a file cut short, or one written
+    /// without a final line end).
+    ends_open: Arc<AtomicBool>,
 }
 
 impl<R: Read> Lines<R> {
@@ -81,6 +86,7 @@ impl<R: Read> Lines<R> {
             out: Vec::new(),
             pos: 0,
             chunk: vec![0u8; 16 * 1024],
+            ends_open: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -98,6 +104,7 @@ impl<R: Read> Read for Lines<R> {
         while self.pos == self.out.len() {
             let n = self.inner.read(&mut self.chunk)?;
             if n == 0 {
+                self.ends_open.store(!self.line_start, Ordering::Relaxed);
                 return Ok(0);
             }
             self.out.clear();
@@ -158,7 +165,7 @@ fn peek(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
 
 /// Opens a text file as UTF-8 with LF line ends: UTF-16 (by its byte order mark) is decoded, a UTF-8 byte
 /// order mark dropped.
-fn open_text(path: &Path) -> std::io::Result<Box<dyn Read>> {
+fn open_text(path: &Path) -> std::io::Result<(Box<dyn Read>, Arc<AtomicBool>)> {
     let mut file = std::fs::File::open(path)?;
     let mut bom = [0u8; 2];
     let n = file.read(&mut bom)?;
@@ -174,7 +181,9 @@ fn open_text(path: &Path) -> std::io::Result<Box<dyn Read>> {
     } else {
         Box::new(file)
     };
-    Ok(Box::new(Lines::new(decoded)))
+    let lines = Lines::new(decoded);
+    let ends_open = lines.ends_open.clone();
+    Ok((Box::new(lines), ends_open))
 }
 
 /// Whether a file starts with a UTF-16 byte order mark (Excel's "Unicode Text").
@@ -193,7 +202,7 @@ pub(super) fn read_csv(
     let limits = opts.limits;
     let cannot =
         |e: std::io::Error| Problem::new(&FILE_UNREADABLE, name, format!("cannot read: {e}"));
-    let mut text = match open_text(path) {
+    let (mut text, ends_open) = match open_text(path) {
         Ok(t) => t,
         Err(e) => return sink.problem(cannot(e)),
     };
@@ -223,6 +232,8 @@ pub(super) fn read_csv(
     let mut header_found = false;
     let mut search = HeaderSearch::default();
     let mut breaks_in_fields: u64 = 0;
+    let mut header_width = 0;
+    let mut short_row: Option<(u32, csv::StringRecord)> = None;
     loop {
         if opts.past_deadline() {
             summary.timed_out = true;
@@ -267,8 +278,19 @@ pub(super) fn read_csv(
             continue;
         }
         if header_found {
+            // A row with fewer fields than the header waits for the next one: the last row of a file that
+            // ends without a line end is a file cut short, not a row of blanks.
+            if let Some((r, short)) = short_row.take() {
+                short_row_warning(name, r, short.len(), header_width, sink);
+                summary.rows += 1;
+                sink.row(r, &RowRef::Csv(&short));
+            }
             if row_cap_reached(summary, limits, name, name, row, sink) {
                 return;
+            }
+            if record.len() < header_width {
+                short_row = Some((row, record.clone()));
+                continue;
             }
             summary.rows += 1;
             sink.row(row, &cells);
@@ -279,9 +301,30 @@ pub(super) fn read_csv(
                 search.accept(name, name, &h, row, sink);
                 summary.sheets_read.push(name.to_string());
                 header_found = true;
+                header_width = record.len();
             }
             Header::NotYet => {}
             Header::GiveUp => break,
+        }
+    }
+    if let Some((r, short)) = short_row.take() {
+        if ends_open.load(Ordering::Relaxed) {
+            sink.problem(
+                Problem::new(
+                    &FILE_UNREADABLE,
+                    name,
+                    format!(
+                        "row {r} has {} of {header_width} fields and the file ends there, without a line end: file truncated? Copy or export it again (the row was not read)",
+                        short.len()
+                    ),
+                )
+                .sheet(name)
+                .at(r),
+            );
+        } else {
+            short_row_warning(name, r, short.len(), header_width, sink);
+            summary.rows += 1;
+            sink.row(r, &RowRef::Csv(&short));
         }
     }
     if !header_found {
@@ -306,6 +349,19 @@ pub(super) fn read_csv(
             .sheet(name),
         );
     }
+}
+
+/// A row with fewer fields than the header inside the file: read, its missing cells blank, with a warning.
+fn short_row_warning(name: &str, row: u32, fields: usize, header: usize, sink: &mut dyn RowSink) {
+    sink.problem(
+        Problem::new(
+            &SHORT_ROW,
+            name,
+            format!("row {row} has {fields} of {header} fields: its last {} cell(s) are read as blank (a separator or a closing quote missing?)", header - fields),
+        )
+        .sheet(name)
+        .at(row),
+    );
 }
 
 #[cfg(test)]

@@ -190,7 +190,15 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let columns_path = dir.join(COLUMNS_TOML);
     if columns_path.is_file() {
         match ColumnAliases::load(&columns_path) {
-            Ok(a) => aliases = aliases.merged_with(&a),
+            Ok(parsed) => {
+                // The good lines map their headers; each bad one is reported on its own line.
+                aliases = aliases.merged_with(&parsed.aliases);
+                for bad in parsed.bad_lines {
+                    problems.push(
+                        Problem::new(&COLUMNS_TOML_INVALID, COLUMNS_TOML, bad.message).at(bad.line),
+                    );
+                }
+            }
             Err(e) => problems.push(Problem::new(
                 &COLUMNS_TOML_INVALID,
                 COLUMNS_TOML,
@@ -199,8 +207,13 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
         }
     }
 
+    problems.extend(open_workbooks(dir));
+
     let image_name = config.as_ref().and_then(|c| c.image.clone());
     let image = locate_image(dir, &files, image_name.as_deref(), &mut problems);
+    if let (Some(img), Some(c)) = (&image, &config) {
+        problems.extend(image_of_other_mawb(&img.name, &c.manifest_number));
+    }
     let image_path = image.as_ref().map(|i| i.path.clone());
 
     let sheets: Vec<PathBuf> = files
@@ -255,6 +268,57 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
         bags,
     };
     (mawb, problems)
+}
+
+/// Replaces the `decimal-comma` problems of each sheet by one naming its rows and columns: a file saved
+/// with decimal commas has them in every number cell, and one fix (save it with a dot) mends them all.
+/// Called once the field rules have seen the per-cell problems (a refused cell is no "required" blank).
+pub fn group_decimal_commas(problems: &mut Vec<Problem>) {
+    type Key = (String, Option<String>);
+    let mut groups: Vec<(Key, Vec<Problem>)> = Vec::new();
+    let mut rest = Vec::with_capacity(problems.len());
+    for p in problems.drain(..) {
+        if p.code != DECIMAL_COMMA.code {
+            rest.push(p);
+            continue;
+        }
+        let key = (p.file.clone(), p.sheet.clone());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(p),
+            None => groups.push((key, vec![p])),
+        }
+    }
+    for ((file, sheet), cells) in groups {
+        let rows: Vec<u32> = cells.iter().filter_map(|p| p.row).collect();
+        let mut columns: Vec<&str> = cells.iter().filter_map(|p| p.column.as_deref()).collect();
+        columns.sort_unstable();
+        columns.dedup();
+        let example = cells
+            .first()
+            .and_then(|p| p.message.split('"').nth(1))
+            .unwrap_or_default();
+        let mut p = Problem::new(
+            &DECIMAL_COMMA,
+            file,
+            format!(
+                "{} number cell(s) use a comma as decimal separator (\"{example}\"), in row(s) {} of column(s) {}: the file was saved with a comma as decimal separator; save or export it again with a dot (1.25). mawb does not guess: \"1,250\" may be 1.25 or 1250",
+                cells.len(),
+                rows_text(&rows, 12),
+                columns.join(", ")
+            ),
+        );
+        if let Some(s) = sheet {
+            p = p.sheet(s);
+        }
+        if let Some(&first) = rows.iter().min() {
+            p = p.at(first);
+        }
+        if let [only] = columns.as_slice() {
+            p = p.column(*only);
+        }
+        rest.push(p);
+    }
+    *problems = rest;
 }
 
 /// Groups items into bags by their `bag` value, bags in order of first appearance.
@@ -362,6 +426,106 @@ fn read_one(
 }
 
 /// Finds the MAWB scan: the file `mawb.toml` names, else the only candidate by extension.
+/// The workbook an office lock file stands for: `~$hawbs.xlsx` (Excel) and `.~lock.hawbs.xlsx#`
+/// (LibreOffice) both stand for `hawbs.xlsx`.
+pub fn locked_workbook(name: &str) -> Option<&str> {
+    if let Some(rest) = name.strip_prefix("~$") {
+        return (!rest.is_empty()).then_some(rest);
+    }
+    name.strip_prefix(".~lock.")
+        .and_then(|r| r.strip_suffix('#'))
+        .filter(|r| !r.is_empty())
+}
+
+/// A warning for each office lock file in `dir`: its workbook is open, maybe with unsaved changes, and
+/// mawb reads what was last saved. (Lock files are never read as data: see [`is_ignored_name`].)
+fn open_workbooks(dir: &Path) -> Vec<Problem> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| locked_workbook(n).is_some())
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|lock| {
+            let book = locked_workbook(&lock).unwrap_or_default();
+            let what = if dir.join(book).is_file() {
+                format!("{book} is open")
+            } else {
+                "a workbook of this folder is open".to_string()
+            };
+            Problem::new(
+                &WORKBOOK_OPEN,
+                lock.clone(),
+                format!(
+                    "{lock} is an office lock file: {what} in Excel or LibreOffice, maybe with unsaved changes; mawb read the file as last saved. Save and close it, then check again"
+                ),
+            )
+        })
+        .collect()
+}
+
+/// MAWB numbers written in a file name (`mawb-784-17234545.pdf`, `784 17234545 scan.pdf`,
+/// `78417234545.pdf`): 3 digits, an optional `-`, `_` or space, 8 digits, with no digit around them.
+fn mawb_numbers_in_name(name: &str) -> Vec<String> {
+    let b = name.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        // A run of digits, with single separators between digits.
+        let mut digits = String::new();
+        let mut j = i;
+        while j < b.len() {
+            if b[j].is_ascii_digit() {
+                digits.push(char::from(b[j]));
+                j += 1;
+            } else if matches!(b[j], b'-' | b'_' | b' ')
+                && j + 1 < b.len()
+                && b[j + 1].is_ascii_digit()
+                && digits.len() == 3
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if digits.len() == 11 {
+            out.push(format!("{}-{}", &digits[..3], &digits[3..]));
+        }
+        i = j;
+    }
+    out
+}
+
+/// A warning when the scan's file name carries a MAWB number other than the folder's.
+fn image_of_other_mawb(image_name: &str, manifest_number: &str) -> Option<Problem> {
+    let ours = crate::validate::checkdigit::parse_mawb_number(manifest_number)
+        .unwrap_or_else(|_| manifest_number.to_string());
+    let found = mawb_numbers_in_name(image_name);
+    if found.is_empty() || found.contains(&ours) {
+        return None;
+    }
+    Some(
+        Problem::new(
+            &IMAGE_OTHER_MAWB,
+            image_name,
+            format!(
+                "the scan's file name carries MAWB number {}, but mawb.toml says {ours}: is it the scan of another MAWB? (ACP receives it as this MAWB's document)",
+                found.join(", ")
+            ),
+        )
+        .column("image"),
+    )
+}
+
 fn locate_image(
     dir: &Path,
     files: &[PathBuf],
@@ -443,4 +607,45 @@ fn locate_image(
         kind,
         size,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mawb_numbers_are_found_in_file_names() {
+        assert_eq!(
+            mawb_numbers_in_name("mawb-784-17234545.pdf"),
+            vec!["784-17234545"]
+        );
+        assert_eq!(
+            mawb_numbers_in_name("78417234545 scan.pdf"),
+            vec!["784-17234545"]
+        );
+        assert_eq!(
+            mawb_numbers_in_name("MAWB 784 17234545.pdf"),
+            vec!["784-17234545"]
+        );
+        assert!(mawb_numbers_in_name("IMG_20261124_103000.jpg").is_empty());
+        assert!(mawb_numbers_in_name("scan-20261124.pdf").is_empty());
+        assert!(mawb_numbers_in_name("mawb.pdf").is_empty());
+    }
+
+    #[test]
+    fn only_another_number_is_flagged() {
+        assert!(image_of_other_mawb("mawb-784-17234534.pdf", "784-17234534").is_none());
+        assert!(image_of_other_mawb("78417234534.pdf", "784-17234534").is_none());
+        assert!(image_of_other_mawb("mawb.pdf", "784-17234534").is_none());
+        let p = image_of_other_mawb("mawb-784-17234545.pdf", "784-17234534");
+        assert_eq!(p.map(|p| p.code), Some(IMAGE_OTHER_MAWB.code));
+    }
+
+    #[test]
+    fn lock_files_name_their_workbook() {
+        assert_eq!(locked_workbook("~$hawbs.xlsx"), Some("hawbs.xlsx"));
+        assert_eq!(locked_workbook(".~lock.hawbs.xlsx#"), Some("hawbs.xlsx"));
+        assert_eq!(locked_workbook("hawbs.xlsx"), None);
+        assert_eq!(locked_workbook("~$"), None);
+    }
 }

@@ -1,5 +1,5 @@
 //! The sandbox's own answer writer: wire answer types into ACP's XML, element names and order per
-//! `shared/spec/acp-shipper-api.md`.
+//! the ACP Shipper API document.
 //!
 //! Written by hand into one `String` (no serializer): the output is small, flat and hot (a 500-item
 //! createMailing answer per request), and owning every byte keeps it independent of the client's reader.

@@ -1,7 +1,7 @@
 //! `mawb sandbox`: a local ACP Shipper API server with real state, on loopback, offline.
 //!
 //! ACP's shared demo account mixes every integrator's parcels, so nobody can test against it
-//! reproducibly. The sandbox behaves like ACP as `shared/spec/acp-shipper-api.md` describes it (all 13
+//! reproducibly. The sandbox behaves like ACP as the ACP Shipper API document describes it (all 13
 //! commands, their error types, labels, size limits), keeps its state per API key in SQLite, and can fail
 //! on purpose ([`FaultRule`]). The pipeline's tests, `mawb demo` and users' own integration tests run
 //! against it over real HTTP.

@@ -16,6 +16,7 @@ use crate::problem::*;
 use rates::Rates;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// ACP's limit on the MAWB scan.
 pub const IMAGE_LIMIT: u64 = 12_000_000;
@@ -87,7 +88,51 @@ pub fn validate_mawb(mawb: &Mawb, opts: &ValidateOptions) -> Vec<Problem> {
         })
         .collect();
     problems.extend(per_item.into_iter().flatten());
+    problems.extend(label_not_applied(mawb, label, &file_names));
     problems
+}
+
+/// With `label` other than 0, items that carry a trackingNumber are still registered with label 0 (the
+/// number is the carrier's, so ACP makes no label for it); only items without one get the MAWB's label.
+/// One warning per sheet names the rows that get no label.
+fn label_not_applied(mawb: &Mawb, label: u8, file_names: &[&str]) -> Vec<Problem> {
+    if label == 0 {
+        return Vec::new();
+    }
+    let mut by_sheet: std::collections::BTreeMap<(usize, Arc<str>), Vec<u32>> =
+        std::collections::BTreeMap::new();
+    for item in mawb.items.iter().filter(|i| i.tracking_number.is_some()) {
+        by_sheet
+            .entry((item.origin.file, item.origin.sheet.clone()))
+            .or_default()
+            .push(item.row_of(Field::TrackingNumber));
+    }
+    let labelled = mawb
+        .items
+        .iter()
+        .filter(|i| i.tracking_number.is_none())
+        .count();
+    let which = if labelled == 0 {
+        "no item of this MAWB gets a label".to_string()
+    } else {
+        format!("only the {labelled} item(s) without a trackingNumber get one")
+    };
+    by_sheet
+        .into_iter()
+        .map(|((file, sheet), rows)| {
+            let name = file_names.get(file).copied().unwrap_or("?");
+            Problem::new(
+                &LABEL_NOT_APPLIED,
+                name,
+                format!(
+                    "mawb.toml sets label = {label}, but the item(s) of row(s) {} carry a trackingNumber: they are registered with label 0 and ACP makes no label for them ({which}); to have ACP label them, leave their trackingNumber blank (shipperItemId is then the key), or set label = 0 if they are already labelled",
+                    rows_text(&rows, 12)
+                ),
+            )
+            .sheet(&*sheet)
+            .column(Field::TrackingNumber.name())
+        })
+        .collect()
 }
 
 struct ItemCheck<'a> {

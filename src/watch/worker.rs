@@ -373,7 +373,7 @@ impl Worker {
                 outcome.manifest_id.as_deref().unwrap_or("-"),
                 outcome.requests_sent
             );
-            println!(
+            crate::outln!(
                 "done    {name} → {shown}  {status}, manifest {}, {} request(s)",
                 outcome.manifest_id.as_deref().unwrap_or("-"),
                 outcome.requests_sent
@@ -382,7 +382,7 @@ impl Worker {
         } else {
             let reason = reason.unwrap_or_default();
             tracing::info!("failed → {shown} ({status}): {reason}");
-            println!("failed  {name} → {shown}  {status}: {reason}");
+            crate::outln!("failed  {name} → {shown}  {status}: {reason}");
             Disposition::Failed
         }
     }
