@@ -22,8 +22,9 @@ release: toolchain
 
 # The whole product in one command: sample batch + in-process ACP sandbox + full run.
 # Built with the dev profile (dependencies optimised, see Cargo.toml), the profile `make test` uses too, so
-# `make test` after `make demo` compiles only mawb's own test targets. `cargo fetch` downloads every crate
-# (test ones included) first, so `make test` then needs no network.
+# `make test` after `make demo` reuses most of the build (it still compiles the test-only crates and the
+# few shared crates the tests enable more features of). `cargo fetch` downloads every crate (test ones
+# included) first, so `make test` then needs no network.
 demo: toolchain
 	$(CARGO) fetch
 	$(CARGO) run -- demo
