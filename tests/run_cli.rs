@@ -1706,3 +1706,40 @@ fn an_echoed_key_is_redacted_in_every_form_everywhere() {
         }
     }
 }
+
+/// ACP out of reach: the reason names the endpoint once, with the cause.
+#[test]
+fn an_endpoint_down_is_named_once() {
+    let wd = Workdir::new();
+    let batch = sample_batch(&wd, 1, 3, 95, 0);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}/");
+    let local = Local::new(&wd, "down");
+    let mut cmd = wd.mawb();
+    cmd.args([
+        "run",
+        &batch.display().to_string(),
+        "--endpoint",
+        &endpoint,
+        "--attempts",
+        "1",
+        "--state",
+        &local.state.display().to_string(),
+        "--archive",
+        &local.archive.display().to_string(),
+    ])
+    .env("ACP_API_KEY", KEY);
+    let o = wd.run(&mut cmd);
+    assert_no_panic(&o);
+    assert_exit(&o, FAILED);
+    let out = stdout(&o);
+    let reason = out
+        .lines()
+        .find(|l| l.contains("reason:"))
+        .unwrap_or_else(|| panic!("no reason in {out}"));
+    assert_eq!(reason.matches(&endpoint).count(), 1, "{reason}");
+    assert!(reason.contains("cannot reach ACP"), "{reason}");
+}

@@ -869,3 +869,27 @@ fn once_names_the_folders_that_wait_for_ready() {
     );
     rig.wait_report("done", &ready);
 }
+
+/// The watcher's one line per folder goes to stdout; a closed stdout (`mawb watch … | head -0`) ends
+/// nothing badly: the folder is still done, no panic, no "Broken pipe".
+#[test]
+fn a_closed_stdout_does_not_fail_a_folder() {
+    let rig = Rig::new();
+    let src = rig.samples(1, 3, 33).remove(0);
+    let name = name_of(&src);
+    copy_folder(&src, &rig.sub("inbox").join(&name));
+    fs::write(rig.sub("inbox").join(&name).join("READY"), b"").unwrap();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut cmd = rig.command(&["--once"]);
+    cmd.stdout(writer).stderr(Stdio::piped());
+    let o = cmd.output().expect("run mawb watch");
+    let err = stderr(&o);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    assert_exit(&o, 0);
+    let report = rig.wait_report("done", &name);
+    assert_eq!(report["mawbs"][0]["outcome"]["status"], "sent");
+}
