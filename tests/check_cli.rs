@@ -1994,3 +1994,34 @@ fn a_spreadsheet_that_reads_for_ever_is_refused_after_the_read_timeout() {
         "hawbs.csv is still read"
     );
 }
+
+/// The MAWB scan must be a file of the folder: `..`, an absolute path or a symbolic link leading out are
+/// refused on the `image` key, and nothing outside the folder is read as the scan.
+#[test]
+fn a_scan_from_outside_the_folder_is_refused() {
+    let wd = Workdir::new();
+    let outside = wd.join("elsewhere.pdf");
+    std::fs::write(&outside, TINY_PDF).unwrap();
+    let cases: Vec<(&str, String)> = vec![
+        ("parent", "image = \"../elsewhere.pdf\"".to_string()),
+        ("absolute", format!("image = \"{}\"", outside.display())),
+        ("link", "image = \"scan.pdf\"".to_string()),
+    ];
+    for (what, line) in cases {
+        let dir = wd.mawb_folder(what, &Sheet::hawbs(1, 1));
+        let _ = std::fs::remove_file(dir.join("mawb.pdf"));
+        let toml = mawb_toml_text(VALID_MAWB, &line);
+        wd.write(dir.join("mawb.toml"), toml);
+        if what == "link" {
+            std::os::unix::fs::symlink(&outside, dir.join("scan.pdf")).unwrap();
+        }
+        let (o, v) = check_json(&wd, &[what]);
+        assert_exit(&o, NOT_SENDABLE);
+        let p = problems_with(&v, "image-missing")
+            .into_iter()
+            .find(|p| p["column"] == "image")
+            .unwrap_or_else(|| panic!("{what}: {}", problem_lines(&v)));
+        let msg = p["message"].as_str().unwrap_or_default();
+        assert!(msg.contains("outside the MAWB folder"), "{what}: {msg}");
+    }
+}

@@ -526,6 +526,27 @@ fn image_of_other_mawb(image_name: &str, manifest_number: &str) -> Option<Proble
     )
 }
 
+/// Whether `path` (a file named for the MAWB folder `dir`) stays inside it: no absolute path, no `..`, and,
+/// once symbolic links are resolved, still under the folder. `Err` says how it leaves.
+fn inside_folder(dir: &Path, path: &Path) -> Result<(), String> {
+    use std::path::Component;
+    let rel = path.strip_prefix(dir).unwrap_or(path);
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)))
+    {
+        return Err("points outside the MAWB folder".into());
+    }
+    match (path.canonicalize(), dir.canonicalize()) {
+        (Ok(real), Ok(folder)) if !real.starts_with(&folder) => Err(format!(
+            "is a link to {}, outside the MAWB folder",
+            real.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn locate_image(
     dir: &Path,
     files: &[PathBuf],
@@ -535,6 +556,19 @@ fn locate_image(
     let path = match named {
         Some(n) => {
             let p = dir.join(n);
+            if let Err(why) = inside_folder(dir, &p) {
+                problems.push(
+                    Problem::new(
+                        &IMAGE_MISSING,
+                        config::MAWB_TOML,
+                        format!(
+                            "image \"{n}\" {why}: the MAWB scan must be a file of the MAWB folder itself; copy it in and name it here"
+                        ),
+                    )
+                    .column("image"),
+                );
+                return None;
+            }
             if !p.is_file() {
                 problems.push(
                     Problem::new(
