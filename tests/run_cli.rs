@@ -1743,3 +1743,51 @@ fn an_endpoint_down_is_named_once() {
     assert_eq!(reason.matches(&endpoint).count(), 1, "{reason}");
     assert!(reason.contains("cannot reach ACP"), "{reason}");
 }
+
+/// An endpoint that answers with a redirect (a proxy, a moved service): the redirect is not followed,
+/// the reason names where it pointed, and nothing is recorded as done.
+#[test]
+fn a_redirect_is_never_followed() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("its address").port();
+    let server = std::thread::spawn(move || {
+        // Answers a few connections with a redirect, then stops.
+        for _ in 0..4 {
+            let Ok((mut s, _)) = listener.accept() else { return };
+            let mut buf = [0u8; 65536];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(
+                b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/forged\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let wd = Workdir::new();
+    let batch = sample_batch(&wd, 1, 3, 97, 0);
+    let local = Local::new(&wd, "redirect");
+    let endpoint = format!("http://127.0.0.1:{port}/");
+    let mut cmd = wd.mawb();
+    cmd.args([
+        "run",
+        &batch.display().to_string(),
+        "--endpoint",
+        &endpoint,
+        "--attempts",
+        "1",
+        "--state",
+        &local.state.display().to_string(),
+        "--archive",
+        &local.archive.display().to_string(),
+    ])
+    .env("ACP_API_KEY", KEY);
+    let o = wd.run(&mut cmd);
+    assert_no_panic(&o);
+    assert_exit(&o, FAILED);
+    let out = stdout(&o);
+    assert!(
+        out.contains("a redirect to http://127.0.0.1:9/forged, not followed"),
+        "{out}"
+    );
+    assert!(out.contains("0 item(s) created"), "{out}");
+    drop(server);
+}

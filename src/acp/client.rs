@@ -255,6 +255,9 @@ impl Client {
             .timeout_read(cfg.read_timeout)
             .timeout_write(cfg.read_timeout)
             .max_idle_connections_per_host(8)
+            // A redirect is never followed: a POST re-sent as a GET elsewhere would be answered by
+            // whatever is there, and that answer taken for ACP's.
+            .redirects(0)
             .user_agent(concat!("mawb/", env!("CARGO_PKG_VERSION")))
             .build();
         Ok(Client { agent, cfg })
@@ -338,6 +341,19 @@ impl Client {
             }
         };
         let response = match result {
+            Ok(r) if (300..400).contains(&r.status()) => {
+                let location = r.header("Location").unwrap_or("nowhere").to_string();
+                return Err(CallError::Http {
+                    command,
+                    status: r.status(),
+                    snippet: redact(
+                        &format!(
+                            "a redirect to {location}, not followed (the answer would not be ACP's): check --endpoint"
+                        ),
+                        &self.cfg.api_key,
+                    ),
+                });
+            }
             Ok(r) => r,
             Err(ureq::Error::Status(status, r)) => {
                 let body = self
