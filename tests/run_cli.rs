@@ -1754,7 +1754,9 @@ fn a_redirect_is_never_followed() {
     let server = std::thread::spawn(move || {
         // Answers a few connections with a redirect, then stops.
         for _ in 0..4 {
-            let Ok((mut s, _)) = listener.accept() else { return };
+            let Ok((mut s, _)) = listener.accept() else {
+                return;
+            };
             let mut buf = [0u8; 65536];
             let _ = s.read(&mut buf);
             let _ = s.write_all(

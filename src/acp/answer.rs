@@ -367,6 +367,13 @@ impl<'a> Parser<'a> {
                     if d.to_ascii_lowercase().windows(4).any(|w| w == b"html") {
                         return Err(not_xml(body));
                     }
+                    if d.windows(8).any(|w| w == b"<!ENTITY") || d.contains(&b'[') {
+                        return Err(AnswerError::Malformed {
+                            inside: "!DOCTYPE".into(),
+                            offset: self.offset(),
+                            detail: "the answer declares entities (an internal DTD), which ACP never sends: refused unread (entity expansion attack?)".into(),
+                        });
+                    }
                     continue;
                 }
                 Event::Text(t) => {
@@ -1043,11 +1050,13 @@ fn text_piece(t: quick_xml::events::BytesText<'_>) -> Result<Cow<'_, str>, Strin
             .map_err(|e| e.utf8_error()),
     };
     let raw = raw.map_err(|e| format!("text is not UTF-8: {e}"))?;
-    Ok(Cow::Owned(lenient_unescape(&raw)))
+    lenient_unescape(&raw).map(Cow::Owned)
 }
 
-/// Resolves each entity that quick-xml knows (predefined and numeric), keeps any other `&` verbatim.
-fn lenient_unescape(raw: &str) -> String {
+/// Resolves each entity that quick-xml knows (predefined and numeric) and keeps a bare `&` verbatim
+/// (`AT&T`); a reference to any other entity (`&lol9;`) is refused: ACP declares none, and its text
+/// must never be recorded as a value.
+fn lenient_unescape(raw: &str) -> Result<String, String> {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(amp) = rest.find('&') {
@@ -1064,13 +1073,30 @@ fn lenient_unescape(raw: &str) -> String {
                 rest = &rest[used..];
             }
             None => {
+                if let Some(name) = entity_reference(rest) {
+                    return Err(format!(
+                        "the text refers to the entity &{name}; which ACP never declares (a hostile or broken answer)"
+                    ));
+                }
                 out.push('&');
                 rest = &rest[1..];
             }
         }
     }
     out.push_str(rest);
-    out
+    Ok(out)
+}
+
+/// The name of the entity reference `&name;` that `text` starts with, if it is one.
+fn entity_reference(text: &str) -> Option<&str> {
+    let body = text.strip_prefix('&')?;
+    let end = body.find(';')?;
+    let name = &body[..end];
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    ((first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    .then_some(name)
 }
 
 /// Appends a text piece; the first piece of a leaf becomes its `String` with a single copy.
@@ -1672,14 +1698,34 @@ mod tests {
     #[test]
     fn namespaces_bom_entities() {
         let xml = "\u{FEFF}<a:shippingApiResponse xmlns:a=\"urn:x\"><a:mailItem><a:result>ok</a:result>\
-                   <a:trackingNumber>&lt;T&amp;1&gt; &#x4E2D;&#25991; &quot;&apos; &nbsp;</a:trackingNumber>\
+                   <a:trackingNumber>&lt;T&amp;1&gt; &#x4E2D;&#25991; &quot;&apos; AT&T</a:trackingNumber>\
                    </a:mailItem></a:shippingApiResponse>";
         let items = mailing(xml);
         assert_eq!(
             items[0].tracking_number,
-            s("<T&1> 中文 \"' &nbsp;"),
-            "undefined entity kept verbatim"
+            s("<T&1> 中文 \"' AT&T"),
+            "known entities resolved, a bare & kept"
         );
+    }
+
+    #[test]
+    fn entity_declarations_and_undeclared_entities_are_refused() {
+        let laughs = "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]>\
+                      <shippingApiResponse><mailItem><result>ok</result><trackingNumber>&lol2;</trackingNumber>\
+                      </mailItem></shippingApiResponse>";
+        let e = parse(Command::CreateMailing, laughs)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("declares entities"), "{e}");
+        let undeclared = "<shippingApiResponse><mailItem><result>ok</result><trackingNumber>&lol9;</trackingNumber>\
+                          </mailItem></shippingApiResponse>";
+        let e = parse(Command::CreateMailing, undeclared)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("&lol9;"), "{e}");
+        assert_eq!(entity_reference("&nbsp; x"), Some("nbsp"));
+        assert_eq!(entity_reference("& x;"), None);
+        assert_eq!(entity_reference("&T"), None);
     }
 
     #[test]

@@ -532,9 +532,12 @@ fn inside_folder(dir: &Path, path: &Path) -> Result<(), String> {
     use std::path::Component;
     let rel = path.strip_prefix(dir).unwrap_or(path);
     if rel.is_absolute()
-        || rel
-            .components()
-            .any(|c| matches!(c, Component::ParentDir | Component::RootDir | Component::Prefix(_)))
+        || rel.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        })
     {
         return Err("points outside the MAWB folder".into());
     }
