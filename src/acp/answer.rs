@@ -475,7 +475,9 @@ impl<'a> Parser<'a> {
                         return Err(self.xml_error(name, err));
                     }
                 }
-                Event::End(_) => return Ok(out),
+                // Labels are base64 of any size; every other text is bounded before it is kept anywhere.
+                Event::End(_) if name == "label" => return Ok(out),
+                Event::End(_) => return Ok(bounded_text(out)),
                 Event::Eof => {
                     return Err(AnswerError::Truncated {
                         inside: name.to_string(),
@@ -1085,6 +1087,22 @@ fn lenient_unescape(raw: &str) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The most characters of a server's text (an error message, an id) mawb keeps.
+pub const MAX_SERVER_TEXT: usize = 4096;
+
+/// A server's text cut to [`MAX_SERVER_TEXT`] characters, its full size noted: a 200 MB error message
+/// must not become 200 MB of logs, reports and ledger rows.
+pub fn bounded_text(text: String) -> String {
+    match text.char_indices().nth(MAX_SERVER_TEXT) {
+        None => text,
+        Some((cut, _)) => format!(
+            "{}… (cut: {} bytes in all)",
+            &text[..cut],
+            text.len()
+        ),
+    }
 }
 
 /// The name of the entity reference `&name;` that `text` starts with, if it is one.
@@ -1706,6 +1724,21 @@ mod tests {
             s("<T&1> 中文 \"' AT&T"),
             "known entities resolved, a bare & kept"
         );
+    }
+
+    #[test]
+    fn server_text_is_bounded_but_labels_are_not() {
+        let huge = "x".repeat(1_000_000);
+        let xml = format!(
+            "<shippingApiResponse><mailItem><result>error</result><errorType>invalid</errorType>\
+             <error>{huge}</error><label>{huge}</label></mailItem></shippingApiResponse>"
+        );
+        let items = mailing(&xml);
+        let err = items[0].status.error.clone().unwrap_or_default();
+        assert!(err.len() < MAX_SERVER_TEXT + 100, "{}", err.len());
+        assert!(err.ends_with("(cut: 1000000 bytes in all)"), "{}", &err[err.len() - 40..]);
+        assert_eq!(items[0].label.as_ref().map(|l| l.base64.len()), Some(1_000_000));
+        assert_eq!(bounded_text("short".into()), "short");
     }
 
     #[test]
