@@ -379,6 +379,32 @@ impl Ledger {
         Ok(out)
     }
 
+    /// Replaces each of `forms` (the key as it may have been echoed) with `***` in every text the ledger
+    /// keeps from servers: what earlier versions stored before they redacted every form. Returns the rows
+    /// changed.
+    pub fn scrub(&self, forms: &[String]) -> Result<usize, LedgerError> {
+        let c = self.conn();
+        let mut changed = 0;
+        for form in forms.iter().filter(|f| !f.is_empty()) {
+            changed += c.execute(
+                "UPDATE requests SET summary = replace(summary, ?1, '***') WHERE instr(summary, ?1) > 0",
+                [form],
+            )?;
+            changed += c.execute(
+                "UPDATE mawbs SET last_error = replace(last_error, ?1, '***') WHERE instr(last_error, ?1) > 0",
+                [form],
+            )?;
+        }
+        if changed > 0 {
+            // The old text must leave the file too, not only the rows: free pages and the write-ahead
+            // log are rewritten.
+            c.execute_batch(
+                "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+            )?;
+        }
+        Ok(changed)
+    }
+
     /// Records that ACP sent the MAWB's manifest on (it answered `sent`): it is final.
     pub fn set_sent_on(&self, mawb: &str) -> Result<(), LedgerError> {
         self.conn().execute(

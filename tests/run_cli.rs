@@ -1793,3 +1793,49 @@ fn a_redirect_is_never_followed() {
     assert!(out.contains("0 item(s) created"), "{out}");
     drop(server);
 }
+
+/// A key an earlier version stored in the ledger (an echoed error it kept) is removed by the next run.
+#[test]
+fn a_key_stored_by_an_earlier_version_is_removed_from_the_ledger() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 1, 3, 99, 0);
+    let local = Local::new(&wd, "old");
+    run_ok(&wd, &acp, &batch, &local, &[]);
+    {
+        let c = rusqlite::Connection::open(&local.state).expect("the ledger");
+        c.execute(
+            "UPDATE requests SET summary = ?1 WHERE id = (SELECT MIN(id) FROM requests)",
+            [format!("error: bad request apikey={KEY}")],
+        )
+        .expect("an old row with the key");
+        c.execute("UPDATE mawbs SET last_error = ?1", [format!("echo {KEY}")])
+            .expect("an old error with the key");
+    }
+    let ledger = std::fs::read(&local.state).expect("read the ledger");
+    assert!(
+        contains(&ledger, KEY.as_bytes()),
+        "the setup stored the key"
+    );
+    run_ok(&wd, &acp, &batch, &local, &[]);
+    let c = rusqlite::Connection::open(&local.state).expect("the ledger");
+    let left: i64 = c
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM requests WHERE instr(summary, ?1) > 0) + \
+                    (SELECT COUNT(*) FROM mawbs WHERE instr(last_error, ?1) > 0)",
+            [KEY],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(left, 0, "the key is gone from the ledger's rows");
+    drop(c);
+    let folder = local.state.parent().expect("the ledger's folder");
+    for file in files_under(folder) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !contains(&bytes, KEY.as_bytes()),
+            "{} still holds the key",
+            file.display()
+        );
+    }
+}

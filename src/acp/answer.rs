@@ -1097,11 +1097,7 @@ pub const MAX_SERVER_TEXT: usize = 4096;
 pub fn bounded_text(text: String) -> String {
     match text.char_indices().nth(MAX_SERVER_TEXT) {
         None => text,
-        Some((cut, _)) => format!(
-            "{}… (cut: {} bytes in all)",
-            &text[..cut],
-            text.len()
-        ),
+        Some((cut, _)) => format!("{}… (cut: {} bytes in all)", &text[..cut], text.len()),
     }
 }
 
@@ -1736,8 +1732,15 @@ mod tests {
         let items = mailing(&xml);
         let err = items[0].status.error.clone().unwrap_or_default();
         assert!(err.len() < MAX_SERVER_TEXT + 100, "{}", err.len());
-        assert!(err.ends_with("(cut: 1000000 bytes in all)"), "{}", &err[err.len() - 40..]);
-        assert_eq!(items[0].label.as_ref().map(|l| l.base64.len()), Some(1_000_000));
+        assert!(
+            err.ends_with("(cut: 1000000 bytes in all)"),
+            "{}",
+            &err[err.len() - 40..]
+        );
+        assert_eq!(
+            items[0].label.as_ref().map(|l| l.base64.len()),
+            Some(1_000_000)
+        );
         assert_eq!(bounded_text("short".into()), "short");
     }
 

@@ -247,6 +247,11 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
+    /// Every form in which this client's key could have been echoed (see [`Secret::echo_forms`]).
+    pub fn key_echo_forms(&self) -> Vec<String> {
+        self.cfg.api_key.echo_forms()
+    }
+
     /// A client for `cfg`; the endpoint is checked (https, or http on loopback) and given its trailing slash.
     pub fn new(mut cfg: ClientConfig) -> Result<Client, ConfigError> {
         cfg.endpoint = normalise_endpoint(&cfg.endpoint)?;

@@ -60,6 +60,13 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let opts = args.input.options()?;
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
+    match ledger.scrub(&client.key_echo_forms()) {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::warn!("removed the API key from {n} ledger row(s) an earlier version stored")
+        }
+        Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
+    }
     if ledger.is_new() {
         tracing::warn!(
             "ledger {}: new (it has recorded nothing yet); objects ACP already holds under these folders' ids will not be touched without --adopt",

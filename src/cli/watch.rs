@@ -106,6 +106,13 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     let check = args.input.options()?;
     let client = args.conn.client()?;
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
+    match ledger.scrub(&client.key_echo_forms()) {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::warn!("removed the API key from {n} ledger row(s) an earlier version stored")
+        }
+        Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
+    }
     let archive = Archive::new(&args.state.archive);
     let plan = args.plan.options(args.conn.test_mode);
     let cfg = WatchConfig {
