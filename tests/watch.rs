@@ -893,3 +893,40 @@ fn a_closed_stdout_does_not_fail_a_folder() {
     let report = rig.wait_report("done", &name);
     assert_eq!(report["mawbs"][0]["outcome"]["status"], "sent");
 }
+
+/// A spreadsheet still being written after READY (rows appended by a slow exporter): the watcher waits
+/// until it has settled and uploads every row, never the part it saw first.
+#[test]
+fn rows_appended_after_ready_are_waited_for() {
+    let rig = Rig::new();
+    let dir = rig.sub("inbox").join("late-rows");
+    let full = Sheet::hawbs(1, 30);
+    let mut first = full.clone();
+    first.rows.truncate(5);
+    rig.wd.mawb_folder("drop/inbox/late-rows", &first);
+    fs::write(dir.join("READY"), b"").unwrap();
+    // The exporter goes on writing rows for a while after READY.
+    let text = full.csv_text("\n");
+    let rows: Vec<String> = text.lines().skip(6).map(|l| format!("{l}\n")).collect();
+    let drop_dir = rig.drop_dir();
+    let writer = std::thread::spawn(move || {
+        for row in rows {
+            std::thread::sleep(Duration::from_millis(20));
+            // The folder may have been claimed into processing/ (or, wrongly, finished) meanwhile.
+            let opened = ["inbox", "processing", "done", "failed"]
+                .iter()
+                .find_map(|sub| {
+                    let path = drop_dir.join(sub).join("late-rows").join("hawbs.csv");
+                    fs::OpenOptions::new().append(true).open(path).ok()
+                });
+            let mut f = opened.expect("the csv is somewhere in the drop folder");
+            std::io::Write::write_all(&mut f, row.as_bytes()).expect("append a row");
+        }
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let w = rig.spawn("late", &["--poll", "--poll-interval", "0.2"]);
+    writer.join().expect("the writer");
+    let report = rig.wait_report("done", "late-rows");
+    assert_eq!(items_in_report(&report), 30, "{}", w.stderr());
+    assert!(w.stderr().contains("changed after READY"), "{}", w.stderr());
+}

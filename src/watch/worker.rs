@@ -56,6 +56,42 @@ pub(super) struct Worker {
     busy: Mutex<HashSet<String>>,
 }
 
+/// How long a file changed after the READY marker must stay unchanged before the folder is read.
+pub const AFTER_READY_QUIET: Duration = Duration::from_secs(3);
+
+/// Why a folder is still being written after its READY marker: a data file whose last change is later
+/// than the marker's and less than [`AFTER_READY_QUIET`] ago. `None` when settled, or without a marker.
+fn written_after_ready(dir: &Path) -> Option<String> {
+    let snap = super::Snapshot::of(dir).ok()?;
+    let when = |e: &(
+        String,
+        u64,
+        Option<std::time::SystemTime>,
+        Option<std::time::SystemTime>,
+    )| { e.2.max(e.3) };
+    let marker = snap
+        .entries
+        .iter()
+        .find(|e| super::is_ready_marker(&e.0))
+        .and_then(when)?;
+    let now = std::time::SystemTime::now();
+    snap.entries
+        .iter()
+        .filter(|e| {
+            let base = e.0.rsplit('/').next().unwrap_or(&e.0);
+            !super::is_ready_marker(base) && !crate::ingest::is_ignored_name(base)
+        })
+        .find(|e| {
+            when(e).is_some_and(|t| {
+                t > marker
+                    && now
+                        .duration_since(t)
+                        .is_ok_and(|ago| ago < AFTER_READY_QUIET)
+            })
+        })
+        .map(|e| format!("{} changed after READY was written", e.0))
+}
+
 /// Releases a manifest number from [`Worker::busy`] when dropped.
 struct BusyGuard<'a> {
     set: &'a Mutex<HashSet<String>>,
@@ -165,8 +201,25 @@ impl Worker {
             tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
         }
         fault_point(FaultPoint::Watch, name);
+        // A folder still being written after READY (rows appended to a spreadsheet) is not read yet.
+        if let Some(why) = written_after_ready(&dir) {
+            tracing::warn!("processing/{name}: {why}; waiting for it to settle before reading it");
+            state.unfinished_runs = state.unfinished_runs.saturating_sub(1);
+            if let Err(e) = state.save(&dir) {
+                tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
+            }
+            return Disposition::Retry(AFTER_READY_QUIET);
+        }
+        let before = super::Snapshot::of(&dir).ok().map(|s| s.entries);
         let ran = contain(|| {
             let mut checked = check_one(&dir, &self.svc.check);
+            // What was read must still be what the folder holds just before anything is sent.
+            let after = super::Snapshot::of(&dir).ok().map(|s| s.entries);
+            if before != after {
+                return Some(Err(
+                    "a file changed while the folder was read (still being written?)".to_string(),
+                ));
+            }
             if let Err(e) = crate::check::check_against_ledger(
                 std::slice::from_mut(&mut checked),
                 &self.svc.ledger,
@@ -203,11 +256,20 @@ impl Worker {
             };
             let outcome = run_mawb(&ctx, &checked);
             drop(guard);
-            Some((checked, outcome))
+            Some(Ok((checked, outcome)))
         });
         state.unfinished_runs = 0;
         let (checked, outcome) = match ran {
-            Ok(Some(r)) => r,
+            Ok(Some(Ok(r))) => r,
+            Ok(Some(Err(why))) => {
+                tracing::warn!(
+                    "processing/{name}: {why}; nothing was sent, it is read again once it settles"
+                );
+                if let Err(e) = state.save(&dir) {
+                    tracing::warn!("processing/{name}: cannot write {STATE_FILE}: {e}");
+                }
+                return Disposition::Retry(AFTER_READY_QUIET);
+            }
             Ok(None) => {
                 tracing::debug!("another folder of the same MAWB is running; waiting");
                 if let Err(e) = state.save(&dir) {
