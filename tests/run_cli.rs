@@ -1707,6 +1707,28 @@ fn an_echoed_key_is_redacted_in_every_form_everywhere() {
     }
 }
 
+/// `mawb run BATCH` against `endpoint` (one attempt per request, the test key), for endpoints that are
+/// not the sandbox.
+fn run_against(wd: &Workdir, endpoint: &str, batch: &Path, local: &Local) -> Output {
+    let mut cmd = wd.mawb();
+    cmd.args([
+        "run",
+        &batch.display().to_string(),
+        "--endpoint",
+        endpoint,
+        "--attempts",
+        "1",
+        "--state",
+        &local.state.display().to_string(),
+        "--archive",
+        &local.archive.display().to_string(),
+    ])
+    .env("ACP_API_KEY", KEY);
+    let o = wd.run(&mut cmd);
+    assert_no_panic(&o);
+    o
+}
+
 /// ACP out of reach: the reason names the endpoint once, with the cause.
 #[test]
 fn an_endpoint_down_is_named_once() {
@@ -1718,22 +1740,7 @@ fn an_endpoint_down_is_named_once() {
         .port();
     let endpoint = format!("http://127.0.0.1:{port}/");
     let local = Local::new(&wd, "down");
-    let mut cmd = wd.mawb();
-    cmd.args([
-        "run",
-        &batch.display().to_string(),
-        "--endpoint",
-        &endpoint,
-        "--attempts",
-        "1",
-        "--state",
-        &local.state.display().to_string(),
-        "--archive",
-        &local.archive.display().to_string(),
-    ])
-    .env("ACP_API_KEY", KEY);
-    let o = wd.run(&mut cmd);
-    assert_no_panic(&o);
+    let o = run_against(&wd, &endpoint, &batch, &local);
     assert_exit(&o, FAILED);
     let out = stdout(&o);
     let reason = out
@@ -1768,22 +1775,7 @@ fn a_redirect_is_never_followed() {
     let batch = sample_batch(&wd, 1, 3, 97, 0);
     let local = Local::new(&wd, "redirect");
     let endpoint = format!("http://127.0.0.1:{port}/");
-    let mut cmd = wd.mawb();
-    cmd.args([
-        "run",
-        &batch.display().to_string(),
-        "--endpoint",
-        &endpoint,
-        "--attempts",
-        "1",
-        "--state",
-        &local.state.display().to_string(),
-        "--archive",
-        &local.archive.display().to_string(),
-    ])
-    .env("ACP_API_KEY", KEY);
-    let o = wd.run(&mut cmd);
-    assert_no_panic(&o);
+    let o = run_against(&wd, &endpoint, &batch, &local);
     assert_exit(&o, FAILED);
     let out = stdout(&o);
     assert!(
