@@ -1640,14 +1640,10 @@ fn a_shipper_item_id_used_by_an_earlier_mawb_of_the_ledger_is_refused() {
     let before = acp.requests().len();
     let (o, report) = run(&wd, &acp, &wd.join("night2"), &local, &[]);
     assert_exit(&o, FAILED);
-    let problems = report["mawbs"][0]["problems"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let p = problems
-        .iter()
-        .find(|p| p["code"] == "shipper-item-id-used")
-        .unwrap_or_else(|| panic!("no shipper-item-id-used in {problems:#?}"));
+    let found = problems_with(&report, "shipper-item-id-used");
+    let p = found
+        .first()
+        .unwrap_or_else(|| panic!("no shipper-item-id-used in {}", problem_lines(&report)));
     assert_eq!(p["row"], 3, "{p}");
     assert_eq!(p["column"], "shipperItemId", "{p}");
     assert!(text(&p["message"]).contains(VALID_MAWB), "{p}");

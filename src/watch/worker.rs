@@ -61,8 +61,7 @@ pub const AFTER_READY_QUIET: Duration = Duration::from_secs(3);
 
 /// Why a folder is still being written after its READY marker: a data file whose last change is later
 /// than the marker's and less than [`AFTER_READY_QUIET`] ago. `None` when settled, or without a marker.
-fn written_after_ready(dir: &Path) -> Option<String> {
-    let snap = super::Snapshot::of(dir).ok()?;
+fn written_after_ready(snap: &super::Snapshot) -> Option<String> {
     let when = |e: &(
         String,
         u64,
@@ -202,7 +201,8 @@ impl Worker {
         }
         fault_point(FaultPoint::Watch, name);
         // A folder still being written after READY (rows appended to a spreadsheet) is not read yet.
-        if let Some(why) = written_after_ready(&dir) {
+        let snapshot = super::Snapshot::of(&dir).ok();
+        if let Some(why) = snapshot.as_ref().and_then(written_after_ready) {
             tracing::warn!("processing/{name}: {why}; waiting for it to settle before reading it");
             state.unfinished_runs = state.unfinished_runs.saturating_sub(1);
             if let Err(e) = state.save(&dir) {
@@ -210,7 +210,7 @@ impl Worker {
             }
             return Disposition::Retry(AFTER_READY_QUIET);
         }
-        let before = super::Snapshot::of(&dir).ok().map(|s| s.entries);
+        let before = snapshot.map(|s| s.entries);
         let ran = contain(|| {
             let mut checked = check_one(&dir, &self.svc.check);
             // What was read must still be what the folder holds just before anything is sent.
