@@ -217,6 +217,33 @@ impl Archive {
         Ok(rows)
     }
 
+    /// The label files of a MAWB that are in the archive now: staged, or entries of its sealed
+    /// `labels.zip` that read back whole (a damaged zip counts as holding nothing, so its labels are
+    /// fetched again rather than believed). Used to tell which recorded labels are really kept.
+    pub fn present_files(&self, mawb: &str) -> std::collections::HashSet<String> {
+        let mut names = std::collections::HashSet::new();
+        if let Ok(rd) = std::fs::read_dir(self.staging(mawb)) {
+            for e in rd.filter_map(|e| e.ok()) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !name.starts_with('.') && e.path().is_file() {
+                    names.insert(name);
+                }
+            }
+        }
+        let zip_path = self.mawb_dir(mawb).join("labels.zip");
+        if let Some(mut z) = std::fs::File::open(&zip_path)
+            .ok()
+            .and_then(|f| zip::ZipArchive::new(std::io::BufReader::new(f)).ok())
+        {
+            for i in 0..z.len() {
+                if let Ok(entry) = z.by_index_raw(i) {
+                    names.insert(entry.name().to_string());
+                }
+            }
+        }
+        names
+    }
+
     /// Seals the staged labels of a MAWB into `labels.zip` (keeping the entries already sealed), and
     /// writes the index of `rows` (every label of the MAWB). Returns the zip's path, or None when the MAWB
     /// has no label at all.
@@ -242,6 +269,20 @@ impl Archive {
             Err(_) => Vec::new(),
         };
         staged.sort();
+        // A staged label the ledger does not list belongs to a parcel created by a process killed before it
+        // recorded it: the next run cancelled (or will cancel) that parcel to get a label it records, so
+        // this one is void and is never sealed for printing.
+        let recorded: std::collections::HashSet<&str> =
+            rows.iter().map(|r| r.file.as_str()).collect();
+        staged.retain(|p| {
+            let listed = p
+                .file_name()
+                .is_some_and(|n| recorded.contains(n.to_string_lossy().as_ref()));
+            if !listed {
+                let _ = std::fs::remove_file(p);
+            }
+            listed
+        });
         if staged.is_empty() && rows.is_empty() {
             return Ok(None);
         }

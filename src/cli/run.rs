@@ -183,6 +183,13 @@ pub fn finish(
                     o.manifest_id.as_deref().unwrap_or("-")
                 );
             }
+            if !o.labels_missing.is_empty() {
+                outln!(
+                    "    labels missing from the archive ({}): {}",
+                    o.labels_missing.len(),
+                    o.labels_missing.join("; ")
+                );
+            }
             if !o.relabelled.is_empty() {
                 let list: Vec<String> = o
                     .relabelled

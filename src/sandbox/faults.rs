@@ -14,7 +14,11 @@
 //! - `nth=N`: fire on the N-th matching request (1-based) only; with `every=K` too: on N, N+K, N+2K, ...;
 //! - `every=K`: fire on every K-th matching request (K, 2K, ...);
 //! - `times=T`: fire at most T times in all (default: unlimited; `nth` alone fires once by nature);
-//! - the action, exactly one: `http500`, `drop`, `system`, `invalid`, or `delay=MS`.
+//! - the action, exactly one: `http500`, `drop`, `system`, `invalid`, `delay=MS`, or one of the hostile
+//!   answers a client must not believe: `echo`, `echo500` (the key echoed back), `nolabel` (processed, answered
+//!   without the label), `badlabel` (processed, a label that is not an image), `entity` (processed, the
+//!   answer's first id replaced by an entity of a billion-laughs DOCTYPE), `redirect` (a 302 to another
+//!   host, nothing processed), `huge` (an `invalid` error whose text is 8 MB).
 //!
 //! Without `nth` and `every` a rule fires on every matching request (bounded by `times`). Examples:
 //! `createMailing:nth=3:drop`, `every=5:http500`, `createManifest:delay=3000`, `getInfo:times=2:system`.
@@ -51,6 +55,19 @@ pub enum FaultAction {
     Echo,
     /// Answer HTTP 500 with a body that echoes the API key (raw and form-encoded).
     Echo500,
+    /// Process the request fully, then answer without its labels (`ok`, no `<label>`).
+    #[serde(rename = "nolabel")]
+    NoLabel,
+    /// Process the request fully, then answer with labels that decode to something not an image.
+    #[serde(rename = "badlabel")]
+    BadLabel,
+    /// Process the request fully, then answer with a DOCTYPE of nested entities (billion laughs) and the
+    /// first id of the answer replaced by one of them.
+    Entity,
+    /// Answer `302 Found` to another address without processing.
+    Redirect,
+    /// Answer `invalid` with an 8 MB error text without processing.
+    Huge,
 }
 
 /// One fault rule: which requests it fires on and what it does.
@@ -96,7 +113,7 @@ impl FromStr for FaultRule {
             let mut set_action = |a: FaultAction| {
                 if action.replace(a).is_some() {
                     Err(fail(
-                        "more than one action (http500, drop, system, delay=MS)".to_string(),
+                        "more than one action (http500, drop, system, invalid, delay=MS, echo, echo500, nolabel, badlabel, entity, redirect, huge)".to_string(),
                     ))
                 } else {
                     Ok(())
@@ -130,13 +147,18 @@ impl FromStr for FaultRule {
                     "invalid" => set_action(FaultAction::Invalid)?,
                     "echo" => set_action(FaultAction::Echo)?,
                     "echo500" => set_action(FaultAction::Echo500)?,
+                    "nolabel" => set_action(FaultAction::NoLabel)?,
+                    "badlabel" => set_action(FaultAction::BadLabel)?,
+                    "entity" => set_action(FaultAction::Entity)?,
+                    "redirect" => set_action(FaultAction::Redirect)?,
+                    "huge" => set_action(FaultAction::Huge)?,
                     "*" | "any" => {}
                     name => match Command::parse(name) {
                         Some(c) if command.is_none() => command = Some(c.as_str().to_string()),
                         Some(_) => return Err(fail("more than one command".to_string())),
                         None => {
                             return Err(fail(format!(
-                                "'{name}' is neither a command nor an action (http500, drop, system, delay=MS)"
+                                "'{name}' is neither a command nor an action (http500, drop, system, invalid, delay=MS, echo, echo500, nolabel, badlabel, entity, redirect, huge)"
                             )))
                         }
                     },
@@ -144,7 +166,7 @@ impl FromStr for FaultRule {
             }
         }
         let action = action
-            .ok_or_else(|| fail("no action (http500, drop, system, delay=MS)".to_string()))?;
+            .ok_or_else(|| fail("no action (http500, drop, system, invalid, delay=MS, echo, echo500, nolabel, badlabel, entity, redirect, huge)".to_string()))?;
         Ok(FaultRule {
             command,
             nth,
@@ -177,6 +199,11 @@ impl fmt::Display for FaultRule {
             FaultAction::Invalid => f.write_str("invalid"),
             FaultAction::Echo => f.write_str("echo"),
             FaultAction::Echo500 => f.write_str("echo500"),
+            FaultAction::NoLabel => f.write_str("nolabel"),
+            FaultAction::BadLabel => f.write_str("badlabel"),
+            FaultAction::Entity => f.write_str("entity"),
+            FaultAction::Redirect => f.write_str("redirect"),
+            FaultAction::Huge => f.write_str("huge"),
         }
     }
 }
@@ -256,6 +283,93 @@ impl FaultState {
         }
         chosen
     }
+}
+
+/// The answer `body` (a processed request's) as a hostile or broken server would send it instead.
+/// `NoLabel` removes every `<label>` and `<labelFormat>`; `BadLabel` replaces each label with base64 of text
+/// that is no image; `Entity` adds a billion-laughs DOCTYPE and puts its last entity in place of the first
+/// tracking number, bag, day or manifest id. Other actions leave the body as it is.
+pub fn tamper(action: &FaultAction, body: &str) -> String {
+    match action {
+        FaultAction::NoLabel => {
+            let without = remove_elements(body, "label");
+            remove_elements(&without, "labelFormat")
+        }
+        FaultAction::BadLabel => {
+            replace_contents(body, "label", "bm90IGFuIGltYWdlLCBqdXN0IHRleHQ=")
+        }
+        FaultAction::Entity => {
+            let mut doctype = String::from("<!DOCTYPE answer [<!ENTITY lol \"lol\">");
+            let mut previous = "lol".to_string();
+            for n in 1..=9 {
+                let name = format!("lol{n}");
+                doctype.push_str(&format!(
+                    "<!ENTITY {name} \"{}\">",
+                    format!("&{previous};").repeat(10)
+                ));
+                previous = name;
+            }
+            doctype.push_str("]>");
+            let mut out = body.to_string();
+            for id in ["trackingNumber", "bagId", "dayId", "manifestId"] {
+                let open = format!("<{id}>");
+                if let Some(start) = out.find(&open) {
+                    if let Some(len) = out[start..].find(&format!("</{id}>")) {
+                        out.replace_range(start + open.len()..start + len, "&lol9;");
+                        break;
+                    }
+                }
+            }
+            match out.find("?>") {
+                Some(end) if out.starts_with("<?xml") => {
+                    out.insert_str(end + 2, &doctype);
+                    out
+                }
+                _ => format!("{doctype}{out}"),
+            }
+        }
+        _ => body.to_string(),
+    }
+}
+
+/// `body` without any `<name>…</name>` element.
+fn remove_elements(body: &str, name: &str) -> String {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find(&open) {
+        out.push_str(&rest[..start]);
+        match rest[start..].find(&close) {
+            Some(end) => rest = &rest[start + end + close.len()..],
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `body` with the text of every `<name>…</name>` element replaced by `text`.
+fn replace_contents(body: &str, name: &str, text: &str) -> String {
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(start) = rest.find(&open) {
+        out.push_str(&rest[..start + open.len()]);
+        match rest[start..].find(&close) {
+            Some(end) => {
+                out.push_str(text);
+                rest = &rest[start + end..];
+            }
+            None => {
+                rest = &rest[start + open.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -338,5 +452,38 @@ mod tests {
                 Some("every=3:http500".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn hostile_answers_are_made_from_the_real_one() {
+        let body = "<?xml version=\"1.0\"?><mailItems><mailItem><result>OK</result>\
+                    <trackingNumber>1Z999</trackingNumber><labelFormat>PNG</labelFormat><label>iVBOR</label>\
+                    </mailItem></mailItems>";
+        for name in ["nolabel", "badlabel", "entity", "redirect", "huge"] {
+            let r: FaultRule = format!("createMailing:{name}").parse().unwrap();
+            assert_eq!(r.to_string(), format!("createMailing:{name}"));
+        }
+        let none = tamper(&FaultAction::NoLabel, body);
+        assert!(
+            !none.contains("<label>") && !none.contains("labelFormat"),
+            "{none}"
+        );
+        assert!(
+            none.contains("<trackingNumber>1Z999</trackingNumber>"),
+            "{none}"
+        );
+        let bad = tamper(&FaultAction::BadLabel, body);
+        assert!(bad.contains("<label>bm90IGFu"), "{bad}");
+        assert!(!bad.contains("iVBOR"), "{bad}");
+        let lol = tamper(&FaultAction::Entity, body);
+        assert!(
+            lol.starts_with("<?xml version=\"1.0\"?><!DOCTYPE answer ["),
+            "{lol}"
+        );
+        assert!(
+            lol.contains("<trackingNumber>&lol9;</trackingNumber>"),
+            "{lol}"
+        );
+        assert_eq!(tamper(&FaultAction::Drop, body), body);
     }
 }

@@ -620,6 +620,7 @@ async fn api(
     let fault = lock(&shared.faults).decide(command.as_str());
     entry.fault = fault.as_ref().map(FaultRule::to_string);
     let mut drop_after = false;
+    let mut tamper = None;
     match fault.as_ref().map(|f| &f.action) {
         Some(FaultAction::Http500) => {
             entry.outcome = "http500".to_string();
@@ -639,7 +640,26 @@ async fn api(
                 format!("500 Internal Server Error: request {echoed} failed\n"),
             ));
         }
-        Some(action @ (FaultAction::SystemError | FaultAction::Invalid | FaultAction::Echo)) => {
+        Some(FaultAction::Redirect) => {
+            entry.outcome = "redirect".to_string();
+            shared.log.write(entry, shared.quiet);
+            let mut r = response(
+                StatusCode::FOUND,
+                "text/plain; charset=utf-8",
+                "302 Found (sandbox fault injection: redirect)\n",
+            );
+            r.headers_mut().insert(
+                hyper::header::LOCATION,
+                hyper::header::HeaderValue::from_static("http://127.0.0.1:9/forged/acp"),
+            );
+            return Ok(r);
+        }
+        Some(
+            action @ (FaultAction::SystemError
+            | FaultAction::Invalid
+            | FaultAction::Echo
+            | FaultAction::Huge),
+        ) => {
             let request = form
                 .data
                 .as_deref()
@@ -650,6 +670,15 @@ async fn api(
                     &request,
                     crate::acp::wire::ErrorType::Invalid,
                     "ACP refused the request (sandbox fault injection: invalid)",
+                )
+            } else if *action == FaultAction::Huge {
+                commands::error_answer(
+                    &request,
+                    crate::acp::wire::ErrorType::Invalid,
+                    &format!(
+                        "refused (sandbox fault injection: huge): {}",
+                        "the same long error text again and again. ".repeat(8 * 1024 * 1024 / 42)
+                    ),
                 )
             } else if *action == FaultAction::Echo {
                 commands::error_answer(
@@ -666,6 +695,9 @@ async fn api(
         }
         Some(FaultAction::Delay { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
         Some(FaultAction::Drop) => drop_after = true,
+        Some(action @ (FaultAction::NoLabel | FaultAction::BadLabel | FaultAction::Entity)) => {
+            tamper = Some(action.clone());
+        }
         None => {}
     }
 
@@ -700,6 +732,10 @@ async fn api(
     if drop_after {
         return Err(DropConnection);
     }
+    let body = match tamper {
+        Some(action) => super::faults::tamper(&action, &body),
+        None => body,
+    };
     Ok(xml(StatusCode::OK, body))
 }
 

@@ -6,6 +6,8 @@
 //! `allow(dead_code)`.
 #![allow(dead_code)]
 
+pub mod acp;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

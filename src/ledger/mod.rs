@@ -12,6 +12,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+mod labels;
+mod wal;
+
+pub use labels::LabelWanted;
+
 /// Why the ledger cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -22,6 +27,9 @@ pub enum LedgerError {
     },
     #[error("state database: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// The write-ahead log beside the database cannot be the one SQLite wrote (see [`wal`]).
+    #[error("state database {path}: {why}")]
+    DamagedLog { path: String, why: String },
 }
 
 /// Where a MAWB stands.
@@ -52,6 +60,8 @@ pub struct ItemRow {
     pub tracking_number: Option<String>,
     pub shipper_item_id: Option<String>,
     pub fingerprint: String,
+    /// Created by this ledger with a label request: the item is not done until its label is archived.
+    pub label_wanted: bool,
 }
 
 /// A bag ACP holds for this MAWB.
@@ -60,6 +70,8 @@ pub struct BagRow {
     pub shipper_bag_id: String,
     pub bag_id: String,
     pub fingerprint: String,
+    /// Created by this ledger with a bag label request.
+    pub label_wanted: bool,
 }
 
 /// One request as recorded.
@@ -136,13 +148,14 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS mawbs (
   mawb TEXT PRIMARY KEY, folder TEXT NOT NULL, user_manifest_id TEXT NOT NULL, state TEXT NOT NULL,
   fingerprint TEXT, manifest_id TEXT, day_id TEXT, day_revision INTEGER NOT NULL DEFAULT 1,
-  manifest_fingerprint TEXT, last_error TEXT, updated TEXT NOT NULL, sent_on INTEGER NOT NULL DEFAULT 0);
+  manifest_fingerprint TEXT, last_error TEXT, updated TEXT NOT NULL, sent_on INTEGER NOT NULL DEFAULT 0,
+  day_label_wanted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS items (
   mawb TEXT NOT NULL, key TEXT NOT NULL, tracking_number TEXT, shipper_item_id TEXT,
-  fingerprint TEXT NOT NULL, PRIMARY KEY (mawb, key));
+  fingerprint TEXT NOT NULL, label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, key));
 CREATE TABLE IF NOT EXISTS bags (
   mawb TEXT NOT NULL, shipper_bag_id TEXT NOT NULL, bag_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
-  PRIMARY KEY (mawb, shipper_bag_id));
+  label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, shipper_bag_id));
 CREATE TABLE IF NOT EXISTS requests (
   id INTEGER PRIMARY KEY AUTOINCREMENT, mawb TEXT NOT NULL, command TEXT NOT NULL, detail TEXT NOT NULL,
   status TEXT NOT NULL, summary TEXT, data_bytes INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
@@ -171,6 +184,16 @@ impl Ledger {
         }
         // Another process opening the same ledger at this moment (a second run, the watcher) can hold the
         // lock that switching to WAL needs, and SQLite does not wait for it: try again for a while.
+        // A damaged write-ahead log would be dropped silently by SQLite, and with it the last requests
+        // recorded: refuse it. A process still writing it may be caught mid-frame: look again briefly.
+        let mut tries = 0;
+        while let Err(why) = wal::check(path) {
+            tries += 1;
+            if tries >= 5 {
+                return Err(LedgerError::DamagedLog { path: shown, why });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let mut ledger = loop {
             let opened = Connection::open(path).and_then(Self::init);
@@ -240,7 +263,19 @@ impl Ledger {
                 .query_map([], |r| r.get(0))?
                 .collect()
         };
-        let columns: Vec<String> = [columns_of("labels")?, columns_of("mawbs")?].concat();
+        let qualified = |table: &str| -> Result<Vec<String>, rusqlite::Error> {
+            Ok(columns_of(table)?
+                .into_iter()
+                .map(|c| format!("{table}.{c}"))
+                .collect())
+        };
+        let columns: Vec<String> = [
+            columns_of("labels")?,
+            columns_of("mawbs")?,
+            qualified("items")?,
+            qualified("bags")?,
+        ]
+        .concat();
         for (name, ddl) in [
             (
                 "sent_on",
@@ -257,6 +292,18 @@ impl Ledger {
             (
                 "replaced_by",
                 "ALTER TABLE labels ADD COLUMN replaced_by TEXT",
+            ),
+            (
+                "items.label_wanted",
+                "ALTER TABLE items ADD COLUMN label_wanted INTEGER NOT NULL DEFAULT 0",
+            ),
+            (
+                "bags.label_wanted",
+                "ALTER TABLE bags ADD COLUMN label_wanted INTEGER NOT NULL DEFAULT 0",
+            ),
+            (
+                "day_label_wanted",
+                "ALTER TABLE mawbs ADD COLUMN day_label_wanted INTEGER NOT NULL DEFAULT 0",
             ),
         ] {
             if !columns.iter().any(|c| c == name) {
@@ -429,8 +476,18 @@ impl Ledger {
         day_id: Option<&str>,
         revision: u32,
     ) -> Result<(), LedgerError> {
-        self.conn().execute(
-            "UPDATE mawbs SET day_id = ?2, day_revision = ?3, updated = ?4 WHERE mawb = ?1",
+        let c = self.conn();
+        if day_id.is_none() {
+            // The day is gone at ACP: its label is void.
+            c.execute(
+                "UPDATE labels SET void = 1 WHERE mawb = ?1 AND entity = 'day'
+                   AND entity_id = (SELECT day_id FROM mawbs WHERE mawb = ?1)",
+                [mawb],
+            )?;
+        }
+        c.execute(
+            "UPDATE mawbs SET day_id = ?2, day_revision = ?3, updated = ?4,
+               day_label_wanted = CASE WHEN ?2 IS NULL THEN 0 ELSE day_label_wanted END WHERE mawb = ?1",
             params![mawb, day_id, revision, now()],
         )?;
         Ok(())
@@ -439,7 +496,7 @@ impl Ledger {
     pub fn items(&self, mawb: &str) -> Result<HashMap<String, ItemRow>, LedgerError> {
         let c = self.conn();
         let mut st = c.prepare(
-            "SELECT key, tracking_number, shipper_item_id, fingerprint FROM items WHERE mawb = ?1",
+            "SELECT key, tracking_number, shipper_item_id, fingerprint, label_wanted FROM items WHERE mawb = ?1",
         )?;
         let rows = st
             .query_map([mawb], |r| {
@@ -448,6 +505,7 @@ impl Ledger {
                     tracking_number: r.get(1)?,
                     shipper_item_id: r.get(2)?,
                     fingerprint: r.get(3)?,
+                    label_wanted: r.get::<_, i64>(4)? != 0,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -458,22 +516,7 @@ impl Ledger {
     pub fn put_items(&self, mawb: &str, rows: &[ItemRow]) -> Result<(), LedgerError> {
         let mut c = self.conn();
         let tx = c.transaction()?;
-        {
-            let mut st = tx.prepare_cached(
-                "INSERT INTO items (mawb, key, tracking_number, shipper_item_id, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(mawb, key) DO UPDATE SET tracking_number = excluded.tracking_number,
-                 shipper_item_id = excluded.shipper_item_id, fingerprint = excluded.fingerprint",
-            )?;
-            for r in rows {
-                st.execute(params![
-                    mawb,
-                    r.key,
-                    r.tracking_number,
-                    r.shipper_item_id,
-                    r.fingerprint
-                ])?;
-            }
-        }
+        put_items_in(&tx, mawb, rows)?;
         tx.commit()?;
         Ok(())
     }
@@ -503,14 +546,16 @@ impl Ledger {
 
     pub fn bags(&self, mawb: &str) -> Result<HashMap<String, BagRow>, LedgerError> {
         let c = self.conn();
-        let mut st =
-            c.prepare("SELECT shipper_bag_id, bag_id, fingerprint FROM bags WHERE mawb = ?1")?;
+        let mut st = c.prepare(
+            "SELECT shipper_bag_id, bag_id, fingerprint, label_wanted FROM bags WHERE mawb = ?1",
+        )?;
         let rows = st
             .query_map([mawb], |r| {
                 Ok(BagRow {
                     shipper_bag_id: r.get(0)?,
                     bag_id: r.get(1)?,
                     fingerprint: r.get(2)?,
+                    label_wanted: r.get::<_, i64>(3)? != 0,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -521,19 +566,23 @@ impl Ledger {
     }
 
     pub fn put_bag(&self, mawb: &str, row: &BagRow) -> Result<(), LedgerError> {
-        self.conn().execute(
-            "INSERT INTO bags (mawb, shipper_bag_id, bag_id, fingerprint) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(mawb, shipper_bag_id) DO UPDATE SET bag_id = excluded.bag_id, fingerprint = excluded.fingerprint",
-            params![mawb, row.shipper_bag_id, row.bag_id, row.fingerprint],
-        )?;
-        Ok(())
+        self.put_bag_with_label(mawb, row, &[])
     }
 
+    /// Forgets a bag ACP no longer holds (cancelled); its label is void.
     pub fn remove_bag(&self, mawb: &str, shipper_bag_id: &str) -> Result<(), LedgerError> {
-        self.conn().execute(
+        let mut c = self.conn();
+        let tx = c.transaction()?;
+        tx.execute(
+            "UPDATE labels SET void = 1 WHERE mawb = ?1 AND entity = 'bag'
+               AND entity_id = (SELECT bag_id FROM bags WHERE mawb = ?1 AND shipper_bag_id = ?2)",
+            params![mawb, shipper_bag_id],
+        )?;
+        tx.execute(
             "DELETE FROM bags WHERE mawb = ?1 AND shipper_bag_id = ?2",
             params![mawb, shipper_bag_id],
         )?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -573,11 +622,23 @@ impl Ledger {
     pub fn has_unanswered(&self, mawb: &str, command: &str) -> Result<bool, LedgerError> {
         let c = self.conn();
         let n: i64 = c.query_row(
-            "SELECT COUNT(*) FROM requests WHERE mawb = ?1 AND command = ?2 AND status IN ('sending', 'transport-error')",
+            "SELECT COUNT(*) FROM requests WHERE mawb = ?1 AND command = ?2 AND status IN ('sending', 'interrupted', 'transport-error')",
             params![mawb, command],
             |r| r.get(0),
         )?;
         Ok(n > 0)
+    }
+
+    /// Marks the requests of `mawb` still recorded as `sending` as `interrupted`: called under the MAWB's
+    /// lock, so no live process is sending them; the process that was died before it recorded an answer.
+    /// ACP may hold what they created ([`Ledger::has_unanswered`] counts them). Returns how many.
+    pub fn resolve_interrupted(&self, mawb: &str) -> Result<usize, LedgerError> {
+        Ok(self.conn().execute(
+            "UPDATE requests SET status = 'interrupted', finished = ?2,
+               summary = 'the process ended before an answer was recorded; ACP may hold what it created'
+             WHERE mawb = ?1 AND status = 'sending'",
+            params![mawb, now()],
+        )?)
     }
 
     pub fn requests(&self, mawb: Option<&str>) -> Result<Vec<RequestRow>, LedgerError> {
@@ -637,74 +698,32 @@ impl Ledger {
         tx.commit()?;
         Ok(mawbs)
     }
+}
 
-    /// Records a label. An item label takes its item's shipperItemId, and replaces the void labels of
-    /// that shipperItemId: their tracking numbers are returned (the labels to throw away).
-    pub fn put_label(&self, row: &LabelRow) -> Result<Vec<String>, LedgerError> {
-        let mut c = self.conn();
-        let tx = c.transaction()?;
-        let sid: Option<String> = if row.entity == "item" {
-            tx.query_row(
-                "SELECT shipper_item_id FROM items WHERE mawb = ?1 AND tracking_number = ?2",
-                params![row.mawb, row.entity_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten()
-        } else {
-            None
-        };
-        tx.execute(
-            "INSERT OR REPLACE INTO labels (mawb, entity, entity_id, file, format, sha256, bytes, created,
-               shipper_item_id, void, replaced_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, NULL)",
-            params![row.mawb, row.entity, row.entity_id, row.file, row.format, row.sha256, row.bytes, now(), sid],
-        )?;
-        let mut replaced = Vec::new();
-        if let Some(sid) = &sid {
-            {
-                let mut st = tx.prepare(
-                    "SELECT DISTINCT entity_id FROM labels WHERE mawb = ?1 AND entity = 'item'
-                       AND shipper_item_id = ?2 AND void = 1 AND replaced_by IS NULL AND entity_id != ?3",
-                )?;
-                replaced = st
-                    .query_map(params![row.mawb, sid, row.entity_id], |r| r.get(0))?
-                    .collect::<Result<Vec<String>, _>>()?;
-            }
-            tx.execute(
-                "UPDATE labels SET replaced_by = ?3 WHERE mawb = ?1 AND entity = 'item'
-                   AND shipper_item_id = ?2 AND void = 1 AND replaced_by IS NULL AND entity_id != ?3",
-                params![row.mawb, sid, row.entity_id],
-            )?;
-        }
-        tx.commit()?;
-        Ok(replaced)
+/// [`Ledger::put_items`] inside a transaction of its caller.
+fn put_items_in(
+    tx: &rusqlite::Transaction<'_>,
+    mawb: &str,
+    rows: &[ItemRow],
+) -> Result<(), rusqlite::Error> {
+    let mut st = tx.prepare_cached(
+        "INSERT INTO items (mawb, key, tracking_number, shipper_item_id, fingerprint, label_wanted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(mawb, key) DO UPDATE SET tracking_number = excluded.tracking_number,
+         shipper_item_id = excluded.shipper_item_id, fingerprint = excluded.fingerprint,
+         label_wanted = excluded.label_wanted",
+    )?;
+    for r in rows {
+        st.execute(params![
+            mawb,
+            r.key,
+            r.tracking_number,
+            r.shipper_item_id,
+            r.fingerprint,
+            r.label_wanted
+        ])?;
     }
-
-    pub fn labels(&self, mawb: &str) -> Result<Vec<LabelRow>, LedgerError> {
-        let c = self.conn();
-        let mut st = c.prepare(
-            "SELECT mawb, entity, entity_id, file, format, sha256, bytes, shipper_item_id, void, replaced_by
-             FROM labels WHERE mawb = ?1 ORDER BY file",
-        )?;
-        let rows = st
-            .query_map([mawb], |r| {
-                Ok(LabelRow {
-                    mawb: r.get(0)?,
-                    entity: r.get(1)?,
-                    entity_id: r.get(2)?,
-                    file: r.get(3)?,
-                    format: r.get(4)?,
-                    sha256: r.get(5)?,
-                    bytes: r.get(6)?,
-                    shipper_item_id: r.get(7)?,
-                    void: r.get::<_, i64>(8)? != 0,
-                    replaced_by: r.get(9)?,
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
+    Ok(())
 }
 
 fn row_to_mawb(r: &rusqlite::Row<'_>) -> rusqlite::Result<MawbRow> {
@@ -725,120 +744,4 @@ fn row_to_mawb(r: &rusqlite::Row<'_>) -> rusqlite::Result<MawbRow> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn item(tn: &str, sid: &str) -> ItemRow {
-        ItemRow {
-            key: sid.into(),
-            tracking_number: Some(tn.into()),
-            shipper_item_id: Some(sid.into()),
-            fingerprint: "f".into(),
-        }
-    }
-
-    fn label(tn: &str) -> LabelRow {
-        LabelRow::new(
-            "M",
-            "item",
-            tn,
-            format!("item-{tn}.png"),
-            "PNG",
-            "00".into(),
-            1,
-        )
-    }
-
-    #[test]
-    fn a_cancelled_items_label_is_void_and_names_its_replacement() {
-        let l = Ledger::in_memory().unwrap();
-        l.put_items("M", &[item("T1", "S1"), item("T2", "S2")])
-            .unwrap();
-        assert!(l.put_label(&label("T1")).unwrap().is_empty());
-        assert!(l.put_label(&label("T2")).unwrap().is_empty());
-        l.remove_items("M", &["S1".into()]).unwrap();
-        l.put_items("M", &[item("T9", "S1")]).unwrap();
-        assert_eq!(l.put_label(&label("T9")).unwrap(), vec!["T1".to_string()]);
-        let rows = l.labels("M").unwrap();
-        let of = |tn: &str| rows.iter().find(|r| r.entity_id == tn).unwrap();
-        assert!(of("T1").void);
-        assert_eq!(of("T1").replaced_by.as_deref(), Some("T9"));
-        assert_eq!(of("T1").shipper_item_id.as_deref(), Some("S1"));
-        assert!(!of("T9").void && !of("T2").void);
-        assert_eq!(of("T9").shipper_item_id.as_deref(), Some("S1"));
-    }
-
-    #[test]
-    fn a_ledger_of_an_earlier_version_gains_the_label_columns() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("old.sqlite");
-        {
-            let c = Connection::open(&path).unwrap();
-            c.execute_batch(
-                "CREATE TABLE labels (mawb TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
-                   file TEXT NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,
-                   created TEXT NOT NULL, PRIMARY KEY (mawb, file));
-                 INSERT INTO labels VALUES ('M', 'bag', 'B', 'bag-B.png', 'PNG', '00', 1, 'then');",
-            )
-            .unwrap();
-        }
-        let l = Ledger::open(&path).unwrap();
-        let rows = l.labels("M").unwrap();
-        assert_eq!(rows.len(), 1);
-        assert!(!rows[0].void && rows[0].replaced_by.is_none());
-        drop(l);
-        // Opening it again (or by a second process at the same time) finds the columns there.
-        assert!(Ledger::open(&path).is_ok());
-    }
-
-    #[test]
-    fn records_objects_and_requests() {
-        let l = Ledger::in_memory().unwrap();
-        l.start_mawb("112-44995451", "f", "u").unwrap();
-        let id = l
-            .begin_request("112-44995451", "createMailing", "batch 1", 100)
-            .unwrap();
-        l.put_items(
-            "112-44995451",
-            &[ItemRow {
-                key: "1Z1".into(),
-                tracking_number: Some("1Z1".into()),
-                shipper_item_id: None,
-                fingerprint: "f1".into(),
-            }],
-        )
-        .unwrap();
-        l.finish_request(id, "ok", "1 item", 1).unwrap();
-        assert_eq!(l.items("112-44995451").unwrap()["1Z1"].fingerprint, "f1");
-        assert_eq!(l.requests(Some("112-44995451")).unwrap()[0].status, "ok");
-        l.put_bag(
-            "112-44995451",
-            &BagRow {
-                shipper_bag_id: "B".into(),
-                bag_id: "100".into(),
-                fingerprint: "x".into(),
-            },
-        )
-        .unwrap();
-        l.set_done("112-44995451", "fp").unwrap();
-        let m = l.mawb("112-44995451").unwrap().unwrap();
-        assert_eq!(m.state, "done");
-        assert_eq!(m.fingerprint.as_deref(), Some("fp"));
-    }
-
-    #[test]
-    fn survives_reopening_a_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("state.sqlite");
-        {
-            let l = Ledger::open(&p).unwrap();
-            l.start_mawb("m", "f", "u").unwrap();
-            l.set_manifest("m", "123", None).unwrap();
-        }
-        let l = Ledger::open(&p).unwrap();
-        assert_eq!(
-            l.mawb("m").unwrap().unwrap().manifest_id.as_deref(),
-            Some("123")
-        );
-    }
-}
+mod tests;

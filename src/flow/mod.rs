@@ -7,16 +7,20 @@
 //! Every request is recorded as an intent before it is sent and with its result after; a repeated create
 //! that meets `conflict` with an object matching what was sent is adopted as done, as ACP advises.
 
-use crate::acp::answer::{decode_label, parse_answer, parse_answer_counts, AnswerError};
+mod believe;
+mod labels;
+
+use crate::acp::answer::{parse_answer, parse_answer_counts};
 use crate::acp::client::{AnswerParser, Attempt, CallError, Client};
 use crate::acp::convert;
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, MailItemInfo, Params, Request, Status};
 use crate::archive::{Archive, Entity};
 use crate::check::CheckedMawb;
-use crate::ledger::{BagRow, ItemRow, LabelRow, Ledger, LedgerError};
+use crate::ledger::{BagRow, ItemRow, Ledger, LedgerError};
 use crate::model::{format_fixed, Decimal, Mawb, WEIGHT_SCALE};
 use crate::plan::{self, KnownIds, PlanOptions};
+use labels::{stop_for_missing, LabelTrouble};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -93,6 +97,23 @@ pub struct Outcome {
     /// inside a day cannot be detached by modifyManifest); the manifest was created again under
     /// `manifest_id`.
     pub manifest_replaced: Option<String>,
+    /// Objects created with a label request whose label is not in the archive at the end of the run
+    /// (item, bag or day, with why): the run failed; the next one gets them again.
+    pub labels_missing: Vec<String>,
+}
+
+/// What a createMailing answer gave, for the caller of `take_mailing_answer`.
+#[derive(Debug, Default)]
+struct MailingTaken {
+    /// Items ACP already held (taken over) rather than created.
+    adopted: usize,
+    /// An adopted item was this ledger's own earlier create (its answer lost), not one taken over with
+    /// `--adopt`.
+    own_adoption: bool,
+    /// Why a requested label could not be kept, per item that lacks it.
+    lacking: Vec<String>,
+    /// The tracking number of the last item read (the one item of a labelled request).
+    tracking_number: Option<String>,
 }
 
 /// An item label replaced in a run.
@@ -138,6 +159,7 @@ impl Outcome {
             configuration_error: false,
             relabelled: Vec::new(),
             manifest_replaced: None,
+            labels_missing: Vec::new(),
         }
     }
 }
@@ -313,7 +335,6 @@ struct Run<'a, 'c> {
     checked: &'a CheckedMawb,
     mawb: String,
     out: Outcome,
-    labels: Vec<LabelRow>,
     /// The ledger id and attempts of the last request sent (a conflict after a retry is our own answer,
     /// lost).
     last_request: (i64, u32),
@@ -349,7 +370,6 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
         checked,
         mawb: config.manifest_number.clone(),
         out: Outcome::new(RunStatus::Sent),
-        labels: Vec::new(),
         last_request: (0, 0),
         changes: String::new(),
     };
@@ -507,28 +527,6 @@ impl Run<'_, '_> {
         )))
     }
 
-    fn archive_label(&mut self, entity: Entity, id: &str, label: &wire::Label) -> Result<(), Stop> {
-        let bytes = crate::contain::contain(|| decode_label(label))
-            .unwrap_or_else(|msg| Err(AnswerError::ReaderFailed(msg)))
-            .map_err(|e| Stop::Local(format!("{} {id}: {e}", entity.as_str())))?;
-        let rows = self
-            .ctx
-            .archive
-            .stage(&self.mawb, entity, id, &bytes)
-            .map_err(|e| Stop::Local(e.to_string()))?;
-        for r in &rows {
-            for old in self.ctx.ledger.put_label(r)? {
-                self.out.relabelled.push(Relabel {
-                    tracking_number: r.entity_id.clone(),
-                    replaces: old,
-                });
-            }
-        }
-        self.out.labels_archived += rows.len();
-        self.labels.extend(rows);
-        Ok(())
-    }
-
     fn seal(&mut self) -> Result<(), String> {
         let rows = self
             .ctx
@@ -563,13 +561,36 @@ impl Run<'_, '_> {
             .map(|f| f.len().saturating_sub(envelope))
             .collect();
         let content_fp = self.content_fingerprint(&fps);
+        // Requests a killed process left "sending" are resolved: this process holds the MAWB's lock.
+        let interrupted = ledger.resolve_interrupted(&self.mawb)?;
+        if interrupted > 0 {
+            tracing::warn!(mawb = %self.mawb, "{interrupted} request(s) of an earlier run ended without a recorded answer; what they created is looked for at ACP");
+        }
+        if self.forget_unbelievable()? > 0 {
+            // The content fingerprint of a MAWB recorded done no longer says what ACP holds.
+            ledger.set_state(&self.mawb, "changed", None)?;
+        }
         let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
+        let lacking = self.lacking_labels()?;
         let same_as_sent = row.fingerprint.as_deref() == Some(content_fp.as_str());
         if row.sent_on && same_as_sent && row.state != "done" {
             // A change met a manifest ACP had sent on (nothing was applied); the folder is back as sent.
             ledger.set_state(&self.mawb, "done", None)?;
         }
-        if (row.state == "done" || row.sent_on) && same_as_sent {
+        if row.sent_on && !lacking.is_empty() {
+            // A manifest sent on is final: nothing can be cancelled to get the labels again.
+            self.out.labels_missing = lacking.described.clone();
+            return Err(Stop::Refused(format!(
+                "{} label(s) are not in the archive and manifest {} was sent on, so they cannot be created                  again: print them from ACP ({})",
+                lacking.described.len(),
+                row.manifest_id.as_deref().unwrap_or("?"),
+                lacking.described.join("; ")
+            )));
+        }
+        if !lacking.is_empty() {
+            tracing::warn!(mawb = %self.mawb, "{} label(s) of an earlier run are not in the archive; getting them again: {}", lacking.described.len(), lacking.described.join("; "));
+        }
+        if (row.state == "done" || row.sent_on) && same_as_sent && lacking.is_empty() {
             tracing::info!(mawb = %self.mawb, "unchanged since its upload: nothing to send");
             self.out.status = RunStatus::Unchanged;
             self.out.manifest_id = row.manifest_id;
@@ -583,15 +604,19 @@ impl Run<'_, '_> {
         let current: HashMap<String, usize> = (0..n).map(|i| (item_key(m, i), i)).collect();
         let mut to_cancel: Vec<String> = held
             .iter()
-            .filter(|(k, r)| current.get(*k).is_none_or(|&i| fps[i] != r.fingerprint))
+            .filter(|(k, r)| {
+                lacking.items.contains(*k)
+                    || current.get(*k).is_none_or(|&i| fps[i] != r.fingerprint)
+            })
             .map(|(k, _)| k.clone())
             .collect();
         to_cancel.sort();
         let changed_keys: HashSet<&str> = to_cancel.iter().map(String::as_str).collect();
         let mut to_create: Vec<usize> = (0..n)
             .filter(|&i| {
-                held.get(&item_key(m, i))
-                    .is_none_or(|r| r.fingerprint != fps[i])
+                let key = item_key(m, i);
+                lacking.items.contains(&key)
+                    || held.get(&key).is_none_or(|r| r.fingerprint != fps[i])
             })
             .collect();
         to_create.sort_unstable();
@@ -629,9 +654,14 @@ impl Run<'_, '_> {
         let mut bags_to_cancel: Vec<BagRow> = held_bags
             .values()
             .filter(|r| {
-                current_bags
-                    .get(&r.shipper_bag_id)
-                    .is_none_or(|(_, f)| *f != r.fingerprint)
+                lacking.bags.contains(&r.shipper_bag_id)
+                    || current_bags.get(&r.shipper_bag_id).is_none_or(|(b, f)| {
+                        *f != r.fingerprint
+                            || m.bags[*b]
+                                .items
+                                .iter()
+                                .any(|&i| lacking.items.contains(&item_key(m, i)))
+                    })
             })
             .cloned()
             .collect();
@@ -644,7 +674,8 @@ impl Run<'_, '_> {
             .iter()
             .any(|(sid, (_, fp))| held_bags.get(sid).is_none_or(|r| &r.fingerprint != fp));
         let day_affected = row.day_id.is_some()
-            && (!bags_to_cancel.is_empty()
+            && (lacking.day
+                || !bags_to_cancel.is_empty()
                 || bags_to_create
                 || loose_changed
                 || !config.create_day);
@@ -752,40 +783,19 @@ impl Run<'_, '_> {
             }
             ledger.remove_bag(&self.mawb, &b.shipper_bag_id)?;
         }
-        if !to_cancel.is_empty() {
-            for chunk in to_cancel.chunks(self.ctx.plan.batch_items.max(1)) {
-                let refs: Vec<wire::ItemRef> = chunk
-                    .iter()
-                    .map(|k| {
-                        let r = &held[k];
-                        convert::item_ref(
-                            r.tracking_number.as_deref(),
-                            r.shipper_item_id.as_deref(),
-                        )
-                    })
-                    .collect();
-                let a = self.send(
-                    &format!("{} item(s)", chunk.len()),
-                    &self.params(),
-                    &Request::CancelMailing(refs),
-                )?;
-                let Answer::Mailing(results) = a else {
-                    return Err(Stop::Refused("cancelMailing: unexpected answer".into()));
-                };
-                let mut gone = Vec::new();
-                for (k, r) in chunk.iter().zip(results.iter()) {
-                    if r.status.ok || r.status.error_type == Some(ErrorType::NotFound) {
-                        gone.push(k.clone());
-                    } else {
-                        return Err(Stop::Refused(format!(
-                            "cancelMailing {k}: {}",
-                            describe(&r.status)
-                        )));
-                    }
-                }
-                self.out.items_cancelled += gone.len();
-                ledger.remove_items(&self.mawb, &gone)?;
-            }
+        for chunk in to_cancel.chunks(self.ctx.plan.batch_items.max(1)) {
+            let refs: Vec<(String, Option<String>, Option<String>)> = chunk
+                .iter()
+                .map(|k| {
+                    let r = &held[k];
+                    (
+                        k.clone(),
+                        r.tracking_number.clone(),
+                        r.shipper_item_id.clone(),
+                    )
+                })
+                .collect();
+            self.out.items_cancelled += self.cancel_items(&refs).map_err(Stop::Refused)?;
         }
 
         // 3. Register items: label=0 batches for known tracking numbers, one call per labelled item.
@@ -802,7 +812,7 @@ impl Run<'_, '_> {
                 &plan::mailing_params(m, false, &self.ctx.plan),
                 Some(&data),
             )?;
-            self.take_mailing_answer(batch, a, &fps, None)?;
+            self.take_mailing_answer(batch, a, &fps, None, false)?;
             (self.ctx.on_items)(batch.len());
         }
         for &i in &labelled {
@@ -810,50 +820,56 @@ impl Run<'_, '_> {
             let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
             let params = plan::mailing_params(m, true, &self.ctx.plan);
             let a = self.send(&format!("label {} for {sid}", config.label), &params, &req)?;
-            let adopted = self.take_mailing_answer(&[i], a, &fps, Some(&sid))?;
-            if adopted > 0 && !self.own_lost_answer(Command::CreateMailing, Some(&sid))? {
+            let taken = self.take_mailing_answer(&[i], a, &fps, Some(&sid), true)?;
+            let why = if taken.adopted > 0 && !taken.own_adoption {
                 // Taken over with --adopt: ACP had the item before this ledger, with a label mawb never
                 // received. It is not cancelled to get one (mawb never cancels what it did not send).
                 tracing::warn!(mawb = %self.mawb, "item {sid}: adopted; its label was issued before this ledger and is not in the archive: print it from ACP");
-            } else if adopted > 0 {
-                // ACP already held the item (an earlier answer, with its label, was lost): the label can
-                // only be had again by cancelling the unbagged item and creating it once more.
-                let tn = self
-                    .ctx
-                    .ledger
-                    .items(&self.mawb)?
-                    .get(&item_key(m, i))
-                    .and_then(|r| r.tracking_number.clone());
-                tracing::warn!(mawb = %self.mawb, "item {sid}: its label was lost with an earlier answer; cancelling and creating it again to get the label");
-                let a = self.send(
-                    &sid,
-                    &self.params(),
-                    &Request::CancelMailing(vec![convert::item_ref(tn.as_deref(), Some(&sid))]),
-                )?;
-                match a {
-                    Answer::Mailing(r)
-                        if r.first().is_some_and(|x| {
-                            x.status.ok || x.status.error_type == Some(ErrorType::NotFound)
-                        }) => {}
-                    other => {
-                        return Err(Stop::Refused(format!("item {sid}: its label was lost and the item could not be cancelled to get a new one: {}", summarise(&other))));
-                    }
-                }
-                self.ctx
-                    .ledger
-                    .remove_items(&self.mawb, &[item_key(m, i)])?;
+                None
+            } else if taken.adopted > 0 {
+                Some("its label was lost with an earlier answer".to_string())
+            } else {
+                taken.lacking.first().cloned()
+            };
+            if let Some(why) = why {
+                // The label can only be had again by cancelling the unbagged item and creating it once
+                // more, as ACP advises; once, then the run says which labels are missing.
+                tracing::warn!(mawb = %self.mawb, "item {sid}: {why}; cancelling and creating it again to get the label");
+                self.cancel_items(&[(
+                    item_key(m, i),
+                    taken.tracking_number.clone(),
+                    Some(sid.clone()),
+                )])
+                .map_err(|e| {
+                    Stop::Refused(format!(
+                        "item {sid}: {why}, and it could not be cancelled to get a new one: {e}"
+                    ))
+                })?;
                 let a = self.send(
                     &format!("label {} for {sid} (again)", config.label),
                     &params,
                     &req,
                 )?;
-                if self.take_mailing_answer(&[i], a, &fps, Some(&sid))? > 0 {
+                let again = self.take_mailing_answer(&[i], a, &fps, Some(&sid), true)?;
+                if again.adopted > 0 {
                     return Err(Stop::Refused(format!(
                         "item {sid}: ACP still holds it after the cancel; its label is lost"
                     )));
                 }
+                if let Some(why) = again.lacking.first() {
+                    self.lacks_label(format!(
+                        "item {sid} (tracking {}): {why}",
+                        again.tracking_number.as_deref().unwrap_or("?")
+                    ));
+                }
             }
             (self.ctx.on_items)(1);
+        }
+        if !self.out.labels_missing.is_empty() {
+            return Err(stop_for_missing(
+                &self.out.labels_missing,
+                "Nothing more of this MAWB (bags, day, manifest)",
+            ));
         }
 
         // 4. Bags.
@@ -873,8 +889,8 @@ impl Run<'_, '_> {
             let Answer::Bag(r) = a else {
                 return Err(Stop::Refused(format!("createBag {sid}: unexpected answer")));
             };
-            let bag_id = if r.status.ok {
-                r.bag_id.clone()
+            let (bag_id, label_wanted) = if r.status.ok {
+                (r.bag_id.clone(), config.bag_labels)
             } else if r.status.error_type == Some(ErrorType::Conflict)
                 && r.conflict
                     .as_ref()
@@ -882,7 +898,9 @@ impl Run<'_, '_> {
             {
                 self.may_adopt(Command::CreateBag, Some(&sid), &format!("bag {sid}"))?;
                 tracing::info!(mawb = %self.mawb, "createBag {sid}: already at ACP (an earlier answer was lost); adopted");
-                r.conflict.as_ref().and_then(|c| c.bag_id.clone())
+                let own =
+                    config.bag_labels && self.own_lost_answer(Command::CreateBag, Some(&sid))?;
+                (r.conflict.as_ref().and_then(|c| c.bag_id.clone()), own)
             } else {
                 return Err(Stop::Refused(format!(
                     "createBag {sid}: {}",
@@ -901,18 +919,58 @@ impl Run<'_, '_> {
             }
             let bag_id = bag_id
                 .ok_or_else(|| Stop::Refused(format!("createBag {sid}: ACP returned no bagId")))?;
-            if let Some(l) = &r.label {
-                self.archive_label(Entity::Bag, &bag_id, l)?;
+            believe::plausible_id("bagId", &bag_id)
+                .map_err(|why| Stop::Refused(format!("createBag {sid}: {why}")))?;
+            if r.status.ok {
+                believe::says_ok(&r.status)
+                    .then_some(())
+                    .ok_or_else(|| {
+                        Stop::Refused(format!(
+                            "createBag {sid}: ACP's answer says ok and an error type at once ({}); nothing is recorded",
+                            describe(&r.status)
+                        ))
+                    })?;
+                believe::same_as_sent("shipperBagId", Some(&sid), r.shipper_bag_id.as_deref())
+                    .map_err(|why| Stop::Refused(format!("createBag {sid}: {why}")))?;
             }
-            ledger.put_bag(
+            let mut label_rows = Vec::new();
+            let mut archive_trouble = None;
+            if label_wanted || r.label.is_some() {
+                match self.stage_label(Entity::Bag, &bag_id, r.label.as_ref()) {
+                    Ok(staged) => label_rows = staged,
+                    Err(LabelTrouble::Bad(why)) if label_wanted => {
+                        self.lacks_label(format!("bag {sid} (bagId {bag_id}): {why}"));
+                    }
+                    Err(LabelTrouble::Bad(why)) => {
+                        tracing::warn!(mawb = %self.mawb, "bag {sid}: a label came unasked and was not kept: {why}");
+                    }
+                    Err(LabelTrouble::Archive(e)) => archive_trouble = Some(e),
+                }
+            }
+            ledger.put_bag_with_label(
                 &self.mawb,
                 &BagRow {
                     shipper_bag_id: sid.clone(),
                     bag_id,
                     fingerprint: fp.clone(),
+                    label_wanted,
                 },
+                &label_rows,
             )?;
+            self.note_labels(label_rows.len(), Vec::new());
             self.out.bags_created += 1;
+            if let Some(e) = archive_trouble {
+                return Err(Stop::Local(format!(
+                    "bag {sid} is at ACP but its label could not be kept: {e}. Make the archive writable (or \
+                     free space) and run again: the next run gets the label again"
+                )));
+            }
+        }
+        if !self.out.labels_missing.is_empty() {
+            return Err(stop_for_missing(
+                &self.out.labels_missing,
+                "The day and the manifest",
+            ));
         }
 
         // 5. The day, after confirming with getInfo that ACP holds every unit it will group.
@@ -934,8 +992,8 @@ impl Run<'_, '_> {
             let Answer::Day(r) = a else {
                 return Err(Stop::Refused("createDay: unexpected answer".into()));
             };
-            let id = if r.status.ok {
-                r.day_id.clone()
+            let (id, label_wanted) = if r.status.ok {
+                (r.day_id.clone(), config.day_label)
             } else if r.status.error_type == Some(ErrorType::Conflict)
                 && r.conflict
                     .as_ref()
@@ -947,7 +1005,9 @@ impl Run<'_, '_> {
                     &format!("day {shipper_day}"),
                 )?;
                 tracing::info!(mawb = %self.mawb, "createDay {shipper_day}: already at ACP; adopted");
-                r.conflict.as_ref().and_then(|c| c.day_id.clone())
+                let own = config.day_label
+                    && self.own_lost_answer(Command::CreateDay, Some(&shipper_day))?;
+                (r.conflict.as_ref().and_then(|c| c.day_id.clone()), own)
             } else {
                 return Err(Stop::Refused(format!(
                     "createDay {shipper_day}: {}",
@@ -980,15 +1040,51 @@ impl Run<'_, '_> {
                 )));
             }
             let id = id.ok_or_else(|| Stop::Refused("createDay: ACP returned no dayId".into()))?;
-            if let Some(l) = &r.label {
-                self.archive_label(Entity::Day, &id, l)?;
+            believe::plausible_id("dayId", &id)
+                .map_err(|why| Stop::Refused(format!("createDay {shipper_day}: {why}")))?;
+            if r.status.ok && !believe::says_ok(&r.status) {
+                return Err(Stop::Refused(format!(
+                    "createDay {shipper_day}: ACP's answer says ok and an error type at once ({}); nothing is recorded",
+                    describe(&r.status)
+                )));
             }
-            for b in &r.bags {
-                if let (Some(l), Some(bid)) = (&b.label, &b.bag_id) {
-                    self.archive_label(Entity::Bag, bid, l)?;
+            let mut label_rows = Vec::new();
+            let mut archive_trouble = None;
+            if label_wanted || r.label.is_some() {
+                match self.stage_label(Entity::Day, &id, r.label.as_ref()) {
+                    Ok(staged) => label_rows = staged,
+                    Err(LabelTrouble::Bad(why)) if label_wanted => {
+                        self.lacks_label(format!("day {id}: {why}"));
+                    }
+                    Err(LabelTrouble::Bad(why)) => {
+                        tracing::warn!(mawb = %self.mawb, "day {id}: a label came unasked and was not kept: {why}");
+                    }
+                    Err(LabelTrouble::Archive(e)) => archive_trouble = Some(e),
                 }
             }
-            ledger.set_day(&self.mawb, Some(&id), day_revision)?;
+            // The day's answer repeats the bag labels createBag gave: kept when good, else the bag's own.
+            for b in &r.bags {
+                if let (Some(l), Some(bid)) = (&b.label, &b.bag_id) {
+                    match self.stage_label(Entity::Bag, bid, Some(l)) {
+                        Ok(staged) => label_rows.extend(staged),
+                        Err(LabelTrouble::Bad(why)) => {
+                            tracing::warn!(mawb = %self.mawb, "bag {bid}: the label in the day's answer was not kept: {why}");
+                        }
+                        Err(LabelTrouble::Archive(e)) => archive_trouble = Some(e),
+                    }
+                }
+            }
+            ledger.put_day_with_label(&self.mawb, &id, day_revision, label_wanted, &label_rows)?;
+            self.note_labels(label_rows.len(), Vec::new());
+            if let Some(e) = archive_trouble {
+                return Err(Stop::Local(format!(
+                    "day {id} is at ACP but its labels could not be kept: {e}. Make the archive writable (or \
+                     free space) and run again: the next run gets the label again"
+                )));
+            }
+            if !self.out.labels_missing.is_empty() {
+                return Err(stop_for_missing(&self.out.labels_missing, "The manifest"));
+            }
             day_id = Some(id);
         } else if !config.create_day && row.manifest_id.is_none() && !self.ctx.plan.adopt {
             self.confirm_new_units(&ids)?;
@@ -1076,6 +1172,54 @@ impl Run<'_, '_> {
         Ok(())
     }
 
+    /// Cancels items (key, tracking number, shipperItemId) in one cancelMailing; an item ACP no longer
+    /// holds (`notFound`) is as good as cancelled. The ledger forgets each one ACP confirms gone (its label
+    /// becomes void); returns how many. `Err` names the first item ACP would not cancel.
+    fn cancel_items(
+        &mut self,
+        items: &[(String, Option<String>, Option<String>)],
+    ) -> Result<usize, String> {
+        let refs: Vec<wire::ItemRef> = items
+            .iter()
+            .map(|(_, tn, sid)| convert::item_ref(tn.as_deref(), sid.as_deref()))
+            .collect();
+        let a = self
+            .send(
+                &format!("{} item(s)", items.len()),
+                &self.params(),
+                &Request::CancelMailing(refs),
+            )
+            .map_err(|e| e.to_string())?;
+        let Answer::Mailing(results) = a else {
+            return Err("cancelMailing: unexpected answer".into());
+        };
+        if results.len() != items.len() {
+            return Err(format!(
+                "cancelMailing: ACP answered {} item(s) for {} sent",
+                results.len(),
+                items.len()
+            ));
+        }
+        let mut gone = Vec::new();
+        let mut refused = None;
+        for ((k, _, _), r) in items.iter().zip(&results) {
+            if r.status.ok || r.status.error_type == Some(ErrorType::NotFound) {
+                gone.push(k.clone());
+            } else {
+                refused
+                    .get_or_insert_with(|| format!("cancelMailing {k}: {}", describe(&r.status)));
+            }
+        }
+        self.ctx
+            .ledger
+            .remove_items(&self.mawb, &gone)
+            .map_err(|e| e.to_string())?;
+        match refused {
+            Some(why) => Err(why),
+            None => Ok(gone.len()),
+        }
+    }
+
     fn params(&self) -> Params {
         Params {
             test_mode: self.ctx.plan.test_mode,
@@ -1128,17 +1272,17 @@ impl Run<'_, '_> {
         })
     }
 
-    /// Reads a createMailing answer: created and adopted items go to the ledger; anything else stops.
-    /// Returns how many items were adopted (already at ACP) rather than created.
     /// Reads a createMailing answer for `batch` (items sent about `object`, when one item is named in the
-    /// request's detail); returns how many items were adopted.
+    /// request's detail; `labelled` when the request asked for labels). Created and adopted items go to the
+    /// ledger together with their staged labels, in one transaction; anything else stops.
     fn take_mailing_answer(
         &mut self,
         batch: &[usize],
         a: Answer,
         fps: &[String],
         object: Option<&str>,
-    ) -> Result<usize, Stop> {
+        labelled: bool,
+    ) -> Result<MailingTaken, Stop> {
         let Answer::Mailing(results) = a else {
             return Err(Stop::Refused("createMailing: unexpected answer".into()));
         };
@@ -1152,10 +1296,11 @@ impl Run<'_, '_> {
         let checked = self.checked;
         let m = &checked.mawb;
         let mut rows = Vec::with_capacity(batch.len());
+        let mut label_rows = Vec::new();
         let mut failures = Vec::new();
+        let mut taken = MailingTaken::default();
         let mut created = 0;
-        let mut adopted = 0;
-        let mut labels = Vec::new();
+        let mut archive_trouble = None;
         // Whether matching items ACP already holds may be taken over (asked once, at the first conflict).
         let mut adoptable: Option<Result<(), String>> = None;
         for (&i, r) in batch.iter().zip(&results) {
@@ -1183,25 +1328,46 @@ impl Run<'_, '_> {
                     continue;
                 }
             }
-            let tn = if r.status.ok {
-                created += 1;
-                if let Some(l) = &r.label {
-                    labels.push((
-                        r.tracking_number.clone().unwrap_or_else(|| key.clone()),
-                        l.clone(),
-                    ));
+            let (tn, label_wanted) = if r.status.ok {
+                if let Err(why) = believe_item(item, r, labelled) {
+                    failures.push(format!("item {key}: {why}; nothing is recorded for it"));
+                    continue;
                 }
-                r.tracking_number.clone().or(item.tracking_number.clone())
-            } else if r.status.error_type == Some(ErrorType::Conflict)
-                && r.conflict
-                    .as_ref()
-                    .is_some_and(|c| same_item(&convert::mail_item(item), c))
-            {
-                adopted += 1;
-                r.conflict
+                created += 1;
+                let tn = r.tracking_number.clone().or(item.tracking_number.clone());
+                let label_id = tn.clone().unwrap_or_else(|| key.clone());
+                if labelled || r.label.is_some() {
+                    match self.stage_label(Entity::Item, &label_id, r.label.as_ref()) {
+                        Ok(staged) => label_rows.extend(staged),
+                        Err(LabelTrouble::Bad(why)) if labelled => taken.lacking.push(why),
+                        Err(LabelTrouble::Bad(why)) => {
+                            tracing::warn!(mawb = %self.mawb, "item {key}: a label came unasked and was not kept: {why}");
+                        }
+                        Err(LabelTrouble::Archive(e)) => {
+                            archive_trouble.get_or_insert((key.clone(), e));
+                        }
+                    }
+                }
+                (tn, labelled)
+            } else if matching_conflict {
+                let tn = r
+                    .conflict
                     .as_ref()
                     .and_then(|c| c.tracking_number.clone())
-                    .or(item.tracking_number.clone())
+                    .or(item.tracking_number.clone());
+                if let Some(Err(why)) = tn
+                    .as_deref()
+                    .map(|t| believe::plausible_id("tracking number", t))
+                {
+                    failures.push(format!("item {key}: {why}; nothing is recorded for it"));
+                    continue;
+                }
+                taken.adopted += 1;
+                // A label request this ledger sent before (its answer lost) still wants its label; an
+                // item taken over with --adopt was labelled by someone else.
+                let own = labelled && self.own_lost_answer(Command::CreateMailing, object)?;
+                taken.own_adoption = own;
+                (tn, own)
             } else {
                 let what = match (&r.status.error_type, &r.conflict) {
                     (Some(ErrorType::Conflict), Some(c)) => format!(
@@ -1215,18 +1381,27 @@ impl Run<'_, '_> {
                 failures.push(format!("item {key}: {what}"));
                 continue;
             };
+            taken.tracking_number = tn.clone();
             rows.push(ItemRow {
                 key,
                 tracking_number: tn,
                 shipper_item_id: item.shipper_item_id.clone(),
                 fingerprint: fps[i].clone(),
+                label_wanted,
             });
         }
-        self.ctx.ledger.put_items(&self.mawb, &rows)?;
+        let replaced = self
+            .ctx
+            .ledger
+            .put_items_with_labels(&self.mawb, &rows, &label_rows)?;
+        self.note_labels(label_rows.len(), replaced);
         self.out.items_created += created;
-        self.out.items_adopted += adopted;
-        for (id, l) in labels {
-            self.archive_label(Entity::Item, &id, &l)?;
+        self.out.items_adopted += taken.adopted;
+        if let Some((key, e)) = archive_trouble {
+            return Err(Stop::Local(format!(
+                "item {key} is at ACP but its label could not be kept: {e}. Make the archive writable (or free \
+                 space) and run again: the next run gets the label again"
+            )));
         }
         if !failures.is_empty() {
             let n = failures.len();
@@ -1236,7 +1411,7 @@ impl Run<'_, '_> {
                 failures.join("; ")
             )));
         }
-        Ok(adopted)
+        Ok(taken)
     }
 
     /// Reads a create/modifyManifest answer; returns the manifest id and whether it was adopted.
@@ -1293,8 +1468,24 @@ impl Run<'_, '_> {
                     .unwrap_or_default()
             )));
         }
+        if !adopted && !believe::says_ok(&r.status) {
+            return Err(Stop::Refused(format!(
+                "{command}: ACP's answer says ok and an error type at once ({}); nothing is recorded",
+                describe(&r.status)
+            )));
+        }
         let id =
             id.ok_or_else(|| Stop::Refused(format!("{command}: ACP returned no manifestId")))?;
+        believe::plausible_id("manifestId", &id)
+            .map_err(|why| Stop::Refused(format!("{command}: {why}")))?;
+        if !adopted {
+            believe::same_as_sent(
+                "userManifestId",
+                Some(config.user_manifest_id()),
+                r.user_manifest_id.as_deref(),
+            )
+            .map_err(|why| Stop::Refused(format!("{command}: {why}")))?;
+        }
         Ok((id, adopted))
     }
 
@@ -1457,6 +1648,35 @@ impl Run<'_, '_> {
     }
 }
 
+/// Whether an `ok` createMailing result for `item` can be recorded (see [`believe`]).
+fn believe_item(
+    item: &crate::model::MailItem,
+    r: &wire::MailItemResult,
+    labelled: bool,
+) -> Result<(), String> {
+    if !believe::says_ok(&r.status) {
+        return Err(format!(
+            "ACP's answer says ok and an error type at once ({})",
+            describe(&r.status)
+        ));
+    }
+    match r.tracking_number.as_deref() {
+        Some(tn) => believe::plausible_id("tracking number", tn)?,
+        None if labelled => return Err("ACP answered ok without a tracking number".into()),
+        None => {}
+    }
+    believe::same_as_sent(
+        "tracking number",
+        item.tracking_number.as_deref(),
+        r.tracking_number.as_deref(),
+    )?;
+    believe::same_as_sent(
+        "shipperItemId",
+        item.shipper_item_id.as_deref(),
+        r.shipper_item_id.as_deref(),
+    )
+}
+
 /// A one-line summary of an answer for the ledger: result counts per errorType, never label data.
 pub fn summarise(a: &Answer) -> String {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -1510,85 +1730,4 @@ pub fn summarise(a: &Answer) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-
-    #[test]
-    fn a_batch_built_from_item_fragments_is_byte_identical_to_writing_it() {
-        let item = |n: u32, name: &str| wire::MailItem {
-            tracking_number: Some(format!("1Z{n}")),
-            consignee: wire::Address {
-                name: Some(name.into()),
-                ..Default::default()
-            },
-            value: "1.00".into(),
-            weight: "0.500".into(),
-            ..Default::default()
-        };
-        let items = [item(1, "A & B"), item(2, "<mailItem>"), item(3, "Zoë")];
-        let frags: Vec<Vec<u8>> = items
-            .iter()
-            .map(|w| {
-                let mut buf = Vec::new();
-                write_request_to_vec(&Request::CreateMailing(vec![w.clone()]), &mut buf).unwrap();
-                buf
-            })
-            .collect();
-        let mut expected = Vec::new();
-        write_request_to_vec(
-            &Request::CreateMailing(vec![items[0].clone(), items[2].clone()]),
-            &mut expected,
-        )
-        .unwrap();
-        assert_eq!(batch_data(&frags, &[0, 2]), expected);
-    }
-
-    use super::*;
-
-    #[test]
-    fn a_conflicting_item_matches_only_when_ids_value_and_weight_agree() {
-        let sent = wire::MailItem {
-            tracking_number: Some("1Z1".into()),
-            shipper_item_id: Some("S1".into()),
-            value: "10.00".into(),
-            weight: "1.500".into(),
-            ..Default::default()
-        };
-        let mut existing = MailItemInfo {
-            tracking_number: Some("1Z1".into()),
-            shipper_item_id: Some("S1".into()),
-            value: Some("10.0".into()),
-            weight: Some("1.5".into()),
-            ..Default::default()
-        };
-        assert!(same_item(&sent, &existing));
-        existing.weight = Some("2".into());
-        assert!(!same_item(&sent, &existing));
-        existing.weight = None;
-        existing.shipper_item_id = Some("S2".into());
-        assert!(!same_item(&sent, &existing));
-    }
-
-    #[test]
-    fn summaries_count_results_and_never_carry_labels() {
-        let a = Answer::Mailing(vec![
-            wire::MailItemResult {
-                status: Status::ok(),
-                label: Some(wire::Label {
-                    format: None,
-                    base64: "QUJD".into(),
-                }),
-                ..Default::default()
-            },
-            wire::MailItemResult {
-                status: Status::error(ErrorType::Invalid, "bad zip"),
-                ..Default::default()
-            },
-        ]);
-        let s = summarise(&a);
-        assert!(
-            s.contains("ok:1") && s.contains("invalid:1") && s.contains("bad zip"),
-            "{s}"
-        );
-        assert!(!s.contains("QUJD"));
-    }
-}
+mod tests;

@@ -1,0 +1,118 @@
+use super::*;
+
+fn item(tn: &str, sid: &str) -> ItemRow {
+    ItemRow {
+        key: sid.into(),
+        tracking_number: Some(tn.into()),
+        shipper_item_id: Some(sid.into()),
+        fingerprint: "f".into(),
+        label_wanted: false,
+    }
+}
+
+fn label(tn: &str) -> LabelRow {
+    LabelRow::new(
+        "M",
+        "item",
+        tn,
+        format!("item-{tn}.png"),
+        "PNG",
+        "00".into(),
+        1,
+    )
+}
+
+#[test]
+fn a_cancelled_items_label_is_void_and_names_its_replacement() {
+    let l = Ledger::in_memory().unwrap();
+    l.put_items("M", &[item("T1", "S1"), item("T2", "S2")])
+        .unwrap();
+    assert!(l.put_label(&label("T1")).unwrap().is_empty());
+    assert!(l.put_label(&label("T2")).unwrap().is_empty());
+    l.remove_items("M", &["S1".into()]).unwrap();
+    l.put_items("M", &[item("T9", "S1")]).unwrap();
+    assert_eq!(l.put_label(&label("T9")).unwrap(), vec!["T1".to_string()]);
+    let rows = l.labels("M").unwrap();
+    let of = |tn: &str| rows.iter().find(|r| r.entity_id == tn).unwrap();
+    assert!(of("T1").void);
+    assert_eq!(of("T1").replaced_by.as_deref(), Some("T9"));
+    assert_eq!(of("T1").shipper_item_id.as_deref(), Some("S1"));
+    assert!(!of("T9").void && !of("T2").void);
+    assert_eq!(of("T9").shipper_item_id.as_deref(), Some("S1"));
+}
+
+#[test]
+fn a_ledger_of_an_earlier_version_gains_the_label_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE labels (mawb TEXT NOT NULL, entity TEXT NOT NULL, entity_id TEXT NOT NULL,
+               file TEXT NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL, bytes INTEGER NOT NULL,
+               created TEXT NOT NULL, PRIMARY KEY (mawb, file));
+             INSERT INTO labels VALUES ('M', 'bag', 'B', 'bag-B.png', 'PNG', '00', 1, 'then');",
+        )
+        .unwrap();
+    }
+    let l = Ledger::open(&path).unwrap();
+    let rows = l.labels("M").unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(!rows[0].void && rows[0].replaced_by.is_none());
+    drop(l);
+    // Opening it again (or by a second process at the same time) finds the columns there.
+    assert!(Ledger::open(&path).is_ok());
+}
+
+#[test]
+fn records_objects_and_requests() {
+    let l = Ledger::in_memory().unwrap();
+    l.start_mawb("112-44995451", "f", "u").unwrap();
+    let id = l
+        .begin_request("112-44995451", "createMailing", "batch 1", 100)
+        .unwrap();
+    l.put_items(
+        "112-44995451",
+        &[ItemRow {
+            key: "1Z1".into(),
+            tracking_number: Some("1Z1".into()),
+            shipper_item_id: None,
+            fingerprint: "f1".into(),
+            label_wanted: false,
+        }],
+    )
+    .unwrap();
+    l.finish_request(id, "ok", "1 item", 1).unwrap();
+    assert_eq!(l.items("112-44995451").unwrap()["1Z1"].fingerprint, "f1");
+    assert_eq!(l.requests(Some("112-44995451")).unwrap()[0].status, "ok");
+    l.put_bag(
+        "112-44995451",
+        &BagRow {
+            shipper_bag_id: "B".into(),
+            bag_id: "100".into(),
+            fingerprint: "x".into(),
+            label_wanted: false,
+        },
+    )
+    .unwrap();
+    l.set_done("112-44995451", "fp").unwrap();
+    let m = l.mawb("112-44995451").unwrap().unwrap();
+    assert_eq!(m.state, "done");
+    assert_eq!(m.fingerprint.as_deref(), Some("fp"));
+}
+
+#[test]
+fn survives_reopening_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("state.sqlite");
+    {
+        let l = Ledger::open(&p).unwrap();
+        l.start_mawb("m", "f", "u").unwrap();
+        l.set_manifest("m", "123", None).unwrap();
+    }
+    let l = Ledger::open(&p).unwrap();
+    assert_eq!(
+        l.mawb("m").unwrap().unwrap().manifest_id.as_deref(),
+        Some("123")
+    );
+}
