@@ -20,6 +20,17 @@ pub(super) enum LabelTrouble {
     Archive(String),
 }
 
+/// What [`Run::keep_label`] made of one label.
+#[derive(Debug, Default)]
+pub(super) struct Kept {
+    /// The staged label's rows (a zip of PNGs gives several).
+    pub rows: Vec<LabelRow>,
+    /// Why a wanted label could not be kept.
+    pub lacking: Option<String>,
+    /// The archive could not be written.
+    pub archive_trouble: Option<String>,
+}
+
 /// What earlier runs of a MAWB left without its label in the archive.
 #[derive(Debug, Default)]
 pub(super) struct Lacking {
@@ -60,6 +71,31 @@ impl Run<'_, '_> {
                 ArchiveError::BadLabel { why, .. } => LabelTrouble::Bad(format!("its label {why}")),
                 io @ ArchiveError::Io { .. } => LabelTrouble::Archive(io.to_string()),
             })
+    }
+
+    /// Stages the label of `entity` `id` when one was asked for (`wanted`) or came all the same: the rows
+    /// to record with the object, why a wanted label could not be kept (an unasked broken label is only
+    /// logged), and an archive error when the archive could not be written.
+    pub(super) fn keep_label(
+        &self,
+        entity: Entity,
+        id: &str,
+        wanted: bool,
+        label: Option<&wire::Label>,
+    ) -> Kept {
+        let mut kept = Kept::default();
+        if !wanted && label.is_none() {
+            return kept;
+        }
+        match self.stage_label(entity, id, label) {
+            Ok(rows) => kept.rows = rows,
+            Err(LabelTrouble::Bad(why)) if wanted => kept.lacking = Some(why),
+            Err(LabelTrouble::Bad(why)) => {
+                tracing::warn!(mawb = %self.mawb, "{} {id}: a label came unasked and was not kept: {why}", entity.as_str());
+            }
+            Err(LabelTrouble::Archive(e)) => kept.archive_trouble = Some(e),
+        }
+        kept
     }
 
     /// Counts labels recorded in the ledger, and the void labels they replace.

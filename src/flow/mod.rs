@@ -933,20 +933,11 @@ impl Run<'_, '_> {
                 believe::same_as_sent("shipperBagId", Some(&sid), r.shipper_bag_id.as_deref())
                     .map_err(|why| Stop::Refused(format!("createBag {sid}: {why}")))?;
             }
-            let mut label_rows = Vec::new();
-            let mut archive_trouble = None;
-            if label_wanted || r.label.is_some() {
-                match self.stage_label(Entity::Bag, &bag_id, r.label.as_ref()) {
-                    Ok(staged) => label_rows = staged,
-                    Err(LabelTrouble::Bad(why)) if label_wanted => {
-                        self.lacks_label(format!("bag {sid} (bagId {bag_id}): {why}"));
-                    }
-                    Err(LabelTrouble::Bad(why)) => {
-                        tracing::warn!(mawb = %self.mawb, "bag {sid}: a label came unasked and was not kept: {why}");
-                    }
-                    Err(LabelTrouble::Archive(e)) => archive_trouble = Some(e),
-                }
+            let kept = self.keep_label(Entity::Bag, &bag_id, label_wanted, r.label.as_ref());
+            if let Some(why) = &kept.lacking {
+                self.lacks_label(format!("bag {sid} (bagId {bag_id}): {why}"));
             }
+            let (label_rows, archive_trouble) = (kept.rows, kept.archive_trouble);
             ledger.put_bag_with_label(
                 &self.mawb,
                 &BagRow {
@@ -1048,20 +1039,11 @@ impl Run<'_, '_> {
                     describe(&r.status)
                 )));
             }
-            let mut label_rows = Vec::new();
-            let mut archive_trouble = None;
-            if label_wanted || r.label.is_some() {
-                match self.stage_label(Entity::Day, &id, r.label.as_ref()) {
-                    Ok(staged) => label_rows = staged,
-                    Err(LabelTrouble::Bad(why)) if label_wanted => {
-                        self.lacks_label(format!("day {id}: {why}"));
-                    }
-                    Err(LabelTrouble::Bad(why)) => {
-                        tracing::warn!(mawb = %self.mawb, "day {id}: a label came unasked and was not kept: {why}");
-                    }
-                    Err(LabelTrouble::Archive(e)) => archive_trouble = Some(e),
-                }
+            let kept = self.keep_label(Entity::Day, &id, label_wanted, r.label.as_ref());
+            if let Some(why) = &kept.lacking {
+                self.lacks_label(format!("day {id}: {why}"));
             }
+            let (mut label_rows, mut archive_trouble) = (kept.rows, kept.archive_trouble);
             // The day's answer repeats the bag labels createBag gave: kept when good, else the bag's own.
             for b in &r.bags {
                 if let (Some(l), Some(bid)) = (&b.label, &b.bag_id) {
@@ -1336,17 +1318,11 @@ impl Run<'_, '_> {
                 created += 1;
                 let tn = r.tracking_number.clone().or(item.tracking_number.clone());
                 let label_id = tn.clone().unwrap_or_else(|| key.clone());
-                if labelled || r.label.is_some() {
-                    match self.stage_label(Entity::Item, &label_id, r.label.as_ref()) {
-                        Ok(staged) => label_rows.extend(staged),
-                        Err(LabelTrouble::Bad(why)) if labelled => taken.lacking.push(why),
-                        Err(LabelTrouble::Bad(why)) => {
-                            tracing::warn!(mawb = %self.mawb, "item {key}: a label came unasked and was not kept: {why}");
-                        }
-                        Err(LabelTrouble::Archive(e)) => {
-                            archive_trouble.get_or_insert((key.clone(), e));
-                        }
-                    }
+                let kept = self.keep_label(Entity::Item, &label_id, labelled, r.label.as_ref());
+                label_rows.extend(kept.rows);
+                taken.lacking.extend(kept.lacking);
+                if let Some(e) = kept.archive_trouble {
+                    archive_trouble.get_or_insert((key.clone(), e));
                 }
                 (tn, labelled)
             } else if matching_conflict {
