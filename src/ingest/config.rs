@@ -29,6 +29,7 @@ const KNOWN_KEYS: &[&str] = &[
     "create_day",
     "bag_labels",
     "day_label",
+    "print_ready",
     "airport",
     "express_clearance",
     "ddp",
@@ -289,6 +290,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
     let create_day = r.boolean(&table, "create_day").unwrap_or(false);
     let bag_labels = r.boolean(&table, "bag_labels").unwrap_or(false);
     let day_label = r.boolean(&table, "day_label").unwrap_or(false);
+    let print_ready = r.boolean(&table, "print_ready").unwrap_or(false);
     let express_clearance = r.boolean(&table, "express_clearance");
     let ddp = r.boolean(&table, "ddp");
     let airport = r.string(&table, "airport");
@@ -321,6 +323,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
         create_day,
         bag_labels,
         day_label,
+        print_ready,
         airport,
         express_clearance,
         ddp,
