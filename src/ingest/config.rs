@@ -638,6 +638,33 @@ trip = "123"
     }
 
     #[test]
+    fn print_ready_is_read_and_defaults_to_off() {
+        let (c, p) = parse(GOOD);
+        assert!(p.is_empty(), "{p:?}");
+        assert!(!c.unwrap().print_ready);
+        let (c, p) =
+            parse(&GOOD.replace("create_day = true", "create_day = true\nprint_ready = true"));
+        assert!(p.is_empty(), "{p:?}");
+        assert!(c.unwrap().print_ready);
+        let (_, p) = parse(&GOOD.replace(
+            "create_day = true",
+            "create_day = true\nprint_ready = \"yes\"",
+        ));
+        assert!(
+            p.iter()
+                .any(|p| p.is_error() && p.column.as_deref() == Some("print_ready")),
+            "{p:?}"
+        );
+        let (_, p) =
+            parse(&GOOD.replace("create_day = true", "create_day = true\nprint_redy = true"));
+        assert!(
+            p.iter()
+                .any(|p| p.message.contains("did you mean `print_ready`?")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
     fn a_misspelt_key_is_an_error_naming_the_nearest_key() {
         let (_, p) = parse(&GOOD.replace("create_day = true", "create_days = true"));
         let unknown: Vec<&Problem> = p

@@ -169,7 +169,7 @@ fn read_entry<R: Read + std::io::Seek>(
         .collect();
     if sha != row.sha256 {
         return Err(format!(
-            "its content does not match the sha256 index.csv recorded (changed or damaged on disk: {} bytes, sha256 {sha})",
+            "its content does not match the sha256 index.csv recorded (changed or damaged on disk; {} bytes now)",
             bytes.len()
         ));
     }
