@@ -202,35 +202,34 @@ fn group_labels(index: &[IndexRow]) -> (Vec<LabelGroup>, usize) {
 /// The full order of the valid labels (see the module doc), then narrowed to `selection`.
 pub(crate) fn plan(index: &[IndexRow], packing: &PackingView, selection: &Selection) -> Plan {
     let (mut groups, void_skipped) = group_labels(index);
-    let find = |owner: Owner, id: &str, groups: &[LabelGroup]| {
-        groups.iter().position(|g| g.owner == owner && g.id == id)
-    };
+    let by_id: HashMap<(Owner, &str), usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(n, g)| ((g.owner, g.id.as_str()), n))
+        .collect();
+    let find = |owner: Owner, id: &str| by_id.get(&(owner, id)).copied();
     let mut used: HashSet<usize> = HashSet::new();
     // Each piece with the bag whose group it belongs to.
     let mut ordered: Vec<(Piece, Option<usize>)> = Vec::new();
     let mut bag_members = Vec::with_capacity(packing.bags.len());
+    // The shipperBagId of each label in a bag, set once the lookups are done.
+    let mut in_bag: Vec<(usize, &str)> = Vec::new();
     for (b, bag) in packing.bags.iter().enumerate() {
         let bag_label = bag
             .bag_id
             .as_deref()
-            .and_then(|id| find(Owner::Bag, id, &groups))
+            .and_then(|id| find(Owner::Bag, id))
             .filter(|g| used.insert(*g));
         let mut parcels = Vec::new();
         for p in &bag.parcels {
-            if let Some(g) = p
-                .tracking
-                .as_deref()
-                .and_then(|t| find(Owner::Item, t, &groups))
-            {
+            if let Some(g) = p.tracking.as_deref().and_then(|t| find(Owner::Item, t)) {
                 if used.insert(g) {
                     parcels.push(g);
                 }
             }
         }
         let members: Vec<usize> = bag_label.iter().chain(&parcels).copied().collect();
-        for &g in &members {
-            groups[g].shipper_bag_id = Some(bag.shipper_bag_id.clone());
-        }
+        in_bag.extend(members.iter().map(|&g| (g, bag.shipper_bag_id.as_str())));
         if !members.is_empty() {
             if let Some(g) = bag_label {
                 ordered.push((Piece::Label(g), Some(b)));
@@ -241,11 +240,7 @@ pub(crate) fn plan(index: &[IndexRow], packing: &PackingView, selection: &Select
         bag_members.push(members);
     }
     for p in &packing.loose {
-        if let Some(g) = p
-            .tracking
-            .as_deref()
-            .and_then(|t| find(Owner::Item, t, &groups))
-        {
+        if let Some(g) = p.tracking.as_deref().and_then(|t| find(Owner::Item, t)) {
             if used.insert(g) {
                 ordered.push((Piece::Label(g), None));
             }
@@ -258,6 +253,10 @@ pub(crate) fn plan(index: &[IndexRow], packing: &PackingView, selection: &Select
         }
     }
     let (pieces, bag_of_piece): (Vec<Piece>, Vec<Option<usize>>) = ordered.into_iter().unzip();
+    drop(by_id);
+    for (g, sid) in in_bag {
+        groups[g].shipper_bag_id = Some(sid.to_string());
+    }
     let mut plan = Plan {
         groups,
         bags: packing.bags.clone(),

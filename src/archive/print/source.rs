@@ -218,8 +218,28 @@ pub(crate) fn load_labels(zip_path: &Path, plan: &Plan) -> Result<Loaded, PrintE
         path: zip_path.display().to_string(),
         why,
     };
-    let file = std::fs::File::open(zip_path).map_err(|e| zip_error(e.to_string()))?;
-    let mut zip = crate::contain::contain(|| zip::ZipArchive::new(std::io::BufReader::new(file)))
+    // Read whole when it fits in memory comfortably: one read instead of a seek and a read per label.
+    let size = std::fs::metadata(zip_path)
+        .map_err(|e| zip_error(e.to_string()))?
+        .len();
+    if size <= IN_MEMORY_ZIP_BYTES {
+        let bytes = std::fs::read(zip_path).map_err(|e| zip_error(e.to_string()))?;
+        load_from(std::io::Cursor::new(bytes), plan, zip_error)
+    } else {
+        let file = std::fs::File::open(zip_path).map_err(|e| zip_error(e.to_string()))?;
+        load_from(std::io::BufReader::new(file), plan, zip_error)
+    }
+}
+
+/// Largest `labels.zip` read whole into memory (2,000 PNG labels are about 17 MB).
+const IN_MEMORY_ZIP_BYTES: u64 = 512 * 1024 * 1024;
+
+fn load_from<R: Read + std::io::Seek>(
+    reader: R,
+    plan: &Plan,
+    zip_error: impl Fn(String) -> PrintError,
+) -> Result<Loaded, PrintError> {
+    let mut zip = crate::contain::contain(|| zip::ZipArchive::new(reader))
         .map_err(|m| zip_error(format!("the zip reader failed on it: {m}")))?
         .map_err(|e| zip_error(format!("not a readable zip: {e}")))?;
     let mut damaged = Vec::new();
