@@ -434,6 +434,30 @@ fn epl2_job_holds_every_label_once_and_goes_to_the_printer_raw() {
         stdout(&o)
     );
 
+    // lp refusing the job (an unknown printer): its message, exit 2.
+    let refusing = m.wd.mkdir("bin-refusing");
+    let lp = refusing.join("lp");
+    std::fs::write(
+        &lp,
+        "#!/bin/sh\necho 'lp: The printer or class does not exist.' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&lp, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut cmd = m.wd.mawb();
+    cmd.args(["labels", VALID_MAWB, "--printer", "nowhere"])
+        .arg("--state")
+        .arg(&m.state)
+        .arg("--archive")
+        .arg(&m.archive)
+        .env("PATH", &refusing);
+    let o = m.wd.run(&mut cmd);
+    assert_exit(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("printer or class does not exist") && err.contains("nowhere"),
+        "{err}"
+    );
+
     // Without lp: a clear error, and the files are still written.
     let empty = m.wd.mkdir("no-bin");
     std::fs::remove_file(&job_path).unwrap();

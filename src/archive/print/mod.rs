@@ -89,14 +89,19 @@ impl Selection {
 /// Why nothing could be written for a MAWB.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {
+    /// The archive holds no index for the MAWB: it never had a label here (or `--archive` points elsewhere).
     #[error("MAWB {mawb}: no label archive at {path} (was the MAWB run with labels here? see --archive)")]
     NoArchive { mawb: String, path: String },
+    /// `index.csv` cannot be read or has a row mawb cannot use.
     #[error("{path}: {why}; the index cannot be read, so no label of the MAWB can be printed (run the folder again to write it anew)")]
     Index { path: String, why: String },
+    /// `labels.zip` cannot be opened as a zip.
     #[error("{path}: {why} (the archive is damaged; run the folder again, or restore the file from a backup)")]
     Zip { path: String, why: String },
+    /// The ledger could not be read (the packing order).
     #[error("{0}")]
     Ledger(#[from] LedgerError),
+    /// A print file could not be written (or a stale one removed).
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,
@@ -107,6 +112,7 @@ pub enum PrintError {
 /// One file of a print set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PrintFile {
+    /// Where it was written.
     pub path: PathBuf,
     /// `labels` (a job for a label printer), `packing` (the packing-list CSV) or `index`.
     pub role: &'static str,
@@ -119,6 +125,7 @@ pub struct PrintFile {
 /// A label asked for by id whose parcel was cancelled: its label is void.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoidAsked {
+    /// The tracking number asked for.
     pub tracking_number: String,
     /// The tracking number whose label replaces it, when the parcel was created again.
     pub replaced_by: Option<String>,
@@ -127,6 +134,7 @@ pub struct VoidAsked {
 /// What was written for one MAWB.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Printed {
+    /// The MAWB number.
     pub mawb: String,
     /// Every file written, label jobs first.
     pub files: Vec<PrintFile>,

@@ -351,15 +351,19 @@ fn write_csv<const N: usize>(
 /// Why a job could not be sent to a printer.
 #[derive(Debug, thiserror::Error)]
 pub enum PrinterError {
+    /// `lp` is not on the PATH.
     #[error("--printer needs CUPS's `lp` command, which is not installed here (not on PATH); the print files are written, print them another way or install CUPS (Debian/Ubuntu: apt-get install cups-client)")]
     NoLp,
+    /// `--printer ""`.
     #[error("--printer: the printer name is empty")]
     NoName,
+    /// `lp` exists but could not be run.
     #[error("lp could not be started for {file}: {source}")]
     Spawn {
         file: String,
         source: std::io::Error,
     },
+    /// `lp` exited with an error (an unknown printer, CUPS not running); `message` is its stderr.
     #[error("lp refused {file} for printer {printer} ({status}): {message}")]
     Refused {
         file: String,

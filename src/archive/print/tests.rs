@@ -349,9 +349,23 @@ fn without_a_packing_order_labels_print_by_id_with_a_note_and_no_list() {
             ("T2", Some("A"), parcel(LabelFormat::Pdf, "T2")),
             ("T1", None, parcel(LabelFormat::Pdf, "T1")),
         ],
-        None,
+        Some((LabelFormat::Pdf, LabelSize::FourBySix)),
         None,
     );
+    // Without the ledger, a bag is still found by ACP's bag id: its label alone.
+    let bag = print_mawb(
+        &f.archive,
+        None,
+        MAWB,
+        &Selection {
+            tracking: vec![],
+            bags: vec!["9A".into(), "A".into()],
+        },
+        &f.out(),
+    )
+    .unwrap();
+    assert_eq!((bag.labels, bag.packing_pages), (1, 0));
+    assert_eq!(bag.unmatched, ["A"]);
     let p = print_mawb(&f.archive, None, MAWB, &Selection::default(), &f.out()).unwrap();
     assert_eq!(p.notes.len(), 1, "{:?}", p.notes);
     assert!(p.notes[0].contains("no packing order"), "{}", p.notes[0]);
@@ -360,7 +374,7 @@ fn without_a_packing_order_labels_print_by_id_with_a_note_and_no_list() {
         .into_iter()
         .map(|r| r.2)
         .collect();
-    assert_eq!(ids, ["T1", "T2"]);
+    assert_eq!(ids, ["T1", "T2", "9A"]);
     assert!(!f.out().join(format!("{MAWB}-packing.csv")).exists());
 }
 
@@ -553,6 +567,59 @@ fn a_damaged_label_is_named_and_the_others_still_print() {
             .get_pages()
             .len(),
         1
+    );
+}
+
+#[test]
+fn a_bag_of_two_formats_gets_its_packing_list_in_both_jobs() {
+    let f = Fixture::new(
+        &[
+            ("T1", Some("A"), parcel(LabelFormat::Pdf, "T1")),
+            ("T2", Some("A"), parcel(LabelFormat::Epl2, "T2")),
+        ],
+        Some((LabelFormat::Pdf, LabelSize::FourByFour)),
+        None,
+    );
+    let p = f.print(&Selection::default());
+    assert_eq!((p.labels, p.packing_pages), (3, 2));
+    let rows = f.index(&format!("{MAWB}-index.csv"));
+    let kinds_in = |ext: &str| -> Vec<String> {
+        rows.iter()
+            .filter(|r| r.0.ends_with(ext))
+            .map(|r| r.1.clone())
+            .collect()
+    };
+    assert_eq!(
+        kinds_in(".pdf"),
+        ["bag-label", "packing-list", "parcel-label"]
+    );
+    assert_eq!(kinds_in(".epl"), ["packing-list", "parcel-label"]);
+    // The PDF packing list takes the bag label's 4x4 in page.
+    let doc = load_pdf(&f.out().join(format!("{MAWB}-labels.pdf")));
+    let pages: Vec<_> = doc.get_pages().into_values().collect();
+    assert_eq!(media_box(&doc, pages[1]), [0.0, 0.0, 288.0, 288.0]);
+}
+
+#[test]
+fn an_unreadable_labels_zip_stops_the_mawb_naming_it() {
+    let f = Fixture::new(&[("T1", None, parcel(LabelFormat::Pdf, "T1"))], None, None);
+    std::fs::write(
+        f.archive.mawb_dir(MAWB).join("labels.zip"),
+        b"PK\x03\x04 not really",
+    )
+    .unwrap();
+    let e = print_mawb(
+        &f.archive,
+        Some(&f.ledger),
+        MAWB,
+        &Selection::default(),
+        &f.out(),
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("labels.zip") && msg.contains("not a readable zip"),
+        "{msg}"
     );
 }
 
