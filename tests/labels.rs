@@ -517,6 +517,18 @@ fn a_damaged_label_is_named_and_the_others_still_print() {
     assert!(!pages
         .iter()
         .any(|p| p.contains("PARCEL") && p.contains(victim.as_str())));
+
+    // The same at the end of a run (unchanged: nothing sent): the MAWB is at ACP, but the night's labels
+    // are not all printable, and the run says so with exit 1.
+    let o = m.run_again(&["--print-ready"]);
+    assert_exit(&o, 1);
+    let out = stdout(&o);
+    assert!(out.contains("unchanged"), "{out}");
+    assert!(out.contains("print-ready: 7 label(s)"), "{out}");
+    assert!(
+        out.contains("print-ready failed:") && out.contains(&entry),
+        "{out}"
+    );
 }
 
 #[test]
