@@ -6,6 +6,10 @@
 //! bag ids and day ids to entries. The zip is written to a temp name, fsynced and renamed, so a half
 //! archive never stands under the final name. FedEx labels (11/14) that arrive as a zip of PNGs are
 //! unpacked with bounded sizes and no path from inside the zip ever reaches the file system.
+//!
+//! [`print`] turns the archive into print-ready files (`mawb labels`).
+
+pub mod print;
 
 use crate::ledger::LabelRow;
 use sha2::{Digest, Sha256};

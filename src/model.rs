@@ -272,6 +272,8 @@ pub struct MawbConfig {
     pub bag_labels: bool,
     /// createDay `label=1`: ask ACP for the end-of-day manifest label.
     pub day_label: bool,
+    /// `print_ready = true`: write the print-ready label files (`mawb labels`) at the end of each run.
+    pub print_ready: bool,
     pub airport: Option<String>,
     pub express_clearance: Option<bool>,
     pub ddp: Option<bool>,

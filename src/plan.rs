@@ -26,6 +26,9 @@ pub struct PlanOptions {
     /// Take over objects ACP already holds under this folder's ids that this ledger never sent (`--adopt`):
     /// a new or moved ledger. Without it such an object stops the MAWB, untouched.
     pub adopt: bool,
+    /// Write the print-ready label files at the end of each MAWB's run (`--print-ready`; a MAWB's
+    /// `print_ready = true` asks for it too).
+    pub print_ready: bool,
 }
 
 impl Default for PlanOptions {
@@ -36,6 +39,7 @@ impl Default for PlanOptions {
             test_mode: false,
             zip_manifest_file: false,
             adopt: false,
+            print_ready: false,
         }
     }
 }
@@ -265,6 +269,28 @@ pub fn day_request(m: &Mawb, ids: &KnownIds, revision: u32) -> wire::Request {
             })
             .collect(),
     })
+}
+
+/// The packing order of a MAWB: each bag's parcels in bag order (bags in the order the folder first names
+/// them, as [`Mawb::bags`]), then the loose parcels in folder order; with each parcel's bag, shipperBagId
+/// and weight in kg. Recorded in the ledger by every run, it is the order `mawb labels` prints in.
+pub fn packing_order(m: &Mawb) -> Vec<crate::ledger::PackingRow> {
+    let number = &config(m).manifest_number;
+    let row = |i: usize| {
+        let item = &m.items[i];
+        crate::ledger::PackingRow {
+            item_key: item.key().unwrap_or_default().to_string(),
+            bag: item.bag.clone(),
+            shipper_bag_id: item.bag.as_deref().map(|b| shipper_bag_id(number, b)),
+            weight_kg: item.weight.map(|w| w.0),
+        }
+    };
+    m.bags
+        .iter()
+        .flat_map(|b| b.items.iter().copied())
+        .chain(m.loose_items())
+        .map(row)
+        .collect()
 }
 
 /// The manifest's units: the day id when the MAWB is grouped into a day, else every bag id and loose

@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod check;
 pub mod conn;
 pub mod demo;
+pub mod labels;
 pub mod prepare;
 pub mod rules;
 pub mod run;
@@ -44,6 +45,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// The drop-folder watcher: runs each MAWB folder that lands in DROP_DIR/inbox.
     Watch(watch::WatchArgs),
+    /// Print-ready label files from the archive: one PDF and one EPL2 job per MAWB in packing order, packing
+    /// lists per bag, reprints by tracking number or bag, optionally sent to a CUPS printer.
+    Labels(labels::LabelsArgs),
     /// Show the ledger: every MAWB's state, or one MAWB's requests, objects and labels.
     Status(status::StatusArgs),
     /// Cancel one object at ACP (manifest, day, bag or item).
@@ -167,6 +171,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Prepare(a) => prepare::run(a),
         Command::Run(a) => run::run(a),
         Command::Watch(a) => watch::run(a),
+        Command::Labels(a) => labels::run(a),
         Command::Status(a) => status::run(a),
         Command::Cancel(a) => cancel::run(a),
         Command::Sandbox(a) => sandbox::run(a),

@@ -23,6 +23,10 @@ pub struct RunArgs {
     /// MAWBs sent at once.
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub jobs: usize,
+    /// At the end of each MAWB's run, write its print-ready label files into ARCHIVE/<MAWB>/print (as
+    /// `mawb labels` does); a MAWB's `print_ready = true` in mawb.toml asks for it too.
+    #[arg(long)]
+    pub print_ready: bool,
     #[command(flatten)]
     pub conn: ConnArgs,
     #[command(flatten)]
@@ -76,7 +80,8 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
         tracing::info!("ledger {}", ledger.describe());
     }
     let archive = Archive::new(&args.state.archive);
-    let plan = args.plan.options(args.conn.test_mode);
+    let mut plan = args.plan.options(args.conn.test_mode);
+    plan.print_ready = args.print_ready;
     let (dirs, _) = crate::ingest::discover(&args.paths);
     let bar = super::progress(dirs.len() as u64, "checking");
     let mut report = check_paths(&args.paths, &opts, &|| bar.inc(1));
@@ -148,9 +153,16 @@ pub fn finish(
             o.error.as_deref().unwrap_or("configuration error")
         );
     }
+    // A MAWB at ACP whose print-ready files could not all be written is sent, but the night's labels are
+    // not ready: the batch says so with exit 1.
+    let print_failed = outcomes.iter().any(|o| {
+        o.print_ready
+            .as_ref()
+            .is_some_and(|p| !p.problems.is_empty())
+    });
     let code = if report.problems.iter().any(|p| p.is_error()) || configuration.is_some() {
         EXIT_USAGE
-    } else if outcomes.iter().all(Outcome::is_success) {
+    } else if outcomes.iter().all(Outcome::is_success) && !print_failed {
         EXIT_OK
     } else {
         EXIT_FAILED
@@ -189,6 +201,9 @@ pub fn finish(
                     o.labels_missing.len(),
                     o.labels_missing.join("; ")
                 );
+            }
+            for line in o.print_ready.iter().flat_map(|p| p.lines()) {
+                outln!("    {line}");
             }
             if !o.relabelled.is_empty() {
                 let list: Vec<String> = o

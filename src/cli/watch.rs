@@ -62,6 +62,10 @@ pub struct WatchArgs {
     /// killed each time) goes to failed/ instead of being started again.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_starts: u32,
+    /// At the end of each MAWB's run, write its print-ready label files into ARCHIVE/<MAWB>/print (as
+    /// `mawb labels` does); a MAWB's `print_ready = true` in mawb.toml asks for it too.
+    #[arg(long)]
+    pub print_ready: bool,
     #[command(flatten)]
     pub conn: ConnArgs,
     #[command(flatten)]
@@ -114,7 +118,8 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
     }
     let archive = Archive::new(&args.state.archive);
-    let plan = args.plan.options(args.conn.test_mode);
+    let mut plan = args.plan.options(args.conn.test_mode);
+    plan.print_ready = args.print_ready;
     let cfg = WatchConfig {
         drop_dir: args.drop_dir.clone(),
         settle: args.settle,

@@ -100,6 +100,9 @@ pub struct Outcome {
     /// Objects created with a label request whose label is not in the archive at the end of the run
     /// (item, bag or day, with why): the run failed; the next one gets them again.
     pub labels_missing: Vec<String>,
+    /// The print-ready label files written at the end of the run (`print_ready = true` or
+    /// `--print-ready`); None when not asked for.
+    pub print_ready: Option<crate::archive::print::PrintReady>,
 }
 
 /// What a createMailing answer gave, for the caller of `take_mailing_answer`.
@@ -160,6 +163,7 @@ impl Outcome {
             relabelled: Vec::new(),
             manifest_replaced: None,
             labels_missing: Vec::new(),
+            print_ready: None,
         }
     }
 }
@@ -390,9 +394,23 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
                 .set_state(&run.mawb, "failed", Some(&e.to_string()));
         }
     }
+    // The packing order `mawb labels` prints in: the folder as this run saw it.
+    if let Err(e) = ctx
+        .ledger
+        .put_packing(&run.mawb, &plan::packing_order(&checked.mawb))
+    {
+        tracing::warn!(mawb = %run.mawb, "cannot record the packing order for printing labels: {e}");
+    }
     if let Err(e) = run.seal() {
         run.out.status = RunStatus::Failed;
         run.out.error = Some(format!("labels could not be archived: {e}"));
+    }
+    if run.out.is_success() && (ctx.plan.print_ready || config.print_ready) {
+        let printed = crate::archive::print::print_ready(ctx.archive, ctx.ledger, &run.mawb);
+        for p in &printed.problems {
+            tracing::error!(mawb = %run.mawb, "print-ready: {p}");
+        }
+        run.out.print_ready = Some(printed);
     }
     run.out
 }

@@ -29,6 +29,7 @@ const KNOWN_KEYS: &[&str] = &[
     "create_day",
     "bag_labels",
     "day_label",
+    "print_ready",
     "airport",
     "express_clearance",
     "ddp",
@@ -289,6 +290,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
     let create_day = r.boolean(&table, "create_day").unwrap_or(false);
     let bag_labels = r.boolean(&table, "bag_labels").unwrap_or(false);
     let day_label = r.boolean(&table, "day_label").unwrap_or(false);
+    let print_ready = r.boolean(&table, "print_ready").unwrap_or(false);
     let express_clearance = r.boolean(&table, "express_clearance");
     let ddp = r.boolean(&table, "ddp");
     let airport = r.string(&table, "airport");
@@ -321,6 +323,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
         create_day,
         bag_labels,
         day_label,
+        print_ready,
         airport,
         express_clearance,
         ddp,
@@ -632,6 +635,33 @@ trip = "123"
         let mut p = Vec::new();
         let c = parse_config(text, &mut p);
         (c, p)
+    }
+
+    #[test]
+    fn print_ready_is_read_and_defaults_to_off() {
+        let (c, p) = parse(GOOD);
+        assert!(p.is_empty(), "{p:?}");
+        assert!(!c.unwrap().print_ready);
+        let (c, p) =
+            parse(&GOOD.replace("create_day = true", "create_day = true\nprint_ready = true"));
+        assert!(p.is_empty(), "{p:?}");
+        assert!(c.unwrap().print_ready);
+        let (_, p) = parse(&GOOD.replace(
+            "create_day = true",
+            "create_day = true\nprint_ready = \"yes\"",
+        ));
+        assert!(
+            p.iter()
+                .any(|p| p.is_error() && p.column.as_deref() == Some("print_ready")),
+            "{p:?}"
+        );
+        let (_, p) =
+            parse(&GOOD.replace("create_day = true", "create_day = true\nprint_redy = true"));
+        assert!(
+            p.iter()
+                .any(|p| p.message.contains("did you mean `print_ready`?")),
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -116,3 +116,24 @@ fn survives_reopening_a_file() {
         Some("123")
     );
 }
+
+#[test]
+fn keeps_the_packing_order_and_replaces_it_whole() {
+    let l = Ledger::in_memory().unwrap();
+    let row = |key: &str, bag: Option<&str>, kg: &str| PackingRow {
+        item_key: key.into(),
+        bag: bag.map(String::from),
+        shipper_bag_id: bag.map(|b| format!("M-{b}")),
+        weight_kg: Some(kg.parse().unwrap()),
+    };
+    l.put_packing("M", &[row("B", Some("7"), "1.250"), row("A", None, "0.5")])
+        .unwrap();
+    let got = l.packing("M").unwrap();
+    assert_eq!(got[0].item_key, "B");
+    assert_eq!(got[0].shipper_bag_id.as_deref(), Some("M-7"));
+    assert_eq!(got[0].weight_kg.unwrap().to_string(), "1.250");
+    assert_eq!(got[1].bag, None);
+    l.put_packing("M", &[row("C", None, "2")]).unwrap();
+    assert_eq!(l.packing("M").unwrap().len(), 1);
+    assert!(l.packing("other").unwrap().is_empty());
+}

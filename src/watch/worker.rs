@@ -525,6 +525,9 @@ fn write_reports(
         outcome.bags_created,
         outcome.labels_archived
     )?;
+    for line in outcome.print_ready.iter().flat_map(|p| p.lines()) {
+        writeln!(txt, "{line}")?;
+    }
     if state.attempts > 0 {
         writeln!(
             txt,
