@@ -47,7 +47,9 @@ fn requests_with_status(state: &Path, status: &str) -> usize {
 
 /// As [`requests_with_status`], for a ledger a running process may still be creating.
 fn try_requests_with_status(state: &Path, status: &str) -> rusqlite::Result<usize> {
-    let c = rusqlite::Connection::open(state)?;
+    // Never create the file: the process under test does.
+    let c =
+        rusqlite::Connection::open_with_flags(state, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     c.query_row(
         "SELECT COUNT(*) FROM requests WHERE status = ?1",
         [status],
