@@ -282,6 +282,16 @@ pub struct MawbConfig {
     pub read_hidden_sheets: bool,
     /// `hidden_rows = "read"`: hidden and filtered-out rows are read (default `"skip"`, with a warning).
     pub read_hidden_rows: bool,
+    /// `strict_tracking = true`: a carrier tracking number with a wrong check digit is an error, not a
+    /// warning.
+    pub strict_tracking: bool,
+    /// `dangerous_goods = "refuse"`: goods that air transport restricts are an error (default `"warn"`).
+    pub refuse_dangerous_goods: bool,
+    /// `screening_list`: a denied-party list (Consolidated Screening List CSV) for this MAWB, as written
+    /// (relative to the MAWB folder unless absolute).
+    pub screening_list: Option<String>,
+    /// `screening_allow`: the allow-list of reviewed false positives for this MAWB, as written.
+    pub screening_allow: Option<String>,
 }
 
 impl MawbConfig {

@@ -104,7 +104,14 @@ rules! {
     TRACKING_FORMAT = "tracking-format", Error, "validate", "A trackingNumber holds something other than ASCII letters and digits.";
     HTS_FORMAT = "hts-format", Error, "validate", "A harmonization code holds something other than digits and dots.";
     DECIMAL_RANGE = "decimal-range", Error, "validate", "A value or weight has more than 12 digits before the point or 8 after.";
-    UPS_CHECK_DIGIT = "ups-check-digit", Warning, "validate", "A UPS 1Z tracking number has a wrong check digit.";
+    UPS_CHECK_DIGIT = "ups-check-digit", Warning, "validate", "A UPS 1Z tracking number has a wrong check digit (an error with strict_tracking = true in mawb.toml).";
+    TRACKING_CHECK_DIGIT = "tracking-check-digit", Warning, "validate", "A tracking number has the shape of a USPS IMpb, FedEx, DHL Express or UPU S10 number but a wrong check digit; the message names the carrier (an error with strict_tracking = true in mawb.toml).";
+    ZIP_STATE = "zip-state", Error, "validate", "A US ZIP code (states, territories, military APO/FPO/DPO) belongs to another state than the one given, or to none; or a Canadian postal code's first letter belongs to another province. The message names the right one.";
+    POSTAL_FORMAT = "postal-format", Error, "validate", "A postal code does not have the format of the destination country (Google's address data); the message shows the expected format. Countries without postal codes accept a blank.";
+    HTS_PLAUSIBLE = "hts-plausible", Error, "validate", "A harmonization code is not 6, 8 or 10 digits once dots are removed, or its chapter (first 2 digits) does not exist (01-97, not 77).";
+    DANGEROUS_GOODS = "dangerous-goods", Warning, "validate", "A product's description or HTS code points to goods air transport restricts (UN number, lithium batteries, aerosols, perfume, nail polish, lighters and matches, e-cigarettes, dry ice, magnets, flammable liquids and gases); an error with dangerous_goods = \"refuse\" in mawb.toml.";
+    DENIED_PARTY = "denied-party", Error, "validate", "A consignee, shipper or return name or company matches an entry of the denied-party screening list (--screening-list, screening_list) above the threshold: a person reviews it; the allow-list clears reviewed false positives.";
+    SCREENING_LIST = "screening-list", Error, "validate", "The screening list or allow-list named by screening_list / screening_allow in mawb.toml (or by the flags, when it changed since the start) cannot be read: nothing is sent unscreened.";
     LABEL_WEIGHT_LIMIT = "label-weight-limit", Error, "validate", "An item is heavier than the label type allows (Ground/Expedited 15 lb, Expedited Max 25, Priority 70, Surface 150, international 44).";
     LABEL_VALUE_LIMIT = "label-value-limit", Error, "validate", "An item's value exceeds the international label's 1000 USD (1000 CNY to China).";
     DUPLICATE_TRACKING = "duplicate-tracking-number", Error, "validate", "A trackingNumber is used by two items of the batch.";
@@ -211,6 +218,13 @@ impl Problem {
 
     pub fn column(mut self, column: impl Into<String>) -> Problem {
         self.column = Some(column.into());
+        self
+    }
+
+    /// The same problem as an error: a rule that is a warning by default and an error by the MAWB's choice
+    /// (`strict_tracking`, `dangerous_goods = "refuse"`).
+    pub fn as_error(mut self) -> Problem {
+        self.severity = Severity::Error;
         self
     }
 

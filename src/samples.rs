@@ -978,6 +978,8 @@ const fn ce(
     }
 }
 
+/// The goods of sample parcels: everyday things that travel by air without a dangerous-goods declaration
+/// (no perfume, batteries or aerosols), so sample batches pass the dangerous-goods check.
 const CATALOG: &[CatalogEntry] = &[
     ce("Paperback book", "4901.99.0070", (599, 2999), (180, 900), &["US", "GB", "CN"]),
     ce("Hardcover art book, 240 pages", "4901.99.0070", (2500, 8900), (900, 2200), &["IT", "FR", "CN"]),
@@ -986,7 +988,7 @@ const CATALOG: &[CatalogEntry] = &[
     ce("Running shoes, textile upper, rubber sole", "6404.11.9020", (4500, 18000), (600, 1100), &["VN", "CN", "ID"]),
     ce("Leather handbag", "4202.21.9000", (8000, 65000), (500, 1400), &["IT", "FR", "CN"]),
     ce("Silk scarf, printed, 90 x 90 cm", "6214.10.1000", (3000, 42000), (50, 120), &["FR", "IT", "CN"]),
-    ce("Perfume, eau de parfum, 50 ml", "3303.00.3000", (3500, 18000), (180, 400), &["FR"]),
+    ce("Scented soy candle in glass jar, 200 g", "3406.00.0000", (1200, 4500), (250, 450), &["FR", "US", "CN"]),
     ce("Face cream, 50 g jar", "3304.99.5000", (1200, 9500), (90, 200), &["KR", "FR", "JP"]),
     ce("Wireless earbuds with charging case", "8518.30.2000", (1900, 24900), (60, 150), &["CN", "VN"]),
     ce("Bluetooth speaker, portable", "8518.22.0000", (2500, 19900), (300, 1200), &["CN"]),
@@ -2384,6 +2386,30 @@ mod tests {
             ("company", company_only),
         ] {
             assert!(n > 0, "no {what} rows");
+        }
+    }
+
+    #[test]
+    fn the_catalogue_holds_no_dangerous_goods() {
+        for c in CATALOG {
+            let flags =
+                crate::validate::compliance::dangerous::flag(Some(c.description), Some(c.hts));
+            assert!(flags.hits.is_empty(), "{}: {flags:?}", c.description);
+            for suffix in DESCRIPTION_SUFFIXES {
+                let d = format!("{}{suffix}", c.description);
+                assert!(
+                    crate::validate::compliance::dangerous::flag(Some(&d), None)
+                        .hits
+                        .is_empty(),
+                    "{d}"
+                );
+            }
+            assert_eq!(
+                crate::validate::compliance::hts::problem(c.hts),
+                None,
+                "{}",
+                c.hts
+            );
         }
     }
 

@@ -1782,6 +1782,77 @@ fn rule_cases() -> Vec<Case> {
                 vec!["m".into()]
             },
         ),
+        // Compliance.
+        case(
+            "tracking-check-digit",
+            OK,
+            CSV,
+            Some(2),
+            Some("trackingNumber"),
+            |wd| one_cell(wd, "trackingNumber", "3318810010"),
+        ),
+        case(
+            "zip-state",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeState"),
+            |wd| one_cell(wd, "consigneeZip", "10001"),
+        ),
+        case(
+            "postal-format",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeZip"),
+            |wd| {
+                folder(wd, |s| {
+                    s.set(0, "consigneeCountry", "GB")
+                        .set(0, "consigneeState", "")
+                        .set(0, "consigneeZip", "12345");
+                })
+            },
+        ),
+        case(
+            "hts-plausible",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("hts"),
+            |wd| one_cell(wd, "hts", "4901"),
+        ),
+        case(
+            "dangerous-goods",
+            OK,
+            CSV,
+            Some(2),
+            Some("productDescription"),
+            |wd| one_cell(wd, "productDescription", "Power bank 10000 mAh"),
+        ),
+        case(
+            "denied-party",
+            NOT_SENDABLE,
+            CSV,
+            Some(2),
+            Some("consigneeName"),
+            |wd| {
+                wd.write(
+                    "csl.csv",
+                    "_id,source,name,alt_names\nd1,Denied Persons List (DPL) - Bureau of Industry and Security,\"LEE, Ann\",\n",
+                );
+                let mut args = one_cell(wd, "consigneeName", "Ann Lee");
+                args.extend(["--screening-list".into(), "csl.csv".into()]);
+                args
+            },
+        ),
+        case(
+            "screening-list",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("screening_list"),
+            |wd| toml_extra(wd, "screening_list = \"missing.csv\""),
+        ),
         // Aggregate.
         case(
             "declared-weight",

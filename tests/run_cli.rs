@@ -969,7 +969,21 @@ fn a_relabelled_parcel_voids_its_old_label_and_says_print_the_new_one() {
     };
     let (w, sid_col) = (col("weight"), col("shipperitemid"));
     let sid = rows[1][sid_col].clone();
-    rows[1][w] = "9.875".into();
+    // A new weight, light enough for label 1 (15 lb), on every row of the first item that states one
+    // (an item's later rows may repeat it).
+    let weight = if rows[1][w] == "0.987" {
+        "0.988"
+    } else {
+        "0.987"
+    };
+    // A row with a blank key continues the item above it.
+    let mut r = 1;
+    while r < rows.len() && (r == 1 || rows[r][sid_col] == sid || rows[r][sid_col].is_empty()) {
+        if r == 1 || !rows[r][w].is_empty() {
+            rows[r][w] = weight.into();
+        }
+        r += 1;
+    }
     let mut out = csv::Writer::from_path(&csv_path).expect("write the csv");
     for r in &rows {
         out.write_record(r).expect("a record");

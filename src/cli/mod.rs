@@ -80,6 +80,16 @@ pub struct InputArgs {
     /// Longest time reading one spreadsheet may take before it is refused (0: no limit).
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = watch::parse_seconds)]
     pub read_timeout: std::time::Duration,
+    /// A denied-party list to screen every MAWB's names against: the US Consolidated Screening List CSV
+    /// as published (repeat for more lists). Read when the command starts.
+    #[arg(long, value_name = "FILE")]
+    pub screening_list: Vec<PathBuf>,
+    /// Reviewed false positives of screening: a CSV with the columns name and entry_id.
+    #[arg(long, value_name = "FILE")]
+    pub screening_allow: Vec<PathBuf>,
+    /// The score (0 to 1) a name must reach against a listed name to be a denied-party hit.
+    #[arg(long, value_name = "SCORE", default_value_t = crate::validate::compliance::screening::DEFAULT_THRESHOLD)]
+    pub screening_threshold: f64,
 }
 
 impl InputArgs {
@@ -107,9 +117,36 @@ impl InputArgs {
             return Err("--weight-tolerance must not be negative".into());
         }
         opts.weight_tolerance_pct = self.weight_tolerance;
+        opts.validate.screening = std::sync::Arc::new(self.screening()?);
         opts.ingest.limits.max_rows = self.max_rows;
         opts.ingest.read_time_limit = Some(self.read_timeout).filter(|d| !d.is_zero());
         Ok(opts)
+    }
+}
+
+impl InputArgs {
+    /// The screening settings of the flags: every list and allow-list read now, so a missing or unusable
+    /// file is a configuration error before any MAWB is checked.
+    fn screening(&self) -> Result<crate::validate::compliance::screening::Screening, String> {
+        use crate::validate::compliance::screening::{AllowList, Screening, ScreeningList};
+        if !(self.screening_threshold > 0.0 && self.screening_threshold <= 1.0) {
+            return Err(format!(
+                "--screening-threshold {} must be a score above 0 and at most 1 (default {})",
+                self.screening_threshold,
+                crate::validate::compliance::screening::DEFAULT_THRESHOLD
+            ));
+        }
+        let mut screening = Screening::default();
+        screening.threshold = Some(self.screening_threshold);
+        for path in &self.screening_list {
+            let list = ScreeningList::load(path).map_err(|e| format!("--screening-list: {e}"))?;
+            screening.lists.push(std::sync::Arc::new(list));
+        }
+        for path in &self.screening_allow {
+            let allow = AllowList::load(path).map_err(|e| format!("--screening-allow: {e}"))?;
+            screening.allow.extend(&allow);
+        }
+        Ok(screening)
     }
 }
 

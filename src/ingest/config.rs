@@ -35,6 +35,10 @@ const KNOWN_KEYS: &[&str] = &[
     "ddp",
     "hidden_sheets",
     "hidden_rows",
+    "strict_tracking",
+    "dangerous_goods",
+    "screening_list",
+    "screening_allow",
     "leg",
 ];
 
@@ -309,6 +313,10 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
     let legs = r.legs(&table);
     let read_hidden_sheets = r.skip_or_read(&table, "hidden_sheets");
     let read_hidden_rows = r.skip_or_read(&table, "hidden_rows");
+    let strict_tracking = r.boolean(&table, "strict_tracking").unwrap_or(false);
+    let refuse_dangerous_goods = r.warn_or_refuse(&table, "dangerous_goods");
+    let screening_list = r.string(&table, "screening_list");
+    let screening_allow = r.string(&table, "screening_allow");
 
     manifest_number.map(|manifest_number| MawbConfig {
         manifest_number,
@@ -330,6 +338,10 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
         legs,
         read_hidden_sheets,
         read_hidden_rows,
+        strict_tracking,
+        refuse_dangerous_goods,
+        screening_list,
+        screening_allow,
     })
 }
 
@@ -376,6 +388,29 @@ impl KeyReader<'_> {
                         &MAWB_TOML_INVALID,
                         MAWB_TOML,
                         format!("{key} \"{other}\" must be \"skip\" (the default: only what the spreadsheet shows) or \"read\""),
+                    )
+                    .column(key),
+                );
+                false
+            }
+        }
+    }
+
+    /// A `"warn"` / `"refuse"` choice (dangerous goods); `true` for `"refuse"`, `"warn"` by default.
+    fn warn_or_refuse(&mut self, t: &toml::Table, key: &str) -> bool {
+        match self
+            .string(t, key)
+            .map(|s| s.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("warn") => false,
+            Some("refuse") => true,
+            Some(other) => {
+                self.problems.push(
+                    Problem::new(
+                        &MAWB_TOML_INVALID,
+                        MAWB_TOML,
+                        format!("{key} \"{other}\" must be \"warn\" (the default: a warning naming the product line) or \"refuse\" (an error: nothing is sent)"),
                     )
                     .column(key),
                 );

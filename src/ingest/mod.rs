@@ -215,11 +215,19 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
         problems.extend(image_of_other_mawb(&img.name, &c.manifest_number));
     }
     let image_path = image.as_ref().map(|i| i.path.clone());
+    // The screening list and allow-list mawb.toml names are CSV files, not HAWB spreadsheets.
+    let screening_files: Vec<PathBuf> = config
+        .iter()
+        .flat_map(|c| [&c.screening_list, &c.screening_allow])
+        .flatten()
+        .map(|p| dir.join(p))
+        .collect();
 
     let sheets: Vec<PathBuf> = files
         .iter()
         .filter(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
         .filter(|f| Some(*f) != image_path.as_ref())
+        .filter(|f| !screening_files.contains(f))
         .cloned()
         .collect();
     if sheets.is_empty() {

@@ -6,6 +6,7 @@
 
 pub mod checkdigit;
 pub mod codes;
+pub mod compliance;
 pub mod dates;
 pub mod rates;
 
@@ -26,12 +27,15 @@ pub const IMAGE_LIMIT: u64 = 12_000_000;
 pub struct ValidateOptions {
     /// USD rates for the 200/800 USD rules.
     pub rates: Rates,
+    /// Denied-party screening: the lists of the flags, the threshold, and the lists `mawb.toml`s name.
+    pub screening: Arc<compliance::screening::Screening>,
 }
 
 impl Default for ValidateOptions {
     fn default() -> Self {
         ValidateOptions {
             rates: Rates::builtin(),
+            screening: Arc::default(),
         }
     }
 }
@@ -78,17 +82,21 @@ pub fn validate_mawb(mawb: &Mawb, opts: &ValidateOptions) -> Vec<Problem> {
         ));
     }
     let label = mawb.config.as_ref().map(|c| c.label).unwrap_or(0);
+    let policy = compliance::Policy::of(mawb.config.as_ref());
     let file_names: Vec<&str> = mawb.files.iter().map(|f| f.name.as_str()).collect();
     let per_item: Vec<Vec<Problem>> = mawb
         .items
         .par_iter()
         .map(|item| {
             let name = file_names.get(item.origin.file).copied().unwrap_or("?");
-            validate_item(item, name, label, opts)
+            let mut found = validate_item(item, name, label, opts);
+            found.extend(compliance::check_item(item, name, policy));
+            found
         })
         .collect();
     problems.extend(per_item.into_iter().flatten());
     problems.extend(label_not_applied(mawb, label, &file_names));
+    problems.extend(opts.screening.screen_mawb(mawb, &file_names));
     problems
 }
 
@@ -221,7 +229,13 @@ impl ItemCheck<'_> {
             );
         }
         self.required(city, a.city.as_deref(), 35);
-        self.required(zip, a.zip.as_deref(), 10);
+        match a.country.as_deref() {
+            // Countries without postal codes accept a blank.
+            Some(c) if !compliance::address::has_postal_codes(c) => {
+                self.text(zip, a.zip.as_deref(), 10)
+            }
+            _ => self.required(zip, a.zip.as_deref(), 10),
+        }
         self.text(phone, a.phone.as_deref(), 20);
         match a.country.as_deref() {
             None => self.push(
@@ -329,9 +343,6 @@ pub fn validate_item(
                     TrackingNumber,
                     format!("trackingNumber \"{t}\" may hold only letters and digits (no spaces, dashes or other signs)"),
                 );
-            }
-            if checkdigit::is_ups_tracking_number(&t.to_ascii_uppercase()) && !checkdigit::ups_tracking_number_valid(t) {
-                c.push(&UPS_CHECK_DIGIT, TrackingNumber, format!("UPS tracking number {t} has a wrong check digit; check it was not mistyped"));
             }
         }
     }

@@ -1,0 +1,366 @@
+//! Dangerous goods flags: a product line whose description or HTS code points to goods that air transport
+//! restricts (lithium batteries, aerosols, perfume, nail polish, lighters and matches, e-cigarettes, dry ice,
+//! magnets, flammable liquids and gases), or that names a UN number.
+//!
+//! The words, HTS prefixes and UN numbers are data: `data/dangerous_goods.tsv`, whose header gives the
+//! sources and which ordinary words are left out on purpose (and why). Descriptions are matched on whole
+//! words after [`normalize`] (accents, case and punctuation removed), with one Aho-Corasick automaton over
+//! every phrase, so a description is scanned once whatever the size of the table.
+
+use super::table_rows;
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use std::sync::LazyLock;
+
+const TABLE: &str = include_str!("data/dangerous_goods.tsv");
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: Kind,
+    /// As written in the table (`power bank`, `8506.50`, `UN3481`).
+    pub pattern: &'static str,
+    /// The kind of dangerous goods (`lithium-battery`).
+    pub category: &'static str,
+    /// A product line the entry flags.
+    pub example: &'static str,
+    /// The proper shipping name of a UN number.
+    pub name: &'static str,
+}
+
+/// How an entry matches a product line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A word or phrase of the description.
+    Word,
+    /// A prefix of the HTS code (dots removed).
+    Hts,
+    /// A UN number named in the description.
+    Un,
+}
+
+struct Matcher {
+    entries: Vec<Entry>,
+    /// Word entries (indexes into `entries`), in the automaton's pattern order.
+    words: Vec<usize>,
+    automaton: Option<AhoCorasick>,
+    un_number: Option<Regex>,
+}
+
+static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
+    let entries: Vec<Entry> = table_rows(TABLE)
+        .filter_map(|row| {
+            let [kind, pattern, category, example, ref rest @ ..] = row[..] else {
+                return None;
+            };
+            let kind = match kind {
+                "word" => Kind::Word,
+                "hts" => Kind::Hts,
+                "un" => Kind::Un,
+                _ => return None,
+            };
+            Some(Entry {
+                kind,
+                pattern,
+                category,
+                example,
+                name: rest.first().copied().unwrap_or(""),
+            })
+        })
+        .collect();
+    let words: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].kind == Kind::Word)
+        .collect();
+    let padded: Vec<String> = words
+        .iter()
+        .map(|&i| format!(" {} ", normalize(entries[i].pattern).trim()))
+        .collect();
+    Matcher {
+        automaton: AhoCorasick::new(&padded).ok(),
+        un_number: Regex::new(r"(?i)\bUN[ \-]?(\d{4})\b").ok(),
+        entries,
+        words,
+    }
+});
+
+/// Every entry of the table, in its order.
+pub fn entries() -> &'static [Entry] {
+    &MATCHER.entries
+}
+
+/// Text as it is matched: ASCII (accents and other scripts transliterated), lowercase, every run of
+/// characters other than letters and digits one space, apostrophes dropped (`men's` reads `mens`), with a
+/// space at both ends so whole words can be found as ` word `.
+pub fn normalize(text: &str) -> String {
+    let ascii = deunicode::deunicode(text);
+    let mut out = String::with_capacity(ascii.len() + 2);
+    out.push(' ');
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c != '\'' && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    if !out.ends_with(' ') {
+        out.push(' ');
+    }
+    out
+}
+
+/// Why a product line is flagged: the entries that matched, at most one per category, description
+/// matches first.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Flags {
+    /// (entry, what matched as written in the line).
+    pub hits: Vec<(&'static Entry, String)>,
+    /// Whether any hit came from the description (else from the HTS code only).
+    pub in_description: bool,
+}
+
+/// The dangerous-goods entries a product line matches, by its description and HTS code.
+pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
+    let m = &*MATCHER;
+    let mut flags = Flags::default();
+    let push = |flags: &mut Flags, e: &'static Entry, what: String| {
+        if !flags.hits.iter().any(|(h, _)| h.category == e.category) {
+            flags.hits.push((e, what));
+        }
+    };
+    if let Some(d) = description {
+        if let Some(re) = &m.un_number {
+            for cap in re.captures_iter(d) {
+                let number = format!("UN{}", &cap[1]);
+                match m
+                    .entries
+                    .iter()
+                    .find(|e| e.kind == Kind::Un && e.pattern == number)
+                {
+                    Some(e) => push(&mut flags, e, number),
+                    None => push(&mut flags, &UNKNOWN_UN, number),
+                }
+            }
+        }
+        if let Some(ac) = &m.automaton {
+            let text = normalize(d);
+            for hit in ac.find_overlapping_iter(&text) {
+                if let Some(&i) = m.words.get(hit.pattern().as_usize()) {
+                    let e = &m.entries[i];
+                    push(&mut flags, e, text[hit.range()].trim().to_string());
+                }
+            }
+        }
+        flags.in_description = !flags.hits.is_empty();
+    }
+    if let Some(h) = hts {
+        let digits: String = h.chars().filter(char::is_ascii_digit).collect();
+        for e in m.entries.iter().filter(|e| e.kind == Kind::Hts) {
+            let prefix: String = e.pattern.chars().filter(char::is_ascii_digit).collect();
+            if !prefix.is_empty() && digits.starts_with(&prefix) {
+                push(&mut flags, e, format!("HTS {h}"));
+            }
+        }
+    }
+    flags
+}
+
+/// A UN number the table does not name: flagged all the same, since only dangerous goods carry one.
+static UNKNOWN_UN: Entry = Entry {
+    kind: Kind::Un,
+    pattern: "UN",
+    category: "declared dangerous goods",
+    example: "",
+    name: "",
+};
+
+/// A category as a person reads it.
+pub fn category_name(category: &str) -> &str {
+    match category {
+        "lithium-battery" => "lithium batteries",
+        "aerosol" => "aerosols",
+        "nail-polish" => "nail polish",
+        "lighter-match" => "lighters and matches",
+        "e-cigarette" => "e-cigarettes",
+        "dry-ice" => "dry ice",
+        "magnet" => "magnets",
+        "flammable-liquid" => "flammable liquids",
+        "flammable-gas" => "flammable or compressed gases",
+        other => other,
+    }
+}
+
+/// The warning text for a flagged product line.
+pub fn message(flags: &Flags) -> String {
+    let reasons: Vec<String> = flags
+        .hits
+        .iter()
+        .map(|(e, what)| match e.kind {
+            Kind::Un if e.name.is_empty() => {
+                format!("{what} (a UN number: only dangerous goods carry one)")
+            }
+            Kind::Un => format!("{what} ({}: {})", e.name, category_name(e.category)),
+            Kind::Hts => format!("{what} ({})", category_name(e.category)),
+            Kind::Word => format!("\"{what}\" ({})", category_name(e.category)),
+        })
+        .collect();
+    format!(
+        "this product line looks like dangerous goods for air transport: {}; check it is packed, marked and declared as IATA's Dangerous Goods Regulations require, or take it out of the MAWB",
+        reasons.join("; ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_flags_its_example() {
+        assert!(entries().len() > 100, "{}", entries().len());
+        for e in entries() {
+            assert!(!e.example.is_empty(), "{e:?}");
+            let flags = match e.kind {
+                Kind::Hts => flag(None, Some(e.example)),
+                Kind::Word | Kind::Un => flag(Some(e.example), None),
+            };
+            assert!(
+                flags.hits.iter().any(|(h, _)| h.category == e.category),
+                "{:?} {:?} does not flag its example {:?}: {flags:?}",
+                e.kind,
+                e.pattern,
+                e.example
+            );
+            if e.kind == Kind::Un {
+                assert!(!e.name.is_empty(), "{e:?} has no name");
+            }
+        }
+    }
+
+    #[test]
+    fn every_category_is_covered_by_words_hts_and_un_numbers() {
+        let categories = [
+            "lithium-battery",
+            "aerosol",
+            "perfume",
+            "nail-polish",
+            "lighter-match",
+            "e-cigarette",
+            "dry-ice",
+            "magnet",
+            "flammable-liquid",
+            "flammable-gas",
+        ];
+        for c in categories {
+            for kind in [Kind::Word, Kind::Hts, Kind::Un] {
+                if (kind == Kind::Hts && c == "aerosol") || (kind == Kind::Un && c == "e-cigarette")
+                {
+                    // Aerosols have no HTS heading of their own; e-cigarettes no UN number (their
+                    // batteries travel as UN3481 or UN3091).
+                    continue;
+                }
+                assert!(
+                    entries().iter().any(|e| e.category == c && e.kind == kind),
+                    "{c} has no {kind:?} entry"
+                );
+            }
+        }
+        assert!(entries().iter().all(|e| categories.contains(&e.category)));
+    }
+
+    #[test]
+    fn ordinary_words_are_not_flagged() {
+        for d in [
+            "Magnetic phone case",
+            "Phone case with magnetic closure",
+            "Lighter weight running jacket",
+            "Lighter colour, navy blue",
+            "Scarf that matches any outfit",
+            "Alcohol-free toner",
+            "Fragrance-free hand cream",
+            "Pump spray bottle, empty",
+            "AA alkaline batteries",
+            "Paint brush set",
+            "Laptop computer, 14 inch",
+            "Wireless earbuds with charging case",
+            "USB-C charger, 30 W",
+            "Paperback book",
+            "Perfumery history book",
+            "Unicorn plush toy",
+            "Running shoes UN1",
+        ] {
+            let f = flag(Some(d), Some("4901.99.0070"));
+            assert!(f.hits.is_empty(), "{d}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn descriptions_are_matched_whatever_their_spelling() {
+        for (d, category) in [
+            ("POWER-BANK 10000mAh", "lithium-battery"),
+            ("Li-Ion Akku", "lithium-battery"),
+            ("E-Bike Akku 36V", "lithium-battery"),
+            ("Eau de Toilette 100ml", "perfume"),
+            ("Men's Cologne", "perfume"),
+            ("Vernis à ongles, nail-polish rouge", "nail-polish"),
+            ("Set of 3 fridge MAGNETS", "magnet"),
+            ("Spare parts UN 3481", "lithium-battery"),
+            ("Marked un-1950", "aerosol"),
+        ] {
+            let f = flag(Some(d), None);
+            assert!(
+                f.hits.iter().any(|(e, _)| e.category == category),
+                "{d}: {f:?}"
+            );
+            assert!(f.in_description);
+        }
+    }
+
+    #[test]
+    fn any_un_number_is_flagged_and_named_when_known() {
+        let f = flag(Some("Chemical kit UN2031"), None);
+        assert_eq!(f.hits.len(), 1);
+        let m = message(&f);
+        assert!(
+            m.contains("UN2031") && m.contains("only dangerous goods"),
+            "{m}"
+        );
+        let m = message(&flag(Some("UN3481 lithium ion battery in equipment"), None));
+        assert!(m.contains("Lithium ion batteries contained"), "{m}");
+    }
+
+    #[test]
+    fn hts_codes_flag_by_their_heading() {
+        let f = flag(Some("Gift"), Some("8507.60.0020"));
+        assert_eq!(f.hits.len(), 1);
+        assert!(!f.in_description);
+        assert!(
+            message(&f).contains("HTS 8507.60.0020 (lithium batteries)"),
+            "{}",
+            message(&f)
+        );
+        assert!(flag(None, Some("850760")).hits.len() == 1);
+        assert!(
+            flag(None, Some("8507.10.0000")).hits.is_empty(),
+            "lead-acid"
+        );
+        assert!(
+            flag(None, Some("3304.99.5000")).hits.is_empty(),
+            "face cream"
+        );
+    }
+
+    #[test]
+    fn one_reason_per_category() {
+        let f = flag(
+            Some("Lithium-ion power bank, lithium battery"),
+            Some("8507.60.0020"),
+        );
+        assert_eq!(f.hits.len(), 1, "{f:?}");
+    }
+
+    #[test]
+    fn normalization_keeps_words_whole() {
+        assert_eq!(normalize("Li-ion/Power-Bank!"), " li ion power bank ");
+        assert_eq!(normalize("Men's Éau"), " mens eau ");
+        assert_eq!(normalize(""), " ");
+    }
+}
