@@ -31,11 +31,11 @@ demo: toolchain
 
 # Every test: unit tests beside the code, integration tests driving the real binary and sandbox.
 test: toolchain
-	$(CARGO) test
+	$(CARGO) test --workspace
 
 lint: lint-tools
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt: lint-tools
 	$(CARGO) fmt --all

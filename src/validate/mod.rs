@@ -4,10 +4,8 @@
 //! All rules live in this module and report through [`crate::problem`], whose catalogue gives each a stable
 //! code. Items are checked in parallel (rayon); a MAWB with any error is not sendable.
 
-pub mod checkdigit;
-pub mod codes;
 pub mod compliance;
-pub mod dates;
+pub use mawb_model::{checkdigit, codes, dates};
 pub mod rates;
 
 use crate::acp::wire::label_type;

@@ -16,7 +16,7 @@ use base64::Engine as _;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use crate::acp::wire::{
+use mawb_wire::wire::{
     Address, Attachment, Bag, BagRef, Command, Day, DayRef, Dimensions, ItemRef, MailItem,
     Manifest, ManifestPart, ManifestRef, Product, Request,
 };

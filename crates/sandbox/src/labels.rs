@@ -17,7 +17,7 @@
 
 use std::io::Write as _;
 
-use crate::acp::wire::{LabelFormat, LabelSize};
+use mawb_wire::wire::{LabelFormat, LabelSize};
 
 /// What a label is for; printed under the title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

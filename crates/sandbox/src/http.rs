@@ -36,8 +36,8 @@ use super::parse;
 use super::rules;
 use super::state::Store;
 use super::{SandboxConfig, SandboxError};
-use crate::acp::wire::{self, Answer, Command, LabelFormat, LabelSize};
-use crate::validate::codes;
+use mawb_model::codes;
+use mawb_wire::wire::{self, Answer, Command, LabelFormat, LabelSize};
 
 /// Largest request body read, bytes.
 pub const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -668,13 +668,13 @@ async fn api(
             let answer = if *action == FaultAction::Invalid {
                 commands::error_answer(
                     &request,
-                    crate::acp::wire::ErrorType::Invalid,
+                    mawb_wire::wire::ErrorType::Invalid,
                     "ACP refused the request (sandbox fault injection: invalid)",
                 )
             } else if *action == FaultAction::Huge {
                 commands::error_answer(
                     &request,
-                    crate::acp::wire::ErrorType::Invalid,
+                    mawb_wire::wire::ErrorType::Invalid,
                     &format!(
                         "refused (sandbox fault injection: huge): {}",
                         "the same long error text again and again. ".repeat(8 * 1024 * 1024 / 42)
@@ -683,7 +683,7 @@ async fn api(
             } else if *action == FaultAction::Echo {
                 commands::error_answer(
                     &request,
-                    crate::acp::wire::ErrorType::Invalid,
+                    mawb_wire::wire::ErrorType::Invalid,
                     &format!("request {echoed} refused (sandbox fault injection: echo)"),
                 )
             } else {

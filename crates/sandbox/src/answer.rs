@@ -7,7 +7,7 @@
 //! (`mailItemInfo`, `bagInfo`, `dayInfo`, `manifestInfo`) are written as children of their holder
 //! (`conflictMailItem`, getInfo's `mailItem`, getManifest's `manifest`, ...), not wrapped.
 
-use crate::acp::wire::{
+use mawb_wire::wire::{
     Address, Answer, BagInfo, BagResult, DayInfo, DayResult, InfoResult, Label, MailItem,
     MailItemInfo, MailItemResult, ManifestInfo, ManifestPartDetail, ManifestResult, Status,
     UnitFailure,
@@ -397,7 +397,7 @@ pub fn write_mail_item(out: &mut String, m: &MailItem) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::acp::wire::{Address, ErrorType, Product};
+    use mawb_wire::wire::{Address, ErrorType, Product};
 
     #[test]
     fn escapes_all_five() {

@@ -5,6 +5,13 @@
 //! grams (what ACP receives), dimensions in metres, money as exact decimals with its currency. Nothing here
 //! is a float, so totals never show artefacts such as `0.30000000000000004`.
 
+pub mod checkdigit;
+pub mod codes;
+pub mod dates;
+pub mod field;
+pub mod filetype;
+pub mod label;
+
 use rust_decimal::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -206,7 +213,7 @@ pub struct MailItem {
     pub bag: Option<String>,
     pub products: Vec<Product>,
     /// Item fields that stood on a later row of the item than its first: where a problem about them points.
-    pub late_rows: Vec<(crate::ingest::columns::Field, u32)>,
+    pub late_rows: Vec<(crate::field::Field, u32)>,
 }
 
 impl MailItem {
@@ -218,7 +225,7 @@ impl MailItem {
     }
 
     /// The row a problem about `field` of this item should point at.
-    pub fn row_of(&self, field: crate::ingest::columns::Field) -> u32 {
+    pub fn row_of(&self, field: crate::field::Field) -> u32 {
         self.late_rows
             .iter()
             .find(|(f, _)| *f == field)
@@ -265,8 +272,8 @@ pub struct MawbConfig {
     /// File name of the MAWB scan, relative to the folder.
     pub image: Option<String>,
     pub label: u8,
-    pub label_format: crate::acp::wire::LabelFormat,
-    pub label_size: Option<crate::acp::wire::LabelSize>,
+    pub label_format: crate::label::LabelFormat,
+    pub label_size: Option<crate::label::LabelSize>,
     pub create_day: bool,
     /// createBag `label=1`: ask ACP for bag labels.
     pub bag_labels: bool,
@@ -309,7 +316,7 @@ pub struct HawbFile {
     pub path: PathBuf,
     /// The name shown in problems: the file name relative to the MAWB folder.
     pub name: String,
-    pub kind: crate::ingest::filetype::FileKind,
+    pub kind: crate::filetype::FileKind,
     /// Sheets read (for csv: the file name).
     pub sheets_read: Vec<String>,
     /// Sheets skipped because no header row matched.
@@ -322,7 +329,7 @@ pub struct HawbFile {
 pub struct MawbImage {
     pub path: PathBuf,
     pub name: String,
-    pub kind: crate::ingest::filetype::FileKind,
+    pub kind: crate::filetype::FileKind,
     pub size: u64,
 }
 

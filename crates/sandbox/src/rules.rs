@@ -15,8 +15,8 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::acp::wire::{self, Address, Attachment, MailItem, Manifest};
-use crate::validate::{checkdigit, codes};
+use mawb_model::{checkdigit, codes};
+use mawb_wire::wire::{self, Address, Attachment, MailItem, Manifest};
 
 /// USD per unit of currency, as `(code, mantissa, scale)`: 1.08 is `("EUR", 108, 2)`.
 pub const USD_RATES: &[(&str, i64, u32)] = &[
@@ -746,7 +746,7 @@ pub fn check_manifest(m: &Manifest, modify: bool, notes: &[String]) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::acp::wire::{ManifestPart, Product};
+    use mawb_wire::wire::{ManifestPart, Product};
 
     type ItemChange = Box<dyn Fn(&mut MailItem)>;
     type ManifestChange = Box<dyn Fn(&mut Manifest)>;

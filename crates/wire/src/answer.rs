@@ -24,7 +24,7 @@ use quick_xml::errors::{IllFormedError, SyntaxError};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use crate::acp::wire::{
+use crate::wire::{
     Address, Answer, BagInfo, BagResult, Command, DayInfo, DayResult, Dimensions, ErrorType,
     InfoResult, Label, MailItem, MailItemInfo, MailItemResult, ManifestInfo, ManifestPartDetail,
     ManifestResult, Product, Status, UnitFailure,
@@ -1161,7 +1161,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::acp::wire::ManifestPart;
+    use crate::wire::ManifestPart;
     use proptest::prelude::*;
 
     fn parse(command: Command, xml: &str) -> Result<Answer, AnswerError> {
@@ -1996,7 +1996,7 @@ mod tests {
 
         #[test]
         fn text_round_trips(text in any::<String>()) {
-            let text: String = text.chars().filter(|&c| crate::acp::request::forbidden_xml_char(&c.to_string()).is_none()).collect();
+            let text: String = text.chars().filter(|&c| crate::request::forbidden_xml_char(&c.to_string()).is_none()).collect();
             let mut escaped = String::new();
             for c in text.chars() {
                 match c {

@@ -6,7 +6,7 @@
 //! on purpose ([`FaultRule`]). The pipeline's tests, `mawb demo` and users' own integration tests run
 //! against it over real HTTP.
 //!
-//! It shares the wire *types* of [`crate::acp::wire`] with the client but none of the client's code paths:
+//! It shares the wire *types* of [`mawb_wire::wire`] with the client but none of the client's code paths:
 //! it has its own request reader ([`parse`]), answer writer ([`answer`]) and rule checks ([`rules`]), so a
 //! bug on one side cannot hide a bug on the other.
 //!

@@ -18,7 +18,7 @@ use std::path::Path;
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 
-use crate::acp::wire::{BagInfo, DayInfo, MailItemInfo};
+use mawb_wire::wire::{BagInfo, DayInfo, MailItemInfo};
 
 pub const KIND_ITEM: i64 = 0;
 pub const KIND_BAG: i64 = 1;

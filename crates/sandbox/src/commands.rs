@@ -26,7 +26,7 @@ use super::labels::{self, LabelContent, LabelKind};
 use super::parse::{self, Parsed};
 use super::rules;
 use super::state::{self, BagRow, DayRow, ItemRow, Store, KIND_BAG, KIND_DAY, KIND_ITEM};
-use crate::acp::wire::{
+use mawb_wire::wire::{
     self, Answer, Bag, BagRef, BagResult, Day, DayRef, DayResult, ErrorType, InfoResult, ItemRef,
     Label, LabelFormat, LabelSize, MailItem, MailItemResult, Manifest, ManifestInfo, ManifestPart,
     ManifestPartDetail, ManifestRef, ManifestResult, Request, Status, UnitFailure,
@@ -338,7 +338,7 @@ fn new_tracking_number(conn: &Connection, account: i64, label: u8) -> Db<String>
     loop {
         let n = state::next_counter(conn, "tracking")?;
         let body = format!("ACPSBX{:02}{:07}", label % 100, n % 10_000_000);
-        let check = crate::validate::checkdigit::ups_check_digit(body.as_bytes()).unwrap_or(0);
+        let check = mawb_model::checkdigit::ups_check_digit(body.as_bytes()).unwrap_or(0);
         let tn = format!("1Z{body}{check}");
         if state::item_by_tracking(conn, account, &tn)?.is_none() {
             return Ok(tn);

@@ -8,8 +8,8 @@
 
 use std::fmt;
 
-use crate::acp::request;
-use crate::acp::wire::Manifest;
+use crate::request;
+use crate::wire::Manifest;
 
 /// The `data` XML must be strictly shorter than this many bytes.
 pub const DATA_LIMIT: usize = 49_999_000;
@@ -166,8 +166,8 @@ fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::acp::request::request_to_vec;
-    use crate::acp::wire::{Attachment, ManifestPart, Request};
+    use crate::request::request_to_vec;
+    use crate::wire::{Attachment, ManifestPart, Request};
     use proptest::prelude::*;
 
     fn base(image: usize, file: usize, units: usize) -> Manifest {

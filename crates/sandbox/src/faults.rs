@@ -32,7 +32,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::acp::wire::Command;
+use mawb_wire::wire::Command;
 
 /// What an injected fault does to the request it fires on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
