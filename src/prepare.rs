@@ -11,7 +11,7 @@ use crate::acp::request::write_request;
 use crate::acp::wire::{Params, Request};
 use crate::check::CheckedMawb;
 use crate::model::{format_fixed, WEIGHT_SCALE};
-use crate::plan::{self, KnownIds, PlanOptions};
+use crate::plan::{self, KnownIds, PlanOptions, Step};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -157,45 +157,65 @@ pub fn prepare(
             Ok(())
         };
 
-    let batches = plan::mailing_batches(m, opts);
-    let nb = batches.len();
-    for (k, batch) in batches.iter().enumerate() {
-        let name = if nb > 1 {
-            format!("createMailing-batch{}", k + 1)
-        } else {
-            "createMailing-batch".to_string()
-        };
-        write(
-            &name,
-            plan::mailing_params(m, false, opts),
-            &plan::mailing_request(m, batch),
-            batch.len(),
-        )?;
-    }
-    for i in plan::labelled_items(m) {
-        let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
-        write(
-            &format!("createMailing-label-{}", file_safe(&sid)),
-            plan::mailing_params(m, true, opts),
-            &plan::mailing_request(m, &[i]),
-            1,
-        )?;
-    }
-    for (b, bag) in m.bags.iter().enumerate() {
-        write(
-            &format!("createBag-{}", file_safe(&bag.shipper_bag_id)),
-            plan::bag_params(m, opts),
-            &plan::bag_request(m, b, &ids),
-            bag.items.len(),
-        )?;
-    }
-    if c.create_day {
-        write(
-            "createDay",
-            plan::day_params(m, opts),
-            &plan::day_request(m, &ids, 1),
-            m.items.len(),
-        )?;
+    // The plan of a MAWB never sent: the same steps a run executes against an empty ledger.
+    let frags = plan::ItemFragments::of(m);
+    let fresh = plan::LedgerView::default();
+    let d = plan::diff(m, &frags, &fresh, c.create_day);
+    let steps = plan::steps(m, &frags, &fresh, &d, false, opts);
+    let nb = steps
+        .iter()
+        .filter(|s| matches!(s, Step::CreateItems(_)))
+        .count();
+    let mut k = 0;
+    for step in &steps {
+        match step {
+            Step::CreateItems(batch) => {
+                k += 1;
+                let name = if nb > 1 {
+                    format!("createMailing-batch{k}")
+                } else {
+                    "createMailing-batch".to_string()
+                };
+                write(
+                    &name,
+                    plan::mailing_params(m, false, opts),
+                    &plan::mailing_request(m, batch),
+                    batch.len(),
+                )?;
+            }
+            &Step::CreateLabelledItem(i) => {
+                let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
+                write(
+                    &format!("createMailing-label-{}", file_safe(&sid)),
+                    plan::mailing_params(m, true, opts),
+                    &plan::mailing_request(m, &[i]),
+                    1,
+                )?;
+            }
+            &Step::CreateBag(b) => {
+                let bag = &m.bags[b];
+                write(
+                    &format!("createBag-{}", file_safe(&bag.shipper_bag_id)),
+                    plan::bag_params(m, opts),
+                    &plan::bag_request(m, b, &ids),
+                    bag.items.len(),
+                )?;
+            }
+            Step::CreateDay => {
+                write(
+                    "createDay",
+                    plan::day_params(m, opts),
+                    &plan::day_request(m, &ids, 1),
+                    m.items.len(),
+                )?;
+            }
+            // Written below with its attachments; a plan against an empty ledger cancels nothing.
+            Step::UploadManifest | Step::Reconcile => {}
+            Step::DetachFromManifest
+            | Step::CancelDay
+            | Step::CancelBag(_)
+            | Step::CancelItems(_) => {}
+        }
     }
     let (manifest, breakdown) = plan::manifest_request(checked, &ids, 1, None, opts)?;
     let Request::CreateManifest(wm) = &manifest else {

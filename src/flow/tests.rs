@@ -1,33 +1,3 @@
-#[test]
-fn a_batch_built_from_item_fragments_is_byte_identical_to_writing_it() {
-    let item = |n: u32, name: &str| wire::MailItem {
-        tracking_number: Some(format!("1Z{n}")),
-        consignee: wire::Address {
-            name: Some(name.into()),
-            ..Default::default()
-        },
-        value: "1.00".into(),
-        weight: "0.500".into(),
-        ..Default::default()
-    };
-    let items = [item(1, "A & B"), item(2, "<mailItem>"), item(3, "Zoë")];
-    let frags: Vec<Vec<u8>> = items
-        .iter()
-        .map(|w| {
-            let mut buf = Vec::new();
-            write_request_to_vec(&Request::CreateMailing(vec![w.clone()]), &mut buf).unwrap();
-            buf
-        })
-        .collect();
-    let mut expected = Vec::new();
-    write_request_to_vec(
-        &Request::CreateMailing(vec![items[0].clone(), items[2].clone()]),
-        &mut expected,
-    )
-    .unwrap();
-    assert_eq!(batch_data(&frags, &[0, 2]), expected);
-}
-
 use super::*;
 
 #[test]

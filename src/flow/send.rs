@@ -1,0 +1,211 @@
+//! The one path every request takes: recorded in the ledger as an intent before it is sent and completed
+//! with its result after (`send_data_with`), and the rules built on it: when a conflict may be taken over
+//! (`own_lost_answer`, `may_adopt`), a manifest sent on, and cancelling items where `notFound` counts as
+//! cancelled (`cancel_items`).
+
+use super::{describe, summarise, Run, Stop};
+use crate::acp::answer::{parse_answer, parse_answer_counts};
+use crate::acp::client::{AnswerParser, Attempt};
+use crate::acp::convert;
+use crate::acp::request::write_request_to_vec;
+use crate::acp::wire::{self, Answer, Command, ErrorType, Params, Request};
+
+impl Run<'_, '_> {
+    /// Sends one request, recorded in the ledger before and after.
+    pub(super) fn send(
+        &mut self,
+        detail: &str,
+        params: &Params,
+        req: &Request,
+    ) -> Result<Answer, Stop> {
+        let command = req.command();
+        let mut data = Vec::new();
+        if command.has_data() {
+            write_request_to_vec(req, &mut data)
+                .map_err(|e| Stop::Local(format!("{command}: cannot write the request: {e}")))?;
+        }
+        self.send_data(
+            command,
+            detail,
+            params,
+            if command.has_data() {
+                Some(&data)
+            } else {
+                None
+            },
+        )
+    }
+
+    /// Sends a getManifest for its counts only (the items it lists are not read).
+    pub(super) fn send_for_counts(&mut self, manifest_id: &str) -> Result<Answer, Stop> {
+        let req = Request::GetManifest(wire::ManifestRef {
+            manifest_id: Some(manifest_id.to_string()),
+            user_manifest_id: None,
+        });
+        let mut data = Vec::new();
+        write_request_to_vec(&req, &mut data)
+            .map_err(|e| Stop::Local(format!("getManifest: cannot write the request: {e}")))?;
+        let params = self.params();
+        self.send_data_with(
+            Command::GetManifest,
+            manifest_id,
+            &params,
+            Some(&data),
+            parse_answer_counts,
+        )
+    }
+
+    pub(super) fn send_data(
+        &mut self,
+        command: Command,
+        detail: &str,
+        params: &Params,
+        data: Option<&[u8]>,
+    ) -> Result<Answer, Stop> {
+        self.send_data_with(command, detail, params, data, parse_answer)
+    }
+
+    pub(super) fn send_data_with(
+        &mut self,
+        command: Command,
+        detail: &str,
+        params: &Params,
+        data: Option<&[u8]>,
+        parser: AnswerParser,
+    ) -> Result<Answer, Stop> {
+        let ledger = self.ctx.ledger;
+        let id = ledger.begin_request(
+            &self.mawb,
+            command.as_str(),
+            detail,
+            data.map_or(0, <[u8]>::len),
+        )?;
+        let mawb = self.mawb.clone();
+        let mut attempts = 1;
+        let mut on_retry = |a: &Attempt| {
+            attempts = a.number + 1;
+            tracing::warn!(mawb = %mawb, "{command} {detail}: attempt {} failed ({}); retrying", a.number, a.outcome);
+        };
+        let result = self
+            .ctx
+            .client
+            .call_data_with(command, params, data, &mut on_retry, parser);
+        self.out.requests_sent += 1;
+        self.last_request = (id, attempts);
+        match &result {
+            Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
+            Err(e) => ledger.finish_request(id, "transport-error", &e.to_string(), attempts)?,
+        }
+        Ok(result?)
+    }
+
+    /// ACP answered that the MAWB's manifest was sent on: recorded in the ledger (a sent manifest is
+    /// final) and reported with what differs; nothing of the change is applied.
+    pub(super) fn sent_on(&self, manifest_id: &str) -> Stop {
+        if let Err(e) = self.ctx.ledger.set_sent_on(&self.mawb) {
+            tracing::warn!(mawb = %self.mawb, "cannot record that manifest {manifest_id} was sent on: {e}");
+        }
+        Stop::Refused(format!(
+            "manifest {manifest_id} was already sent on by ACP; a sent manifest is final and changes cannot be \
+             applied ({}). Put the folder back as it was sent (it then reads as unchanged), or settle the \
+             change with ACP directly",
+            if self.changes.is_empty() { "the manifest's legs or options differ".to_string() } else { self.changes.clone() }
+        ))
+    }
+
+    /// Whether a conflict on a create of `command` (about `object`, when the request's detail names it) can
+    /// be this ledger's own earlier create: the last request was retried (its first attempt may have
+    /// reached ACP), or the ledger recorded sending an earlier create of that command for this MAWB (an
+    /// answer lost, or a process killed before it stored what the answer said). Otherwise the object at
+    /// ACP was not sent by this ledger.
+    pub(super) fn own_lost_answer(
+        &self,
+        command: Command,
+        object: Option<&str>,
+    ) -> Result<bool, Stop> {
+        let (current, attempts) = self.last_request;
+        if attempts > 1 {
+            return Ok(true);
+        }
+        Ok(self.ctx.ledger.requests(Some(&self.mawb))?.iter().any(|r| {
+            r.id != current
+                && r.command == command.as_str()
+                && object.is_none_or(|o| r.detail.contains(o))
+        }))
+    }
+
+    /// Whether an object ACP holds under this folder's ids (it matches what would be sent) may be taken
+    /// over: it is this ledger's own lost answer, or the operator said `--adopt`. Otherwise the MAWB stops
+    /// and the object is left as it is.
+    pub(super) fn may_adopt(
+        &self,
+        command: Command,
+        object: Option<&str>,
+        what: &str,
+    ) -> Result<(), Stop> {
+        if self.ctx.plan.adopt || self.own_lost_answer(command, object)? {
+            return Ok(());
+        }
+        Err(Stop::Refused(format!(
+            "{what} is already at ACP, and this ledger ({}) never sent it: mawb leaves objects it did not send untouched. \
+             If it is this folder's (the ledger is new or was moved), run again with --adopt to take it over; otherwise \
+             remove it at ACP first",
+            self.ctx.ledger.describe()
+        )))
+    }
+
+    /// Cancels items (key, tracking number, shipperItemId) in one cancelMailing; an item ACP no longer
+    /// holds (`notFound`) is as good as cancelled. The ledger forgets each one ACP confirms gone (its label
+    /// becomes void); returns how many. `Err` names the first item ACP would not cancel.
+    pub(super) fn cancel_items(
+        &mut self,
+        items: &[(String, Option<String>, Option<String>)],
+    ) -> Result<usize, String> {
+        let refs: Vec<wire::ItemRef> = items
+            .iter()
+            .map(|(_, tn, sid)| convert::item_ref(tn.as_deref(), sid.as_deref()))
+            .collect();
+        let a = self
+            .send(
+                &format!("{} item(s)", items.len()),
+                &self.params(),
+                &Request::CancelMailing(refs),
+            )
+            .map_err(|e| e.to_string())?;
+        let Answer::Mailing(results) = a else {
+            return Err("cancelMailing: unexpected answer".into());
+        };
+        if results.len() != items.len() {
+            return Err(format!(
+                "cancelMailing: ACP answered {} item(s) for {} sent",
+                results.len(),
+                items.len()
+            ));
+        }
+        let mut gone = Vec::new();
+        let mut refused = None;
+        for ((k, _, _), r) in items.iter().zip(&results) {
+            if r.status.ok || r.status.error_type == Some(ErrorType::NotFound) {
+                gone.push(k.clone());
+            } else {
+                refused
+                    .get_or_insert_with(|| format!("cancelMailing {k}: {}", describe(&r.status)));
+            }
+        }
+        self.ctx
+            .ledger
+            .remove_items(&self.mawb, &gone)
+            .map_err(|e| e.to_string())?;
+        match refused {
+            Some(why) => Err(why),
+            None => Ok(gone.len()),
+        }
+    }
+
+    pub(super) fn params(&self) -> Params {
+        Params {
+            test_mode: self.ctx.plan.test_mode,
+            ..Default::default()
+        }
+    }
+}
