@@ -5,6 +5,7 @@
 
 use crate::aggregate::{declared_weight_kg, Totals};
 use crate::check::{CheckReport, CheckedMawb};
+use crate::flow::{Outcome, RunStatus};
 use crate::model::{format_fixed, WEIGHT_SCALE};
 use crate::problem::Problem;
 use serde::Serialize;
@@ -229,6 +230,109 @@ pub fn write_summary(
             "\n... {} more problem(s); see --json for all of them",
             total_problems - shown
         )?;
+    }
+    Ok(())
+}
+
+/// Exit code: all good (warnings allowed).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: some MAWB failed validation or was refused by ACP, or its labels are not all printable.
+pub const EXIT_FAILED: i32 = 1;
+/// Exit code: usage, configuration or I/O error.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// The exit code of `check`: 2 for an error no MAWB owns (a path, a file), 1 when a MAWB has errors, else 0.
+pub fn check_exit_code(report: &CheckReport) -> i32 {
+    if report.problems.iter().any(Problem::is_error) {
+        EXIT_USAGE
+    } else if report.all_sendable() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// The exit code of `run` (and a `watch` folder): 2 for a batch-level error or a configuration error (a
+/// wrong key: no MAWB is at fault), 1 when a MAWB failed or its print-ready labels could not all be
+/// written, else 0.
+pub fn run_exit_code(report: &CheckReport, outcomes: &[Outcome]) -> i32 {
+    let print_failed = outcomes.iter().any(|o| {
+        o.print_ready
+            .as_ref()
+            .is_some_and(|p| !p.problems.is_empty())
+    });
+    if report.problems.iter().any(Problem::is_error)
+        || outcomes.iter().any(|o| o.configuration_error)
+    {
+        EXIT_USAGE
+    } else if outcomes.iter().all(Outcome::is_success) && !print_failed {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
+}
+
+/// The word a status is shown as (`sent`, `modified`, `unchanged`, `invalid`, `failed`).
+pub fn status_word(status: RunStatus) -> String {
+    serde_json::to_value(status)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+/// One block per MAWB of a run: status, manifest, counts, the reason it failed, and what the operator must
+/// act on (a replaced manifest, labels missing, print-ready files, re-labelled parcels).
+pub fn write_outcomes(
+    out: &mut impl Write,
+    report: &CheckReport,
+    outcomes: &[Outcome],
+) -> std::io::Result<()> {
+    for (m, o) in report.mawbs.iter().zip(outcomes) {
+        writeln!(
+            out,
+            "{:<16} {:<10} manifest {:<10} {} request(s), {} item(s) created, {} adopted, {} cancelled, {} label(s){}",
+            m.mawb.display_name(),
+            status_word(o.status),
+            o.manifest_id.as_deref().unwrap_or("-"),
+            o.requests_sent,
+            o.items_created,
+            o.items_adopted,
+            o.items_cancelled,
+            o.labels_archived,
+            o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
+        )?;
+        if let Some(old) = &o.manifest_replaced {
+            writeln!(
+                out,
+                "    manifest replaced: {old} was cancelled and created again as {} (the change had to rebuild the MAWB's day; ACP cannot detach units from a day)",
+                o.manifest_id.as_deref().unwrap_or("-")
+            )?;
+        }
+        if !o.labels_missing.is_empty() {
+            writeln!(
+                out,
+                "    labels missing from the archive ({}): {}",
+                o.labels_missing.len(),
+                o.labels_missing.join("; ")
+            )?;
+        }
+        for line in o.print_ready.iter().flat_map(|p| p.lines()) {
+            writeln!(out, "    {line}")?;
+        }
+        if !o.relabelled.is_empty() {
+            let list: Vec<String> = o
+                .relabelled
+                .iter()
+                .map(|r| format!("{} (replaces {}, now void)", r.tracking_number, r.replaces))
+                .collect();
+            writeln!(
+                out,
+                "    re-labelled: print the new labels and throw the old ones away: {}",
+                list.join(", ")
+            )?;
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `mawb check PATH…`: ingest + validate + aggregate, report problems; nothing is sent.
 
-use super::{InputArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::InputArgs;
 use crate::check::check_paths;
 use crate::report::{write_summary, JsonReport};
 use clap::Args;
@@ -27,13 +27,7 @@ pub fn run(args: CheckArgs) -> Result<i32, String> {
     let bar = super::progress(dirs.len() as u64, "checking");
     let report = check_paths(&args.paths, &opts, &|| bar.inc(1));
     bar.finish_and_clear();
-    let code = if report.problems.iter().any(|p| p.is_error()) {
-        EXIT_USAGE
-    } else if report.all_sendable() {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    };
+    let code = crate::report::check_exit_code(&report);
     let to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
     if !to_stdout {
         let mut out = crate::out::Stdout;

@@ -17,12 +17,8 @@ pub mod watch;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Exit code: all good (warnings allowed).
-pub const EXIT_OK: i32 = 0;
-/// Exit code: some MAWB failed validation or was rejected by ACP.
-pub const EXIT_FAILED: i32 = 1;
-/// Exit code: usage, configuration or I/O error.
-pub const EXIT_USAGE: i32 = 2;
+/// The exit codes (the contract's), decided in `report`.
+pub use crate::report::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 
 /// mawb: validates and uploads air-cargo master manifests (MAWBs) to the ACP Shipper API.
 #[derive(Debug, Parser)]

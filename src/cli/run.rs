@@ -1,7 +1,7 @@
 //! `mawb run BATCH_DIR`: the nightly batch, every MAWB folder through the full flow against ACP.
 
 use super::conn::{ConnArgs, StateArgs};
-use super::{InputArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::InputArgs;
 use crate::archive::Archive;
 use crate::check::{check_paths, CheckReport};
 use crate::flow::Outcome;
@@ -38,7 +38,7 @@ pub struct RunArgs {
 }
 
 /// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
-pub const EXIT_INTERRUPTED: i32 = 130;
+pub use crate::report::EXIT_INTERRUPTED;
 
 /// On Ctrl-C or SIGTERM, says that nothing is lost and how to resume, then exits: the ledger records every
 /// request before it leaves, so the next run of the same command resumes without duplicates.
@@ -153,70 +153,14 @@ pub fn finish(
             o.error.as_deref().unwrap_or("configuration error")
         );
     }
-    // A MAWB at ACP whose print-ready files could not all be written is sent, but the night's labels are
-    // not ready: the batch says so with exit 1.
-    let print_failed = outcomes.iter().any(|o| {
-        o.print_ready
-            .as_ref()
-            .is_some_and(|p| !p.problems.is_empty())
-    });
-    let code = if report.problems.iter().any(|p| p.is_error()) || configuration.is_some() {
-        EXIT_USAGE
-    } else if outcomes.iter().all(Outcome::is_success) && !print_failed {
-        EXIT_OK
-    } else {
-        EXIT_FAILED
-    };
+    let code = crate::report::run_exit_code(report, outcomes);
     let to_stdout = json.is_some_and(|p| p.as_os_str() == "-");
     if !to_stdout {
         let mut out = crate::out::Stdout;
         write_summary(&mut out, report, 100).map_err(|e| format!("cannot write to stdout: {e}"))?;
         outln!();
-        for (m, o) in report.mawbs.iter().zip(outcomes) {
-            let status = serde_json::to_value(o.status)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            outln!(
-                "{:<16} {:<10} manifest {:<10} {} request(s), {} item(s) created, {} adopted, {} cancelled, {} label(s){}",
-                m.mawb.display_name(),
-                status,
-                o.manifest_id.as_deref().unwrap_or("-"),
-                o.requests_sent,
-                o.items_created,
-                o.items_adopted,
-                o.items_cancelled,
-                o.labels_archived,
-                o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
-            );
-            if let Some(old) = &o.manifest_replaced {
-                outln!(
-                    "    manifest replaced: {old} was cancelled and created again as {} (the change had to rebuild the MAWB's day; ACP cannot detach units from a day)",
-                    o.manifest_id.as_deref().unwrap_or("-")
-                );
-            }
-            if !o.labels_missing.is_empty() {
-                outln!(
-                    "    labels missing from the archive ({}): {}",
-                    o.labels_missing.len(),
-                    o.labels_missing.join("; ")
-                );
-            }
-            for line in o.print_ready.iter().flat_map(|p| p.lines()) {
-                outln!("    {line}");
-            }
-            if !o.relabelled.is_empty() {
-                let list: Vec<String> = o
-                    .relabelled
-                    .iter()
-                    .map(|r| format!("{} (replaces {}, now void)", r.tracking_number, r.replaces))
-                    .collect();
-                outln!(
-                    "    re-labelled: print the new labels and throw the old ones away: {}",
-                    list.join(", ")
-                );
-            }
-        }
+        crate::report::write_outcomes(&mut out, report, outcomes)
+            .map_err(|e| format!("cannot write to stdout: {e}"))?;
         outln!(
             "ledger: {}{}   labels: {}",
             state.state.display(),

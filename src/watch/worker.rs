@@ -476,9 +476,9 @@ fn write_reports(
         totals: checked.totals.clone(),
     };
     let code = if ok {
-        crate::cli::EXIT_OK
+        crate::report::EXIT_OK
     } else {
-        crate::cli::EXIT_FAILED
+        crate::report::EXIT_FAILED
     };
     let mut json = JsonReport::from_check("watch", &report, code);
     let watch_info = serde_json::json!({
