@@ -1,346 +1,9 @@
-//! The drop-folder watcher behind `mawb watch DROP_DIR`.
-//!
-//! Warehouses drop a finished MAWB folder into `DROP_DIR/inbox/` and expect it uploaded within seconds,
-//! never half-read, never twice, never lost, across restarts and crashes. Each promise has one mechanism:
-//!
-//! - **never half-read**: a folder is only taken when it holds a `READY` marker (written last by the
-//!   sender), or, with `--settle`, when nothing in it (names, sizes, mtimes, hidden and temporary files
-//!   included) has changed for that long; a folder holding an in-flight file (`*.part`, `*.tmp`, `~*`,
-//!   `.~lock*`) is never taken;
-//! - **never twice**: the folder is claimed by one atomic rename into `processing/`, only one watcher may
-//!   own a drop folder (`.mawb-watch.lock`: pid, host, an advisory lock), only one folder per manifest
-//!   number runs at a time, and the run itself goes through the same ledger-backed flow as `mawb run`, so a
-//!   resumed or re-dropped MAWB sends only what ACP does not hold yet (or `modifyManifest`, or nothing);
-//! - **never lost**: a folder only ever moves by rename (`inbox/` → `processing/` → `done/` or `failed/`,
-//!   name clashes get `.1`, `.2`… and nothing is overwritten); what is in `processing/` at start is resumed;
-//!   transient ACP failures keep the folder in `processing/` and retry with backoff until `--give-up`;
-//! - **within seconds**: filesystem events (notify) wake the loop, a periodic rescan (or `--poll` on
-//!   network shares, where events do not arrive) catches whatever an event missed, so a missed event only
-//!   delays a folder.
-//!
-//! The loop itself is single-threaded (scan, claim, bookkeeping); each claimed folder runs on its own
-//! worker thread, at most `jobs` at once. The loop sleeps on a channel between deadlines, so an idle
-//! watcher costs nothing but a wake-up every half second to look at the stop flag.
-//!
-//! **Nothing wedges it** (see [`worker`]): a worker that panics sends its folder to `failed/` with the
-//! panic as the reason, and the loop hears of every worker's end exactly once; a worker running past
-//! `--folder-timeout` no longer holds a slot (it is reported, and its folder stays in `processing/`); a
-//! stop request waits at most `--stop-grace` for running folders, then returns; a folder whose run was
-//! started `--max-starts` times without finishing (the process crashed or was killed each time) goes to
-//! `failed/` instead of being started again.
+//! The watcher's loop: filesystem events and periodic rescans wake it, it claims ready folders by rename,
+//! hands each to a worker thread (at most `jobs` at once), and keeps the books when workers finish.
 
-mod lock;
-mod ready;
-mod worker;
+use super::*;
 
-use crate::acp::client::Client;
-use crate::archive::Archive;
-use crate::check::CheckOptions;
-use crate::ingest::is_ignored_name;
-use crate::ledger::Ledger;
-use crate::plan::PlanOptions;
-pub use lock::{DropLock, Liveness, LockOwner};
-pub use ready::{is_in_flight_name, is_ready_marker, Snapshot};
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use worker::{Disposition, Worker};
-
-/// Where new folders land.
-pub const INBOX: &str = "inbox";
-/// Claimed folders, being run or waiting for a retry.
-pub const PROCESSING: &str = "processing";
-/// Folders whose MAWB is at ACP as the folder describes it.
-pub const DONE: &str = "done";
-/// Folders that were invalid, refused, or gave up.
-pub const FAILED: &str = "failed";
-/// The marker a sender writes last to say "this folder is complete".
-pub const READY_MARKER: &str = "READY";
-/// The lock file naming the watcher that owns a drop folder.
-pub const LOCK_FILE: &str = ".mawb-watch.lock";
-/// The watcher's bookkeeping inside a folder in `processing/` (hidden, so ingest ignores it).
-pub const STATE_FILE: &str = ".mawb-watch.json";
-/// The JSON report written into each finished folder (the schema of `run --json`, one MAWB).
-pub const REPORT_JSON: &str = "report.json";
-/// The readable report written into each finished folder.
-pub const REPORT_TXT: &str = "report.txt";
-
-/// Files and folders walked per MAWB folder when judging readiness; beyond that a folder is not ready.
-pub(crate) const MAX_ENTRIES: usize = 20_000;
-/// How long the loop sleeps at most, so a stop request is seen promptly.
-const MAX_SLEEP: Duration = Duration::from_millis(500);
-/// Events come in bursts (one per written block); the scan waits this long after the first one.
-const DEBOUNCE: Duration = Duration::from_millis(100);
-/// How long a folder waits when another folder of the same MAWB is running.
-const DEFER: Duration = Duration::from_secs(1);
-
-/// Why the watcher could not start or go on.
-#[derive(Debug, thiserror::Error)]
-pub enum WatchError {
-    #[error(
-        "{path} is held by another watcher (pid {pid} on host {host}, since {since}): {why}; \
-         only one watcher may own a drop folder. Stop that watcher first, or delete the lock file \
-         if you are sure it is gone"
-    )]
-    LockHeld {
-        path: String,
-        pid: u32,
-        host: String,
-        since: String,
-        why: String,
-    },
-    #[error("{what} {path}: {source}")]
-    Io {
-        what: &'static str,
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-fn io_err<'p>(
-    what: &'static str,
-    path: &'p Path,
-) -> impl FnOnce(std::io::Error) -> WatchError + 'p {
-    move |source| WatchError::Io {
-        what,
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-/// How the watcher behaves (the flags of `mawb watch`).
-#[derive(Debug, Clone)]
-pub struct WatchConfig {
-    pub drop_dir: PathBuf,
-    /// Also take a folder without `READY` once nothing in it changed for this long.
-    pub settle: Option<Duration>,
-    /// Scan at this interval instead of listening to filesystem events (network shares).
-    pub poll: Option<Duration>,
-    /// Full rescan interval in event mode (a missed event delays a folder by at most this).
-    pub rescan: Duration,
-    /// Transient failures for this long (since the first one) send a folder to `failed/`.
-    pub give_up: Duration,
-    /// First retry delay after a transient failure; doubled per attempt up to `retry_max`.
-    pub retry_min: Duration,
-    pub retry_max: Duration,
-    /// Folders run at once.
-    pub jobs: usize,
-    /// Interval of the heartbeat log line; `None`: no heartbeat.
-    pub heartbeat: Option<Duration>,
-    /// Process what is ready now (and what is left in `processing/`), then return.
-    pub once: bool,
-    /// A folder running longer than this no longer holds a slot (and does not hold up `once`); its
-    /// thread cannot be stopped, so its folder stays in `processing/` until it ends or the next start.
-    pub folder_timeout: Duration,
-    /// After a stop request, how long running folders may take before the watcher returns without them
-    /// (they stay in `processing/`; the ledger makes their next run resume where they were).
-    pub stop_grace: Duration,
-    /// A folder whose run was started this many times without finishing goes to `failed/`.
-    pub max_starts: u32,
-}
-
-impl WatchConfig {
-    /// The defaults of `mawb watch DROP_DIR`.
-    pub fn new(drop_dir: impl Into<PathBuf>) -> WatchConfig {
-        WatchConfig {
-            drop_dir: drop_dir.into(),
-            settle: None,
-            poll: None,
-            rescan: Duration::from_secs(30),
-            give_up: Duration::from_secs(3600),
-            retry_min: Duration::from_secs(10),
-            retry_max: Duration::from_secs(300),
-            jobs: 2,
-            heartbeat: Some(Duration::from_secs(60)),
-            once: false,
-            folder_timeout: Duration::from_secs(1800),
-            stop_grace: Duration::from_secs(120),
-            max_starts: 3,
-        }
-    }
-
-    /// The pause before retry number `attempt` (1-based): `retry_min · 2^(attempt-1)`, capped.
-    pub fn retry_delay(&self, attempt: u32) -> Duration {
-        let factor = 1u32 << attempt.saturating_sub(1).min(20);
-        self.retry_min
-            .saturating_mul(factor)
-            .min(self.retry_max.max(self.retry_min))
-    }
-}
-
-/// What the flow of each folder needs: the same client, ledger, archive and options as `mawb run`.
-/// Shared with the worker threads, which may outlive the call to [`watch`] when they never return.
-pub struct Services {
-    pub client: Arc<Client>,
-    pub ledger: Arc<Ledger>,
-    pub archive: Arc<Archive>,
-    pub plan: PlanOptions,
-    pub check: CheckOptions,
-}
-
-/// What a watcher did before it returned.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    /// Folders moved to `done/`.
-    pub done: usize,
-    /// Folders moved to `failed/`.
-    pub failed: usize,
-    /// Folders left in `processing/` (a retry pending, or stopped); the next start resumes them.
-    pub left: usize,
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The drop folder
-// ---------------------------------------------------------------------------------------------------
-
-/// The four subfolders of a drop folder.
-#[derive(Debug, Clone)]
-pub struct DropDir {
-    pub root: PathBuf,
-    pub inbox: PathBuf,
-    pub processing: PathBuf,
-    pub done: PathBuf,
-    pub failed: PathBuf,
-}
-
-impl DropDir {
-    /// Creates `inbox/`, `processing/`, `done/` and `failed/` under `root` when missing.
-    pub fn create(root: &Path) -> Result<DropDir, WatchError> {
-        let d = DropDir {
-            root: root.to_path_buf(),
-            inbox: root.join(INBOX),
-            processing: root.join(PROCESSING),
-            done: root.join(DONE),
-            failed: root.join(FAILED),
-        };
-        for p in [&d.inbox, &d.processing, &d.done, &d.failed] {
-            fs::create_dir_all(p).map_err(io_err("cannot create the drop folder", p))?;
-        }
-        Ok(d)
-    }
-}
-
-/// The names of the folders directly inside `dir` (hidden and temporary names left out), sorted.
-/// Symbolic links are left out too: renaming a link would move the link, not the folder.
-pub fn list_folders(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
-            tracing::warn!(
-                "{}: a folder name that is not UTF-8 is skipped; rename it",
-                entry.path().display()
-            );
-            continue;
-        };
-        if is_ignored_name(&name) {
-            continue;
-        }
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            out.push(name);
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Moving folders
-// ---------------------------------------------------------------------------------------------------
-
-/// The first of `dir/NAME`, `dir/NAME.1`, `dir/NAME.2`… that does not exist.
-pub fn unique_destination(dir: &Path, name: &str) -> std::io::Result<PathBuf> {
-    for n in 0..100_000u32 {
-        let candidate = if n == 0 {
-            dir.join(name)
-        } else {
-            dir.join(format!("{name}.{n}"))
-        };
-        match fs::symlink_metadata(&candidate) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(candidate),
-            Err(e) => return Err(e),
-            Ok(_) => {}
-        }
-    }
-    Err(std::io::Error::other(format!(
-        "{name}.0 to {name}.99999 all exist in {}",
-        dir.display()
-    )))
-}
-
-/// Renames the folder `from` to `to` (which must not exist) and makes the rename durable.
-fn move_folder(from: &Path, to: &Path) -> std::io::Result<()> {
-    // rename(2) would silently replace an empty folder: refuse instead; nothing is ever overwritten.
-    if fs::symlink_metadata(to).is_ok() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!("{} already exists", to.display()),
-        ));
-    }
-    fs::rename(from, to)?;
-    crate::fsutil::sync_dir(to)?;
-    crate::fsutil::sync_dir(from)
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-fn rfc3339_ms(ms: u64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms as i64)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
-}
-
-/// The watcher's bookkeeping of a folder in `processing/`, kept in the folder so it survives restarts.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct FolderState {
-    /// When it was claimed (ms since the epoch).
-    pub claimed_ms: Option<u64>,
-    /// How it became ready: "READY marker", "settled".
-    pub ready_by: Option<String>,
-    /// Runs that ended in a transient failure.
-    pub attempts: u32,
-    /// The first transient failure (ms since the epoch): `--give-up` counts from here.
-    pub first_failure_ms: Option<u64>,
-    pub last_error: Option<String>,
-    /// Runs started and not finished: written before each run starts, cleared when it ends. More than
-    /// zero at the start of a run means the process ended (crash, kill, stop) during an earlier one.
-    #[serde(default)]
-    pub unfinished_runs: u32,
-}
-
-impl FolderState {
-    fn load(dir: &Path) -> FolderState {
-        let path = dir.join(STATE_FILE);
-        match fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!("{}: unreadable, starting afresh: {e}", path.display());
-                FolderState::default()
-            }),
-            Err(_) => FolderState::default(),
-        }
-    }
-
-    fn save(&self, dir: &Path) -> std::io::Result<()> {
-        let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::fsutil::write_atomic(&dir.join(STATE_FILE), &bytes)
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The loop
-// ---------------------------------------------------------------------------------------------------
-
-enum Msg {
+pub(super) enum Msg {
     /// Something changed under `inbox/`.
     Fs,
     /// A worker finished a folder.
@@ -351,7 +14,7 @@ enum Msg {
 }
 
 /// What the loop knows about a folder in `inbox/`.
-struct Seen {
+pub(super) struct Seen {
     snap: Snapshot,
     /// When the snapshot last changed (or was first taken).
     changed: Instant,
@@ -416,7 +79,7 @@ pub fn watch(cfg: &WatchConfig, svc: Services, stop: &AtomicBool) -> Result<Summ
     Ok(summary)
 }
 
-fn secs(d: Duration) -> String {
+pub(super) fn secs(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s.fract() == 0.0 {
         format!("{s:.0} s")
@@ -426,7 +89,7 @@ fn secs(d: Duration) -> String {
 }
 
 /// Listens to filesystem events under `inbox`; each one wakes the loop.
-fn fs_events(inbox: &Path, tx: mpsc::Sender<Msg>) -> notify::Result<notify::RecommendedWatcher> {
+pub(super) fn fs_events(inbox: &Path, tx: mpsc::Sender<Msg>) -> notify::Result<notify::RecommendedWatcher> {
     use notify::Watcher;
     let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         let relevant = match &ev {
@@ -442,7 +105,7 @@ fn fs_events(inbox: &Path, tx: mpsc::Sender<Msg>) -> notify::Result<notify::Reco
     Ok(w)
 }
 
-struct Loop<'a> {
+pub(super) struct Loop<'a> {
     cfg: &'a WatchConfig,
     dirs: &'a DropDir,
     poll: Option<Duration>,
@@ -463,7 +126,7 @@ struct Loop<'a> {
 }
 
 impl<'a> Loop<'a> {
-    fn run(
+    pub(super) fn run(
         &mut self,
         worker: &Arc<Worker>,
         tx: &mpsc::Sender<Msg>,
@@ -621,7 +284,7 @@ impl<'a> Loop<'a> {
     }
 
     /// Takes a fresh look at every folder in `inbox/`.
-    fn scan(&mut self, now: Instant) {
+    pub(super) fn scan(&mut self, now: Instant) {
         let names = match list_folders(&self.dirs.inbox) {
             Ok(n) => n,
             Err(e) => {
@@ -666,7 +329,7 @@ impl<'a> Loop<'a> {
     }
 
     /// How a seen folder is ready now, if it is.
-    fn ready_by(&self, seen: &Seen, now: Instant) -> Option<&'static str> {
+    pub(super) fn ready_by(&self, seen: &Seen, now: Instant) -> Option<&'static str> {
         if seen.snap.ready_by_marker() {
             return Some("READY marker");
         }
@@ -688,7 +351,7 @@ impl<'a> Loop<'a> {
     }
 
     /// The inbox folders ready now, oldest first.
-    fn ready_now(&mut self, now: Instant) -> Vec<String> {
+    pub(super) fn ready_now(&mut self, now: Instant) -> Vec<String> {
         let mut ready: Vec<(Instant, String)> = Vec::new();
         let mut notices = Vec::new();
         for (name, seen) in &self.seen {
@@ -716,7 +379,7 @@ impl<'a> Loop<'a> {
     }
 
     /// When the earliest not-yet-settled folder could have settled.
-    fn next_settle_check(&self) -> Option<Instant> {
+    pub(super) fn next_settle_check(&self) -> Option<Instant> {
         let settle = self.cfg.settle?;
         self.seen
             .values()
@@ -726,7 +389,7 @@ impl<'a> Loop<'a> {
             .min()
     }
 
-    fn promote_due(&mut self, now: Instant) {
+    pub(super) fn promote_due(&mut self, now: Instant) {
         let mut i = 0;
         while i < self.later.len() {
             if self.later[i].0 <= now {
@@ -739,19 +402,19 @@ impl<'a> Loop<'a> {
     }
 
     /// Folders holding a slot: running and not overdue.
-    fn active(&self) -> usize {
+    pub(super) fn active(&self) -> usize {
         self.running.len().saturating_sub(self.overdue.len())
     }
 
     /// The running folders' names, for log lines.
-    fn running_names(&self) -> String {
+    pub(super) fn running_names(&self) -> String {
         let mut names: Vec<&str> = self.running.keys().map(String::as_str).collect();
         names.sort_unstable();
         names.join(", ")
     }
 
     /// Marks the folders running past `folder_timeout` as overdue (said once per folder).
-    fn mark_overdue(&mut self, now: Instant) {
+    pub(super) fn mark_overdue(&mut self, now: Instant) {
         for (name, started) in &self.running {
             if now.duration_since(*started) >= self.cfg.folder_timeout
                 && self.overdue.insert(name.clone())
@@ -768,7 +431,7 @@ impl<'a> Loop<'a> {
     }
 
     /// Starts folders while there are free slots: first those in `processing/`, then newly ready ones.
-    fn dispatch(&mut self, worker: &Arc<Worker>, tx: &mpsc::Sender<Msg>, now: Instant) {
+    pub(super) fn dispatch(&mut self, worker: &Arc<Worker>, tx: &mpsc::Sender<Msg>, now: Instant) {
         let jobs = self.cfg.jobs.max(1);
         let mut fresh: VecDeque<String> =
             if !self.cfg.once && self.active() + self.queue.len() < jobs {
@@ -800,7 +463,7 @@ impl<'a> Loop<'a> {
     }
 
     /// Moves `inbox/NAME` to `processing/NAME`; `None` when it cannot be taken now.
-    fn claim(&mut self, name: &str) -> Option<()> {
+    pub(super) fn claim(&mut self, name: &str) -> Option<()> {
         let from = self.dirs.inbox.join(name);
         let to = self.dirs.processing.join(name);
         let seen = self.seen.get(name)?;
@@ -852,7 +515,7 @@ impl<'a> Loop<'a> {
         Some(())
     }
 
-    fn finished(&mut self, name: String, d: Disposition) {
+    pub(super) fn finished(&mut self, name: String, d: Disposition) {
         self.running.remove(&name);
         self.overdue.remove(&name);
         let now = Instant::now();
@@ -885,7 +548,7 @@ impl<'a> Loop<'a> {
         }
     }
 
-    fn heartbeat(&self) {
+    pub(super) fn heartbeat(&self) {
         let count = |d: &Path| list_folders(d).map(|v| v.len()).unwrap_or(0);
         tracing::info!(
             "heartbeat: {} waiting in inbox/, {} in processing/ ({} running, {} of them overdue, {} awaiting a retry), {} done, {} failed",
@@ -897,113 +560,5 @@ impl<'a> Loop<'a> {
             count(&self.dirs.done),
             count(&self.dirs.failed)
         );
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn touch(p: &Path, bytes: &[u8]) {
-        if let Some(d) = p.parent() {
-            fs::create_dir_all(d).unwrap();
-        }
-        fs::write(p, bytes).unwrap();
-    }
-
-    #[test]
-    fn marker_and_in_flight_files_decide_readiness() {
-        let t = tempfile::tempdir().unwrap();
-        let d = t.path().join("m");
-        touch(&d.join("mawb.toml"), b"x");
-        let s = Snapshot::of(&d).unwrap();
-        assert!(!s.ready_by_marker());
-        assert!(s.settleable());
-        touch(&d.join("hawbs.csv.part"), b"half");
-        let s = Snapshot::of(&d).unwrap();
-        assert!(!s.settleable());
-        touch(&d.join("READY"), b"");
-        let s = Snapshot::of(&d).unwrap();
-        assert!(s.marker);
-        assert!(
-            !s.ready_by_marker(),
-            "a .part file holds a READY folder back"
-        );
-        fs::remove_file(d.join("hawbs.csv.part")).unwrap();
-        assert!(Snapshot::of(&d).unwrap().ready_by_marker());
-    }
-
-    #[test]
-    fn temp_files_alone_never_make_a_folder_settleable() {
-        let t = tempfile::tempdir().unwrap();
-        let d = t.path().join("m");
-        touch(&d.join(".DS_Store"), b"x");
-        touch(&d.join("~$hawbs.xlsx"), b"x");
-        let s = Snapshot::of(&d).unwrap();
-        assert_eq!(s.data_files, 0);
-        assert!(!s.settleable());
-        fs::remove_file(d.join("~$hawbs.xlsx")).unwrap();
-        assert!(!Snapshot::of(&d).unwrap().settleable());
-    }
-
-    #[test]
-    fn a_change_to_a_hidden_temp_file_is_a_change() {
-        let t = tempfile::tempdir().unwrap();
-        let d = t.path().join("m");
-        touch(&d.join("mawb.toml"), b"x");
-        touch(&d.join(".hawbs.csv.Ab12"), b"1");
-        let a = Snapshot::of(&d).unwrap();
-        touch(&d.join(".hawbs.csv.Ab12"), b"12");
-        let b = Snapshot::of(&d).unwrap();
-        assert_ne!(a, b);
-        assert_eq!(a.data_files, b.data_files);
-    }
-
-    #[test]
-    fn a_copy_with_preserved_mtimes_still_looks_new() {
-        let t = tempfile::tempdir().unwrap();
-        let d = t.path().join("m");
-        touch(&d.join("hawbs.csv"), b"x");
-        let old = SystemTime::now() - Duration::from_secs(3600);
-        fs::File::options()
-            .write(true)
-            .open(d.join("hawbs.csv"))
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
-        let s = Snapshot::of(&d).unwrap();
-        let age = SystemTime::now()
-            .duration_since(s.newest.unwrap())
-            .unwrap_or_default();
-        assert!(age < Duration::from_secs(60), "{age:?}");
-    }
-
-    #[test]
-    fn names_clash_into_numbered_suffixes() {
-        let t = tempfile::tempdir().unwrap();
-        assert_eq!(
-            unique_destination(t.path(), "A").unwrap(),
-            t.path().join("A")
-        );
-        fs::create_dir(t.path().join("A")).unwrap();
-        fs::create_dir(t.path().join("A.1")).unwrap();
-        assert_eq!(
-            unique_destination(t.path(), "A").unwrap(),
-            t.path().join("A.2")
-        );
-        let e = move_folder(&t.path().join("A"), &t.path().join("A.1")).unwrap_err();
-        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
-    }
-
-    #[test]
-    fn retry_delays_double_and_are_capped() {
-        let mut c = WatchConfig::new("/x");
-        c.retry_min = Duration::from_secs(10);
-        c.retry_max = Duration::from_secs(60);
-        assert_eq!(c.retry_delay(1), Duration::from_secs(10));
-        assert_eq!(c.retry_delay(2), Duration::from_secs(20));
-        assert_eq!(c.retry_delay(3), Duration::from_secs(40));
-        assert_eq!(c.retry_delay(4), Duration::from_secs(60));
-        assert_eq!(c.retry_delay(40), Duration::from_secs(60));
     }
 }
