@@ -58,7 +58,7 @@ impl HeaderUnits {
                 },
                 _ => {
                     let code = unit.to_ascii_uppercase();
-                    if !crate::validate::codes::is_currency(&code) {
+                    if !crate::model::codes::is_currency(&code) {
                         problem(*f, format!("the header of {} says \"{unit}\", which is not an ISO 4217 currency code", f.name()));
                     } else if u.currency.as_deref().is_some_and(|c| c != code) {
                         problem(*f, "the value headers state different currencies: one item has one currency".to_string());

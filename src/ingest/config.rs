@@ -5,11 +5,11 @@
 //! at once.
 
 use crate::acp::wire::{label_type, LabelFormat, LabelSize};
+use crate::model::checkdigit::{parse_mawb_number, MawbNumberError};
+use crate::model::codes::{is_email, is_iata_airport};
+use crate::model::dates::parse_leg_date;
 use crate::model::{Decimal, Leg, MawbConfig, WeightUnit};
 use crate::problem::*;
-use crate::validate::checkdigit::{parse_mawb_number, MawbNumberError};
-use crate::validate::codes::{is_email, is_iata_airport};
-use crate::validate::dates::parse_leg_date;
 use std::path::Path;
 use std::str::FromStr;
 

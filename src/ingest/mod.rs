@@ -515,7 +515,7 @@ fn mawb_numbers_in_name(name: &str) -> Vec<String> {
 
 /// A warning when the scan's file name carries a MAWB number other than the folder's.
 fn image_of_other_mawb(image_name: &str, manifest_number: &str) -> Option<Problem> {
-    let ours = crate::validate::checkdigit::parse_mawb_number(manifest_number)
+    let ours = crate::model::checkdigit::parse_mawb_number(manifest_number)
         .unwrap_or_else(|_| manifest_number.to_string());
     let found = mawb_numbers_in_name(image_name);
     if found.is_empty() || found.contains(&ours) {

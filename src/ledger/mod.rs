@@ -133,7 +133,20 @@ impl LabelRow {
     }
 }
 
-pub use crate::plan::PackingRow;
+/// One parcel of a MAWB in packing order, as the folder last run described it: which bag it travels in
+/// and what it weighs. The position in the list [`Ledger::packing`] returns is the packing order: each bag's
+/// parcels in bag order (bags in the order the folder first names them), then the loose parcels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackingRow {
+    /// The item's key in the ledger (trackingNumber, else shipperItemId): joins to its tracking number.
+    pub item_key: String,
+    /// The warehouse's bag id (the `bag` column); None for a loose parcel.
+    pub bag: Option<String>,
+    /// The bag's shipperBagId (`<MAWB>-<bag>`, see `plan::shipper_bag_id`); None when loose.
+    pub shipper_bag_id: Option<String>,
+    /// The parcel's weight in kg, as sent to ACP (3 decimals); None when the folder gave none.
+    pub weight_kg: Option<rust_decimal::Decimal>,
+}
 
 /// The ledger (one connection, shared by the MAWBs processed at once).
 pub struct Ledger {

@@ -279,29 +279,14 @@ pub fn day_request(m: &Mawb, ids: &KnownIds, revision: u32) -> wire::Request {
     })
 }
 
-/// One parcel of a MAWB in packing order, as the folder last run described it: which bag it travels in
-/// and what it weighs. The position in the list `Ledger::packing` returns is the packing order: each bag's
-/// parcels in bag order (bags in the order the folder first names them), then the loose parcels.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct PackingRow {
-    /// The item's key in the ledger (trackingNumber, else shipperItemId): joins to its tracking number.
-    pub item_key: String,
-    /// The warehouse's bag id (the `bag` column); None for a loose parcel.
-    pub bag: Option<String>,
-    /// The bag's shipperBagId (`<MAWB>-<bag>`, see [`shipper_bag_id`]); None when loose.
-    pub shipper_bag_id: Option<String>,
-    /// The parcel's weight in kg, as sent to ACP (3 decimals); None when the folder gave none.
-    pub weight_kg: Option<rust_decimal::Decimal>,
-}
-
 /// The packing order of a MAWB: each bag's parcels in bag order (bags in the order the folder first names
 /// them, as [`Mawb::bags`]), then the loose parcels in folder order; with each parcel's bag, shipperBagId
 /// and weight in kg. Recorded in the ledger by every run, it is the order `mawb labels` prints in.
-pub fn packing_order(m: &Mawb) -> Vec<PackingRow> {
+pub fn packing_order(m: &Mawb) -> Vec<crate::ledger::PackingRow> {
     let number = &config(m).manifest_number;
     let row = |i: usize| {
         let item = &m.items[i];
-        PackingRow {
+        crate::ledger::PackingRow {
             item_key: item.key().unwrap_or_default().to_string(),
             bag: item.bag.clone(),
             shipper_bag_id: item.bag.as_deref().map(|b| shipper_bag_id(number, b)),

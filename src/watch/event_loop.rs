@@ -89,7 +89,10 @@ pub(super) fn secs(d: Duration) -> String {
 }
 
 /// Listens to filesystem events under `inbox`; each one wakes the loop.
-pub(super) fn fs_events(inbox: &Path, tx: mpsc::Sender<Msg>) -> notify::Result<notify::RecommendedWatcher> {
+pub(super) fn fs_events(
+    inbox: &Path,
+    tx: mpsc::Sender<Msg>,
+) -> notify::Result<notify::RecommendedWatcher> {
     use notify::Watcher;
     let mut w = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
         let relevant = match &ev {

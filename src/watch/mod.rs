@@ -36,8 +36,8 @@ mod ready;
 mod worker;
 
 pub use drop_dir::*;
-pub use event_loop::watch;
 use drop_dir::{move_folder, now_ms, rfc3339_ms};
+pub use event_loop::watch;
 use event_loop::{secs, Msg};
 
 use crate::acp::client::Client;
