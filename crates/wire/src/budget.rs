@@ -5,10 +5,14 @@
 //! byte length of the `data` XML is computed up front — by running the request writer's own element code
 //! against a counting sink (`request::request_len`), so it cannot drift from what is actually written — and
 //! a failing manifest gets an error that says which part is too big and what to do about it.
+//!
+//! The dependency goes one way: this module uses `request` (its element code and counting sink, and
+//! [`base64_len`], re-exported here), and `request` uses nothing of this module.
 
 use std::fmt;
 
 use crate::request;
+pub use crate::request::base64_len;
 use crate::wire::Manifest;
 
 /// The `data` XML must be strictly shorter than this many bytes.
@@ -17,11 +21,6 @@ pub const DATA_LIMIT: usize = 49_999_000;
 pub const IMAGE_LIMIT: usize = 12_000_000;
 /// Largest accepted HAWB file (`manifestFile`), in raw bytes before base64.
 pub const FILE_LIMIT: usize = 20_000_000;
-
-/// Length of the padded base64 text of `n` bytes: `4 * ceil(n / 3)`.
-pub const fn base64_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
-}
 
 /// The exact byte length of the `data` XML `request::write_request` produces for this manifest: as
 /// createManifest, or as modifyManifest when `modify` (which adds `manifestId` when set).
