@@ -6,12 +6,14 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use mawb::acp::client::{Client, ClientConfig, Secret};
 use mawb::archive::Archive;
 use mawb::check::{check_paths, CheckOptions, CheckReport};
+use mawb::flow::Services;
 use mawb::ledger::Ledger;
 use mawb::plan::PlanOptions;
 use mawb::runner::Runner;
 use mawb::samples::{generate, SampleFormat, SampleOptions};
 use mawb::sandbox::{start, SandboxConfig};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 const KEY: &str = "bench-key";
@@ -38,8 +40,9 @@ fn bench_run(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let sandbox = start(SandboxConfig::local(KEY)).expect("sandbox");
     let reset = format!("{}_admin/reset", sandbox.endpoint());
-    let client =
-        Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(KEY))).expect("client");
+    let client = Arc::new(
+        Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(KEY))).expect("client"),
+    );
     let mut group = c.benchmark_group("run");
     group
         .sample_size(10)
@@ -60,12 +63,14 @@ fn bench_run(c: &mut Criterion) {
                     (Ledger::in_memory().expect("ledger"), arch)
                 },
                 |(ledger, arch)| {
-                    let archive = Archive::new(arch.path());
-                    let runner = Runner {
-                        client: &client,
-                        ledger: &ledger,
-                        archive: &archive,
+                    let services = Services {
+                        client: Arc::clone(&client),
+                        ledger: Arc::new(ledger),
+                        archive: Arc::new(Archive::new(arch.path())),
                         plan: PlanOptions::default(),
+                    };
+                    let runner = Runner {
+                        services: &services,
                         jobs: 4,
                     };
                     let outcomes = runner.run(&report, &|_| {}, &|_, _| {});

@@ -3,21 +3,14 @@
 //!
 //! Network-bound work runs on a small pool of plain threads (`jobs`); CPU work inside each MAWB uses rayon.
 
-use crate::acp::client::Client;
-use crate::archive::Archive;
 use crate::check::{CheckReport, CheckedMawb};
-use crate::flow::{run_mawb, FlowContext, Outcome};
-use crate::ledger::Ledger;
-use crate::plan::PlanOptions;
+use crate::flow::{run_mawb, FlowContext, Outcome, Services};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// What the run needs besides the MAWBs.
 pub struct Runner<'a> {
-    pub client: &'a Client,
-    pub ledger: &'a Ledger,
-    pub archive: &'a Archive,
-    pub plan: PlanOptions,
+    pub services: &'a Services,
     /// MAWBs processed at once.
     pub jobs: usize,
 }
@@ -35,10 +28,7 @@ impl Runner<'_> {
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; n]);
         let ctx = FlowContext {
-            client: self.client,
-            ledger: self.ledger,
-            archive: self.archive,
-            plan: self.plan.clone(),
+            services: self.services,
             on_items,
         };
         std::thread::scope(|s| {

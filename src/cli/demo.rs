@@ -91,21 +91,21 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
         report.totals.items
     );
     let started = std::time::Instant::now();
-    let outcomes = super::run::send(
-        &report,
-        &client,
-        &ledger,
-        &archive,
-        PlanOptions::default(),
-        args.jobs,
-    );
+    let ledger_new = ledger.is_new();
+    let services = crate::flow::Services {
+        client: std::sync::Arc::new(client),
+        ledger: std::sync::Arc::new(ledger),
+        archive: std::sync::Arc::new(archive),
+        plan: PlanOptions::default(),
+    };
+    let outcomes = super::run::send(&report, &services, args.jobs);
     let code = super::run::finish(
         "demo",
         &report,
         &outcomes,
         Some(&args.dir.join("report.json")),
         &state,
-        ledger.is_new(),
+        ledger_new,
     )?;
     outln!(
         "\nfinished in {:.1} s; JSON report: {}",

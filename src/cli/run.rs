@@ -4,13 +4,13 @@ use super::conn::{ConnArgs, StateArgs};
 use super::InputArgs;
 use crate::archive::Archive;
 use crate::check::{check_paths, CheckReport};
-use crate::flow::Outcome;
+use crate::flow::{Outcome, Services};
 use crate::ledger::Ledger;
-use crate::plan::PlanOptions;
 use crate::report::{write_summary, JsonReport};
 use crate::runner::Runner;
 use clap::Args;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -92,36 +92,30 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
         report.mawbs.len(),
         client.endpoint()
     );
-    let outcomes = send(&report, &client, &ledger, &archive, plan, args.jobs);
+    let ledger_new = ledger.is_new();
+    let services = Services {
+        client: Arc::new(client),
+        ledger: Arc::new(ledger),
+        archive: Arc::new(archive),
+        plan,
+    };
+    let outcomes = send(&report, &services, args.jobs);
     finish(
         "run",
         &report,
         &outcomes,
         args.json.as_deref(),
         &args.state,
-        ledger.is_new(),
+        ledger_new,
     )
 }
 
 /// Sends a checked batch with progress bars (a terminal) or log lines (otherwise).
-pub fn send(
-    report: &CheckReport,
-    client: &crate::acp::client::Client,
-    ledger: &Ledger,
-    archive: &Archive,
-    plan: PlanOptions,
-    jobs: usize,
-) -> Vec<Outcome> {
+pub fn send(report: &CheckReport, services: &Services, jobs: usize) -> Vec<Outcome> {
     let multi = indicatif::MultiProgress::new();
     let mawbs = multi.add(super::progress(report.mawbs.len() as u64, "MAWBs"));
     let items = multi.add(super::progress(report.totals.items as u64, "items"));
-    let runner = Runner {
-        client,
-        ledger,
-        archive,
-        plan,
-        jobs,
-    };
+    let runner = Runner { services, jobs };
     let outcomes = runner.run(report, &|n| items.inc(n as u64), &|m, o| {
         mawbs.inc(1);
         tracing::info!(

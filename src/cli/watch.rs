@@ -154,10 +154,12 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
         args.state.state.display()
     );
     let svc = Services {
-        client: Arc::new(client),
-        ledger: Arc::new(ledger),
-        archive: Arc::new(archive),
-        plan,
+        run: crate::flow::Services {
+            client: Arc::new(client),
+            ledger: Arc::new(ledger),
+            archive: Arc::new(archive),
+            plan,
+        },
         check,
     };
     let summary = watch(&cfg, svc, &stop).map_err(|e| e.to_string())?;

@@ -121,10 +121,11 @@ impl Run<'_, '_> {
                 label_wanted,
             });
         }
-        let replaced = self
-            .ctx
-            .ledger
-            .put_items_with_labels(&self.mawb, &rows, &label_rows)?;
+        let replaced =
+            self.ctx
+                .services
+                .ledger
+                .put_items_with_labels(&self.mawb, &rows, &label_rows)?;
         self.note_labels(label_rows.len(), replaced);
         self.out.items_created += created;
         self.out.items_adopted += taken.adopted;

@@ -64,7 +64,7 @@ impl super::Run<'_, '_> {
     /// believed (an id that is not the shape of one, such as `&lol9;`): the objects are then looked for
     /// again, and a repeated create adopts ACP's real one. Returns how many records were forgotten.
     pub(super) fn forget_unbelievable(&self) -> Result<usize, super::Stop> {
-        let ledger = self.ctx.ledger;
+        let ledger = &*self.ctx.services.ledger;
         let mut forgotten = Vec::new();
         let items: Vec<String> = ledger
             .items(&self.mawb)?

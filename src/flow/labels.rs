@@ -65,6 +65,7 @@ impl Run<'_, '_> {
             .unwrap_or_else(|msg| Err(AnswerError::ReaderFailed(msg)))
             .map_err(|e| LabelTrouble::Bad(format!("its label could not be decoded: {e}")))?;
         self.ctx
+            .services
             .archive
             .stage(&self.mawb, entity, id, &bytes)
             .map_err(|e| match e {
@@ -120,11 +121,11 @@ impl Run<'_, '_> {
     /// The objects this ledger created with a label request whose label is not in the archive: never
     /// recorded, or recorded but its file is gone from the archive.
     pub(super) fn lacking_labels(&self) -> Result<Lacking, Stop> {
-        let wanting = self.ctx.ledger.wanting_labels(&self.mawb)?;
+        let wanting = self.ctx.services.ledger.wanting_labels(&self.mawb)?;
         if wanting.is_empty() {
             return Ok(Lacking::default());
         }
-        let present = self.ctx.archive.present_files(&self.mawb);
+        let present = self.ctx.services.archive.present_files(&self.mawb);
         let mut lacking = Lacking::default();
         for w in wanting {
             let why = if w.files.is_empty() {

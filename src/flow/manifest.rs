@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 impl Run<'_, '_> {
     pub(super) fn known_ids(&self) -> Result<KnownIds, Stop> {
-        let ledger = self.ctx.ledger;
+        let ledger = &*self.ctx.services.ledger;
         let items = ledger.items(&self.mawb)?;
         let bags = ledger.bags(&self.mawb)?;
         let row = ledger.mawb(&self.mawb)?;
@@ -42,7 +42,7 @@ impl Run<'_, '_> {
             ids,
             rev,
             Some(mid.to_string()),
-            &self.ctx.plan,
+            &self.ctx.services.plan,
         )
         .map_err(|e| Stop::Local(e.to_string()))?;
         let Request::ModifyManifest(mut mm) = req else {
@@ -53,7 +53,10 @@ impl Run<'_, '_> {
         }
         let a = self.send(mid, &self.params(), &Request::ModifyManifest(mm))?;
         self.take_manifest_answer(a, Command::ModifyManifest)?;
-        self.ctx.ledger.set_manifest(&self.mawb, mid, None)?;
+        self.ctx
+            .services
+            .ledger
+            .set_manifest(&self.mawb, mid, None)?;
         Ok(())
     }
 

@@ -27,12 +27,20 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use steps::Progress;
 
-/// What a run needs besides the MAWB.
-pub struct FlowContext<'a> {
-    pub client: &'a Client,
-    pub ledger: &'a Ledger,
-    pub archive: &'a Archive,
+/// The services a run of MAWBs uses: the ACP client, the ledger, the label archive and the plan's options.
+/// The one bundle behind `run`, `watch` and `demo`; shared (`Arc`) because the watcher's worker threads
+/// may outlive the call that started them.
+#[derive(Clone)]
+pub struct Services {
+    pub client: std::sync::Arc<Client>,
+    pub ledger: std::sync::Arc<Ledger>,
+    pub archive: std::sync::Arc<Archive>,
     pub plan: PlanOptions,
+}
+
+/// What a run of one MAWB needs besides the MAWB.
+pub struct FlowContext<'a> {
+    pub services: &'a Services,
     /// Called as items are registered (for a progress bar).
     pub on_items: &'a (dyn Fn(usize) + Sync),
 }
@@ -263,7 +271,7 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
     };
     // One process at a time per MAWB and ledger: a second run of the same batch waits here.
     let number = config.manifest_number.clone();
-    let _lock = match ctx.ledger.lock_mawb(&number, &|holder| {
+    let _lock = match ctx.services.ledger.lock_mawb(&number, &|holder| {
         tracing::warn!(mawb = %number, "MAWB {number} is being sent by {holder}; waiting for it to finish")
     }) {
         Ok(lock) => lock,
@@ -295,12 +303,14 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
                 e.to_string()
             });
             let _ = ctx
+                .services
                 .ledger
                 .set_state(&run.mawb, "failed", Some(&e.to_string()));
         }
     }
     // The packing order `mawb labels` prints in: the folder as this run saw it.
     if let Err(e) = ctx
+        .services
         .ledger
         .put_packing(&run.mawb, &plan::packing_order(&checked.mawb))
     {
@@ -310,8 +320,12 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
         run.out.status = RunStatus::Failed;
         run.out.error = Some(format!("labels could not be archived: {e}"));
     }
-    if run.out.is_success() && (ctx.plan.print_ready || config.print_ready) {
-        let printed = crate::archive::print::print_ready(ctx.archive, ctx.ledger, &run.mawb);
+    if run.out.is_success() && (ctx.services.plan.print_ready || config.print_ready) {
+        let printed = crate::archive::print::print_ready(
+            &ctx.services.archive,
+            &ctx.services.ledger,
+            &run.mawb,
+        );
         for p in &printed.problems {
             tracing::error!(mawb = %run.mawb, "print-ready: {p}");
         }
@@ -324,7 +338,7 @@ impl Run<'_, '_> {
     /// Runs the MAWB: the exactly-once diff of the ledger's view against the folder, the plan of steps it
     /// gives (`plan::steps`, the same plan `prepare` writes), and each step executed in order.
     fn go(&mut self) -> Result<(), Stop> {
-        let ledger = self.ctx.ledger;
+        let ledger = &*self.ctx.services.ledger;
         let checked = self.checked;
         let m = &checked.mawb;
         let config = m
@@ -384,7 +398,7 @@ impl Run<'_, '_> {
             &view,
             &diff,
             row.manifest_id.is_some(),
-            &self.ctx.plan,
+            &self.ctx.services.plan,
         );
         let mut at = Progress {
             config,
@@ -426,7 +440,7 @@ impl Run<'_, '_> {
         lacking: &labels::Lacking,
         row: &crate::ledger::MawbRow,
     ) -> Result<LedgerView, Stop> {
-        let ledger = self.ctx.ledger;
+        let ledger = &*self.ctx.services.ledger;
         Ok(LedgerView {
             items: ledger
                 .items(&self.mawb)?
@@ -465,11 +479,13 @@ impl Run<'_, '_> {
     fn seal(&mut self) -> Result<(), String> {
         let rows = self
             .ctx
+            .services
             .ledger
             .labels(&self.mawb)
             .map_err(|e| e.to_string())?;
         let sealed = self
             .ctx
+            .services
             .archive
             .seal(&self.mawb, &rows)
             .map_err(|e| e.to_string())?;

@@ -73,7 +73,7 @@ impl Run<'_, '_> {
         data: Option<&[u8]>,
         parser: AnswerParser,
     ) -> Result<Answer, Stop> {
-        let ledger = self.ctx.ledger;
+        let ledger = &*self.ctx.services.ledger;
         let id = ledger.begin_request(
             &self.mawb,
             command.as_str(),
@@ -86,10 +86,11 @@ impl Run<'_, '_> {
             attempts = a.number + 1;
             tracing::warn!(mawb = %mawb, "{command} {detail}: attempt {} failed ({}); retrying", a.number, a.outcome);
         };
-        let result = self
-            .ctx
-            .client
-            .call_data_with(command, params, data, &mut on_retry, parser);
+        let result =
+            self.ctx
+                .services
+                .client
+                .call_data_with(command, params, data, &mut on_retry, parser);
         self.out.requests_sent += 1;
         self.last_request = (id, attempts);
         match &result {
@@ -102,7 +103,7 @@ impl Run<'_, '_> {
     /// ACP answered that the MAWB's manifest was sent on: recorded in the ledger (a sent manifest is
     /// final) and reported with what differs; nothing of the change is applied.
     pub(super) fn sent_on(&self, manifest_id: &str) -> Stop {
-        if let Err(e) = self.ctx.ledger.set_sent_on(&self.mawb) {
+        if let Err(e) = self.ctx.services.ledger.set_sent_on(&self.mawb) {
             tracing::warn!(mawb = %self.mawb, "cannot record that manifest {manifest_id} was sent on: {e}");
         }
         Stop::Refused(format!(
@@ -127,11 +128,17 @@ impl Run<'_, '_> {
         if attempts > 1 {
             return Ok(true);
         }
-        Ok(self.ctx.ledger.requests(Some(&self.mawb))?.iter().any(|r| {
-            r.id != current
-                && r.command == command.as_str()
-                && object.is_none_or(|o| r.detail.contains(o))
-        }))
+        Ok(self
+            .ctx
+            .services
+            .ledger
+            .requests(Some(&self.mawb))?
+            .iter()
+            .any(|r| {
+                r.id != current
+                    && r.command == command.as_str()
+                    && object.is_none_or(|o| r.detail.contains(o))
+            }))
     }
 
     /// Whether an object ACP holds under this folder's ids (it matches what would be sent) may be taken
@@ -143,14 +150,14 @@ impl Run<'_, '_> {
         object: Option<&str>,
         what: &str,
     ) -> Result<(), Stop> {
-        if self.ctx.plan.adopt || self.own_lost_answer(command, object)? {
+        if self.ctx.services.plan.adopt || self.own_lost_answer(command, object)? {
             return Ok(());
         }
         Err(Stop::Refused(format!(
             "{what} is already at ACP, and this ledger ({}) never sent it: mawb leaves objects it did not send untouched. \
              If it is this folder's (the ledger is new or was moved), run again with --adopt to take it over; otherwise \
              remove it at ACP first",
-            self.ctx.ledger.describe()
+            self.ctx.services.ledger.describe()
         )))
     }
 
@@ -193,6 +200,7 @@ impl Run<'_, '_> {
             }
         }
         self.ctx
+            .services
             .ledger
             .remove_items(&self.mawb, &gone)
             .map_err(|e| e.to_string())?;
@@ -204,7 +212,7 @@ impl Run<'_, '_> {
 
     pub(super) fn params(&self) -> Params {
         Params {
-            test_mode: self.ctx.plan.test_mode,
+            test_mode: self.ctx.services.plan.test_mode,
             ..Default::default()
         }
     }

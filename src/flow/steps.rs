@@ -114,7 +114,7 @@ impl Run<'_, '_> {
                         describe(&st)
                     )));
                 }
-                self.ctx.ledger.clear_manifest(&self.mawb)?;
+                self.ctx.services.ledger.clear_manifest(&self.mawb)?;
                 self.out.manifest_replaced = Some(mid.clone());
             } else {
                 tracing::info!(mawb = %self.mawb, "changed since its upload: detaching {} unit(s) before cancelling", surviving.len());
@@ -145,7 +145,10 @@ impl Run<'_, '_> {
             }
             at.day_id = None;
             at.day_revision += 1;
-            self.ctx.ledger.set_day(&self.mawb, None, at.day_revision)?;
+            self.ctx
+                .services
+                .ledger
+                .set_day(&self.mawb, None, at.day_revision)?;
         }
         Ok(())
     }
@@ -175,7 +178,7 @@ impl Run<'_, '_> {
                     describe(&st)
                 )));
             }
-            self.ctx.ledger.remove_bag(&self.mawb, sid)?;
+            self.ctx.services.ledger.remove_bag(&self.mawb, sid)?;
         }
         Ok(())
     }
@@ -209,7 +212,7 @@ impl Run<'_, '_> {
         let a = self.send_data(
             Command::CreateMailing,
             &format!("batch {}/{} ({} items)", at.batch, at.batches, batch.len()),
-            &plan::mailing_params(m, false, &self.ctx.plan),
+            &plan::mailing_params(m, false, &self.ctx.services.plan),
             Some(&data),
         )?;
         self.take_mailing_answer(batch, a, &at.frags.fingerprints, None, false)?;
@@ -223,7 +226,7 @@ impl Run<'_, '_> {
         let m = &self.checked.mawb;
         let req = plan::mailing_request(m, &[i]);
         let sid = m.items[i].shipper_item_id.clone().unwrap_or_default();
-        let params = plan::mailing_params(m, true, &self.ctx.plan);
+        let params = plan::mailing_params(m, true, &self.ctx.services.plan);
         let a = self.send(
             &format!("label {} for {sid}", at.config.label),
             &params,
@@ -289,7 +292,7 @@ impl Run<'_, '_> {
             let fp = &at.frags.bag_fingerprint(m, b);
             let a = self.send(
                 &sid,
-                &plan::bag_params(m, &self.ctx.plan),
+                &plan::bag_params(m, &self.ctx.services.plan),
                 &plan::bag_request(m, b, &ids),
             )?;
             let Answer::Bag(r) = a else {
@@ -344,7 +347,7 @@ impl Run<'_, '_> {
                 self.lacks_label(format!("bag {sid} (bagId {bag_id}): {why}"));
             }
             let (label_rows, archive_trouble) = (kept.rows, kept.archive_trouble);
-            self.ctx.ledger.put_bag_with_label(
+            self.ctx.services.ledger.put_bag_with_label(
                 &self.mawb,
                 &BagRow {
                     shipper_bag_id: sid.clone(),
@@ -375,11 +378,12 @@ impl Run<'_, '_> {
             // same createDay again (its conflict is adopted) instead of confirming.
             if self
                 .ctx
+                .services
                 .ledger
                 .has_unanswered(&self.mawb, Command::CreateDay.as_str())?
             {
                 tracing::info!(mawb = %self.mawb, "an earlier createDay may have reached ACP; repeating it");
-            } else if self.ctx.plan.adopt {
+            } else if self.ctx.services.plan.adopt {
                 // Taking over: the units may already be grouped in this MAWB's day at ACP; createDay's
                 // conflict says so.
             } else {
@@ -387,7 +391,11 @@ impl Run<'_, '_> {
             }
             let req = plan::day_request(m, &ids, at.day_revision);
             let shipper_day = plan::shipper_day_id(&at.config.manifest_number, at.day_revision);
-            let a = self.send(&shipper_day, &plan::day_params(m, &self.ctx.plan), &req)?;
+            let a = self.send(
+                &shipper_day,
+                &plan::day_params(m, &self.ctx.services.plan),
+                &req,
+            )?;
             let Answer::Day(r) = a else {
                 return Err(Stop::Refused("createDay: unexpected answer".into()));
             };
@@ -464,7 +472,7 @@ impl Run<'_, '_> {
                     }
                 }
             }
-            self.ctx.ledger.put_day_with_label(
+            self.ctx.services.ledger.put_day_with_label(
                 &self.mawb,
                 &id,
                 at.day_revision,
@@ -486,13 +494,14 @@ impl Run<'_, '_> {
     /// Uploads the manifest: created, or modified when it was uploaded before and its payload changed.
     fn upload_manifest(&mut self, at: &mut Progress) -> Result<(), Stop> {
         let mut ids = self.known_ids()?;
-        if !at.config.create_day && at.row_manifest_id.is_none() && !self.ctx.plan.adopt {
+        if !at.config.create_day && at.row_manifest_id.is_none() && !self.ctx.services.plan.adopt {
             self.confirm_new_units(&ids)?;
         }
         ids.day_id = at.day_id.clone();
         self.out.day_id = at.day_id.clone();
         let current_row = self
             .ctx
+            .services
             .ledger
             .mawb(&self.mawb)?
             .ok_or_else(|| Stop::Local("ledger row vanished".into()))?;
@@ -502,7 +511,7 @@ impl Run<'_, '_> {
             &ids,
             at.day_revision,
             manifest_id.clone(),
-            &self.ctx.plan,
+            &self.ctx.services.plan,
         )
         .map_err(|e| Stop::Local(e.to_string()))?;
         let mut data = Vec::with_capacity(breakdown.total);
@@ -522,6 +531,7 @@ impl Run<'_, '_> {
                     self.send_data(Command::ModifyManifest, &mid, &self.params(), Some(&data))?;
                 self.take_manifest_answer(a, Command::ModifyManifest)?;
                 self.ctx
+                    .services
                     .ledger
                     .set_manifest(&self.mawb, &mid, Some(&manifest_fp))?;
                 mid
@@ -538,6 +548,7 @@ impl Run<'_, '_> {
                 // An adopted manifest may hold an older payload: reconcile says, and a modify fixes it.
                 adopted = was_adopted;
                 self.ctx
+                    .services
                     .ledger
                     .set_manifest(&self.mawb, &mid, Some(&manifest_fp))?;
                 mid
@@ -582,6 +593,7 @@ impl Run<'_, '_> {
             let a = self.send(&manifest_id, &self.params(), &req2)?;
             self.take_manifest_answer(a, Command::ModifyManifest)?;
             self.ctx
+                .services
                 .ledger
                 .set_manifest(&self.mawb, &manifest_id, Some(&manifest_fp))?;
             rec = self.reconcile(&manifest_id, at.config.create_day)?;
@@ -594,7 +606,10 @@ impl Run<'_, '_> {
                 "ACP's counts do not match ours: {diffs}"
             )));
         }
-        self.ctx.ledger.set_done(&self.mawb, &at.content_fp)?;
+        self.ctx
+            .services
+            .ledger
+            .set_done(&self.mawb, &at.content_fp)?;
         tracing::info!(mawb = %self.mawb, "done: manifest {manifest_id}, {} request(s)", self.out.requests_sent);
         Ok(())
     }

@@ -40,12 +40,8 @@ use drop_dir::{move_folder, now_ms, rfc3339_ms};
 pub use event_loop::watch;
 use event_loop::{secs, Msg};
 
-use crate::acp::client::Client;
-use crate::archive::Archive;
 use crate::check::CheckOptions;
 use crate::ingest::is_ignored_name;
-use crate::ledger::Ledger;
-use crate::plan::PlanOptions;
 pub use lock::{DropLock, Liveness, LockOwner};
 pub use ready::{is_in_flight_name, is_ready_marker, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -180,13 +176,10 @@ impl WatchConfig {
     }
 }
 
-/// What the flow of each folder needs: the same client, ledger, archive and options as `mawb run`.
-/// Shared with the worker threads, which may outlive the call to [`watch`] when they never return.
+/// What the flow of each folder needs: the same services as `mawb run` (shared with the worker threads,
+/// which may outlive the call to [`watch`] when they never return), and how folders are checked.
 pub struct Services {
-    pub client: Arc<Client>,
-    pub ledger: Arc<Ledger>,
-    pub archive: Arc<Archive>,
-    pub plan: PlanOptions,
+    pub run: crate::flow::Services,
     pub check: CheckOptions,
 }
 

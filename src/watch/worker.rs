@@ -222,7 +222,7 @@ impl Worker {
             }
             if let Err(e) = crate::check::check_against_ledger(
                 std::slice::from_mut(&mut checked),
-                &self.svc.ledger,
+                &self.svc.run.ledger,
             ) {
                 tracing::warn!("cannot compare the folder's shipperItemIds with the ledger: {e}");
             }
@@ -248,10 +248,7 @@ impl Worker {
                 },
             };
             let ctx = FlowContext {
-                client: &self.svc.client,
-                ledger: &self.svc.ledger,
-                archive: &self.svc.archive,
-                plan: self.svc.plan.clone(),
+                services: &self.svc.run,
                 on_items: &|_| {},
             };
             let outcome = run_mawb(&ctx, &checked);
