@@ -134,9 +134,9 @@ fn non_empty(o: &Option<String>) -> Option<&str> {
     o.as_deref().filter(|s| !s.is_empty())
 }
 
-/// The `label` codes ACP accepts: the wire table plus `50` (cargo).
+/// The `label` codes ACP accepts: exactly those of the shared table, [`wire::LABEL_TYPES`].
 pub fn label_known(code: u8) -> bool {
-    code == 50 || wire::label_type(code).is_some()
+    wire::label_type(code).is_some()
 }
 
 /// Checks one createMailing item sent with `label` in a request of `batch_len` items.
