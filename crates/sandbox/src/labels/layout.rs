@@ -10,9 +10,13 @@ use barcoders::sym::code128::Code128;
 use super::LabelContent;
 use mawb_wire::wire::LabelSize;
 
+/// Thermal label printers' resolution: 203 dots per inch (8 per mm).
 pub(super) const DOTS_PER_INCH: u32 = 203;
+/// 4 inches, in dots.
 pub(super) const LABEL_WIDTH: u32 = 812;
+/// Blank border on every side, in dots.
 pub(super) const MARGIN: u32 = 24;
+/// Distance between free text lines, in dots.
 pub(super) const LINE_PITCH: u32 = 32;
 /// Code 128 wants at least 10 modules of blank on each side to be found by a scanner.
 pub(super) const QUIET_MODULES: usize = 10;
