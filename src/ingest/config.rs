@@ -246,22 +246,23 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
     let image = r.string(&table, "image");
     let label = match r.integer(&table, "label") {
         None => 0,
-        Some(n) => {
-            match u8::try_from(n).ok().and_then(label_type) {
-                Some(t) => t.code,
-                None => {
-                    r.problems.push(
+        Some(n) => match u8::try_from(n).ok().and_then(label_type) {
+            Some(t) => t.code,
+            None => {
+                r.problems.push(
                     Problem::new(
                         &LABEL_TYPE,
                         MAWB_TOML,
-                        format!("label {n} is not an ACP label type (0 1 2 3 4 5 10 11 12 14 20 30 40)"),
+                        format!(
+                            "label {n} is not an ACP label type ({})",
+                            crate::model::label::label_codes()
+                        ),
                     )
                     .column("label"),
                 );
-                    0
-                }
+                0
             }
-        }
+        },
     };
     let label_format = match r.string(&table, "label_format") {
         None => LabelFormat::Png,

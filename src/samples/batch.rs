@@ -16,7 +16,6 @@ use super::{io_err, SampleFormat, SampleMawb, SampleOptions, SampleSummary, Samp
 use crate::validate::checkdigit::mawb_check_digit;
 
 /// Label types createMailing knows (acp-shipper-api.md §1).
-const LABEL_TYPES: &[u8] = &[0, 1, 2, 3, 4, 5, 10, 11, 12, 14, 20, 30, 40, 50];
 /// Tracking-number serials are a bijection on 7 digits, so no batch may hold more items than that.
 pub(super) const MAX_ITEMS: usize = 10_000_000;
 
@@ -97,10 +96,11 @@ fn check_options(opts: &SampleOptions) -> Result<(), SamplesError> {
     if opts.formats.is_empty() {
         return bad("no spreadsheet format given".into());
     }
-    if !LABEL_TYPES.contains(&opts.label) {
+    if crate::model::label::label_type(opts.label).is_none() {
         return bad(format!(
-            "label {} is not a createMailing label type ({:?})",
-            opts.label, LABEL_TYPES
+            "label {} is not a createMailing label type ({})",
+            opts.label,
+            crate::model::label::label_codes()
         ));
     }
     Ok(())

@@ -79,8 +79,11 @@ pub struct LabelType {
     pub two_labels: bool,
 }
 
-/// Every `label` value ACP accepts.
-pub const LABEL_TYPES: [LabelType; 13] = [
+/// Every `label` value ACP accepts, in code order: the fourteen codes of the ACP Shipper API document's
+/// createMailing parameters (0 no label, 1-5, 10, 11, 12, 14, 20, 30, 40 and 50 cargo). The single table
+/// of the house: the folder's `mawb.toml`, the validator's weight and value limits, `mawb samples` and the
+/// sandbox all read it.
+pub const LABEL_TYPES: [LabelType; 14] = [
     LabelType {
         code: 0,
         name: "no label",
@@ -172,9 +175,73 @@ pub const LABEL_TYPES: [LabelType; 13] = [
         max_value_usd: None,
         two_labels: false,
     },
+    LabelType {
+        code: 50,
+        name: "ACP cargo",
+        max_weight_lb: None,
+        max_value_usd: None,
+        two_labels: false,
+    },
 ];
+
+/// Every label type code, space-separated in the table's order (`0 1 2 … 50`), for messages.
+pub fn label_codes() -> String {
+    LABEL_TYPES
+        .iter()
+        .map(|t| t.code.to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
 
 /// The label type for a `label` code, if ACP knows it.
 pub fn label_type(code: u8) -> Option<&'static LabelType> {
     LABEL_TYPES.iter().find(|t| t.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The codes of the ACP Shipper API document, createMailing's `label` parameter.
+    const SPEC_CODES: [u8; 14] = [0, 1, 2, 3, 4, 5, 10, 11, 12, 14, 20, 30, 40, 50];
+
+    #[test]
+    fn table_holds_exactly_the_spec_codes_in_order() {
+        let codes: Vec<u8> = LABEL_TYPES.iter().map(|t| t.code).collect();
+        assert_eq!(codes, SPEC_CODES);
+        for code in SPEC_CODES {
+            assert_eq!(label_type(code).map(|t| t.code), Some(code));
+        }
+    }
+
+    #[test]
+    fn unknown_codes_have_no_label_type() {
+        for code in (0..=u8::MAX).filter(|c| !SPEC_CODES.contains(c)) {
+            assert!(label_type(code).is_none(), "label {code}");
+        }
+    }
+
+    #[test]
+    fn cargo_is_code_50_without_limits() {
+        let cargo = label_type(50).expect("label 50");
+        assert_eq!(cargo.name, "ACP cargo");
+        assert_eq!((cargo.max_weight_lb, cargo.max_value_usd), (None, None));
+        assert!(!cargo.two_labels);
+    }
+
+    #[test]
+    fn spec_limits_and_fedex_pairs() {
+        let limit = |code| label_type(code).and_then(|t| t.max_weight_lb);
+        assert_eq!(
+            [1, 2, 3, 4, 5, 10].map(limit),
+            [Some(15), Some(15), Some(70), Some(25), Some(44), Some(150)]
+        );
+        assert_eq!(label_type(5).and_then(|t| t.max_value_usd), Some(1000));
+        let pairs: Vec<u8> = LABEL_TYPES
+            .iter()
+            .filter(|t| t.two_labels)
+            .map(|t| t.code)
+            .collect();
+        assert_eq!(pairs, [11, 14]);
+    }
 }
