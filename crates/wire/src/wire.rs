@@ -2,8 +2,8 @@
 //! the ACP Shipper API document, field for element, in the spec's order.
 //!
 //! Leaf values stay `String` here on purpose: this is what travels, byte for byte. The client side maps the
-//! validated domain model into these types (`acp::convert`), writes them (`acp::request`) and reads answers
-//! back (`acp::answer`); the sandbox parses the same types with its own reader and enforces ACP's rules on
+//! validated domain model into these types (`mawb::acp::convert`), writes them ([`crate::request`]) and reads
+//! answers back ([`crate::answer`]); the sandbox parses the same types with its own reader and enforces ACP's rules on
 //! them, so a bug on one side cannot hide a bug on the other.
 
 use serde::Serialize;
