@@ -1,7 +1,7 @@
 //! `mawb check PATH…`: ingest + validate + aggregate, report problems; nothing is sent.
 
 use super::InputArgs;
-use crate::check::check_paths;
+use crate::check::check_dirs;
 use crate::report::{write_summary, JsonReport};
 use clap::Args;
 use std::path::PathBuf;
@@ -23,9 +23,10 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<i32, String> {
     let opts = args.input.options()?;
-    let (dirs, _) = crate::ingest::discover(&args.paths);
+    // Folders are discovered once: the count sizes the progress bar, the list is what is checked.
+    let (dirs, discovered) = crate::ingest::discover(&args.paths);
     let bar = super::progress(dirs.len() as u64, "checking");
-    let report = check_paths(&args.paths, &opts, &|| bar.inc(1));
+    let report = check_dirs(&dirs, discovered, &opts, &|| bar.inc(1));
     bar.finish_and_clear();
     let code = crate::report::check_exit_code(&report);
     let to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");

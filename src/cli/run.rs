@@ -3,7 +3,7 @@
 use super::conn::{ConnArgs, StateArgs};
 use super::InputArgs;
 use crate::archive::Archive;
-use crate::check::{check_paths, CheckReport};
+use crate::check::{check_dirs, CheckReport};
 use crate::flow::{Outcome, Services};
 use crate::ledger::Ledger;
 use crate::report::{write_summary, JsonReport};
@@ -82,9 +82,10 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let archive = Archive::new(&args.state.archive);
     let mut plan = args.plan.options(args.conn.test_mode);
     plan.print_ready = args.print_ready;
-    let (dirs, _) = crate::ingest::discover(&args.paths);
+    // Folders are discovered once: the count sizes the progress bar, the list is what is checked.
+    let (dirs, discovered) = crate::ingest::discover(&args.paths);
     let bar = super::progress(dirs.len() as u64, "checking");
-    let mut report = check_paths(&args.paths, &opts, &|| bar.inc(1));
+    let mut report = check_dirs(&dirs, discovered, &opts, &|| bar.inc(1));
     bar.finish_and_clear();
     crate::check::check_against_ledger(&mut report.mawbs, &ledger).map_err(|e| e.to_string())?;
     tracing::info!(
