@@ -189,11 +189,11 @@ impl Run<'_, '_> {
                 items.len()
             ));
         }
-        let mut gone = Vec::new();
+        let mut cancelled = Vec::new();
         let mut refused = None;
         for ((k, _, _), r) in items.iter().zip(&results) {
-            if r.status.ok || r.status.error_type == Some(ErrorType::NotFound) {
-                gone.push(k.clone());
+            if gone(&r.status) {
+                cancelled.push(k.clone());
             } else {
                 refused
                     .get_or_insert_with(|| format!("cancelMailing {k}: {}", describe(&r.status)));
@@ -202,11 +202,11 @@ impl Run<'_, '_> {
         self.ctx
             .services
             .ledger
-            .remove_items(&self.mawb, &gone)
+            .remove_items(&self.mawb, &cancelled)
             .map_err(|e| e.to_string())?;
         match refused {
             Some(why) => Err(why),
-            None => Ok(gone.len()),
+            None => Ok(cancelled.len()),
         }
     }
 
@@ -216,4 +216,10 @@ impl Run<'_, '_> {
             ..Default::default()
         }
     }
+}
+
+/// Whether a cancel's answer means the object is gone at ACP: cancelled now, or not found (cancelled
+/// before, by an earlier run whose answer was lost or by hand). The one rule every cancel follows.
+pub(super) fn gone(st: &wire::Status) -> bool {
+    st.ok || st.error_type == Some(ErrorType::NotFound)
 }

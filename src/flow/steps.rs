@@ -3,6 +3,7 @@
 //! [`Progress`] on (the day's revision, ids ACP assigned, the manifest uploaded).
 
 use super::labels::LabelTrouble;
+use super::send::gone;
 use super::{believe, describe, hex, is_sent_on, Run, RunStatus, Stop};
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, Request, Status};
@@ -108,7 +109,7 @@ impl Run<'_, '_> {
                 if is_sent_on(&st) {
                     return Err(self.sent_on(&mid));
                 }
-                if !st.ok && st.error_type != Some(ErrorType::NotFound) {
+                if !gone(&st) {
                     return Err(Stop::Refused(format!(
                         "cancelManifest {mid} (needed to apply the change): {}",
                         describe(&st)
@@ -140,7 +141,7 @@ impl Run<'_, '_> {
                 Answer::Day(r) => r.status.clone(),
                 _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
             };
-            if !st.ok && st.error_type != Some(ErrorType::NotFound) {
+            if !gone(&st) {
                 return Err(Stop::Refused(format!("cancelDay {d}: {}", describe(&st))));
             }
             at.day_id = None;
@@ -171,7 +172,7 @@ impl Run<'_, '_> {
                 Answer::Bag(r) => r.status.clone(),
                 _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
             };
-            if !st.ok && st.error_type != Some(ErrorType::NotFound) {
+            if !gone(&st) {
                 return Err(Stop::Refused(format!(
                     "cancelBag {}: {}",
                     sid,
