@@ -1,8 +1,10 @@
-//! The requests one MAWB needs, in the order they go out: createMailing (batches for items with tracking
-//! numbers, one call per item with a label type otherwise), createBag per bag, createDay, createManifest.
+//! The plan of one MAWB: what ACP must be sent for it to hold what the folder holds, as data.
 //!
-//! Shared by `prepare` (offline, written to files for review) and `flow` (sent to ACP), so what an operator
-//! reviews is what is sent. The shipper-side ids derived here (shipperBagId, shipperDayId) are
+//! [`diff`] compares the ledger's view with the folder (a pure function); [`steps`] orders what applies it
+//! (createMailing batches for items with tracking numbers, one call per item with a label type otherwise,
+//! createBag per bag, createDay, createManifest, after whatever must be cancelled); this module builds each
+//! step's request. Shared by `prepare` (offline, written to files for review) and `flow` (sent to ACP), so
+//! what an operator reviews is what is sent. The shipper-side ids derived here (shipperBagId, shipperDayId) are
 //! deterministic: a repeated create meets `conflict` with the same object instead of making a second one.
 
 use crate::acp::budget::{self, Breakdown, BudgetError};
@@ -114,25 +116,6 @@ fn config(m: &Mawb) -> &MawbConfig {
         .unwrap_or_else(|| EMPTY.get_or_init(MawbConfig::default))
 }
 
-/// Items registered in label=0 batches (they have a tracking number), as batches of item indexes.
-pub fn mailing_batches(m: &Mawb, opts: &PlanOptions) -> Vec<Vec<usize>> {
-    let idx: Vec<usize> = (0..m.items.len())
-        .filter(|&i| m.items[i].tracking_number.is_some())
-        .collect();
-    batch_items(m, idx, opts)
-}
-
-/// Splits the given items into label=0 createMailing batches (by count and size), order kept.
-pub fn batch_items(m: &Mawb, idx: Vec<usize>, opts: &PlanOptions) -> Vec<Vec<usize>> {
-    let envelope = mailing_envelope();
-    let mut sizes = vec![0; m.items.len()];
-    for &i in &idx {
-        let one = wire::Request::CreateMailing(vec![convert::mail_item(&m.items[i])]);
-        sizes[i] = request::request_len(&one).saturating_sub(envelope);
-    }
-    batches_by_size(&idx, &sizes, opts)
-}
-
 /// The bytes of a createMailing `data` around its items (declaration and root element).
 pub fn mailing_envelope() -> usize {
     request::request_len(&wire::Request::CreateMailing(Vec::new()))
@@ -160,13 +143,6 @@ pub fn batches_by_size(idx: &[usize], sizes: &[usize], opts: &PlanOptions) -> Ve
         out.push(cur);
     }
     out
-}
-
-/// Items registered one per call with the MAWB's label type (no tracking number yet).
-pub fn labelled_items(m: &Mawb) -> Vec<usize> {
-    (0..m.items.len())
-        .filter(|&i| m.items[i].tracking_number.is_none())
-        .collect()
 }
 
 /// Parameters of a createMailing: label 0 for batches, else the MAWB's label type and format.
