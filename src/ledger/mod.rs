@@ -29,7 +29,7 @@ pub enum LedgerError {
     },
     #[error("state database: {0}")]
     Sql(#[from] rusqlite::Error),
-    /// The write-ahead log beside the database cannot be the one SQLite wrote (see [`wal`]).
+    /// The write-ahead log beside the database cannot be the one SQLite wrote (see `wal`).
     #[error("state database {path}: {why}")]
     DamagedLog { path: String, why: String },
 }

@@ -1,6 +1,6 @@
 //! The plan of one MAWB: what ACP must be sent for it to hold what the folder holds, as data.
 //!
-//! [`diff`] compares the ledger's view with the folder (a pure function); [`steps`] orders what applies it
+//! [`diff`](fn@diff) compares the ledger's view with the folder (a pure function); [`steps`](fn@steps) orders what applies it
 //! (createMailing batches for items with tracking numbers, one call per item with a label type otherwise,
 //! createBag per bag, createDay, createManifest, after whatever must be cancelled); this module builds each
 //! step's request. Shared by `prepare` (offline, written to files for review) and `flow` (sent to ACP), so

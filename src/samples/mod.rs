@@ -10,11 +10,11 @@
 //! `.NAME.partial` name and renamed when complete, so a drop-folder watcher never sees half a MAWB.
 
 //!
-//! The parts, in the order a folder is made: [`batch`] checks the options, plans every MAWB (numbers,
-//! airline, item counts, seeds) and writes the folders on every core; [`folder`] writes one MAWB folder;
-//! [`flights`] draws its legs and dates; [`items`] draws its parcels from the goods in [`catalog`] and the
-//! names and addresses in [`consignees`]; [`rows`] lays items out as spreadsheet rows under varied header
-//! spellings, which [`csv_file`] and [`xlsx_file`] write; [`mawb_toml`] and [`scan`] write the folder's
+//! The parts, in the order a folder is made: `batch` checks the options, plans every MAWB (numbers,
+//! airline, item counts, seeds) and writes the folders on every core; `folder` writes one MAWB folder;
+//! `flights` draws its legs and dates; `items` draws its parcels from the goods in `catalog` and the
+//! names and addresses in `consignees`; `rows` lays items out as spreadsheet rows under varied header
+//! spellings, which `csv_file` and `xlsx_file` write; `mawb_toml` and `scan` write the folder's
 //! `mawb.toml` and `mawb.pdf`.
 
 use std::path::{Path, PathBuf};

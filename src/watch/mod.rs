@@ -22,7 +22,7 @@
 //! worker thread, at most `jobs` at once. The loop sleeps on a channel between deadlines, so an idle
 //! watcher costs nothing but a wake-up every half second to look at the stop flag.
 //!
-//! **Nothing wedges it** (see [`worker`]): a worker that panics sends its folder to `failed/` with the
+//! **Nothing wedges it** (see `worker`): a worker that panics sends its folder to `failed/` with the
 //! panic as the reason, and the loop hears of every worker's end exactly once; a worker running past
 //! `--folder-timeout` no longer holds a slot (it is reported, and its folder stays in `processing/`); a
 //! stop request waits at most `--stop-grace` for running folders, then returns; a folder whose run was

@@ -16,9 +16,9 @@
 //!   once. Within one part, a unit covered twice (listed twice, or an item listed with its bag) fails.
 //! - getManifest lists, per part, every item and bag the part covers (inside bags and days included).
 //!
-//! One file per group of commands: [`mailing`] (createMailing, cancelMailing), [`bag`] (createBag,
-//! cancelBag), [`day`] (closeDay, reopenDay, createDay, cancelDay), [`info`] (getInfo), [`manifest`]
-//! (createManifest, modifyManifest, cancelManifest, getManifest) and [`admin`] (the `/_admin/objects`
+//! One file per group of commands: `mailing` (createMailing, cancelMailing), `bag` (createBag,
+//! cancelBag), `day` (closeDay, reopenDay, createDay, cancelDay), `info` (getInfo), `manifest`
+//! (createManifest, modifyManifest, cancelManifest, getManifest) and `admin` (the `/_admin/objects`
 //! view). The SQL they run is in [`crate::state`].
 
 mod admin;

@@ -11,8 +11,8 @@
 //!
 //! CPU work (XML parsing, rules, SQLite, writing the answer) runs on tokio's blocking pool, holding the
 //! store's mutex for one transaction: requests are served concurrently and applied one at a time.//!
-//! Parts: this file (server, connections, bodies), [`params`] (the POSTed parameters, checked like ACP),
-//! [`api`] (the API entry point), [`log`] (the request log) and [`admin`] (the `/_admin/...` endpoints).
+//! Parts: this file (server, connections, bodies), `params` (the POSTed parameters, checked like ACP),
+//! `api` (the API entry point), `log` (the request log) and `admin` (the `/_admin/...` endpoints).
 
 mod admin;
 mod api;

@@ -5,18 +5,18 @@
 //! accept, so that the label archive, its magic-byte checks and the unpacking of zipped FedEx pairs are
 //! exercised on real bytes, not placeholders. The bars come from the `barcoders` crate, the PDF from
 //! `pdf-writer`, the PNG from `png`, the FedEx zip from `zip`; what is drawn here is the layout, the 5x7
-//! bitmap font (see [`font`] for why it is not a crate) and the EPL2 text.
+//! bitmap font (see `font` for why it is not a crate) and the EPL2 text.
 //!
 //! What each output starts with (the archive checks magic bytes): PNG `\x89PNG\r\n\x1a\n`; PDF `%PDF-1.4`;
 //! a PNG pair is a zip, `PK\x03\x04`; EPL2 starts with [`EPL2_START`], `\r\nN\r\n`: a blank line before `N`,
 //! as Zebra advises, so that a printer holding a half-received command starts clean.
 //!
-//! The three formats share one layout in printer dots ([`layout`]; 203 dpi: 4x6 in is 812x1218 dots, 4x4
+//! The three formats share one layout in printer dots (`layout`; 203 dpi: 4x6 in is 812x1218 dots, 4x4
 //! is 812x812). Text is clipped to the label, characters a format cannot carry become `?`, and an id too
 //! long for a barcode at one dot per module gets a note instead of bars: no input string makes rendering
 //! panic.
 //!
-//! Parts: [`layout`], [`font`], [`png`] (and the zip of a PNG pair), [`pdf`], [`epl`].
+//! Parts: `layout`, `font`, `png` (and the zip of a PNG pair), `pdf`, `epl`.
 
 mod epl;
 mod font;

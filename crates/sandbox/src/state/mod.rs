@@ -13,9 +13,9 @@
 //! Status strings: items and bags are `New`, or `Picked Up` once a manifest that covers them is marked
 //! sent (`/_admin/mark-sent`); days are `Closed`, or `Picked Up` likewise.
 //!
-//! All the SQL the sandbox runs lives in this module, one file per object: [`items`], [`bags`], [`days`],
-//! [`manifests`] (rows, lookups and writes), [`membership`] (what a unit covers and which manifest covers
-//! it), [`info`] (the `<…Info>` shapes and statuses ACP answers with) and [`resolve`] (the one way an
+//! All the SQL the sandbox runs lives in this module, one file per object: `items`, `bags`, `days`,
+//! `manifests` (rows, lookups and writes), `membership` (what a unit covers and which manifest covers
+//! it), `info` (the `<…Info>` shapes and statuses ACP answers with) and `resolve` (the one way an
 //! object named by either of its ids is found). The commands ([`crate::commands`]) hold ACP's semantics
 //! and call these.
 
