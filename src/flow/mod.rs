@@ -204,10 +204,6 @@ impl Stop {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
-}
-
 /// Whether ACP's answer says the manifest was sent on (`sent`; a modify of a sent manifest may come as a
 /// conflict saying so).
 fn is_sent_on(st: &Status) -> bool {

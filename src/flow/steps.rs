@@ -4,12 +4,13 @@
 
 use super::labels::LabelTrouble;
 use super::send::gone;
-use super::{believe, describe, hex, is_sent_on, Run, RunStatus, Stop};
+use super::{believe, describe, is_sent_on, Run, RunStatus, Stop};
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, Request, Status};
 use crate::archive::Entity;
 use crate::ledger::BagRow;
 use crate::model::MawbConfig;
+use crate::plan::folder::hex;
 use crate::plan::{self, item_key, Diff, ItemFragments, KnownIds, LedgerView, Step};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
