@@ -258,3 +258,193 @@ fn names_with_markup_and_emoji_are_escaped_not_lost() {
         "{xml}"
     );
 }
+
+/// Every file under `dir` (relative path → bytes), with `summary.json`'s `out_dir` taken out so two
+/// outputs written under different names compare equal.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let mut bytes = std::fs::read(&p).unwrap();
+            if rel.ends_with("summary.json") {
+                let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                v.as_object_mut().unwrap().remove("out_dir");
+                bytes = serde_json::to_vec(&v).unwrap();
+            }
+            files.insert(rel, bytes);
+        }
+    }
+    files
+}
+
+fn prepare_cmd(w: &Workdir, batch: &Path, out: &str) -> std::process::Command {
+    let mut cmd = w.mawb();
+    cmd.args([
+        "prepare".as_ref(),
+        batch.as_os_str(),
+        "--out".as_ref(),
+        out.as_ref(),
+    ])
+    .args(["--batch-items", "50"])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    cmd
+}
+
+/// Names in the workdir beside the outputs other than the ones the test made.
+fn leftovers(w: &Workdir) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(w.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("mawb-prepare"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The inode of the hidden folder a prepare into `out` is writing, if one is there.
+fn writing(w: &Workdir, out: &str) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(w.join(format!(".{out}.mawb-prepare.tmp")))
+        .ok()
+        .map(|m| m.ino())
+}
+
+/// Starts a prepare into `out` and waits until it is writing its own hidden folder (not one an earlier
+/// kill left); returns the child and how long that took, or `None` for the time if it finished first.
+fn start_writing(
+    w: &Workdir,
+    batch: &Path,
+    out: &str,
+) -> (std::process::Child, Option<std::time::Duration>) {
+    let stale = writing(w, out);
+    let started = std::time::Instant::now();
+    let mut child = prepare_cmd(w, batch, out).spawn().unwrap();
+    loop {
+        if writing(w, out).is_some_and(|ino| Some(ino) != stale) {
+            return (child, Some(started.elapsed()));
+        }
+        if child.try_wait().unwrap().is_some() || started.elapsed().as_secs() > 120 {
+            return (child, None);
+        }
+        std::thread::sleep(std::time::Duration::from_micros(500));
+    }
+}
+
+#[test]
+fn a_prepare_killed_at_any_moment_never_leaves_a_partial_folder_under_its_name() {
+    let w = Workdir::new();
+    let batch = w.samples(6, 1800, 31);
+    // The reference output, and how long a prepare spends before writing and while writing.
+    let started = std::time::Instant::now();
+    let (mut child, before) = start_writing(&w, &batch, "reference");
+    assert!(child.wait().unwrap().success());
+    let full = started.elapsed();
+    let write_phase = full - before.expect("the prepare wrote under a hidden folder");
+    let reference = tree(&w.join("reference"));
+    assert!(reference.len() > 6 * 10, "{} files", reference.len());
+    let out = w.join("out");
+
+    // Seeded moments: even rounds anywhere in the whole prepare, odd rounds while it writes. Halfway a
+    // complete output is put in place, so the later kills land while an earlier output is replaced.
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let (mut mid_write, mut complete) = (0, 0);
+    for round in 0..12 {
+        if round == 6 {
+            assert_exit(&w.run(&mut prepare_cmd(&w, &batch, "out")), 0);
+        }
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let share = (seed % 1000) as f64 / 1000.0;
+        let mut child = if round % 2 == 0 {
+            let child = prepare_cmd(&w, &batch, "out").spawn().unwrap();
+            std::thread::sleep(full.mul_f64(share));
+            child
+        } else {
+            let (child, _) = start_writing(&w, &batch, "out");
+            std::thread::sleep(write_phase.mul_f64(share * 0.6));
+            child
+        };
+        let running = child.try_wait().unwrap().is_none();
+        let _ = child.kill();
+        let _ = child.wait();
+        if running && writing(&w, "out").is_some() {
+            mid_write += 1;
+        }
+        if out.exists() {
+            assert_eq!(
+                tree(&out),
+                reference,
+                "round {round}: a folder under the final name is complete"
+            );
+            complete += 1;
+        } else {
+            assert!(
+                round < 6,
+                "round {round}: an earlier complete output stays until replaced"
+            );
+        }
+    }
+    eprintln!("{mid_write} of 12 kills landed while writing, {complete} found a complete output");
+    assert!(
+        mid_write >= 3,
+        "kills landed while writing: {mid_write} of 12"
+    );
+    assert!(complete >= 6, "{complete}");
+
+    // The next prepare clears what the kills left and puts the whole output in place.
+    assert_exit(&w.run(&mut prepare_cmd(&w, &batch, "out")), 0);
+    assert_eq!(tree(&out), reference);
+    assert!(leftovers(&w).is_empty(), "{:?}", leftovers(&w));
+}
+
+#[test]
+fn a_second_prepare_replaces_the_first_whole_and_foreign_folders_are_refused() {
+    let w = Workdir::new();
+    let batch = w.samples(1, 120, 32);
+    let dir = w.mawb_dirs(&batch).remove(0);
+    let dir = dir.to_str().unwrap();
+    let run = |extra: &[&str]| w.run_mawb([&["prepare", dir, "--out", "out"], extra].concat());
+    assert_exit(&run(&["--batch-items", "10"]), 0);
+    assert!(w.join("out/012-createMailing-batch12.xml").is_file());
+    assert_exit(&run(&["--batch-items", "100"]), 0);
+    let names: Vec<String> = std::fs::read_dir(w.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.contains("batch12")),
+        "no request of the earlier prepare remains: {names:?}"
+    );
+    assert!(names.iter().any(|n| n == ".mawb-prepare"), "{names:?}");
+
+    // A folder holding the operator's own files is never replaced.
+    w.write("mine/notes.txt", "keep me");
+    let o = w.run_mawb(["prepare", dir, "--out", "mine"]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("mawb prepare did not write"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(w.read_string("mine/notes.txt"), "keep me");
+    assert_eq!(std::fs::read_dir(w.join("mine")).unwrap().count(), 1);
+
+    // Nor the input itself.
+    let o = w.run_mawb(["prepare", dir, "--out", dir]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("is, or holds, the input"),
+        "{}",
+        stderr(&o)
+    );
+    assert_no_panic(&o);
+}

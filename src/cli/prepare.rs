@@ -2,7 +2,7 @@
 
 use super::{InputArgs, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use crate::check::check_paths;
-use crate::prepare::{out_dir_for, prepare};
+use crate::prepare::{out_dir_for, prepare_all};
 use crate::report::{write_summary, JsonReport};
 use clap::Args;
 use std::path::PathBuf;
@@ -39,16 +39,18 @@ pub fn run(args: PrepareArgs) -> Result<i32, String> {
     };
     let to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
     let mut outcomes = Vec::new();
-    for m in &mut report.mawbs {
+    let results = prepare_all(&report.mawbs, &args.path, &args.out, batch, &plan)
+        .map_err(|e| format!("nothing was prepared: {e}"))?;
+    for (m, result) in report.mawbs.iter_mut().zip(results) {
         let dir = out_dir_for(&args.out, m, batch);
-        if !m.sendable() {
-            code = code.max(EXIT_FAILED);
-            outcomes
-                .push(serde_json::json!({"status": "refused", "reason": "the MAWB has errors"}));
-            continue;
-        }
-        match prepare(m, &dir, &plan) {
-            Ok(s) => {
+        match result {
+            None => {
+                code = code.max(EXIT_FAILED);
+                outcomes.push(
+                    serde_json::json!({"status": "refused", "reason": "the MAWB has errors"}),
+                );
+            }
+            Some(Ok(s)) => {
                 if !to_stdout {
                     outln!(
                         "{}: {} requests written to {} (createManifest data {} of {} bytes, image {} bytes, file {} as {})",
@@ -67,7 +69,7 @@ pub fn run(args: PrepareArgs) -> Result<i32, String> {
                 }
                 outcomes.push(serde_json::json!({"status": "prepared", "summary": s}));
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 code = code.max(EXIT_FAILED);
                 let p = crate::problem::Problem::new(
                     &crate::problem::PAYLOAD_BUDGET,

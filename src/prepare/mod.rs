@@ -13,7 +13,11 @@ use crate::check::CheckedMawb;
 use crate::model::{format_fixed, WEIGHT_SCALE};
 use crate::plan::{self, KnownIds, PlanOptions, Step};
 use serde::Serialize;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+mod unit;
+pub use unit::{OutputUnit, UnitError, MARKER};
 
 /// One request file written.
 #[derive(Debug, Clone, Serialize)]
@@ -109,10 +113,13 @@ pub enum PrepareError {
     Manifest(#[from] plan::ManifestError),
 }
 
-/// Writes every request of `checked` into `out`.
+/// Writes every request of `checked` into the folder `out` (created), with plain writes: durability and
+/// all-or-nothing come from the [`OutputUnit`] the folder sits in. `shown_as` is the folder's final name,
+/// recorded as `out_dir` in `summary.json`.
 pub fn prepare(
     checked: &CheckedMawb,
     out: &Path,
+    shown_as: &Path,
     opts: &PlanOptions,
 ) -> Result<PrepareSummary, PrepareError> {
     let m = &checked.mawb;
@@ -124,7 +131,6 @@ pub fn prepare(
         move |source| PrepareError::Io { path, source }
     };
     std::fs::create_dir_all(out).map_err(io(out))?;
-    clear_previous(out).map_err(io(out))?;
     let ids = KnownIds::default();
     let mut requests = Vec::new();
     let mut write =
@@ -132,8 +138,7 @@ pub fn prepare(
             let seq = requests.len() + 1;
             let file = format!("{seq:03}-{name}.xml");
             let path = out.join(&file);
-            crate::fsutil::write_atomic_with(&path, |w| write_request(req, w))
-                .map_err(io(&path))?;
+            let bytes = write_file(&path, |w| write_request(req, w)).map_err(io(&path))?;
             let pairs: Vec<(String, String)> =
                 std::iter::once(("command".to_string(), req.command().to_string()))
                     .chain(params.pairs().into_iter().map(|(k, v)| (k.to_string(), v)))
@@ -144,8 +149,7 @@ pub fn prepare(
                 .collect::<String>()
                 + "# apikey is added at send time from the environment and never written\n";
             let ppath = out.join(format!("{seq:03}-{name}.params"));
-            crate::fsutil::write_atomic(&ppath, text.as_bytes()).map_err(io(&ppath))?;
-            let bytes = std::fs::metadata(&path).map(|md| md.len()).unwrap_or(0);
+            write_file(&ppath, |w| w.write_all(text.as_bytes())).map_err(io(&ppath))?;
             requests.push(PreparedRequest {
                 seq,
                 command: req.command().to_string(),
@@ -228,7 +232,7 @@ pub fn prepare(
     );
     if let Some(f) = &wm.file {
         let p = out.join(&f.name);
-        crate::fsutil::write_atomic(&p, &f.data).map_err(io(&p))?;
+        write_file(&p, |w| w.write_all(&f.data)).map_err(io(&p))?;
     }
     write(
         "createManifest",
@@ -248,7 +252,7 @@ pub fn prepare(
     let summary = PrepareSummary {
         manifest_number: c.manifest_number.clone(),
         user_manifest_id: c.user_manifest_id().to_string(),
-        out_dir: out.display().to_string(),
+        out_dir: shown_as.display().to_string(),
         items: checked.totals.items,
         product_lines: checked.totals.product_lines,
         bags: checked.totals.bags,
@@ -271,7 +275,7 @@ pub fn prepare(
         path: sp.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    crate::fsutil::write_atomic(&sp, &json).map_err(io(&sp))?;
+    write_file(&sp, |w| w.write_all(&json)).map_err(io(&sp))?;
     Ok(summary)
 }
 
@@ -295,21 +299,59 @@ fn file_safe(s: &str) -> String {
     }
 }
 
-/// Removes the request files of an earlier prepare into the same folder, so no stale request remains.
-fn clear_previous(out: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(out)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name == "summary.json"
-            || (name.len() > 4
-                && name.as_bytes()[..3].iter().all(u8::is_ascii_digit)
-                && name.as_bytes()[3] == b'-'
-                && (name.ends_with(".xml") || name.ends_with(".params")));
-        if ours && entry.file_type()?.is_file() {
-            std::fs::remove_file(entry.path())?;
-        }
+/// Writes a new file through a buffer, without fsync; returns its length in bytes.
+fn write_file(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> std::io::Result<u64> {
+    let file = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::with_capacity(64 * 1024, file);
+    fill(&mut w)?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.metadata().map(|m| m.len())
+}
+
+/// What became of one MAWB of a prepare: `None` when it has errors and was not written.
+pub type Prepared = Option<Result<PrepareSummary, PrepareError>>;
+
+/// Prepares every sendable MAWB of `mawbs` (read from `input`) into `out`, as one [`OutputUnit`]: the
+/// MAWBs are written in parallel (rayon) under a temporary sibling, synced once and renamed into place.
+/// `batch` puts each MAWB in a subfolder of `out` ([`out_dir_for`]). The folder is put into place when at
+/// least one MAWB was written; otherwise nothing appears and an earlier output stays as it was.
+/// Returns one entry per MAWB, in order.
+///
+/// # Errors
+/// [`UnitError`] when `out` cannot be used (it holds the input or other files) or cannot be written,
+/// synced or renamed; then nothing new appears under `out`.
+pub fn prepare_all(
+    mawbs: &[CheckedMawb],
+    input: &Path,
+    out: &Path,
+    batch: bool,
+    opts: &PlanOptions,
+) -> Result<Vec<Prepared>, UnitError> {
+    use rayon::prelude::*;
+    if !mawbs.iter().any(CheckedMawb::sendable) {
+        return Ok(mawbs.iter().map(|_| None).collect());
     }
-    Ok(())
+    let unit = OutputUnit::begin(out, input)?;
+    let results: Vec<Prepared> = mawbs
+        .par_iter()
+        .map(|m| {
+            m.sendable().then(|| {
+                prepare(
+                    m,
+                    &out_dir_for(unit.path(), m, batch),
+                    &out_dir_for(out, m, batch),
+                    opts,
+                )
+            })
+        })
+        .collect();
+    if results.iter().any(|r| matches!(r, Some(Ok(_)))) {
+        unit.commit()?;
+    }
+    Ok(results)
 }
 
 /// The folder a MAWB is prepared into when a batch is prepared: one subfolder per MAWB.
