@@ -262,7 +262,7 @@ def item_ref(parent, tracking, shipper_item_id) -> None:
 def mail_items(m: Mawb) -> list[bytes]:
     """Each parcel's `<mailItem>` element as written inside a createMailing request."""
     it = m.items
-    cols = {c: text_or_none(it[c]) for c in it.columns}
+    cols = it.astype(object).where(it.notna(), None).to_dict("list")
     groups = [(p + "Name", p, tag) for p, tag in (("consignee", "consignee"), ("shipper", "shipper"),
                                                      ("return", "returnAddress"))]
     prods = m.products.sort_values("_item", kind="stable")
@@ -324,53 +324,57 @@ def fit_id(text: str) -> str:
     return f"{text[:37]}-{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
-def bag_request(m: Mawb, b: int, bag: str) -> bytes:
-    members = m.items.take(m.bag_members[bag])
+def bag_request(m: Mawb, b: int, bag: str, refs: list[tuple]) -> bytes:
     e = etree.Element("bag")
     sub(e, "shipperBagId", fit_id(f"{m.number}-{bag}"))
     sub(e, "comment", fit_id(f"{m.number} bag {b + 1} of {len(m.bags)}"))
-    for tn, sid in zip(text_or_none(members["trackingNumber"]), text_or_none(members["shipperItemId"])):
-        item_ref(e, tn, sid)
+    for i in m.bag_members[bag]:
+        item_ref(e, *refs[i])
     return request(e)
 
 
-def day_request(m: Mawb) -> bytes:
+def day_request(m: Mawb, refs: list[tuple]) -> bytes:
     e = etree.Element("day")
     sub(e, "shipperDayId", f"{m.number}-DAY")
     for bag in m.bags:
         sub(etree.SubElement(e, "bag"), "shipperBagId", fit_id(f"{m.number}-{bag}"))
-    loose = m.items[m.loose]
-    for tn, sid in zip(text_or_none(loose["trackingNumber"]), text_or_none(loose["shipperItemId"])):
-        item_ref(e, tn, sid)
+    for i in np.flatnonzero(m.loose.to_numpy()):
+        item_ref(e, *refs[i])
     return request(e)
 
 
-def inert(s: pd.Series) -> pd.Series:
-    """Text a spreadsheet will not run as a formula: a leading `'` before `=`, `+`, `-`, `@`, tab, CR."""
-    return s.mask(s.str.match(r"[=+\-@\t\r]", na=False), "'" + s)
+NUMBER = re.compile(NUMERIC)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def quoted(s: pd.Series) -> pd.Series:
-    s = s.astype(object).fillna("").astype(str)
-    return s.where(s.str.fullmatch(NUMERIC), '"' + s.str.replace('"', '""', regex=False) + '"')
+def cell(value, text: bool) -> str:
+    """One CSV cell: text made inert against spreadsheet formulas (a leading `'` before `=`, `+`, `-`, `@`,
+    tab, CR), and quoted unless it reads as a number (the Rust csv writer's "non-numeric" style)."""
+    if value is None or value != value:
+        return '""'
+    if text and value.startswith(FORMULA_START):
+        value = "'" + value
+    return value if NUMBER.fullmatch(value) else '"' + value.replace('"', '""') + '"'
+
+
+def cells(s: pd.Series, text: bool = True) -> pd.Series:
+    return s.astype(object).map(lambda v: cell(v, text))
 
 
 def manifest_file(m: Mawb) -> bytes:
-    """The HAWB file attached to createManifest: one CSV row per product line."""
+    """The HAWB file attached to createManifest: one CSV row per product line, the parcel's fields first."""
     it, p = m.items, m.products
-    at = p["_item"].to_numpy()
-    item = lambda c: it[c].take(at).reset_index(drop=True)  # noqa: E731 - the item's value on each row
-    prod = lambda c: p[c].reset_index(drop=True)  # noqa: E731
-    text = lambda s: inert(s)  # noqa: E731
-    cols = [
-        pd.Series(m.number, index=range(len(p))), item("trackingNumber"), text(item("shipperItemId")),
-        text(item("bag")), *[text(item("consignee" + a)) for a in ADDRESS], item("valueText"),
-        text(item("currency")), item("weightKg"), text(prod("productDescription")), text(prod("hts")),
-        prod("quantity"), prod("unitValue"), prod("productValue"), prod("productWeight"),
-        text(prod("countryOfOrigin")), text(prod("sku")),
-    ]
-    cols = [quoted(c) for c in cols]
-    lines = cols[0].str.cat(cols[1:], sep=",")
+    number = cells(pd.Series([m.number]))[0]
+    item_fields = [("trackingNumber", False), ("shipperItemId", True), ("bag", True),
+                   *[("consignee" + a, True) for a in ADDRESS], ("valueText", False), ("currency", True),
+                   ("weightKg", False)]
+    first = [cells(it[c], text) for c, text in item_fields]
+    parcel = (number + "," + first[0].str.cat(first[1:], sep=",")).take(p["_item"].to_numpy())
+    product_fields = [("productDescription", True), ("hts", True), ("quantity", False), ("unitValue", False),
+                      ("productValue", False), ("productWeight", False), ("countryOfOrigin", True),
+                      ("sku", True)]
+    rest = [cells(p[c], text) for c, text in product_fields]
+    lines = parcel.to_numpy() + "," + rest[0].str.cat(rest[1:], sep=",").to_numpy()
     header = ",".join(f'"{c}"' for c in MANIFEST_COLUMNS)
     return ("\r\n".join([header, *lines]) + "\r\n").encode("utf-8")
 
@@ -462,20 +466,21 @@ def prepare(m: Mawb, out: Path) -> None:
         if key in c:
             labelled.append(({"express_clearance": "expressClearance"}.get(key, key), flag(c[key])))
     sids = text_or_none(m.items["shipperItemId"])
+    refs = list(zip(text_or_none(m.items["trackingNumber"]), sids))  # how bags and the day name a parcel
     for i in np.flatnonzero(~has_tn):
         write(f"createMailing-label-{file_safe(sids[i] or '')}", "createMailing", labelled, request_of(frags[i]), 1)
     bag_labels, day_label = bool(c.get("bag_labels", False)), bool(c.get("day_label", False))
     airport = [("airport", str(c["airport"]).strip())] if c.get("airport") else []
     for b, bag in enumerate(m.bags):
         params = [("label", flag(bag_labels))] + ([("labelFormat", label_format)] if bag_labels else [])
-        write(f"createBag-{file_safe(bag)}", "createBag", params + airport, bag_request(m, b, bag),
+        write(f"createBag-{file_safe(bag)}", "createBag", params + airport, bag_request(m, b, bag, refs),
               len(m.bag_members[bag]))
     if c.get("create_day", False):
         params = [("label", flag(day_label))]
         if day_label or bag_labels:
             params.append(("labelFormat", label_format))
         params.append(("bagLabels", flag(bag_labels and day_label)))
-        write("createDay", "createDay", params + airport, day_request(m), len(m.items))
+        write("createDay", "createDay", params + airport, day_request(m, refs), len(m.items))
 
     file_data = manifest_file(m)
     file_name = f"{m.number}.csv"
