@@ -2,11 +2,12 @@
 """Side by side: `mawb prepare` and the two pandas peers on one batch, interleaved, then "same requests?".
 
 `python bench.py --mawb target/release/mawb --batch BATCH --work DIR [--runs 5]` runs, `--runs` times
-over, `mawb prepare BATCH --out DIR/mawb`, `peer.py --engine openpyxl` and `peer.py --engine calamine`
-(each into a fresh output folder, the order rotating each round so no tool always runs after the same
+over, `mawb prepare BATCH --out …`, `peer.py --engine openpyxl` and `peer.py --engine calamine` (each
+into a fresh output folder `DIR/out-…`, the order rotating each round so no tool always runs after the same
 one), and prints the median wall time of each, their CPU time (user + system) and peak RSS, and the ratios
 peer / mawb. Then it compares the last output of each peer with mawb's, file by file (see `compare`), and
-exits 1 on any difference, after printing every one of them.
+exits 1 on any difference, after printing every one of them; the outputs are removed when they are the
+same, and kept when they differ.
 """
 
 from __future__ import annotations
@@ -155,7 +156,10 @@ def main() -> int:
     if failed:
         print("\n!!! MISMATCH: a peer did not write the requests mawb prepare writes (see above) !!!",
               file=sys.stderr)
+        print(f"the outputs are kept for a look: {', '.join(str(o) for o in outs.values())}", file=sys.stderr)
         return 1
+    for o in outs.values():  # hundreds of MB for the standard batch; kept only when they differ
+        shutil.rmtree(o)
     return 0
 
 
