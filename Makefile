@@ -2,7 +2,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: all build release demo test lint lint-tools fmt bench deps clean toolchain
+.PHONY: all build release demo test lint lint-tools fmt bench bench-peer deps clean toolchain
 
 all: build
 
@@ -43,6 +43,36 @@ fmt: lint-tools
 # Criterion benches, one per stage; figures land in target/criterion and on stdout.
 bench: toolchain
 	$(CARGO) bench
+
+# mawb prepare side by side with the Python peer (pandas + openpyxl/calamine + lxml, benches/peer): one
+# generated batch, RUNS interleaved runs of each, median times, ratios, and a check that the peers write
+# the same requests (exit 1 if not). Not part of `make test`. Its venv, batch and outputs live under the
+# cargo target folder; `make bench-peer HAWBS=10000` is a quick try.
+MAWBS ?= 50
+HAWBS ?= 100000
+RUNS ?= 5
+PYTHON ?= python3.11
+PEER_DIR = $(or $(CARGO_TARGET_DIR),target)/peer
+PEER_BATCH = $(PEER_DIR)/batch-$(MAWBS)x$(HAWBS)-seed7
+MAWB_RELEASE = $(or $(CARGO_TARGET_DIR),target)/release/mawb
+
+bench-peer: toolchain $(PEER_DIR)/venv/installed
+	$(CARGO) build --release
+	@if [ ! -f $(PEER_BATCH).complete ] || [ $(MAWB_RELEASE) -nt $(PEER_BATCH).complete ]; then \
+		rm -rf $(PEER_BATCH) $(PEER_BATCH).complete && \
+		echo "writing the batch: mawb samples $(PEER_BATCH) --mawbs $(MAWBS) --hawbs $(HAWBS) --seed 7" && \
+		$(MAWB_RELEASE) samples $(PEER_BATCH) --mawbs $(MAWBS) --hawbs $(HAWBS) --seed 7 >/dev/null && \
+		touch $(PEER_BATCH).complete; \
+	fi
+	$(PEER_DIR)/venv/bin/python benches/peer/bench.py --mawb $(MAWB_RELEASE) --batch $(PEER_BATCH) \
+		--work $(PEER_DIR)/runs --runs $(RUNS)
+
+$(PEER_DIR)/venv/installed: benches/peer/requirements.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found: install CPython 3.11, or pass PYTHON=..."; exit 2; }
+	rm -rf $(PEER_DIR)/venv
+	$(PYTHON) -m venv $(PEER_DIR)/venv
+	$(PEER_DIR)/venv/bin/pip install --quiet --disable-pip-version-check -r benches/peer/requirements.txt
+	touch $@
 
 # Which dependencies are behind (nothing is changed): "Updating"/"Locking" lines are compatible releases
 # that `cargo update` would take; "Unchanged … (available: …)" lines need a new version in Cargo.toml.

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Side by side: `mawb prepare` and the two pandas peers on one batch, interleaved, then "same requests?".
+
+`python bench.py --mawb target/release/mawb --batch BATCH --work DIR [--runs 5]` runs, `--runs` times
+over, `mawb prepare BATCH --out …`, `peer.py --engine openpyxl` and `peer.py --engine calamine` (each
+into a fresh output folder `DIR/out-…`, the order rotating each round so no tool always runs after the same
+one), and prints the median wall time of each, their CPU time (user + system) and peak RSS, and the ratios
+peer / mawb. Then it compares the last output of each peer with mawb's, file by file (see `compare`), and
+exits 1 on any difference, after printing every one of them; the outputs are removed when they are the
+same, and kept when they differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lxml import etree
+
+HERE = Path(__file__).resolve().parent
+
+
+def run_once(cmd: list[str], out: Path, log: Path) -> dict:
+    """Runs `cmd` writing into a fresh `out`; its wall time, CPU time and peak RSS."""
+    if out.exists():
+        shutil.rmtree(out)
+    with open(log, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace")[-2000:]
+        sys.exit(f"bench: {' '.join(cmd)} exited with {proc.returncode}:\n{tail}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+
+
+def files_of(root: Path) -> dict[str, Path]:
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def c14n(path: Path) -> bytes:
+    return etree.tostring(etree.parse(str(path), etree.XMLParser(huge_tree=True)), method="c14n")
+
+
+def summary_json(path: Path) -> dict:
+    """`summary.json` without `out_dir`, the one field that names where it was written."""
+    doc = json.loads(path.read_bytes())
+    doc.pop("out_dir", None)
+    return doc
+
+
+def compare(expected: Path, actual: Path) -> tuple[list[str], dict[str, int]]:
+    """Every difference between two prepared batches, and how the equal files were equal.
+
+    Request XML, `.params` and the HAWB file must be byte-identical; an XML file that is not is also
+    compared after canonicalisation (C14N) so the report says whether only its bytes differ.
+    `summary.json` is compared as JSON without `out_dir`.
+    """
+    exp, act = files_of(expected), files_of(actual)
+    problems = [f"missing: {n}" for n in sorted(exp.keys() - act.keys())]
+    problems += [f"not written by mawb: {n}" for n in sorted(act.keys() - exp.keys())]
+    counts = {"byte-identical": 0, "equal after C14N": 0, "equal as JSON": 0}
+    for name in sorted(exp.keys() & act.keys()):
+        a, b = exp[name], act[name]
+        if name.endswith("summary.json"):
+            x, y = summary_json(a), summary_json(b)
+            if x == y:
+                counts["equal as JSON"] += 1
+            else:
+                keys = sorted(k for k in x.keys() | y.keys() if x.get(k) != y.get(k))
+                problems.append(f"differs: {name} (keys {', '.join(keys)})")
+        elif a.read_bytes() == b.read_bytes():
+            counts["byte-identical"] += 1
+        elif name.endswith(".xml") and c14n(a) == c14n(b):
+            counts["equal after C14N"] += 1
+            problems.append(f"differs in bytes, equal after C14N: {name}")
+        else:
+            problems.append(f"differs: {name} ({first_difference(a.read_bytes(), b.read_bytes())})")
+    return problems, counts
+
+
+def first_difference(x: bytes, y: bytes) -> str:
+    i = next((k for k, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+    return f"{len(x)} vs {len(y)} bytes, first difference at byte {i}: {x[i:i + 60]!r} vs {y[i:i + 60]!r}"
+
+
+def load() -> str:
+    """The 1, 5 and 15 minute load averages (the machine is shared: they say how quiet it was)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mawb", type=Path, required=True, help="the mawb binary (a release build)")
+    ap.add_argument("--batch", type=Path, required=True, help="the batch folder both prepare")
+    ap.add_argument("--work", type=Path, required=True, help="where outputs and logs go")
+    ap.add_argument("--runs", type=int, default=5, help="runs of each tool (default 5)")
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    tools = {
+        "mawb prepare": [str(args.mawb), "prepare", str(args.batch), "--out"],
+        "pandas+openpyxl+lxml": [sys.executable, str(HERE / "peer.py"), "--engine", "openpyxl",
+                                 str(args.batch), "--out"],
+        "pandas+calamine+lxml": [sys.executable, str(HERE / "peer.py"), "--engine", "calamine",
+                                 str(args.batch), "--out"],
+    }
+    outs = {t: args.work / ("out-" + t.split()[0].replace("+", "-") + str(i)) for i, t in enumerate(tools)}
+    results: dict[str, list[dict]] = {t: [] for t in tools}
+    names = list(tools)
+    print(f"bench: {args.runs} runs of each, interleaved; load average before: {load()}", flush=True)
+    for r in range(args.runs):
+        for t in names[r % len(names):] + names[:r % len(names)]:
+            res = run_once(tools[t] + [str(outs[t])], outs[t], args.work / "stderr.log")
+            results[t].append(res)
+            print(f"  run {r + 1}/{args.runs}  {t:<22} {res['wall']:8.2f} s wall  {res['cpu']:8.2f} s cpu"
+                  f"  {res['rss_mb']:7.0f} MB", flush=True)
+    print(f"bench: load average after: {load()}")
+
+    base = statistics.median(x["wall"] for x in results["mawb prepare"])
+    base_cpu = statistics.median(x["cpu"] for x in results["mawb prepare"])
+    print()
+    print("| | median wall | min wall | median CPU (user+sys) | peak RSS | wall ratio vs mawb | CPU ratio vs mawb |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for t in tools:
+        walls = [x["wall"] for x in results[t]]
+        cpu = statistics.median(x["cpu"] for x in results[t])
+        rss = max(x["rss_mb"] for x in results[t])
+        print(f"| {t} | {statistics.median(walls):.2f} s | {min(walls):.2f} s | {cpu:.2f} s | {rss:.0f} MB "
+              f"| {statistics.median(walls) / base:.1f}× | {cpu / base_cpu:.1f}× |")
+    print()
+
+    failed = False
+    for t in names[1:]:
+        problems, counts = compare(outs["mawb prepare"], outs[t])
+        equal = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        real = [p for p in problems if not p.startswith("differs in bytes, equal after C14N")]
+        verdict = "SAME REQUESTS" if not real else "MISMATCH"
+        print(f"{t} vs mawb prepare: {verdict} ({equal})")
+        for p in problems[:50]:
+            print(f"  {p}")
+        if len(problems) > 50:
+            print(f"  ... and {len(problems) - 50} more")
+        failed |= bool(real)
+    if failed:
+        print("\n!!! MISMATCH: a peer did not write the requests mawb prepare writes (see above) !!!",
+              file=sys.stderr)
+        print(f"the outputs are kept for a look: {', '.join(str(o) for o in outs.values())}", file=sys.stderr)
+        return 1
+    for o in outs.values():  # hundreds of MB for the standard batch; kept only when they differ
+        shutil.rmtree(o)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
