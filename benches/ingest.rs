@@ -6,11 +6,15 @@
 //! - `ingest/csv`  and `ingest/xlsx`: the 25 folders of one format through `check::check_one`, one after
 //!   the other, inside a one-thread rayon pool: the single-core cost of a row in each format;
 //! - `ingest/batch`: the whole batch through `check::check_paths` in rayon pools of 1 and 2 threads, so
-//!   the speed-up of the 2 cores is visible.
+//!   the speed-up of the 2 cores is visible;
+//! - `raw/csv` and `raw/xlsx`: the same spreadsheets through the readers alone, on one core: every csv
+//!   record into a reused `csv::ByteRecord`, every xlsx cell through calamine's streaming cell reader
+//!   (`next_cell_with_style_id`, as ingest reads them), nothing kept. The floor ingest stands on: the ratio
+//!   of `ingest/<format>` to `raw/<format>` is what mawb's own work (cells, items, rules) costs.
 //!
 //! Iterations take seconds, so sampling is flat and small: the run takes a few minutes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughput};
@@ -151,7 +155,91 @@ fn whole_batch(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, by_format, whole_batch);
+/// The spreadsheets of `dirs` with extension `ext`.
+fn files_of(dirs: &[PathBuf], ext: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for d in dirs {
+        for e in std::fs::read_dir(d).expect("list a MAWB folder").flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == ext) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Records of a csv file read into one reused `ByteRecord` (the header row included).
+fn raw_csv(path: &Path) -> u64 {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(256 * 1024)
+        .from_path(path)
+        .expect("open a csv");
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0;
+    while reader
+        .read_byte_record(&mut record)
+        .expect("read a csv record")
+    {
+        rows += 1;
+    }
+    rows
+}
+
+/// Rows of every sheet of an xlsx file, cell by cell with calamine's streaming reader (header included).
+fn raw_xlsx(path: &Path) -> u64 {
+    use calamine::Reader;
+    let file = std::io::BufReader::new(std::fs::File::open(path).expect("open an xlsx"));
+    let mut wb = calamine::Xlsx::new(file).expect("an xlsx workbook");
+    let mut rows = 0;
+    for sheet in wb.sheet_names() {
+        let mut cells = wb.worksheet_cells_reader(&sheet).expect("a sheet");
+        let mut last = None;
+        while let Some((cell, style)) = cells.next_cell_with_style_id().expect("a cell") {
+            let row = cell.get_position().0;
+            if last != Some(row) {
+                rows += 1;
+                last = Some(row);
+            }
+            std::hint::black_box((cell.get_value(), style));
+        }
+    }
+    rows
+}
+
+fn raw_readers(c: &mut Criterion) {
+    let b = batch();
+    let mut g = c.benchmark_group("raw");
+    g.sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    let csv = files_of(&b.csv, "csv");
+    let xlsx = files_of(&b.xlsx, "xlsx");
+    // Throughput in product rows, as for `ingest/<format>`; each file's header row is read on top.
+    g.throughput(Throughput::Elements(b.csv_rows));
+    g.bench_function(BenchmarkId::new("csv", "ByteRecord"), |bench| {
+        bench.iter(|| {
+            let read: u64 = csv.iter().map(|p| raw_csv(p)).sum();
+            assert_eq!(read, b.csv_rows + csv.len() as u64);
+            read
+        })
+    });
+    g.throughput(Throughput::Elements(b.xlsx_rows));
+    g.bench_function(BenchmarkId::new("xlsx", "calamine cells"), |bench| {
+        bench.iter(|| {
+            let read: u64 = xlsx.iter().map(|p| raw_xlsx(p)).sum();
+            assert_eq!(read, b.xlsx_rows + xlsx.len() as u64);
+            read
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, by_format, raw_readers, whole_batch);
 
 static BATCH: std::sync::OnceLock<Batch> = std::sync::OnceLock::new();
 

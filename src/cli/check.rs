@@ -40,5 +40,8 @@ pub fn run(args: CheckArgs) -> Result<i32, String> {
             .write_to(target)
             .map_err(|e| format!("cannot write the JSON report to {}: {e}", target.display()))?;
     }
+    // The command ends here: freeing every item of a large batch one by one would only delay the exit
+    // (about a tenth of a 100,000-HAWB check), and the process's memory goes back whole when it exits.
+    std::mem::forget(report);
     Ok(code)
 }

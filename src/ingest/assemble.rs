@@ -146,7 +146,7 @@ pub struct Assembler {
 
     columns: [Option<usize>; FIELD_COUNT],
     drafts: Vec<Draft>,
-    index: HashMap<Box<str>, usize>,
+    index: HashMap<Box<str>, usize, ahash::RandomState>,
     /// The draft the previous data row belonged to (continuation rows join it).
     current: Option<usize>,
     pub problems: Vec<Problem>,
@@ -166,7 +166,7 @@ impl Assembler {
 
             columns: [None; FIELD_COUNT],
             drafts: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::with_hasher(ahash::RandomState::new()),
             current: None,
             problems: Vec::new(),
         }
@@ -405,7 +405,10 @@ impl Assembler {
             }
         };
         // The texts move out of the draft: no copy per field.
-        let (origin_row, products) = (d.row, d.products);
+        let (origin_row, mut products) = (d.row, d.products);
+        // A vector grows to room for 4 products at its first push; most items have one or two, and the
+        // room left would stay with the item for the whole run.
+        products.shrink_to_fit();
         let mut fields = d.fields;
         let mut text =
             |f: Field| -> Option<String> { fields[f.index()].take().map(|(t, _)| String::from(t)) };
@@ -704,11 +707,11 @@ fn not_a_number(f: Field, t: &str) -> (&'static Rule, String) {
 /// A comma is refused rather than guessed ("1,2" may mean 1.2 or 12).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim();
-    if t.is_empty() || t.contains(',') {
+    if t.is_empty() || t.as_bytes().contains(&b',') {
         return None;
     }
     let t = t.strip_prefix('+').unwrap_or(t);
-    if t.contains(['e', 'E']) {
+    if t.bytes().any(|b| b == b'e' || b == b'E') {
         Decimal::from_scientific(t).ok()
     } else {
         Decimal::from_str(t).ok()

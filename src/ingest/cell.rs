@@ -108,7 +108,7 @@ const INVISIBLE: &[char] = &[
 ];
 
 fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellText<'a>>, CellNote> {
-    let mut text: Cow<'a, str> = Cow::Borrowed(s.trim_matches(|c: char| c.is_whitespace()));
+    let mut text: Cow<'a, str> = Cow::Borrowed(trim(s));
     // Excel's text-forcing wrapper ="02118": the user sees 02118.
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
         text = Cow::Owned(inner.replace("\"\"", "\""));
@@ -156,6 +156,15 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
     }
 }
 
+/// The cell without the white space (Unicode's) around it. Most cells start and end with a visible ASCII
+/// character and are returned as they are, without a look at each character.
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim_matches(|c: char| c.is_whitespace()),
+    }
+}
+
 /// `U+200B ZERO WIDTH SPACE` and the like, for messages.
 fn code_point_name(c: char) -> String {
     let name = match c {
@@ -173,9 +182,10 @@ fn code_point_name(c: char) -> String {
 
 /// Excel's own rendering of a number too large for its precision: `9.40011E+21`.
 fn is_scientific(t: &str) -> bool {
-    let Some((mantissa, exp)) = t.split_once(['E', 'e']) else {
+    let Some(at) = t.bytes().position(|b| b == b'E' || b == b'e') else {
         return false;
     };
+    let (mantissa, exp) = (&t[..at], &t[at + 1..]);
     let mantissa = mantissa.strip_prefix('-').unwrap_or(mantissa);
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let exp = exp.strip_prefix(['+', '-']).filter(|_| exp.len() > 1);

@@ -164,8 +164,7 @@ impl ItemCheck<'_> {
 
     fn text(&mut self, field: Field, value: Option<&str>, max: usize) {
         let Some(v) = value else { return };
-        let n = v.chars().count();
-        if n > max {
+        if let Some(n) = chars_over(v, max) {
             self.push(
                 &TOO_LONG,
                 field,
@@ -215,8 +214,15 @@ impl ItemCheck<'_> {
         self.text(company, a.company.as_deref(), 35);
         self.required(line1, a.address1.as_deref(), 105);
         self.text(line2, a.address2.as_deref(), 105);
-        let together = a.address1.as_deref().map_or(0, |s| s.chars().count())
-            + a.address2.as_deref().map_or(0, |s| s.chars().count());
+        // Counted only when the bytes could exceed the limit: a character is at least one byte.
+        let bytes =
+            a.address1.as_deref().map_or(0, str::len) + a.address2.as_deref().map_or(0, str::len);
+        let together = if bytes > 105 {
+            a.address1.as_deref().map_or(0, |s| s.chars().count())
+                + a.address2.as_deref().map_or(0, |s| s.chars().count())
+        } else {
+            bytes
+        };
         if together > 105 && a.address1.as_deref().map_or(0, |s| s.chars().count()) <= 105 {
             self.push(
                 &ADDRESS_TOO_LONG,
@@ -309,6 +315,16 @@ pub fn us_zip_problem(country: &str, zip: &str) -> Option<String> {
     } else {
         format!("ZIP code \"{zip}\" is not a {country} ZIP: 5 digits, or ZIP+4 as 12345-6789")
     })
+}
+
+/// The number of characters of `v` when it is more than `max`. A character is at least one byte, so a
+/// text of at most `max` bytes (nearly every cell) is not counted.
+fn chars_over(v: &str, max: usize) -> Option<usize> {
+    if v.len() <= max {
+        return None;
+    }
+    let n = v.chars().count();
+    (n > max).then_some(n)
 }
 
 /// Whether a decimal fits what ACP takes: at most 12 digits before the point and 8 after.
@@ -451,8 +467,7 @@ pub fn validate_item(
                 "productDescription is required".into(),
             ),
             Some(d) => {
-                let n = d.chars().count();
-                if n > 300 {
+                if let Some(n) = chars_over(d, 300) {
                     at(
                         &mut c,
                         &TOO_LONG,
@@ -471,8 +486,7 @@ pub fn validate_item(
                 "hts (harmonization code) is required".into(),
             ),
             Some(h) => {
-                let n = h.chars().count();
-                if n > 12 {
+                if let Some(n) = chars_over(h, 12) {
                     at(
                         &mut c,
                         &TOO_LONG,
@@ -500,7 +514,7 @@ pub fn validate_item(
             );
         }
         if let Some(m) = p.manufacturer_code.as_deref() {
-            if m.chars().count() > 35 {
+            if chars_over(m, 35).is_some() {
                 at(
                     &mut c,
                     &TOO_LONG,
@@ -630,7 +644,9 @@ pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
             |i: &MailItem| i.shipper_item_id.as_deref(),
         ),
     ] {
-        let mut seen: HashMap<&str, (usize, usize)> = HashMap::new();
+        let items: usize = mawbs.iter().map(|m| m.items.len()).sum();
+        let mut seen: HashMap<&str, (usize, usize), ahash::RandomState> =
+            HashMap::with_capacity_and_hasher(items, ahash::RandomState::new());
         for (m, mawb) in mawbs.iter().enumerate() {
             for (n, item) in mawb.items.iter().enumerate() {
                 let Some(key) = get(item) else { continue };

@@ -67,7 +67,24 @@ const CA_PROVINCES: &[&str] = &[
 ];
 
 fn contains(table: &[&str], code: &str) -> bool {
-    table.binary_search(&code).is_ok()
+    let Some(key) = packed(code) else {
+        return false;
+    };
+    table
+        .binary_search_by_key(&key, |c| packed(c).unwrap_or(u32::MAX))
+        .is_ok()
+}
+
+/// A code of at most 3 bytes as one number that sorts as the text does (bytes big-endian, zero-padded,
+/// then the length, so `AB` and `AB\0` differ); `None` for a longer code, which no table holds. Every
+/// lookup of a validation compares a few of these instead of calling `memcmp` on strings.
+fn packed(code: &str) -> Option<u32> {
+    let b = code.as_bytes();
+    if b.len() > 3 {
+        return None;
+    }
+    let byte = |i: usize| u32::from(b.get(i).copied().unwrap_or(0));
+    Some(byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | b.len() as u32)
 }
 
 /// Whether `code` is an officially assigned ISO 3166-1 alpha-2 country code (uppercase).
@@ -178,6 +195,32 @@ mod tests {
         assert!(table
             .iter()
             .all(|c| c.len() == width && c.bytes().all(|b| b.is_ascii_uppercase())));
+    }
+
+    #[test]
+    fn lookups_find_exactly_the_codes_of_a_table() {
+        for table in [COUNTRIES, CURRENCIES, US_STATES, CA_PROVINCES] {
+            assert!(
+                table.windows(2).all(|w| packed(w[0]) < packed(w[1])),
+                "packed keys sort as the codes do"
+            );
+            for code in table {
+                assert!(contains(table, code), "{code}");
+                let longer = format!("{code}\0");
+                assert!(!contains(table, &longer), "{longer:?}");
+                assert!(
+                    !contains(table, &code[..code.len() - 1]),
+                    "{code} shortened"
+                );
+                assert!(
+                    !contains(table, &code.to_ascii_lowercase()),
+                    "{code} lowercase"
+                );
+            }
+        }
+        for code in ["", "U", "USA ", "USDX", "\0\0", "ÜS"] {
+            assert!(!is_country(code) && !is_currency(code), "{code:?}");
+        }
     }
 
     #[test]

@@ -43,6 +43,9 @@ struct Matcher {
     entries: Vec<Entry>,
     /// Word entries (indexes into `entries`), in the automaton's pattern order.
     words: Vec<usize>,
+    /// HTS entries (indexes into `entries`) with their prefix as digits only (`8507.60` → `850760`),
+    /// computed once rather than for every product line.
+    hts_prefixes: Vec<(usize, String)>,
     automaton: Option<AhoCorasick>,
     un_number: Option<Regex>,
 }
@@ -75,8 +78,21 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         .iter()
         .map(|&i| format!(" {} ", normalize(entries[i].pattern).trim()))
         .collect();
+    let hts_prefixes = (0..entries.len())
+        .filter(|&i| entries[i].kind == Kind::Hts)
+        .map(|i| {
+            let digits: String = entries[i]
+                .pattern
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            (i, digits)
+        })
+        .filter(|(_, digits)| !digits.is_empty())
+        .collect();
     Matcher {
         automaton: AhoCorasick::new(&padded).ok(),
+        hts_prefixes,
         un_number: Regex::new(r"(?i)\bUN[ \-]?(\d{4})\b").ok(),
         entries,
         words,
@@ -92,7 +108,12 @@ pub fn entries() -> &'static [Entry] {
 /// characters other than letters and digits one space, apostrophes dropped (`men's` reads `mens`), with a
 /// space at both ends so whole words can be found as ` word `.
 pub fn normalize(text: &str) -> String {
-    let ascii = deunicode::deunicode(text);
+    // Most descriptions are ASCII already: deunicode would only copy them.
+    let ascii = if text.is_ascii() {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(deunicode::deunicode(text))
+    };
     let mut out = String::with_capacity(ascii.len() + 2);
     out.push(' ');
     for c in ascii.chars() {
@@ -153,11 +174,14 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
         flags.in_description = !flags.hits.is_empty();
     }
     if let Some(h) = hts {
-        let digits: String = h.chars().filter(char::is_ascii_digit).collect();
-        for e in m.entries.iter().filter(|e| e.kind == Kind::Hts) {
-            let prefix: String = e.pattern.chars().filter(char::is_ascii_digit).collect();
-            if !prefix.is_empty() && digits.starts_with(&prefix) {
-                push(&mut flags, e, format!("HTS {h}"));
+        // The code's digits (dots and other signs skipped) start with the prefix's: compared in place.
+        let starts_with = |prefix: &str| {
+            let mut digits = h.bytes().filter(u8::is_ascii_digit);
+            prefix.bytes().all(|p| digits.next() == Some(p))
+        };
+        for (i, prefix) in &m.hts_prefixes {
+            if starts_with(prefix) {
+                push(&mut flags, &m.entries[*i], format!("HTS {h}"));
             }
         }
     }
