@@ -3,7 +3,7 @@
 use super::conn::{ConnArgs, StateArgs};
 use super::InputArgs;
 use crate::archive::Archive;
-use crate::check::{check_dirs, CheckReport};
+use crate::check::CheckReport;
 use crate::flow::{Outcome, Services};
 use crate::ledger::Ledger;
 use crate::report::{write_summary, JsonReport};
@@ -82,15 +82,11 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     let archive = Archive::new(&args.state.archive);
     let mut plan = args.plan.options(args.conn.test_mode);
     plan.print_ready = args.print_ready;
-    // Folders are discovered once: the count sizes the progress bar, the list is what is checked.
+    // Folders are discovered once: the count sizes the progress bars, the list is what is checked.
     let (dirs, discovered) = crate::ingest::discover(&args.paths);
-    let bar = super::progress(dirs.len() as u64, "checking");
-    let mut report = check_dirs(&dirs, discovered, &opts, &|| bar.inc(1));
-    bar.finish_and_clear();
-    crate::check::check_against_ledger(&mut report.mawbs, &ledger).map_err(|e| e.to_string())?;
     tracing::info!(
-        "{} MAWB folder(s) checked; sending to {}",
-        report.mawbs.len(),
+        "{} MAWB folder(s) found; each is sent to {} once it is checked",
+        dirs.len(),
         client.endpoint()
     );
     let ledger_new = ledger.is_new();
@@ -100,7 +96,7 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
         archive: Arc::new(archive),
         plan,
     };
-    let outcomes = send(&report, &services, args.jobs);
+    let (report, outcomes) = check_and_send(&dirs, discovered, &opts, &services, args.jobs)?;
     finish(
         "run",
         &report,
@@ -111,6 +107,52 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     )
 }
 
+/// Checks the MAWB folders `dirs` and sends each as soon as it is checked (`Runner::check_and_run`), with
+/// progress bars (a terminal) or log lines (otherwise). `Err`: the ledger could not be read.
+pub fn check_and_send(
+    dirs: &[std::path::PathBuf],
+    discovered: Vec<crate::problem::Problem>,
+    opts: &crate::check::CheckOptions,
+    services: &Services,
+    jobs: usize,
+) -> Result<(CheckReport, Vec<Outcome>), String> {
+    let multi = indicatif::MultiProgress::new();
+    let checking = multi.add(super::progress(dirs.len() as u64, "checked"));
+    let mawbs = multi.add(super::progress(dirs.len() as u64, "MAWBs"));
+    let items = multi.add(super::progress(0, "items"));
+    let runner = Runner { services, jobs };
+    let done = runner.check_and_run(
+        dirs,
+        discovered,
+        opts,
+        &|m| {
+            checking.inc(1);
+            if m.sendable() {
+                items.inc_length(m.totals.items as u64);
+            }
+        },
+        &|n| items.inc(n as u64),
+        &|m, o| {
+            mawbs.inc(1);
+            log_outcome(m, o);
+        },
+    );
+    items.finish_and_clear();
+    mawbs.finish_and_clear();
+    checking.finish_and_clear();
+    done.map_err(|e| e.to_string())
+}
+
+fn log_outcome(m: &crate::check::CheckedMawb, o: &Outcome) {
+    tracing::info!(
+        mawb = %m.mawb.display_name(),
+        "{:?}: {} request(s){}",
+        o.status,
+        o.requests_sent,
+        o.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+    );
+}
+
 /// Sends a checked batch with progress bars (a terminal) or log lines (otherwise).
 pub fn send(report: &CheckReport, services: &Services, jobs: usize) -> Vec<Outcome> {
     let multi = indicatif::MultiProgress::new();
@@ -119,13 +161,7 @@ pub fn send(report: &CheckReport, services: &Services, jobs: usize) -> Vec<Outco
     let runner = Runner { services, jobs };
     let outcomes = runner.run(report, &|n| items.inc(n as u64), &|m, o| {
         mawbs.inc(1);
-        tracing::info!(
-            mawb = %m.mawb.display_name(),
-            "{:?}: {} request(s){}",
-            o.status,
-            o.requests_sent,
-            o.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
-        );
+        log_outcome(m, o);
     });
     items.finish_and_clear();
     mawbs.finish_and_clear();

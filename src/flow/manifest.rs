@@ -13,14 +13,11 @@ use std::str::FromStr;
 impl Run<'_, '_> {
     pub(super) fn known_ids(&self) -> Result<KnownIds, Stop> {
         let ledger = &*self.ctx.services.ledger;
-        let items = ledger.items(&self.mawb)?;
+        let tracking = ledger.tracking_by_shipper_item_id(&self.mawb)?;
         let bags = ledger.bags(&self.mawb)?;
         let row = ledger.mawb(&self.mawb)?;
         Ok(KnownIds {
-            tracking: items
-                .values()
-                .filter_map(|r| Some((r.shipper_item_id.clone()?, r.tracking_number.clone()?)))
-                .collect(),
+            tracking,
             bag_ids: bags
                 .into_values()
                 .map(|b| (b.shipper_bag_id, b.bag_id))

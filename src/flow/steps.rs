@@ -288,14 +288,19 @@ impl Run<'_, '_> {
         if at.ids.is_none() {
             at.ids = Some(self.known_ids()?);
         }
-        let ids = at.ids.clone().unwrap_or_default();
         {
             let sid = plan::shipper_bag_id(&at.config.manifest_number, &m.bags[b].shipper_bag_id);
             let fp = &at.frags.bag_fingerprint(m, b);
+            // The ids are read once per run and borrowed for each bag (a MAWB has dozens of bags and
+            // thousands of ids).
+            let req = match &at.ids {
+                Some(ids) => plan::bag_request(m, b, ids),
+                None => plan::bag_request(m, b, &KnownIds::default()),
+            };
             let a = self.send(
                 &sid,
                 &plan::bag_params(m, &self.ctx.services.plan),
-                &plan::bag_request(m, b, &ids),
+                &req,
             )?;
             let Answer::Bag(r) = a else {
                 return Err(Stop::Refused(format!("createBag {sid}: unexpected answer")));

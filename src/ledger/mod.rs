@@ -155,6 +155,8 @@ CREATE TABLE IF NOT EXISTS mawbs (
 CREATE TABLE IF NOT EXISTS items (
   mawb TEXT NOT NULL, key TEXT NOT NULL, tracking_number TEXT, shipper_item_id TEXT,
   fingerprint TEXT NOT NULL, label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, key));
+-- Checking a folder's shipperItemIds against other MAWBs' items is a lookup per id, not a scan of items.
+CREATE INDEX IF NOT EXISTS items_shipper_item_id ON items (shipper_item_id);
 CREATE TABLE IF NOT EXISTS bags (
   mawb TEXT NOT NULL, shipper_bag_id TEXT NOT NULL, bag_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
   label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, shipper_bag_id));
@@ -416,10 +418,19 @@ impl Ledger {
         ids: &[&str],
     ) -> Result<HashMap<String, String>, LedgerError> {
         let c = self.conn();
+        let mut out = HashMap::new();
+        // A ledger holding no item of another MAWB (a first run) answers without one query per id.
+        let others: bool = c.query_row(
+            "SELECT EXISTS (SELECT 1 FROM items WHERE mawb != ?1)",
+            [mawb],
+            |r| r.get(0),
+        )?;
+        if !others {
+            return Ok(out);
+        }
         let mut st = c.prepare_cached(
             "SELECT mawb FROM items WHERE shipper_item_id = ?1 AND mawb != ?2 LIMIT 1",
         )?;
-        let mut out = HashMap::new();
         for id in ids {
             if let Some(other) = st
                 .query_row(params![id, mawb], |r| r.get::<_, String>(0))
@@ -515,6 +526,23 @@ impl Ledger {
             })?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows.into_iter().map(|r| (r.key.clone(), r)).collect())
+    }
+
+    /// The tracking numbers ACP holds for this MAWB's items by shipperItemId (items with both), read
+    /// without the rest of each row: what requests naming items by tracking number need.
+    pub fn tracking_by_shipper_item_id(
+        &self,
+        mawb: &str,
+    ) -> Result<HashMap<String, String>, LedgerError> {
+        let c = self.conn();
+        let mut st = c.prepare_cached(
+            "SELECT shipper_item_id, tracking_number FROM items
+             WHERE mawb = ?1 AND shipper_item_id IS NOT NULL AND tracking_number IS NOT NULL",
+        )?;
+        let rows = st
+            .query_map([mawb], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<HashMap<String, String>, _>>()?;
+        Ok(rows)
     }
 
     /// Records items ACP now holds, in one transaction.

@@ -1,0 +1,147 @@
+//! Batch-wide uniqueness, one MAWB at a time: the problems [`validate::check_batch_uniqueness`] gives a
+//! MAWB of a batch, found without holding the MAWBs before it.
+//!
+//! A tracking number or shipperItemId used twice in a batch is an error on every use after the first, so
+//! a MAWB's problems depend only on the MAWBs before it in the batch. This keeps, for each key seen so far,
+//! where it was first used (a few dozen bytes instead of the whole item), and asks
+//! `check_batch_uniqueness` itself about the MAWB behind stand-ins of the first uses it repeats. The rule
+//! and its messages stay in one place (`validate`); this file only decides what the rule is shown.
+
+use crate::check::CheckedMawb;
+use crate::model::{HawbFile, MailItem, Mawb, Origin};
+use crate::problem::Problem;
+use crate::validate;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Where a key was first used in the batch.
+#[derive(Debug, Clone)]
+struct FirstUse {
+    /// The MAWB (its position in the batch) and the item (its position in the MAWB).
+    mawb: usize,
+    item: usize,
+    file: usize,
+    sheet: Arc<str>,
+    row: u32,
+}
+
+/// What a MAWB's stand-in needs: its folder (for the message) and its files (the first use's file name).
+#[derive(Debug, Clone)]
+struct Shell {
+    dir: PathBuf,
+    files: Vec<HawbFile>,
+}
+
+/// The keys of the MAWBs seen so far, in batch order.
+#[derive(Debug, Default)]
+pub(super) struct Seen {
+    tracking: HashMap<Box<str>, FirstUse>,
+    shipper_item_id: HashMap<Box<str>, FirstUse>,
+    shells: Vec<Shell>,
+}
+
+impl Seen {
+    /// The batch-uniqueness problems of `m`, the next MAWB of the batch (the same as
+    /// `check_batch_uniqueness` over the whole batch gives it), and its keys remembered for the MAWBs after.
+    pub(super) fn next(&mut self, m: &CheckedMawb) -> Vec<Problem> {
+        let index = self.shells.len();
+        // The first uses, in earlier MAWBs, of the keys this MAWB repeats: by MAWB, then item.
+        let mut repeated: BTreeMap<(usize, usize), (FirstUse, Option<&str>, Option<&str>)> =
+            BTreeMap::new();
+        for item in &m.mawb.items {
+            if let Some(first) = item.tracking_number.as_deref().and_then(|k| self.tracking.get(k)) {
+                let e = repeated
+                    .entry((first.mawb, first.item))
+                    .or_insert_with(|| (first.clone(), None, None));
+                e.1 = item.tracking_number.as_deref();
+            }
+            if let Some(first) = item
+                .shipper_item_id
+                .as_deref()
+                .and_then(|k| self.shipper_item_id.get(k))
+            {
+                let e = repeated
+                    .entry((first.mawb, first.item))
+                    .or_insert_with(|| (first.clone(), None, None));
+                e.2 = item.shipper_item_id.as_deref();
+            }
+        }
+        let problems = match (repeated.is_empty(), m.mawb.items.first()) {
+            (false, Some(template)) => {
+                let stand_ins = self.stand_ins(&repeated, template);
+                let mut batch: Vec<&Mawb> = stand_ins.iter().collect();
+                batch.push(&m.mawb);
+                validate::check_batch_uniqueness(&batch)
+                    .pop()
+                    .unwrap_or_default()
+            }
+            _ => validate::check_batch_uniqueness(&[&m.mawb])
+                .pop()
+                .unwrap_or_default(),
+        };
+        for (n, item) in m.mawb.items.iter().enumerate() {
+            let first = || FirstUse {
+                mawb: index,
+                item: n,
+                file: item.origin.file,
+                sheet: Arc::clone(&item.origin.sheet),
+                row: item.origin.row,
+            };
+            if let Some(k) = item.tracking_number.as_deref() {
+                if !self.tracking.contains_key(k) {
+                    self.tracking.insert(k.into(), first());
+                }
+            }
+            if let Some(k) = item.shipper_item_id.as_deref() {
+                if !self.shipper_item_id.contains_key(k) {
+                    self.shipper_item_id.insert(k.into(), first());
+                }
+            }
+        }
+        self.shells.push(Shell {
+            dir: m.mawb.dir.clone(),
+            files: m.mawb.files.clone(),
+        });
+        problems
+    }
+
+    /// One stand-in MAWB per earlier MAWB holding first uses of `repeated`: its folder and files, and an
+    /// item per first use carrying only the keys repeated (so stand-ins never repeat each other).
+    fn stand_ins(
+        &self,
+        repeated: &BTreeMap<(usize, usize), (FirstUse, Option<&str>, Option<&str>)>,
+        template: &MailItem,
+    ) -> Vec<Mawb> {
+        let mut out: Vec<Mawb> = Vec::new();
+        let mut last = None;
+        for ((mawb, _), (first, tracking, shipper_item_id)) in repeated {
+            if last != Some(*mawb) {
+                let shell = &self.shells[*mawb];
+                out.push(Mawb {
+                    dir: shell.dir.clone(),
+                    config: None,
+                    image: None,
+                    files: shell.files.clone(),
+                    items: Vec::new(),
+                    bags: Vec::new(),
+                });
+                last = Some(*mawb);
+            }
+            let mut item = template.clone();
+            item.origin = Origin {
+                file: first.file,
+                sheet: Arc::clone(&first.sheet),
+                row: first.row,
+            };
+            item.tracking_number = tracking.map(str::to_string);
+            item.shipper_item_id = shipper_item_id.map(str::to_string);
+            item.products = Vec::new();
+            item.late_rows = Vec::new();
+            if let Some(m) = out.last_mut() {
+                m.items.push(item);
+            }
+        }
+        out
+    }
+}
