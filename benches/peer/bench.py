@@ -43,8 +43,14 @@ def run_once(cmd: list[str], out: Path, log: Path) -> dict:
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
 
 
+# The file `mawb prepare` leaves at the root of its output to recognise it as its own (and replace it whole
+# next time); not a request, so not compared.
+MARKER = ".mawb-prepare"
+
+
 def files_of(root: Path) -> dict[str, Path]:
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root).as_posix() != MARKER}
 
 
 def c14n(path: Path) -> bytes:
