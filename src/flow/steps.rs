@@ -297,11 +297,7 @@ impl Run<'_, '_> {
                 Some(ids) => plan::bag_request(m, b, ids),
                 None => plan::bag_request(m, b, &KnownIds::default()),
             };
-            let a = self.send(
-                &sid,
-                &plan::bag_params(m, &self.ctx.services.plan),
-                &req,
-            )?;
+            let a = self.send(&sid, &plan::bag_params(m, &self.ctx.services.plan), &req)?;
             let Answer::Bag(r) = a else {
                 return Err(Stop::Refused(format!("createBag {sid}: unexpected answer")));
             };

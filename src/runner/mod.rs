@@ -112,10 +112,14 @@ impl Runner<'_> {
                 let mut mawbs: Vec<CheckedMawb> =
                     group.par_iter().map(|d| check_one(d, opts)).collect();
                 for m in &mut mawbs {
+                    crate::check::check_against_ledger_except(
+                        std::slice::from_mut(m),
+                        ledger,
+                        &|id| seen.knows_shipper_item_id(id),
+                    )?;
                     let extra = seen.next(m);
                     m.problems.extend(extra);
                     sort_problems(&mut m.problems);
-                    crate::check::check_against_ledger(std::slice::from_mut(m), ledger)?;
                     on_checked(m);
                 }
                 for m in mawbs {

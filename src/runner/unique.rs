@@ -50,7 +50,11 @@ impl Seen {
         let mut repeated: BTreeMap<(usize, usize), (FirstUse, Option<&str>, Option<&str>)> =
             BTreeMap::new();
         for item in &m.mawb.items {
-            if let Some(first) = item.tracking_number.as_deref().and_then(|k| self.tracking.get(k)) {
+            if let Some(first) = item
+                .tracking_number
+                .as_deref()
+                .and_then(|k| self.tracking.get(k))
+            {
                 let e = repeated
                     .entry((first.mawb, first.item))
                     .or_insert_with(|| (first.clone(), None, None));
@@ -106,6 +110,11 @@ impl Seen {
         problems
     }
 
+    /// Whether a MAWB seen so far uses the shipperItemId `id`.
+    pub(super) fn knows_shipper_item_id(&self, id: &str) -> bool {
+        self.shipper_item_id.contains_key(id)
+    }
+
     /// One stand-in MAWB per earlier MAWB holding first uses of `repeated`: its folder and files, and an
     /// item per first use carrying only the keys repeated (so stand-ins never repeat each other).
     fn stand_ins(
@@ -143,5 +152,108 @@ impl Seen {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Totals;
+    use crate::model::{field::Field, filetype::FileKind, Address};
+
+    /// An item of file `file`, row `row`, with the given keys (`""`: none).
+    fn item(file: usize, row: u32, tracking: &str, sid: &str) -> MailItem {
+        let key = |k: &str| (!k.is_empty()).then(|| k.to_string());
+        MailItem {
+            origin: Origin {
+                file,
+                sheet: Arc::from("Sheet1"),
+                row,
+            },
+            tracking_number: key(tracking),
+            shipper_item_id: key(sid),
+            display_item_id: None,
+            consignee: Address::default(),
+            shipper: None,
+            return_address: None,
+            value: None,
+            currency: None,
+            weight: None,
+            dimensions: None,
+            bag: None,
+            products: Vec::new(),
+            late_rows: Vec::new(),
+        }
+    }
+
+    fn mawb(folder: &str, items: Vec<MailItem>) -> CheckedMawb {
+        let file = |name: &str| HawbFile {
+            path: PathBuf::from(folder).join(name),
+            name: name.into(),
+            kind: FileKind::Text,
+            sheets_read: vec!["Sheet1".into()],
+            sheets_skipped: Vec::new(),
+            rows: 0,
+        };
+        CheckedMawb {
+            mawb: Mawb {
+                dir: PathBuf::from("batch").join(folder),
+                config: None,
+                image: None,
+                files: vec![file("a.csv"), file("b.csv")],
+                items,
+                bags: Vec::new(),
+            },
+            totals: Totals::default(),
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_mawb_at_a_time_gives_what_the_whole_batch_gives() {
+        let mut late = item(1, 9, "T5", "S5");
+        late.late_rows = vec![(Field::ShipperItemId, 11)];
+        let batch = vec![
+            // Within one MAWB: T1 twice.
+            mawb(
+                "m0",
+                vec![
+                    item(0, 2, "T1", "S1"),
+                    item(0, 3, "T1", ""),
+                    item(1, 2, "T2", "S2"),
+                ],
+            ),
+            // T2 and S1 of m0 again (on one item and on two), a new key, a shipperItemId-only item.
+            mawb(
+                "m1",
+                vec![
+                    item(0, 2, "T2", "S1"),
+                    item(0, 4, "T3", "S2"),
+                    item(0, 5, "", "S3"),
+                ],
+            ),
+            // Nothing repeated.
+            mawb("m2", vec![item(0, 2, "T4", "S4"), late]),
+            // Keys of three earlier MAWBs, a key used a third time, and S5 (its first use on a later row).
+            mawb(
+                "m3",
+                vec![
+                    item(1, 2, "T1", "S3"),
+                    item(1, 3, "T4", "S5"),
+                    item(1, 4, "T2", ""),
+                    item(1, 5, "T6", "S6"),
+                    item(1, 6, "T6", "S6"),
+                ],
+            ),
+            mawb("m4", Vec::new()),
+        ];
+        let refs: Vec<&Mawb> = batch.iter().map(|m| &m.mawb).collect();
+        let whole = validate::check_batch_uniqueness(&refs);
+        let mut seen = Seen::default();
+        let one_at_a_time: Vec<Vec<Problem>> = batch.iter().map(|m| seen.next(m)).collect();
+        assert_eq!(one_at_a_time, whole);
+        let counts: Vec<usize> = whole.iter().map(Vec::len).collect();
+        assert_eq!(counts, [1, 3, 0, 7, 0], "{whole:#?}");
+        assert!(seen.knows_shipper_item_id("S6") && !seen.knows_shipper_item_id("S7"));
     }
 }
