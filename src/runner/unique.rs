@@ -26,6 +26,10 @@ struct FirstUse {
     row: u32,
 }
 
+/// The first uses, in earlier MAWBs, of the keys a MAWB repeats, by (MAWB, item) of the first use: the
+/// first use and the tracking number and shipperItemId repeated.
+type Repeated<'a> = BTreeMap<(usize, usize), (FirstUse, Option<&'a str>, Option<&'a str>)>;
+
 /// What a MAWB's stand-in needs: its folder (for the message) and its files (the first use's file name).
 #[derive(Debug, Clone)]
 struct Shell {
@@ -47,8 +51,7 @@ impl Seen {
     pub(super) fn next(&mut self, m: &CheckedMawb) -> Vec<Problem> {
         let index = self.shells.len();
         // The first uses, in earlier MAWBs, of the keys this MAWB repeats: by MAWB, then item.
-        let mut repeated: BTreeMap<(usize, usize), (FirstUse, Option<&str>, Option<&str>)> =
-            BTreeMap::new();
+        let mut repeated: Repeated<'_> = BTreeMap::new();
         for item in &m.mawb.items {
             if let Some(first) = item
                 .tracking_number
@@ -117,11 +120,7 @@ impl Seen {
 
     /// One stand-in MAWB per earlier MAWB holding first uses of `repeated`: its folder and files, and an
     /// item per first use carrying only the keys repeated (so stand-ins never repeat each other).
-    fn stand_ins(
-        &self,
-        repeated: &BTreeMap<(usize, usize), (FirstUse, Option<&str>, Option<&str>)>,
-        template: &MailItem,
-    ) -> Vec<Mawb> {
+    fn stand_ins(&self, repeated: &Repeated<'_>, template: &MailItem) -> Vec<Mawb> {
         let mut out: Vec<Mawb> = Vec::new();
         let mut last = None;
         for ((mawb, _), (first, tracking, shipper_item_id)) in repeated {
@@ -213,7 +212,7 @@ mod tests {
     fn one_mawb_at_a_time_gives_what_the_whole_batch_gives() {
         let mut late = item(1, 9, "T5", "S5");
         late.late_rows = vec![(Field::ShipperItemId, 11)];
-        let batch = vec![
+        let batch = [
             // Within one MAWB: T1 twice.
             mawb(
                 "m0",
