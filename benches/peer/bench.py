@@ -31,6 +31,10 @@ def run_once(cmd: list[str], out: Path, log: Path) -> dict:
     """Runs `cmd` writing into a fresh `out`; its wall time, CPU time and peak RSS."""
     if out.exists():
         shutil.rmtree(out)
+    # The previous tool's output may still be waiting to reach the disk: flush it now, so no tool's time
+    # includes writing another's files (mawb syncs the file system it wrote to once before renaming its
+    # output into place; the peers do not sync).
+    os.sync()
     with open(log, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)

@@ -410,7 +410,13 @@ impl Ledger {
         Ok(())
     }
 
-    /// Forgets the MAWB's manifest (cancelled to be created anew).
+    /// Whether the ledger records any item (of any MAWB).
+    pub fn holds_items(&self) -> Result<bool, LedgerError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT EXISTS (SELECT 1 FROM items)", [], |r| r.get(0))?)
+    }
+
     /// The MAWB (other than `mawb`) whose item holds each of `ids` as its shipperItemId, where one does.
     pub fn shipper_item_ids_elsewhere(
         &self,

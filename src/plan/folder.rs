@@ -135,7 +135,7 @@ pub fn item_key(m: &Mawb, i: usize) -> String {
 
 /// Hex of the first 16 bytes of a digest (fingerprints and ids of content).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    ::hex::encode(&bytes[..bytes.len().min(16)])
 }
 
 /// Where the first `<mailItem>` starts in a one-item createMailing request (text is escaped, so the
