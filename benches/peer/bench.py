@@ -3,11 +3,11 @@
 
 `python bench.py --mawb target/release/mawb --batch BATCH --work DIR [--runs 5]` runs, `--runs` times
 over, `mawb prepare BATCH --out …`, `peer.py --engine openpyxl` and `peer.py --engine calamine` (each
-into a fresh output folder `DIR/out-…`, the order rotating each round so no tool always runs after the same
-one), and prints the median wall time of each, their CPU time (user + system) and peak RSS, and the ratios
+into an output folder of its own, `DIR/out-<tool>-<run>`, the order rotating each round so no tool
+always runs after the same one), and prints the median wall time of each, their CPU time (user + system) and peak RSS, and the ratios
 peer / mawb. Then it compares the last output of each peer with mawb's, file by file (see `compare`), and
-exits 1 on any difference, after printing every one of them; the outputs are removed when they are the
-same, and kept when they differ.
+exits 1 on any difference, after printing every one of them; the outputs are removed at the end, but
+the last ones are kept when they differ.
 """
 
 from __future__ import annotations
@@ -126,13 +126,18 @@ def main() -> int:
         "pandas+calamine+lxml": [sys.executable, str(HERE / "peer.py"), "--engine", "calamine",
                                  str(args.batch), "--out"],
     }
-    outs = {t: args.work / ("out-" + t.split()[0].replace("+", "-") + str(i)) for i, t in enumerate(tools)}
+    # Every run writes a folder of its own, and all are removed at the end: a file system creating
+    # thousands of files right after deleting thousands spends its time looking past the freed inodes,
+    # which would charge one tool for the deletion of another's output.
+    def out_of(t: str, r: int) -> Path:
+        return args.work / f"out-{t.split()[0].replace('+', '-')}-{r + 1}"
+
     results: dict[str, list[dict]] = {t: [] for t in tools}
     names = list(tools)
     print(f"bench: {args.runs} runs of each, interleaved; load average before: {load()}", flush=True)
     for r in range(args.runs):
         for t in names[r % len(names):] + names[:r % len(names)]:
-            res = run_once(tools[t] + [str(outs[t])], outs[t], args.work / "stderr.log")
+            res = run_once(tools[t] + [str(out_of(t, r))], out_of(t, r), args.work / "stderr.log")
             results[t].append(res)
             print(f"  run {r + 1}/{args.runs}  {t:<22} {res['wall']:8.2f} s wall  {res['cpu']:8.2f} s cpu"
                   f"  {res['rss_mb']:7.0f} MB", flush=True)
@@ -151,6 +156,7 @@ def main() -> int:
               f"| {statistics.median(walls) / base:.1f}× | {cpu / base_cpu:.1f}× |")
     print()
 
+    outs = {t: out_of(t, args.runs - 1) for t in tools}
     failed = False
     for t in names[1:]:
         problems, counts = compare(outs["mawb prepare"], outs[t])
@@ -164,12 +170,16 @@ def main() -> int:
             print(f"  ... and {len(problems) - 50} more")
         failed |= bool(real)
     if failed:
+        for t in tools:
+            for r in range(args.runs - 1):
+                shutil.rmtree(out_of(t, r), ignore_errors=True)
         print("\n!!! MISMATCH: a peer did not write the requests mawb prepare writes (see above) !!!",
               file=sys.stderr)
         print(f"the outputs are kept for a look: {', '.join(str(o) for o in outs.values())}", file=sys.stderr)
         return 1
-    for o in outs.values():  # hundreds of MB for the standard batch; kept only when they differ
-        shutil.rmtree(o)
+    for t in tools:  # hundreds of MB each for the standard batch; kept only when they differ
+        for r in range(args.runs):
+            shutil.rmtree(out_of(t, r), ignore_errors=True)
     return 0
 
 

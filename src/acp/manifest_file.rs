@@ -10,6 +10,7 @@
 
 use super::convert::money;
 use crate::model::{Mawb, WEIGHT_SCALE};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write;
 
@@ -55,65 +56,81 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
         .quote_style(csv::QuoteStyle::NonNumeric)
         .from_writer(Vec::with_capacity(mawb.items.len() * 256));
     w.write_record(COLUMNS)?;
-    let fixed = |d: crate::model::Kg| crate::model::format_fixed(d.0, WEIGHT_SCALE);
+    let fixed = |d: crate::model::Kg| Cow::Owned(crate::model::format_fixed(d.0, WEIGHT_SCALE));
+    let money = |d: rust_decimal::Decimal| Cow::Owned(money(d));
+    // Cells are borrowed from the items where they can be: one allocation per number, not per cell.
     for item in &mawb.items {
         let tn = item
             .tracking_number
-            .clone()
+            .as_deref()
             .or_else(|| {
                 item.shipper_item_id
                     .as_ref()
-                    .and_then(|s| tracking.get(s).cloned())
+                    .and_then(|s| tracking.get(s).map(String::as_str))
             })
             .unwrap_or_default();
         let c = &item.consignee;
-        let s = |o: &Option<String>| o.as_deref().map(inert).unwrap_or_default();
+        let parcel: [Cow<str>; 17] = [
+            Cow::Borrowed(number),
+            Cow::Borrowed(tn),
+            text(&item.shipper_item_id),
+            text(&item.bag),
+            text(&c.name),
+            text(&c.company),
+            text(&c.address1),
+            text(&c.address2),
+            text(&c.city),
+            text(&c.state),
+            text(&c.zip),
+            text(&c.country),
+            text(&c.phone),
+            text(&c.email),
+            item.value.map(money).unwrap_or_default(),
+            text(&item.currency),
+            item.weight.map(fixed).unwrap_or_default(),
+        ];
         for p in &item.products {
-            w.write_record([
-                number.to_string(),
-                tn.clone(),
-                s(&item.shipper_item_id),
-                s(&item.bag),
-                s(&c.name),
-                s(&c.company),
-                s(&c.address1),
-                s(&c.address2),
-                s(&c.city),
-                s(&c.state),
-                s(&c.zip),
-                s(&c.country),
-                s(&c.phone),
-                s(&c.email),
-                item.value.map(money).unwrap_or_default(),
-                s(&item.currency),
-                item.weight.map(fixed).unwrap_or_default(),
-                s(&p.description),
-                s(&p.hts),
-                p.quantity.map(|q| q.to_string()).unwrap_or_default(),
+            let product: [Cow<str>; 8] = [
+                text(&p.description),
+                text(&p.hts),
+                p.quantity
+                    .map(|q| Cow::Owned(q.to_string()))
+                    .unwrap_or_default(),
                 p.unit_value.map(money).unwrap_or_default(),
                 p.value.map(money).unwrap_or_default(),
                 p.weight.map(fixed).unwrap_or_default(),
-                s(&p.country_of_origin),
-                s(&p.sku),
-            ])?;
+                text(&p.country_of_origin),
+                text(&p.sku),
+            ];
+            w.write_record(parcel.iter().chain(&product).map(|c| c.as_bytes()))?;
         }
     }
     w.into_inner()
         .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
-/// Zips one file (deflate), for a manifest file that would not fit raw.
 /// A text cell a spreadsheet will not run as a formula (OWASP "CSV Injection"): a cell starting with `=`,
 /// `+`, `-`, `@`, tab or CR gets a leading `'`, and every text cell is quoted (the writer's `NonNumeric`
 /// style), so the numbers ACP reads (values, weights, quantities) are written exactly as before.
 pub fn inert(text: &str) -> String {
+    inert_cow(text).into_owned()
+}
+
+/// An optional text cell, [`inert`]; empty when `None`.
+fn text(cell: &Option<String>) -> Cow<'_, str> {
+    cell.as_deref().map(inert_cow).unwrap_or_default()
+}
+
+/// [`inert`], borrowing the text when it needs no `'`.
+fn inert_cow(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_string()
+        Cow::Borrowed(text)
     }
 }
 
+/// Zips one file (deflate), for a manifest file that would not fit raw.
 pub fn zip_one(name: &str, bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::with_capacity(
         bytes.len() / 4 + 1024,

@@ -8,7 +8,7 @@
 
 use crate::acp::budget::{self, Breakdown};
 use crate::acp::request::write_request;
-use crate::acp::wire::{Params, Request};
+use crate::acp::wire::{Command, Params, Request};
 use crate::check::CheckedMawb;
 use crate::model::{format_fixed, WEIGHT_SCALE};
 use crate::plan::{self, KnownIds, PlanOptions, Step};
@@ -134,13 +134,22 @@ pub fn prepare(
     let ids = KnownIds::default();
     let mut requests = Vec::new();
     let mut write =
-        |name: &str, params: Params, req: &Request, items: usize| -> Result<(), PrepareError> {
+        |name: &str, params: Params, body: Body<'_>, items: usize| -> Result<(), PrepareError> {
             let seq = requests.len() + 1;
             let file = format!("{seq:03}-{name}.xml");
             let path = out.join(&file);
-            let bytes = write_file(&path, |w| write_request(req, w)).map_err(io(&path))?;
+            let (command, bytes) = match body {
+                Body::Request(req) => (
+                    req.command(),
+                    write_file(&path, |w| write_request(req, w)).map_err(io(&path))?,
+                ),
+                Body::Data(command, data) => (
+                    command,
+                    write_file(&path, |w| w.write_all(data)).map_err(io(&path))?,
+                ),
+            };
             let pairs: Vec<(String, String)> =
-                std::iter::once(("command".to_string(), req.command().to_string()))
+                std::iter::once(("command".to_string(), command.to_string()))
                     .chain(params.pairs().into_iter().map(|(k, v)| (k.to_string(), v)))
                     .collect();
             let text: String = pairs
@@ -152,7 +161,7 @@ pub fn prepare(
             write_file(&ppath, |w| w.write_all(text.as_bytes())).map_err(io(&ppath))?;
             requests.push(PreparedRequest {
                 seq,
-                command: req.command().to_string(),
+                command: command.to_string(),
                 file,
                 params: pairs,
                 bytes,
@@ -180,10 +189,12 @@ pub fn prepare(
                 } else {
                     "createMailing-batch".to_string()
                 };
+                // The items' own serialisations, as a run sends them (byte-identical to writing
+                // `plan::mailing_request` of the batch, without converting and writing each item again).
                 write(
                     &name,
                     plan::mailing_params(m, false, opts),
-                    &plan::mailing_request(m, batch),
+                    Body::Data(Command::CreateMailing, &frags.batch_data(batch)),
                     batch.len(),
                 )?;
             }
@@ -192,7 +203,7 @@ pub fn prepare(
                 write(
                     &format!("createMailing-label-{}", file_safe(&sid)),
                     plan::mailing_params(m, true, opts),
-                    &plan::mailing_request(m, &[i]),
+                    Body::Request(&plan::mailing_request(m, &[i])),
                     1,
                 )?;
             }
@@ -201,7 +212,7 @@ pub fn prepare(
                 write(
                     &format!("createBag-{}", file_safe(&bag.shipper_bag_id)),
                     plan::bag_params(m, opts),
-                    &plan::bag_request(m, b, &ids),
+                    Body::Request(&plan::bag_request(m, b, &ids)),
                     bag.items.len(),
                 )?;
             }
@@ -209,7 +220,7 @@ pub fn prepare(
                 write(
                     "createDay",
                     plan::day_params(m, opts),
-                    &plan::day_request(m, &ids, 1),
+                    Body::Request(&plan::day_request(m, &ids, 1)),
                     m.items.len(),
                 )?;
             }
@@ -240,7 +251,7 @@ pub fn prepare(
             test_mode: opts.test_mode,
             ..Default::default()
         },
-        &manifest,
+        Body::Request(&manifest),
         m.items.len(),
     )?;
     let placeholders = wm
@@ -297,6 +308,12 @@ fn file_safe(s: &str) -> String {
     } else {
         t
     }
+}
+
+/// What a request file holds: a request to write, or a command's `data` already written.
+enum Body<'a> {
+    Request(&'a Request),
+    Data(Command, &'a [u8]),
 }
 
 /// Writes a new file through a buffer, without fsync; returns its length in bytes.
