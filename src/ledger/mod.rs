@@ -634,10 +634,11 @@ impl Ledger {
         data_bytes: usize,
     ) -> Result<i64, LedgerError> {
         let c = self.conn();
-        c.execute(
+        // Cached: every request of a run passes here and through finish_request.
+        c.prepare_cached(
             "INSERT INTO requests (mawb, command, detail, status, data_bytes, started) VALUES (?1, ?2, ?3, 'sending', ?4, ?5)",
-            params![mawb, command, detail, data_bytes as i64, now()],
-        )?;
+        )?
+        .execute(params![mawb, command, detail, data_bytes as i64, now()])?;
         Ok(c.last_insert_rowid())
     }
 
@@ -649,10 +650,11 @@ impl Ledger {
         summary: &str,
         attempts: u32,
     ) -> Result<(), LedgerError> {
-        self.conn().execute(
-            "UPDATE requests SET status = ?2, summary = ?3, attempts = ?4, finished = ?5 WHERE id = ?1",
-            params![id, status, summary, attempts, now()],
-        )?;
+        self.conn()
+            .prepare_cached(
+                "UPDATE requests SET status = ?2, summary = ?3, attempts = ?4, finished = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, status, summary, attempts, now()])?;
         Ok(())
     }
 

@@ -325,7 +325,24 @@ fn write_file(
     let mut w = std::io::BufWriter::with_capacity(64 * 1024, file);
     fill(&mut w)?;
     let file = w.into_inner().map_err(|e| e.into_error())?;
-    file.metadata().map(|m| m.len())
+    let len = file.metadata()?.len();
+    if len >= START_WRITEBACK {
+        start_writeback(&file);
+    }
+    Ok(len)
+}
+
+/// Files from this size on (the createManifest request and the HAWB file, megabytes each) are handed to
+/// the disk as soon as they are written, so that the one sync of the output folder finds less to wait for.
+const START_WRITEBACK: u64 = 1 << 20;
+
+/// Starts writing `file`'s dirty pages to the disk without waiting (`sync_file_range` with
+/// `SYNC_FILE_RANGE_WRITE`). Only a head start: durability still comes from the output unit's sync, so
+/// a failure here is ignored.
+fn start_writeback(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for the call's duration; the call reads no memory of ours.
+    let _ = unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
 }
 
 /// What became of one MAWB of a prepare: `None` when it has errors and was not written.
