@@ -390,6 +390,69 @@ fn folders_acp_would_refuse_are_stopped_by_the_local_validator_before_anything_i
     }
 }
 
+/// `mawb run` checks each MAWB just before sending it, in batch order: a MAWB repeating a key an earlier
+/// MAWB of the batch uses is refused with the problems `mawb check` gives it (whatever the number of
+/// MAWBs sent at once), the MAWBs around it are sent, and a second run refuses it the same way.
+#[test]
+fn a_mawb_repeating_a_key_of_an_earlier_mawb_is_refused_as_check_refuses_it() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = wd.mkdir("batch");
+    let numbers = ["112-10000001", VALID_MAWB, "112-20000002"];
+    let mut repeats = Sheet::hawbs(100, 5);
+    repeats.set(2, "trackingNumber", "TN00000002");
+    repeats.set(4, "shipperItemId", "SI00000004");
+    for (number, sheet) in numbers
+        .iter()
+        .zip([Sheet::hawbs(0, 5), repeats, Sheet::hawbs(200, 5)])
+    {
+        let dir = wd.mkdir(format!("batch/{number}"));
+        write_mawb_toml(&dir, number);
+        write_pdf(&dir);
+        sheet.write_csv(&dir, "hawbs.csv");
+    }
+    let (_, check) = check_json(&wd, &[batch.display().to_string()]);
+    let problems_of = |report: &Value, number: &str| -> Vec<Value> {
+        report["mawbs"]
+            .as_array()
+            .expect("mawbs")
+            .iter()
+            .find(|m| m["manifest_number"] == number)
+            .map(|m| m["problems"].as_array().expect("problems").clone())
+            .unwrap_or_default()
+    };
+    let expected = problems_of(&check, VALID_MAWB);
+    let codes: Vec<&Value> = expected.iter().map(|p| &p["code"]).collect();
+    assert_eq!(
+        codes,
+        ["duplicate-tracking-number", "duplicate-shipper-item-id"],
+        "{expected:#?}"
+    );
+
+    for (round, jobs) in [(1, "1"), (2, "3")] {
+        let local = Local::new(&wd, "run");
+        let (o, report) = run(&wd, &acp, &batch, &local, &["--jobs", jobs]);
+        assert_exit(&o, FAILED);
+        let statuses = statuses(&report);
+        let sent = if round == 1 { "sent" } else { "unchanged" };
+        assert_eq!(statuses[numbers[0]], sent, "round {round}: {statuses:?}");
+        assert_eq!(
+            statuses[numbers[1]], "invalid",
+            "round {round}: {statuses:?}"
+        );
+        assert_eq!(statuses[numbers[2]], sent, "round {round}: {statuses:?}");
+        assert_eq!(
+            problems_of(&report, VALID_MAWB),
+            expected,
+            "round {round}: the problems check gives"
+        );
+    }
+    let objs = acp.objects();
+    objs.assert_no_duplicates();
+    assert_eq!(objs.items_of_manifest(numbers[0]).len(), 5);
+    assert_eq!(objs.items_of_manifest(numbers[2]).len(), 5);
+}
+
 // --------------------------------------------------------------------------------------------------------
 // 5. A changed MAWB: modifyManifest
 // --------------------------------------------------------------------------------------------------------
