@@ -26,9 +26,20 @@ struct FirstUse {
     row: u32,
 }
 
+/// The two keys unique in a batch, as `[trackingNumber, shipperItemId]`.
+type Keys<T> = [T; 2];
+
+/// An item's keys, in [`Keys`] order.
+fn keys_of(item: &MailItem) -> Keys<Option<&str>> {
+    [
+        item.tracking_number.as_deref(),
+        item.shipper_item_id.as_deref(),
+    ]
+}
+
 /// The first uses, in earlier MAWBs, of the keys a MAWB repeats, by (MAWB, item) of the first use: the
-/// first use and the tracking number and shipperItemId repeated.
-type Repeated<'a> = BTreeMap<(usize, usize), (FirstUse, Option<&'a str>, Option<&'a str>)>;
+/// first use and the keys repeated.
+type Repeated<'a> = BTreeMap<(usize, usize), (FirstUse, Keys<Option<&'a str>>)>;
 
 /// What a MAWB's stand-in needs: its folder (for the message) and its files (the first use's file name).
 #[derive(Debug, Clone)]
@@ -40,8 +51,8 @@ struct Shell {
 /// The keys of the MAWBs seen so far, in batch order.
 #[derive(Debug, Default)]
 pub(super) struct Seen {
-    tracking: HashMap<Box<str>, FirstUse>,
-    shipper_item_id: HashMap<Box<str>, FirstUse>,
+    /// Where each key was first used, in [`Keys`] order.
+    first: Keys<HashMap<Box<str>, FirstUse>>,
     shells: Vec<Shell>,
 }
 
@@ -53,25 +64,14 @@ impl Seen {
         // The first uses, in earlier MAWBs, of the keys this MAWB repeats: by MAWB, then item.
         let mut repeated: Repeated<'_> = BTreeMap::new();
         for item in &m.mawb.items {
-            if let Some(first) = item
-                .tracking_number
-                .as_deref()
-                .and_then(|k| self.tracking.get(k))
-            {
+            for (k, key) in keys_of(item).into_iter().enumerate() {
+                let Some(first) = key.and_then(|key| self.first[k].get(key)) else {
+                    continue;
+                };
                 let e = repeated
                     .entry((first.mawb, first.item))
-                    .or_insert_with(|| (first.clone(), None, None));
-                e.1 = item.tracking_number.as_deref();
-            }
-            if let Some(first) = item
-                .shipper_item_id
-                .as_deref()
-                .and_then(|k| self.shipper_item_id.get(k))
-            {
-                let e = repeated
-                    .entry((first.mawb, first.item))
-                    .or_insert_with(|| (first.clone(), None, None));
-                e.2 = item.shipper_item_id.as_deref();
+                    .or_insert_with(|| (first.clone(), [None, None]));
+                e.1[k] = key;
             }
         }
         let problems = match (repeated.is_empty(), m.mawb.items.first()) {
@@ -95,14 +95,9 @@ impl Seen {
                 sheet: Arc::clone(&item.origin.sheet),
                 row: item.origin.row,
             };
-            if let Some(k) = item.tracking_number.as_deref() {
-                if !self.tracking.contains_key(k) {
-                    self.tracking.insert(k.into(), first());
-                }
-            }
-            if let Some(k) = item.shipper_item_id.as_deref() {
-                if !self.shipper_item_id.contains_key(k) {
-                    self.shipper_item_id.insert(k.into(), first());
+            for (k, key) in keys_of(item).into_iter().enumerate() {
+                if let Some(key) = key.filter(|key| !self.first[k].contains_key(*key)) {
+                    self.first[k].insert(key.into(), first());
                 }
             }
         }
@@ -115,7 +110,7 @@ impl Seen {
 
     /// Whether a MAWB seen so far uses the shipperItemId `id`.
     pub(super) fn knows_shipper_item_id(&self, id: &str) -> bool {
-        self.shipper_item_id.contains_key(id)
+        self.first[1].contains_key(id)
     }
 
     /// One stand-in MAWB per earlier MAWB holding first uses of `repeated`: its folder and files, and an
@@ -123,7 +118,7 @@ impl Seen {
     fn stand_ins(&self, repeated: &Repeated<'_>, template: &MailItem) -> Vec<Mawb> {
         let mut out: Vec<Mawb> = Vec::new();
         let mut last = None;
-        for ((mawb, _), (first, tracking, shipper_item_id)) in repeated {
+        for ((mawb, _), (first, [tracking, shipper_item_id])) in repeated {
             if last != Some(*mawb) {
                 let shell = &self.shells[*mawb];
                 out.push(Mawb {
