@@ -149,7 +149,7 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
         }
     };
     if let Some(d) = description {
-        if let Some(re) = &m.un_number {
+        if let Some(re) = m.un_number.as_ref().filter(|_| may_name_un_number(d)) {
             for cap in re.captures_iter(d) {
                 let number = format!("UN{}", &cap[1]);
                 match m
@@ -186,6 +186,25 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
         }
     }
     flags
+}
+
+/// Whether a text may name a UN number: somewhere `UN` (any case), then a space or a dash or nothing,
+/// then a digit. Every match of the UN-number pattern passes (its `\d` is Unicode's: any numeric
+/// character is let through), so only the descriptions that pass are searched with the regex, and the
+/// many that hold no `un` followed by a digit cost one `memchr2` pass. Written by hand because the regex's
+/// own prefilter stops at every `un` of ordinary words (bundle, sunglasses, running).
+fn may_name_un_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b'u', b'U', b).any(|i| {
+        if !matches!(b.get(i + 1), Some(b'n' | b'N')) {
+            return false;
+        }
+        let mut rest = &text[i + 2..];
+        if let Some(r) = rest.strip_prefix([' ', '-']) {
+            rest = r;
+        }
+        rest.chars().next().is_some_and(char::is_numeric)
+    })
 }
 
 /// A UN number the table does not name: flagged all the same, since only dangerous goods carry one.
@@ -336,6 +355,33 @@ mod tests {
             );
             assert!(f.in_description);
         }
+    }
+
+    #[test]
+    fn the_un_pre_check_passes_every_text_the_pattern_matches() {
+        let re = MATCHER.un_number.as_ref().expect("the UN pattern compiles");
+        for t in [
+            "UN3481 battery",
+            "un 1266 perfume",
+            "Un-1845 dry ice",
+            "box (uN1950)",
+            "UN\u{0663}\u{0664}\u{0665}\u{0666}",
+            "UN１２３４",
+            "fun 2000 pieces",
+            "bundle of 3",
+            "sunglasses",
+            "UN",
+            "un-",
+            "UNESCO 1234",
+            "",
+        ] {
+            if re.is_match(t) {
+                assert!(may_name_un_number(t), "{t}");
+            }
+        }
+        assert!(!may_name_un_number("Running shoes, bundle"));
+        assert!(!may_name_un_number("UN-"));
+        assert!(may_name_un_number("fun 2000 pieces"));
     }
 
     #[test]
