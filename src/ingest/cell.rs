@@ -114,8 +114,9 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
         text = Cow::Owned(inner.replace("\"\"", "\""));
     }
     let mut note = None;
-    // Every character removed here is outside ASCII: most cells need no look.
-    let hidden: Vec<char> = if text.is_ascii() {
+    // Every character removed here starts with the byte 0xC2 (U+00A0, U+00AD), 0xE2 (U+200B to U+2060) or
+    // 0xEF (U+FEFF) in UTF-8: a cell without those bytes (ASCII, accented Latin, Hangul...) needs no look.
+    let hidden: Vec<char> = if !may_hold_invisible(&text) {
         Vec::new()
     } else {
         text.chars()
@@ -154,6 +155,12 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
         ColumnKind::Number => Ok(Some((strip_thousands(text), note))),
         _ => Ok(Some((text, note))),
     }
+}
+
+/// Whether a text may hold one of the [`INVISIBLE`] characters or a no-break space: it holds a byte that
+/// starts one of them in UTF-8 (one `memchr3` pass).
+fn may_hold_invisible(text: &str) -> bool {
+    memchr::memchr3(0xC2, 0xE2, 0xEF, text.as_bytes()).is_some()
 }
 
 /// The cell without the white space (Unicode's) around it. Most cells start and end with a visible ASCII
@@ -222,6 +229,11 @@ fn strip_thousands(t: Cow<'_, str>) -> Cow<'_, str> {
 pub fn excel_number_text(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
+    }
+    // A whole number of at most 15 digits (quantities, centimetres) is its integer: formatting an integer
+    // is much cheaper than finding a double's shortest digits, and gives the same text (-0 excepted).
+    if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        return (v as i64).to_string();
     }
     // The shortest text that reads back as the double: when it has at most 15 significant digits, it is
     // what Excel shows (most cells: 1.125, 45.5, 2).

@@ -85,6 +85,45 @@ fn number_columns_read_doubles_as_excel_shows_them() {
 }
 
 #[test]
+fn the_invisible_pre_check_sees_every_invisible_character() {
+    for c in INVISIBLE.iter().chain(&['\u{00A0}']) {
+        assert!(may_hold_invisible(&format!("a{c}b")), "{c:?}");
+    }
+    assert!(!may_hold_invisible("René-Lévesque 김민준"));
+    assert!(!may_hold_invisible("plain"));
+}
+
+#[test]
+fn whole_numbers_read_as_their_shortest_text() {
+    for v in [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        2.0,
+        48.0,
+        1e14,
+        999_999_999_999_999.0,
+        -999_999_999_999_999.0,
+        1e15,
+        1e16,
+        123_456_789_012_345_680.0,
+    ] {
+        let shortest = v.to_string();
+        let significant = shortest
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|b| *b == b'0')
+            .count();
+        if significant <= 15 {
+            assert_eq!(excel_number_text(v), shortest, "{v}");
+        }
+    }
+    assert_eq!(excel_number_text(-0.0), "-0");
+    assert_eq!(excel_number_text(48.0), "48");
+}
+
+#[test]
 fn free_text_keeps_numbers_as_shown() {
     let unknown = NumFmt::Unknown;
     let t = read_cell(
