@@ -418,9 +418,9 @@ impl Assembler {
             address1: text(prefix[2]),
             address2: text(prefix[3]),
             city: text(prefix[4]),
-            state: text(prefix[5]).map(|s| s.to_ascii_uppercase()),
+            state: text(prefix[5]).map(uppercase),
             zip: text(prefix[6]),
-            country: text(prefix[7]).map(|s| s.to_ascii_uppercase()),
+            country: text(prefix[7]).map(uppercase),
             phone: text(prefix[8]),
             email: text(prefix[9]),
         };
@@ -442,7 +442,7 @@ impl Assembler {
             return_address: return_address.is_given().then(|| Box::new(return_address)),
             value,
             currency: text(Currency)
-                .map(|c| c.to_ascii_uppercase())
+                .map(uppercase)
                 .or_else(|| header_currency.map(|c| c.to_string())),
             weight: raw_weight.map(|w| Kg::from_unit(w, weight_unit)),
             dimensions,
@@ -476,7 +476,8 @@ impl Assembler {
                 Some(d)
                     if d.fract().is_zero() && d > Decimal::ZERO && d <= Decimal::from(u32::MAX) =>
                 {
-                    p.quantity = d.to_string().split('.').next().and_then(|s| s.parse().ok());
+                    // A whole number in range: its integer, without formatting it as text.
+                    p.quantity = rust_decimal::prelude::ToPrimitive::to_u32(&d);
                 }
                 Some(d) if d <= Decimal::ZERO => {
                     let pr = self.problem_at(
@@ -585,7 +586,8 @@ impl RowSink for Assembler {
                         row,
                         units: self.units.clone(),
                         fields: vec![None; ITEM_FIELDS],
-                        products: Vec::new(),
+                        // Most items have one product line: room for it, and no shrinking in `build`.
+                        products: Vec::with_capacity(1),
                     });
                     i
                 }
@@ -640,6 +642,12 @@ impl RowSink for Assembler {
     fn problem(&mut self, p: Problem) {
         self.problems.push(p);
     }
+}
+
+/// A text with its ASCII letters uppercased in place (codes: states, countries, currencies).
+fn uppercase(mut s: String) -> String {
+    s.make_ascii_uppercase();
+    s
 }
 
 /// Whether a repeated item cell agrees with the first one: numbers by value (2 = 2.0), units and codes
@@ -809,6 +817,21 @@ mod tests {
         let (items, p) = assemble(&[H, &["", "Ann", "1", "kg", "Book", "1", "1"]]);
         assert!(items.is_empty());
         assert_eq!(p[0].code, "item-key-missing");
+    }
+
+    #[test]
+    fn whole_quantities_read_as_their_integer() {
+        for (t, q) in [
+            ("2", 2),
+            ("2.0", 2),
+            ("2.000", 2),
+            ("4294967295", u32::MAX),
+            ("1e2", 100),
+        ] {
+            let (items, p) = assemble(&[H, &["1Z1", "Ann", "1", "kg", "Book", t, "1"]]);
+            assert!(p.is_empty(), "{t}: {p:?}");
+            assert_eq!(items[0].products[0].quantity, Some(q), "{t}");
+        }
     }
 
     #[test]
