@@ -234,8 +234,10 @@ pub(super) fn read_csv(
     let mut breaks_in_fields: u64 = 0;
     let mut header_width = 0;
     let mut short_row: Option<(u32, csv::StringRecord)> = None;
+    let mut lines_read = 0usize;
     loop {
-        if opts.past_deadline() {
+        lines_read += 1;
+        if opts.past_deadline_at(lines_read - 1) {
             summary.timed_out = true;
             return;
         }
