@@ -263,7 +263,12 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let mut items = Vec::new();
     for (file, file_items, file_problems) in read {
         hawb_files.push(file);
-        items.extend(file_items);
+        // Most folders hold one spreadsheet: its items are taken as they are, not copied item by item.
+        if items.is_empty() {
+            items = file_items;
+        } else {
+            items.extend(file_items);
+        }
         problems.extend(file_problems);
     }
     let bags = bags_of(&items);
