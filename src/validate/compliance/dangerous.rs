@@ -108,25 +108,42 @@ pub fn entries() -> &'static [Entry] {
 /// characters other than letters and digits one space, apostrophes dropped (`men's` reads `mens`), with a
 /// space at both ends so whole words can be found as ` word `.
 pub fn normalize(text: &str) -> String {
-    // Most descriptions are ASCII already: deunicode would only copy them.
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a buffer the caller keeps (its old content replaced), so checking a product line
+/// allocates nothing for its ASCII descriptions.
+pub fn normalize_into(text: &str, out: &mut String) {
+    // Most descriptions are ASCII already: deunicode would only copy them. Its output is ASCII too.
     let ascii = if text.is_ascii() {
         std::borrow::Cow::Borrowed(text)
     } else {
         std::borrow::Cow::Owned(deunicode::deunicode(text))
     };
-    let mut out = String::with_capacity(ascii.len() + 2);
+    out.clear();
+    out.reserve(ascii.len() + 2);
     out.push(' ');
+    // `last_space`: whether `out` ends with a space, tracked rather than looked up for every byte.
+    let mut last_space = true;
     for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if c != '\'' && !out.ends_with(' ') {
+            last_space = false;
+        } else if c != '\'' && !last_space {
             out.push(' ');
+            last_space = true;
         }
     }
-    if !out.ends_with(' ') {
+    if !last_space {
         out.push(' ');
     }
-    out
+}
+
+thread_local! {
+    /// The normalised description of the product line being checked, reused from line to line.
+    static NORMALIZED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Why a product line is flagged: the entries that matched, at most one per category, description
@@ -163,13 +180,15 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
             }
         }
         if let Some(ac) = &m.automaton {
-            let text = normalize(d);
-            for hit in ac.find_overlapping_iter(&text) {
-                if let Some(&i) = m.words.get(hit.pattern().as_usize()) {
-                    let e = &m.entries[i];
-                    push(&mut flags, e, text[hit.range()].trim().to_string());
+            NORMALIZED.with_borrow_mut(|text| {
+                normalize_into(d, text);
+                for hit in ac.find_overlapping_iter(text.as_str()) {
+                    if let Some(&i) = m.words.get(hit.pattern().as_usize()) {
+                        let e = &m.entries[i];
+                        push(&mut flags, e, text[hit.range()].trim().to_string());
+                    }
                 }
-            }
+            });
         }
         flags.in_description = !flags.hits.is_empty();
     }
@@ -432,5 +451,11 @@ mod tests {
         assert_eq!(normalize("Li-ion/Power-Bank!"), " li ion power bank ");
         assert_eq!(normalize("Men's Éau"), " mens eau ");
         assert_eq!(normalize(""), " ");
+        let mut reused = String::from("left over from another line");
+        for t in ["Li-ion/Power-Bank!", "Men's Éau", "", "  a  b  ", "'x'"] {
+            normalize_into(t, &mut reused);
+            assert_eq!(reused, normalize(t), "{t:?}");
+        }
+        assert_eq!(normalize("  a  b  "), " a b ");
     }
 }
