@@ -336,7 +336,8 @@ pub fn group_decimal_commas(problems: &mut Vec<Problem>) {
 
 /// Groups items into bags by their `bag` value, bags in order of first appearance.
 pub fn bags_of(items: &[MailItem]) -> Vec<Bag> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize, ahash::RandomState> =
+        HashMap::with_hasher(ahash::RandomState::new());
     let mut bags: Vec<Bag> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         if let Some(b) = item.bag.as_deref() {
