@@ -730,14 +730,17 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 mod tests {
     use super::*;
     use crate::ingest::columns::ColumnAliases;
+    use crate::ingest::read::CsvRecord;
 
     fn assemble(rows: &[&[&str]]) -> (Vec<MailItem>, Vec<Problem>) {
         let header = HeaderMap::from_cells(rows[0].iter().copied(), &ColumnAliases::default());
         let mut a = Assembler::new(0, "t.csv");
         a.begin_sheet("t.csv", &header, 1);
         for (i, r) in rows[1..].iter().enumerate() {
-            let rec = csv::StringRecord::from(r.to_vec());
-            a.row(i as u32 + 2, &RowRef::Csv(&rec));
+            let rec = csv::ByteRecord::from(r.to_vec());
+            let mut ends = Vec::new();
+            let fields = CsvRecord::new(&rec, &mut ends).expect("UTF-8 test rows");
+            a.row(i as u32 + 2, &RowRef::Csv(fields));
         }
         a.finish()
     }
