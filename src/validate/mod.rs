@@ -357,14 +357,14 @@ fn may_hold_forbidden_xml(v: &str) -> bool {
 
 /// Whether a decimal fits what ACP takes: at most 12 digits before the point and 8 after.
 fn decimal_in_range(d: Decimal) -> bool {
-    let limit = Decimal::from(1_000_000_000_000i64);
     // Normalising only drops trailing zeros (the scale can only fall) and the integer part of a value
-    // is below 10^12 exactly when the value is: a scale of 8 or less needs no normalising division.
+    // is below 10^12 exactly when the value is: with a scale of 8 or less the value is below 10^12 when
+    // its mantissa is below 10^(12 + scale), compared as integers, with no division and no rescaling.
     if d.scale() <= 8 {
-        return d.abs() < limit;
+        return d.mantissa().unsigned_abs() < 10u128.pow(12 + d.scale());
     }
     let n = d.normalize();
-    n.scale() <= 8 && n.abs().trunc() < limit
+    n.scale() <= 8 && n.abs().trunc() < Decimal::from(1_000_000_000_000i64)
 }
 
 /// ACP's field rules for one item.
@@ -856,6 +856,12 @@ mod tests {
             "0.000000010",
             "1e12",
             "123456789012.00000000000",
+            "-999999999999.99999999",
+            "1000000000000.00000000",
+            "0.00000000",
+            "-0.0",
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
         ] {
             let d = Decimal::from_str(t)
                 .or_else(|_| Decimal::from_scientific(t))
