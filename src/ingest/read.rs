@@ -58,7 +58,7 @@ impl ReadOptions {
     /// [`Self::past_deadline`] for the `n`th row of a reading loop (from 0), looked at on every
     /// [`DEADLINE_STRIDE`]th row only, the first included.
     pub fn past_deadline_at(&self, n: usize) -> bool {
-        n % DEADLINE_STRIDE == 0 && self.past_deadline()
+        n.is_multiple_of(DEADLINE_STRIDE) && self.past_deadline()
     }
 }
 

@@ -244,11 +244,11 @@ mod tests {
                 })
                 .collect()
         }
-        let sets: [(&[&str], &dyn Fn(&str) -> bool, u32); 4] = [
-            (COUNTRIES, &is_country, 2),
-            (CURRENCIES, &is_currency, 3),
-            (US_STATES, &is_us_state, 2),
-            (CA_PROVINCES, &is_ca_province, 2),
+        let sets = [
+            (COUNTRIES, is_country as fn(&str) -> bool, 2),
+            (CURRENCIES, is_currency, 3),
+            (US_STATES, is_us_state, 2),
+            (CA_PROVINCES, is_ca_province, 2),
         ];
         for (table, lookup, len) in sets {
             assert!(table.windows(2).all(|w| w[0] < w[1]), "sorted");
