@@ -5,7 +5,7 @@
 //! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
 //! every cell that cannot be parsed becomes a problem naming its row and column.
 
-use super::cell::{column_kind, read_cell, ColumnKind};
+use super::cell::{column_kind, read_cell, reads_as_itself, ColumnKind};
 use super::columns::{
     Field, HeaderMap, CONSIGNEE_FIELDS, FIELD_COUNT, RETURN_FIELDS, SHIPPER_FIELDS,
 };
@@ -241,6 +241,19 @@ impl Assembler {
                 .iter()
                 .filter(|f| column_kind(**f) == ColumnKind::Number)
                 .any(|f| !blank(*f))
+    }
+
+    /// Whether the row's cell of item field `f` is stored as exactly the text the item's first value
+    /// was read as, and so reads as it again and agrees ([`reads_as_itself`]): the item's continuation
+    /// rows repeat most item fields, and those cells need no reading.
+    fn repeats_first(&self, cells: &RowRef<'_>, idx: usize, f: Field) -> bool {
+        let (Some(col), Some(Some((first, _)))) = (
+            self.columns[f.index()],
+            self.drafts.get(idx).map(|d| &d.fields[f.index()]),
+        ) else {
+            return false;
+        };
+        matches!(cells.stored(col), super::cell::Stored::Text(s) if s == &**first && reads_as_itself(s))
     }
 
     fn problem_at(&self, rule: &Rule, row: u32, f: Field, msg: String) -> Problem {
@@ -612,6 +625,7 @@ impl RowSink for Assembler {
             let text = match f {
                 Field::TrackingNumber => tracking.clone(),
                 Field::ShipperItemId => shipper_item_id.clone(),
+                _ if self.repeats_first(cells, idx, *f) => continue,
                 _ => self.cell(cells, *f, row),
             };
             let Some(text) = text else {

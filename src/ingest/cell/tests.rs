@@ -243,3 +243,64 @@ fn dates_errors_and_formulas_without_values_are_refused() {
     let r = read_cell(Stored::Error(&e), Field::Value, "xlsx");
     assert_eq!(r.map_err(|n| n.rule.code).err(), Some("cell-error"));
 }
+
+#[test]
+fn a_text_read_out_reads_as_itself_again() {
+    let inputs = [
+        "1Z999",
+        " 1Z999 ",
+        "=\"02118\"",
+        "=\" x \"",
+        "=\"=\"\"a\"\"\"",
+        "a\u{200B}b",
+        "\u{00A0}x\u{00A0}",
+        "x\u{00A0}y",
+        "1,299.00",
+        "1,2",
+        "9.40011E+21",
+        "1e3",
+        "TRUE",
+        "Café",
+        "  ",
+        "total",
+        "-3",
+        "0.000000001",
+        "ﾃｽﾄ",
+        "=\"1,299.00\"",
+        "a,b",
+        "\u{FEFF}z",
+    ];
+    let formats = ["General", "@", "00000", "0.00", "mm/dd/yy", "0.0E+00"];
+    let numbers = [2118.0, 0.811, 48.0, 1e16, 1e30, -0.0, 3.4499999999999997];
+    for &f in Field::ALL {
+        let mut outputs: Vec<String> = Vec::new();
+        for x in inputs {
+            if let Ok(Some((t, _))) = read_cell(Stored::Text(x), f, "csv") {
+                outputs.push(t.into_owned());
+            }
+        }
+        for code in formats {
+            let fmt = NumFmt::parse(code);
+            for v in numbers {
+                if let Ok(Some((t, _))) = read_cell(Stored::Number(v, &fmt), f, "xlsx") {
+                    outputs.push(t.into_owned());
+                }
+            }
+        }
+        for b in [true, false] {
+            if let Ok(Some((t, _))) = read_cell(Stored::Bool(b), f, "xlsx") {
+                outputs.push(t.into_owned());
+            }
+        }
+        for t in outputs.iter().filter(|t| reads_as_itself(t)) {
+            match read_cell(Stored::Text(t), f, "csv") {
+                Ok(Some((again, None))) => assert_eq!(&again, t, "{f:?}"),
+                other => panic!(
+                    "{f:?} {t:?}: {:?}",
+                    other.map(|o| o.map(|(t, n)| (t.into_owned(), n)))
+                ),
+            }
+        }
+    }
+    assert!(!reads_as_itself(" x") && !reads_as_itself("=\"x\"") && !reads_as_itself(""));
+}
