@@ -5,7 +5,7 @@
 //! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
 //! every cell that cannot be parsed becomes a problem naming its row and column.
 
-use super::cell::{column_kind, read_cell, ColumnKind};
+use super::cell::{column_kind, read_cell, reads_as_itself, ColumnKind};
 use super::columns::{
     Field, HeaderMap, CONSIGNEE_FIELDS, FIELD_COUNT, RETURN_FIELDS, SHIPPER_FIELDS,
 };
@@ -243,6 +243,19 @@ impl Assembler {
                 .any(|f| !blank(*f))
     }
 
+    /// Whether the row's cell of item field `f` is stored as exactly the text the item's first value
+    /// was read as, and so reads as it again and agrees ([`reads_as_itself`]): the item's continuation
+    /// rows repeat most item fields, and those cells need no reading.
+    fn repeats_first(&self, cells: &RowRef<'_>, idx: usize, f: Field) -> bool {
+        let (Some(col), Some(Some((first, _)))) = (
+            self.columns[f.index()],
+            self.drafts.get(idx).map(|d| &d.fields[f.index()]),
+        ) else {
+            return false;
+        };
+        matches!(cells.stored(col), super::cell::Stored::Text(s) if s == &**first && reads_as_itself(s))
+    }
+
     fn problem_at(&self, rule: &Rule, row: u32, f: Field, msg: String) -> Problem {
         Problem::new(rule, self.name.clone(), msg)
             .sheet(&*self.sheet)
@@ -418,9 +431,9 @@ impl Assembler {
             address1: text(prefix[2]),
             address2: text(prefix[3]),
             city: text(prefix[4]),
-            state: text(prefix[5]).map(|s| s.to_ascii_uppercase()),
+            state: text(prefix[5]).map(uppercase),
             zip: text(prefix[6]),
-            country: text(prefix[7]).map(|s| s.to_ascii_uppercase()),
+            country: text(prefix[7]).map(uppercase),
             phone: text(prefix[8]),
             email: text(prefix[9]),
         };
@@ -442,7 +455,7 @@ impl Assembler {
             return_address: return_address.is_given().then(|| Box::new(return_address)),
             value,
             currency: text(Currency)
-                .map(|c| c.to_ascii_uppercase())
+                .map(uppercase)
                 .or_else(|| header_currency.map(|c| c.to_string())),
             weight: raw_weight.map(|w| Kg::from_unit(w, weight_unit)),
             dimensions,
@@ -476,7 +489,8 @@ impl Assembler {
                 Some(d)
                     if d.fract().is_zero() && d > Decimal::ZERO && d <= Decimal::from(u32::MAX) =>
                 {
-                    p.quantity = d.to_string().split('.').next().and_then(|s| s.parse().ok());
+                    // A whole number in range: its integer, without formatting it as text.
+                    p.quantity = rust_decimal::prelude::ToPrimitive::to_u32(&d);
                 }
                 Some(d) if d <= Decimal::ZERO => {
                     let pr = self.problem_at(
@@ -585,7 +599,8 @@ impl RowSink for Assembler {
                         row,
                         units: self.units.clone(),
                         fields: vec![None; ITEM_FIELDS],
-                        products: Vec::new(),
+                        // Most items have one product line: room for it, and no shrinking in `build`.
+                        products: Vec::with_capacity(1),
                     });
                     i
                 }
@@ -610,6 +625,7 @@ impl RowSink for Assembler {
             let text = match f {
                 Field::TrackingNumber => tracking.clone(),
                 Field::ShipperItemId => shipper_item_id.clone(),
+                _ if self.repeats_first(cells, idx, *f) => continue,
                 _ => self.cell(cells, *f, row),
             };
             let Some(text) = text else {
@@ -640,6 +656,12 @@ impl RowSink for Assembler {
     fn problem(&mut self, p: Problem) {
         self.problems.push(p);
     }
+}
+
+/// A text with its ASCII letters uppercased in place (codes: states, countries, currencies).
+fn uppercase(mut s: String) -> String {
+    s.make_ascii_uppercase();
+    s
 }
 
 /// Whether a repeated item cell agrees with the first one: numbers by value (2 = 2.0), units and codes
@@ -722,14 +744,17 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 mod tests {
     use super::*;
     use crate::ingest::columns::ColumnAliases;
+    use crate::ingest::read::CsvRecord;
 
     fn assemble(rows: &[&[&str]]) -> (Vec<MailItem>, Vec<Problem>) {
         let header = HeaderMap::from_cells(rows[0].iter().copied(), &ColumnAliases::default());
         let mut a = Assembler::new(0, "t.csv");
         a.begin_sheet("t.csv", &header, 1);
         for (i, r) in rows[1..].iter().enumerate() {
-            let rec = csv::StringRecord::from(r.to_vec());
-            a.row(i as u32 + 2, &RowRef::Csv(&rec));
+            let rec = csv::ByteRecord::from(r.to_vec());
+            let mut ends = Vec::new();
+            let fields = CsvRecord::new(&rec, &mut ends).expect("UTF-8 test rows");
+            a.row(i as u32 + 2, &RowRef::Csv(fields));
         }
         a.finish()
     }
@@ -809,6 +834,21 @@ mod tests {
         let (items, p) = assemble(&[H, &["", "Ann", "1", "kg", "Book", "1", "1"]]);
         assert!(items.is_empty());
         assert_eq!(p[0].code, "item-key-missing");
+    }
+
+    #[test]
+    fn whole_quantities_read_as_their_integer() {
+        for (t, q) in [
+            ("2", 2),
+            ("2.0", 2),
+            ("2.000", 2),
+            ("4294967295", u32::MAX),
+            ("1e2", 100),
+        ] {
+            let (items, p) = assemble(&[H, &["1Z1", "Ann", "1", "kg", "Book", t, "1"]]);
+            assert!(p.is_empty(), "{t}: {p:?}");
+            assert_eq!(items[0].products[0].quantity, Some(q), "{t}");
+        }
     }
 
     #[test]

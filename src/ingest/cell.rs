@@ -114,8 +114,9 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
         text = Cow::Owned(inner.replace("\"\"", "\""));
     }
     let mut note = None;
-    // Every character removed here is outside ASCII: most cells need no look.
-    let hidden: Vec<char> = if text.is_ascii() {
+    // Every character removed here starts with the byte 0xC2 (U+00A0, U+00AD), 0xE2 (U+200B to U+2060) or
+    // 0xEF (U+FEFF) in UTF-8: a cell without those bytes (ASCII, accented Latin, Hangul...) needs no look.
+    let hidden: Vec<char> = if !may_hold_invisible(&text) {
         Vec::new()
     } else {
         text.chars()
@@ -154,6 +155,22 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
         ColumnKind::Number => Ok(Some((strip_thousands(text), note))),
         _ => Ok(Some((text, note))),
     }
+}
+
+/// Whether a text may hold one of the [`INVISIBLE`] characters or a no-break space: it holds a byte that
+/// starts one of them in UTF-8.
+fn may_hold_invisible(text: &str) -> bool {
+    // Cells are short: an ASCII test and a byte loop cost less than setting up a vector search.
+    !text.is_ascii() && text.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xEF))
+}
+
+/// Whether a text cell equal to the text an earlier cell of its column was read as (see [`read_cell`])
+/// reads as that same text again, with no warning and no refusal: when it has no white space around it
+/// and no `="` wrapper, which are the only steps of [`read_text`] that can change a text it gave out
+/// (invisible characters are gone from it, its thousands separators stripped, and a code in scientific
+/// notation is refused, never given out). A repeated item cell that passes needs no reading.
+pub fn reads_as_itself(s: &str) -> bool {
+    !s.is_empty() && trim(s).len() == s.len() && !s.starts_with("=\"")
 }
 
 /// The cell without the white space (Unicode's) around it. Most cells start and end with a visible ASCII
@@ -222,6 +239,11 @@ fn strip_thousands(t: Cow<'_, str>) -> Cow<'_, str> {
 pub fn excel_number_text(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
+    }
+    // A whole number of at most 15 digits (quantities, centimetres) is its integer: formatting an integer
+    // is much cheaper than finding a double's shortest digits, and gives the same text (-0 excepted).
+    if v.fract() == 0.0 && v.abs() < 1e15 && !(v == 0.0 && v.is_sign_negative()) {
+        return (v as i64).to_string();
     }
     // The shortest text that reads back as the double: when it has at most 15 significant digits, it is
     // what Excel shows (most cells: 1.125, 45.5, 2).

@@ -6,7 +6,7 @@
 
 use super::columns::ColumnAliases;
 use super::read::{
-    row_cap_reached, Header, HeaderSearch, ReadOptions, ReadSummary, RowRef, RowSink,
+    row_cap_reached, CsvRecord, Header, HeaderSearch, ReadOptions, ReadSummary, RowRef, RowSink,
 };
 use crate::problem::*;
 use std::io::Read;
@@ -228,18 +228,23 @@ pub(super) fn read_csv(
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
         .from_reader(input);
-    let mut record = csv::StringRecord::new();
+    // Records are read as bytes and checked as UTF-8 whole (see `CsvRecord`); `ends` holds the bounds
+    // of the current record's fields.
+    let mut record = csv::ByteRecord::new();
+    let mut ends = Vec::new();
     let mut header_found = false;
     let mut search = HeaderSearch::default();
     let mut breaks_in_fields: u64 = 0;
     let mut header_width = 0;
-    let mut short_row: Option<(u32, csv::StringRecord)> = None;
+    let mut short_row: Option<(u32, csv::ByteRecord)> = None;
+    let mut lines_read = 0usize;
     loop {
-        if opts.past_deadline() {
+        lines_read += 1;
+        if opts.past_deadline_at(lines_read - 1) {
             summary.timed_out = true;
             return;
         }
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
@@ -265,13 +270,27 @@ pub(super) fn read_csv(
                 break;
             }
         }
+        let Some(fields) = CsvRecord::new(&record, &mut ends) else {
+            // Refused as `csv::StringRecord` refuses it, on the row where the record starts.
+            let mut p = Problem::new(
+                &FILE_NOT_UTF8,
+                name,
+                "this row is not UTF-8 text: save the file as \"CSV UTF-8\"",
+            )
+            .sheet(name);
+            if let Some(pos) = record.position() {
+                p = p.at(pos.line().saturating_sub(breaks_in_fields) as u32);
+            }
+            sink.problem(p);
+            break;
+        };
         // A quoted field holding line breaks is one spreadsheet row spread over several text lines:
         // the row the user sees is the text line less the breaks inside earlier records.
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let row = line.saturating_sub(breaks_in_fields) as u32;
         // The fields' text without separators: one search over the row, not one per field.
-        breaks_in_fields += memchr::memchr_iter(b'\n', record.as_slice().as_bytes()).count() as u64;
-        let cells = RowRef::Csv(&record);
+        breaks_in_fields += memchr::memchr_iter(b'\n', fields.as_str().as_bytes()).count() as u64;
+        let cells = RowRef::Csv(fields);
         if cells.is_blank() {
             continue;
         }
@@ -279,14 +298,12 @@ pub(super) fn read_csv(
             // A row with fewer fields than the header waits for the next one: the last row of a file that
             // ends without a line end is a file cut short, not a row of blanks.
             if let Some((r, short)) = short_row.take() {
-                short_row_warning(name, r, short.len(), header_width, sink);
-                summary.rows += 1;
-                sink.row(r, &RowRef::Csv(&short));
+                emit_short_row(name, r, &short, header_width, sink, summary);
             }
             if row_cap_reached(summary, limits, name, name, row, sink) {
                 return;
             }
-            if record.len() < header_width {
+            if fields.len() < header_width {
                 short_row = Some((row, record.clone()));
                 continue;
             }
@@ -294,12 +311,12 @@ pub(super) fn read_csv(
             sink.row(row, &cells);
             continue;
         }
-        match search.offer(row, record.iter(), aliases) {
+        match search.offer(row, fields.iter(), aliases) {
             Header::Found(h) => {
                 search.accept(name, name, &h, row, sink);
                 summary.sheets_read.push(name.to_string());
                 header_found = true;
-                header_width = record.len();
+                header_width = fields.len();
             }
             Header::NotYet => {}
             Header::GiveUp => break,
@@ -320,9 +337,7 @@ pub(super) fn read_csv(
                 .at(r),
             );
         } else {
-            short_row_warning(name, r, short.len(), header_width, sink);
-            summary.rows += 1;
-            sink.row(r, &RowRef::Csv(&short));
+            emit_short_row(name, r, &short, header_width, sink, summary);
         }
     }
     if !header_found {
@@ -346,6 +361,24 @@ pub(super) fn read_csv(
             )
             .sheet(name),
         );
+    }
+}
+
+/// A row with fewer fields than the header, sent once the file goes on after it: the warning, then the
+/// row. It was held only after it was read as text, so it reads as text again.
+fn emit_short_row(
+    name: &str,
+    row: u32,
+    short: &csv::ByteRecord,
+    header_width: usize,
+    sink: &mut dyn RowSink,
+    summary: &mut ReadSummary,
+) {
+    short_row_warning(name, row, short.len(), header_width, sink);
+    summary.rows += 1;
+    let mut ends = Vec::new();
+    if let Some(fields) = CsvRecord::new(short, &mut ends) {
+        sink.row(row, &RowRef::Csv(fields));
     }
 }
 

@@ -263,7 +263,12 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let mut items = Vec::new();
     for (file, file_items, file_problems) in read {
         hawb_files.push(file);
-        items.extend(file_items);
+        // Most folders hold one spreadsheet: its items are taken as they are, not copied item by item.
+        if items.is_empty() {
+            items = file_items;
+        } else {
+            items.extend(file_items);
+        }
         problems.extend(file_problems);
     }
     let bags = bags_of(&items);
@@ -331,17 +336,24 @@ pub fn group_decimal_commas(problems: &mut Vec<Problem>) {
 
 /// Groups items into bags by their `bag` value, bags in order of first appearance.
 pub fn bags_of(items: &[MailItem]) -> Vec<Bag> {
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&str, usize, ahash::RandomState> =
+        HashMap::with_hasher(ahash::RandomState::new());
     let mut bags: Vec<Bag> = Vec::new();
+    // The items of a bag usually stand together: the previous item's bag is compared before hashing.
+    let mut last: Option<(&str, usize)> = None;
     for (i, item) in items.iter().enumerate() {
         if let Some(b) = item.bag.as_deref() {
-            let n = *index.entry(b).or_insert_with(|| {
-                bags.push(Bag {
-                    shipper_bag_id: b.to_string(),
-                    items: Vec::new(),
-                });
-                bags.len() - 1
-            });
+            let n = match last {
+                Some((l, n)) if l == b => n,
+                _ => *index.entry(b).or_insert_with(|| {
+                    bags.push(Bag {
+                        shipper_bag_id: b.to_string(),
+                        items: Vec::new(),
+                    });
+                    bags.len() - 1
+                }),
+            };
+            last = Some((b, n));
             bags[n].items.push(i);
         }
     }
@@ -692,5 +704,48 @@ mod tests {
         assert_eq!(locked_workbook(".~lock.hawbs.xlsx#"), Some("hawbs.xlsx"));
         assert_eq!(locked_workbook("hawbs.xlsx"), None);
         assert_eq!(locked_workbook("~$"), None);
+    }
+
+    #[test]
+    fn bags_keep_their_first_order_and_every_item() {
+        let item = |bag: Option<&str>| MailItem {
+            origin: crate::model::Origin {
+                file: 0,
+                sheet: std::sync::Arc::from("s"),
+                row: 2,
+            },
+            tracking_number: None,
+            shipper_item_id: None,
+            display_item_id: None,
+            consignee: Default::default(),
+            shipper: None,
+            return_address: None,
+            value: None,
+            currency: None,
+            weight: None,
+            dimensions: None,
+            bag: bag.map(String::from),
+            products: Vec::new(),
+            late_rows: Vec::new(),
+        };
+        let items: Vec<MailItem> = [
+            Some("B1"),
+            Some("B1"),
+            None,
+            Some("B2"),
+            Some("B1"),
+            Some("B2"),
+            Some("B2"),
+            None,
+        ]
+        .into_iter()
+        .map(item)
+        .collect();
+        let bags = bags_of(&items);
+        let got: Vec<(&str, &[usize])> = bags
+            .iter()
+            .map(|b| (b.shipper_bag_id.as_str(), b.items.as_slice()))
+            .collect();
+        assert_eq!(got, [("B1", &[0, 1, 4][..]), ("B2", &[3, 5, 6][..])]);
     }
 }

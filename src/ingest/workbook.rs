@@ -296,8 +296,10 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         let mut search = HeaderSearch::default();
         let mut header = false;
         let mut rows_in_sheet = 0usize;
+        let mut rows_seen = 0usize;
         let read = rows_of(wb, sheet, extras, &mut |row, r| {
-            if ctx.opts.past_deadline() {
+            rows_seen += 1;
+            if ctx.opts.past_deadline_at(rows_seen - 1) {
                 summary.timed_out = true;
                 return false;
             }

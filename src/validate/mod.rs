@@ -175,6 +175,9 @@ impl ItemCheck<'_> {
     }
 
     fn xml(&mut self, field: Field, row: u32, v: &str) {
+        if !may_hold_forbidden_xml(v) {
+            return;
+        }
         if let Some((pos, c)) = crate::acp::request::forbidden_xml_char(v) {
             self.push_at(
                 &XML_CHARACTER,
@@ -327,8 +330,39 @@ fn chars_over(v: &str, max: usize) -> Option<usize> {
     (n > max).then_some(n)
 }
 
+/// Whether a text may hold a character XML cannot carry: every such character starts with a byte below
+/// 0x20 (the C0 controls) or 0xEF (U+FFFE and U+FFFF). A tab or a line break answers yes too;
+/// [`crate::acp::request::forbidden_xml_char`] then looks at the characters. Eight bytes are tested at a
+/// time with the word tricks of "Bit Twiddling Hacks" (`hasless`, `haszero`), exact as a yes or no:
+/// written by hand because cells are too short for a vector search to pay for its setup.
+fn may_hold_forbidden_xml(v: &str) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let word = |x: u64| {
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let ef = x ^ (ONES * 0xEF);
+        let is_ef = ef.wrapping_sub(ONES) & !ef & HIGH;
+        below_space | is_ef != 0
+    };
+    let mut chunks = v.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        if word(u64::from_le_bytes(bytes)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == 0xEF)
+}
+
 /// Whether a decimal fits what ACP takes: at most 12 digits before the point and 8 after.
 fn decimal_in_range(d: Decimal) -> bool {
+    // Normalising only drops trailing zeros (the scale can only fall) and the integer part of a value
+    // is below 10^12 exactly when the value is: with a scale of 8 or less the value is below 10^12 when
+    // its mantissa is below 10^(12 + scale), compared as integers, with no division and no rescaling.
+    if d.scale() <= 8 {
+        return d.mantissa().unsigned_abs() < 10u128.pow(12 + d.scale());
+    }
     let n = d.normalize();
     n.scale() <= 8 && n.abs().trunc() < Decimal::from(1_000_000_000_000i64)
 }
@@ -650,11 +684,13 @@ pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
         for (m, mawb) in mawbs.iter().enumerate() {
             for (n, item) in mawb.items.iter().enumerate() {
                 let Some(key) = get(item) else { continue };
-                match seen.get(key) {
-                    None => {
-                        seen.insert(key, (m, n));
+                // One hash and one probe per key: the first use is kept, a later one reported.
+                match seen.entry(key) {
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert((m, n));
                     }
-                    Some(&(fm, fn_)) => {
+                    std::collections::hash_map::Entry::Occupied(o) => {
+                        let (fm, fn_) = *o.get();
                         let first = &mawbs[fm].items[fn_];
                         let first_file = mawbs[fm]
                             .files
@@ -796,5 +832,74 @@ mod tests {
         assert!(codes(&i, 1).contains(&"label-weight-limit"));
         assert!(!codes(&i, 3).contains(&"label-weight-limit"));
         assert!(codes(&i, 0).contains(&"tracking-required"));
+    }
+
+    #[test]
+    fn the_range_of_a_decimal_is_the_normalised_ones() {
+        let reference = |d: Decimal| {
+            let n = d.normalize();
+            n.scale() <= 8 && n.abs().trunc() < Decimal::from(1_000_000_000_000i64)
+        };
+        for t in [
+            "0",
+            "1.5",
+            "-3.25",
+            "999999999999",
+            "999999999999.99999999",
+            "1000000000000",
+            "-1000000000000",
+            "-999999999999.5",
+            "1.123456789",
+            "1.123456780",
+            "1.1234567800000",
+            "0.000000001",
+            "0.000000010",
+            "1e12",
+            "123456789012.00000000000",
+            "-999999999999.99999999",
+            "1000000000000.00000000",
+            "0.00000000",
+            "-0.0",
+            "79228162514264337593543950335",
+            "7922816251426433759354395033.5",
+        ] {
+            let d = Decimal::from_str(t)
+                .or_else(|_| Decimal::from_scientific(t))
+                .unwrap();
+            assert_eq!(decimal_in_range(d), reference(d), "{t}");
+        }
+    }
+
+    #[test]
+    fn only_texts_with_a_control_or_an_ef_byte_are_looked_at() {
+        assert!(!may_hold_forbidden_xml("Plush toy bear, 30 cm"));
+        assert!(!may_hold_forbidden_xml("Café Olé, 김민준"));
+        assert!(may_hold_forbidden_xml("a\u{1}b"));
+        assert!(may_hold_forbidden_xml("tab\there"));
+        assert!(may_hold_forbidden_xml("\u{FFFE}"));
+        // Word by word as byte by byte: every byte value at every place of texts of 1 to 24 bytes.
+        let simple = |b: &[u8]| b.iter().any(|&b| b < 0x20 || b == 0xEF);
+        for len in 1..=24 {
+            for at in 0..len {
+                for byte in 0..=0x7Fu8 {
+                    let mut t = vec![b'a'; len];
+                    t[at] = byte;
+                    let s = String::from_utf8(t).expect("ASCII");
+                    assert_eq!(may_hold_forbidden_xml(&s), simple(s.as_bytes()), "{s:?}");
+                }
+                for c in ['é', '\u{FFFE}', '\u{FEFF}', '\u{EFFF}', 'ï', '김'] {
+                    let mut s = "a".repeat(len);
+                    s.insert(at, c);
+                    assert_eq!(may_hold_forbidden_xml(&s), simple(s.as_bytes()), "{s:?}");
+                }
+            }
+        }
+        // Every character forbidden_xml_char refuses is seen by the pre-check.
+        for c in ('\u{0}'..='\u{1F}').chain(['\u{FFFE}', '\u{FFFF}']) {
+            let s = format!("x{c}y");
+            if crate::acp::request::forbidden_xml_char(&s).is_some() {
+                assert!(may_hold_forbidden_xml(&s), "{:?}", c);
+            }
+        }
     }
 }

@@ -45,7 +45,8 @@ const BUILTIN: &[(&str, &str)] = &[
 /// A table of USD rates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rates {
-    usd_per_unit: HashMap<String, Decimal>,
+    /// Looked up for every item: hashed with ahash (the keys are currency codes, not chosen by a peer).
+    usd_per_unit: HashMap<String, Decimal, ahash::RandomState>,
 }
 
 /// Why a rates file could not be used.
@@ -63,10 +64,12 @@ pub enum RatesError {
 impl Rates {
     /// The built-in table.
     pub fn builtin() -> Rates {
-        let usd_per_unit = BUILTIN
-            .iter()
-            .filter_map(|(c, r)| Decimal::from_str(r).ok().map(|d| (c.to_string(), d)))
-            .collect();
+        let mut usd_per_unit = HashMap::with_hasher(ahash::RandomState::new());
+        usd_per_unit.extend(
+            BUILTIN
+                .iter()
+                .filter_map(|(c, r)| Decimal::from_str(r).ok().map(|d| (c.to_string(), d))),
+        );
         Rates { usd_per_unit }
     }
 

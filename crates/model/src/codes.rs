@@ -3,9 +3,10 @@
 //!
 //! ACP refuses a whole call for one bad code, and a MAWB with any error must send nothing, so every code is
 //! checked locally, against complete tables, before anything leaves the machine. The tables are embedded
-//! (no download, no crate) because the pipeline runs offline in `check` and `prepare`, and they are sorted
-//! so a lookup is a binary search. Lookups are exact and case-sensitive: callers normalise (trim,
-//! uppercase) first, so what is checked is exactly what is sent.
+//! (no download, no crate) because the pipeline runs offline in `check` and `prepare`; they are kept
+//! sorted so they read as lists, and looked up in bitmaps built from them at compile time (`LetterSet`).
+//! Lookups are exact and case-sensitive: callers normalise (trim, uppercase) first, so what is checked is
+//! exactly what is sent.
 
 /// Every officially assigned ISO 3166-1 alpha-2 code (249), sorted. User-assigned and reserved codes
 /// (`XK` Kosovo, `EU`, `UK`, `AN`…) are not in ISO's list and ACP's `country` is ISO alpha-2, so they are
@@ -66,47 +67,79 @@ const CA_PROVINCES: &[&str] = &[
     "AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT",
 ];
 
-fn contains(table: &[&str], code: &str) -> bool {
-    let Some(key) = packed(code) else {
-        return false;
-    };
-    table
-        .binary_search_by_key(&key, |c| packed(c).unwrap_or(u32::MAX))
-        .is_ok()
+/// A set of codes of `LEN` uppercase ASCII letters, as a bitmap indexed by the code read as a base-26
+/// number, built at compile time from a table (a table entry of another shape fails the build). A lookup
+/// is a shape check and one bit test, where a binary search compared eight or nine codes. Hand-written
+/// because the tables are a few hundred two- and three-letter codes: a bitmap of at most 2.2 KB each.
+struct LetterSet<const LEN: usize, const WORDS: usize> {
+    bits: [u64; WORDS],
 }
 
-/// A code of at most 3 bytes as one number that sorts as the text does (bytes big-endian, zero-padded,
-/// then the length, so `AB` and `AB\0` differ); `None` for a longer code, which no table holds. Every
-/// lookup of a validation compares a few of these instead of calling `memcmp` on strings.
-fn packed(code: &str) -> Option<u32> {
-    let b = code.as_bytes();
-    if b.len() > 3 {
+impl<const LEN: usize, const WORDS: usize> LetterSet<LEN, WORDS> {
+    const fn of(table: &[&str]) -> Self {
+        let mut bits = [0u64; WORDS];
+        let mut i = 0;
+        while i < table.len() {
+            let Some(k) = letter_index(table[i].as_bytes(), LEN) else {
+                panic!("a code of the table is not made of LEN uppercase letters");
+            };
+            bits[k / 64] |= 1 << (k % 64);
+            i += 1;
+        }
+        LetterSet { bits }
+    }
+
+    fn contains(&self, code: &str) -> bool {
+        letter_index(code.as_bytes(), LEN)
+            .and_then(|k| self.bits.get(k / 64).map(|w| w >> (k % 64) & 1 == 1))
+            .unwrap_or(false)
+    }
+}
+
+/// The base-26 number of a code of exactly `len` uppercase ASCII letters (`AA` is 0, `AB` 1); `None` for
+/// any other text, which no table holds.
+const fn letter_index(b: &[u8], len: usize) -> Option<usize> {
+    if b.len() != len {
         return None;
     }
-    let byte = |i: usize| u32::from(b.get(i).copied().unwrap_or(0));
-    Some(byte(0) << 24 | byte(1) << 16 | byte(2) << 8 | b.len() as u32)
+    let mut k = 0;
+    let mut i = 0;
+    while i < len {
+        let c = b[i];
+        if !c.is_ascii_uppercase() {
+            return None;
+        }
+        k = k * 26 + (c - b'A') as usize;
+        i += 1;
+    }
+    Some(k)
 }
+
+static COUNTRY_SET: LetterSet<2, 11> = LetterSet::of(COUNTRIES);
+static CURRENCY_SET: LetterSet<3, 275> = LetterSet::of(CURRENCIES);
+static US_STATE_SET: LetterSet<2, 11> = LetterSet::of(US_STATES);
+static CA_PROVINCE_SET: LetterSet<2, 11> = LetterSet::of(CA_PROVINCES);
 
 /// Whether `code` is an officially assigned ISO 3166-1 alpha-2 country code (uppercase).
 pub fn is_country(code: &str) -> bool {
-    contains(COUNTRIES, code)
+    COUNTRY_SET.contains(code)
 }
 
 /// Whether `code` is an active ISO 4217 currency an item value can be declared in (uppercase). Refuses
 /// `XTS`, `XXX` and the precious metals `XAG`, `XAU`, `XPD`, `XPT`, which are in ISO's list one but name
 /// no money a customs value can be declared in.
 pub fn is_currency(code: &str) -> bool {
-    contains(CURRENCIES, code)
+    CURRENCY_SET.contains(code)
 }
 
 /// Whether `code` is a USPS state code (uppercase): states, DC, territories, military.
 pub fn is_us_state(code: &str) -> bool {
-    contains(US_STATES, code)
+    US_STATE_SET.contains(code)
 }
 
 /// Whether `code` is a Canadian province or territory (uppercase).
 pub fn is_ca_province(code: &str) -> bool {
-    contains(CA_PROVINCES, code)
+    CA_PROVINCE_SET.contains(code)
 }
 
 /// Whether an address in `country` must carry a state. ACP's `state` holds at most 2 characters, and the
@@ -199,23 +232,32 @@ mod tests {
 
     #[test]
     fn lookups_find_exactly_the_codes_of_a_table() {
-        for table in [COUNTRIES, CURRENCIES, US_STATES, CA_PROVINCES] {
-            assert!(
-                table.windows(2).all(|w| packed(w[0]) < packed(w[1])),
-                "packed keys sort as the codes do"
-            );
+        fn letters(len: u32) -> Vec<String> {
+            (0..26usize.pow(len))
+                .map(|mut k| {
+                    let mut s = vec![b'A'; len as usize];
+                    for b in s.iter_mut().rev() {
+                        *b += (k % 26) as u8;
+                        k /= 26;
+                    }
+                    String::from_utf8(s).expect("ASCII")
+                })
+                .collect()
+        }
+        let sets = [
+            (COUNTRIES, is_country as fn(&str) -> bool, 2),
+            (CURRENCIES, is_currency, 3),
+            (US_STATES, is_us_state, 2),
+            (CA_PROVINCES, is_ca_province, 2),
+        ];
+        for (table, lookup, len) in sets {
+            assert!(table.windows(2).all(|w| w[0] < w[1]), "sorted");
+            for code in letters(len) {
+                assert_eq!(lookup(&code), table.contains(&code.as_str()), "{code}");
+            }
             for code in table {
-                assert!(contains(table, code), "{code}");
-                let longer = format!("{code}\0");
-                assert!(!contains(table, &longer), "{longer:?}");
-                assert!(
-                    !contains(table, &code[..code.len() - 1]),
-                    "{code} shortened"
-                );
-                assert!(
-                    !contains(table, &code.to_ascii_lowercase()),
-                    "{code} lowercase"
-                );
+                assert!(!lookup(&format!("{code}\0")), "{code} longer");
+                assert!(!lookup(&code.to_ascii_lowercase()), "{code} lowercase");
             }
         }
         for code in ["", "U", "USA ", "USDX", "\0\0", "ÜS"] {

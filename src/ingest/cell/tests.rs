@@ -85,6 +85,45 @@ fn number_columns_read_doubles_as_excel_shows_them() {
 }
 
 #[test]
+fn the_invisible_pre_check_sees_every_invisible_character() {
+    for c in INVISIBLE.iter().chain(&['\u{00A0}']) {
+        assert!(may_hold_invisible(&format!("a{c}b")), "{c:?}");
+    }
+    assert!(!may_hold_invisible("René-Lévesque 김민준"));
+    assert!(!may_hold_invisible("plain"));
+}
+
+#[test]
+fn whole_numbers_read_as_their_shortest_text() {
+    for v in [
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        2.0,
+        48.0,
+        1e14,
+        999_999_999_999_999.0,
+        -999_999_999_999_999.0,
+        1e15,
+        1e16,
+        123_456_789_012_345_680.0,
+    ] {
+        let shortest = v.to_string();
+        let significant = shortest
+            .bytes()
+            .filter(u8::is_ascii_digit)
+            .skip_while(|b| *b == b'0')
+            .count();
+        if significant <= 15 {
+            assert_eq!(excel_number_text(v), shortest, "{v}");
+        }
+    }
+    assert_eq!(excel_number_text(-0.0), "-0");
+    assert_eq!(excel_number_text(48.0), "48");
+}
+
+#[test]
 fn free_text_keeps_numbers_as_shown() {
     let unknown = NumFmt::Unknown;
     let t = read_cell(
@@ -203,4 +242,65 @@ fn dates_errors_and_formulas_without_values_are_refused() {
     let e = "#N/A";
     let r = read_cell(Stored::Error(&e), Field::Value, "xlsx");
     assert_eq!(r.map_err(|n| n.rule.code).err(), Some("cell-error"));
+}
+
+#[test]
+fn a_text_read_out_reads_as_itself_again() {
+    let inputs = [
+        "1Z999",
+        " 1Z999 ",
+        "=\"02118\"",
+        "=\" x \"",
+        "=\"=\"\"a\"\"\"",
+        "a\u{200B}b",
+        "\u{00A0}x\u{00A0}",
+        "x\u{00A0}y",
+        "1,299.00",
+        "1,2",
+        "9.40011E+21",
+        "1e3",
+        "TRUE",
+        "Café",
+        "  ",
+        "total",
+        "-3",
+        "0.000000001",
+        "ﾃｽﾄ",
+        "=\"1,299.00\"",
+        "a,b",
+        "\u{FEFF}z",
+    ];
+    let formats = ["General", "@", "00000", "0.00", "mm/dd/yy", "0.0E+00"];
+    let numbers = [2118.0, 0.811, 48.0, 1e16, 1e30, -0.0, 3.4499999999999997];
+    for &f in Field::ALL {
+        let mut outputs: Vec<String> = Vec::new();
+        for x in inputs {
+            if let Ok(Some((t, _))) = read_cell(Stored::Text(x), f, "csv") {
+                outputs.push(t.into_owned());
+            }
+        }
+        for code in formats {
+            let fmt = NumFmt::parse(code);
+            for v in numbers {
+                if let Ok(Some((t, _))) = read_cell(Stored::Number(v, &fmt), f, "xlsx") {
+                    outputs.push(t.into_owned());
+                }
+            }
+        }
+        for b in [true, false] {
+            if let Ok(Some((t, _))) = read_cell(Stored::Bool(b), f, "xlsx") {
+                outputs.push(t.into_owned());
+            }
+        }
+        for t in outputs.iter().filter(|t| reads_as_itself(t)) {
+            match read_cell(Stored::Text(t), f, "csv") {
+                Ok(Some((again, None))) => assert_eq!(&again, t, "{f:?}"),
+                other => panic!(
+                    "{f:?} {t:?}: {:?}",
+                    other.map(|o| o.map(|(t, n)| (t.into_owned(), n)))
+                ),
+            }
+        }
+    }
+    assert!(!reads_as_itself(" x") && !reads_as_itself("=\"x\"") && !reads_as_itself(""));
 }

@@ -22,14 +22,18 @@ const POSTAL_FORMATS: &str = include_str!("data/postal_formats.tsv");
 /// USPS ZIPs by their first 3 digits (`"021"` → `"MA"`) and the 5-digit ZIPs of a prefix that belong to
 /// another state (`"06390"` → `"NY"`).
 struct UsZips {
-    prefixes: HashMap<&'static str, &'static str>,
-    exceptions: HashMap<&'static str, &'static str>,
+    prefixes: Table<&'static str>,
+    exceptions: Table<&'static str>,
 }
+
+/// A table keyed by short codes, looked up for every address: hashed with ahash rather than the default
+/// SipHash, whose resistance to chosen keys is not needed for keys from the embedded tables.
+type Table<V> = HashMap<&'static str, V, ahash::RandomState>;
 
 static US_ZIPS: LazyLock<UsZips> = LazyLock::new(|| {
     let mut zips = UsZips {
-        prefixes: HashMap::new(),
-        exceptions: HashMap::new(),
+        prefixes: Table::with_hasher(ahash::RandomState::new()),
+        exceptions: Table::with_hasher(ahash::RandomState::new()),
     };
     for row in table_rows(US_ZIP_PREFIXES) {
         if let [zip, state] = row[..] {
@@ -68,20 +72,20 @@ impl PostalFormat {
     }
 }
 
-static POSTAL: LazyLock<HashMap<&'static str, PostalFormat>> = LazyLock::new(|| {
-    table_rows(POSTAL_FORMATS)
-        .filter_map(|row| match row[..] {
-            [country, pattern, examples, _required] => Some((
-                country,
-                PostalFormat {
-                    pattern,
-                    examples: examples.split(',').filter(|e| !e.is_empty()).collect(),
-                    regex: OnceLock::new(),
-                },
-            )),
-            _ => None,
-        })
-        .collect()
+static POSTAL: LazyLock<Table<PostalFormat>> = LazyLock::new(|| {
+    let mut formats = Table::with_hasher(ahash::RandomState::new());
+    formats.extend(table_rows(POSTAL_FORMATS).filter_map(|row| match row[..] {
+        [country, pattern, examples, _required] => Some((
+            country,
+            PostalFormat {
+                pattern,
+                examples: examples.split(',').filter(|e| !e.is_empty()).collect(),
+                regex: OnceLock::new(),
+            },
+        )),
+        _ => None,
+    }));
+    formats
 });
 
 /// Whether addresses in `country` (ISO alpha-2) have postal codes. `false` only for the countries the
@@ -192,7 +196,17 @@ pub fn postal_format_problem(country: &str, postal: &str) -> Option<String> {
         return None;
     }
     let regex = format.regex()?;
-    let code = postal.trim().to_uppercase();
+    let code = postal.trim();
+    // Uppercased only when it has a lowercase letter (or a letter outside ASCII): most codes are given
+    // in capitals already.
+    let code = if code
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_lowercase())
+    {
+        std::borrow::Cow::Borrowed(code)
+    } else {
+        std::borrow::Cow::Owned(code.to_uppercase())
+    };
     if regex.is_match(&code) {
         return None;
     }

@@ -108,25 +108,42 @@ pub fn entries() -> &'static [Entry] {
 /// characters other than letters and digits one space, apostrophes dropped (`men's` reads `mens`), with a
 /// space at both ends so whole words can be found as ` word `.
 pub fn normalize(text: &str) -> String {
-    // Most descriptions are ASCII already: deunicode would only copy them.
+    let mut out = String::new();
+    normalize_into(text, &mut out);
+    out
+}
+
+/// [`normalize`] into a buffer the caller keeps (its old content replaced), so checking a product line
+/// allocates nothing for its ASCII descriptions.
+pub fn normalize_into(text: &str, out: &mut String) {
+    // Most descriptions are ASCII already: deunicode would only copy them. Its output is ASCII too.
     let ascii = if text.is_ascii() {
         std::borrow::Cow::Borrowed(text)
     } else {
         std::borrow::Cow::Owned(deunicode::deunicode(text))
     };
-    let mut out = String::with_capacity(ascii.len() + 2);
+    out.clear();
+    out.reserve(ascii.len() + 2);
     out.push(' ');
+    // `last_space`: whether `out` ends with a space, tracked rather than looked up for every byte.
+    let mut last_space = true;
     for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
-        } else if c != '\'' && !out.ends_with(' ') {
+            last_space = false;
+        } else if c != '\'' && !last_space {
             out.push(' ');
+            last_space = true;
         }
     }
-    if !out.ends_with(' ') {
+    if !last_space {
         out.push(' ');
     }
-    out
+}
+
+thread_local! {
+    /// The normalised description of the product line being checked, reused from line to line.
+    static NORMALIZED: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
 }
 
 /// Why a product line is flagged: the entries that matched, at most one per category, description
@@ -149,7 +166,7 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
         }
     };
     if let Some(d) = description {
-        if let Some(re) = &m.un_number {
+        if let Some(re) = m.un_number.as_ref().filter(|_| may_name_un_number(d)) {
             for cap in re.captures_iter(d) {
                 let number = format!("UN{}", &cap[1]);
                 match m
@@ -163,13 +180,15 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
             }
         }
         if let Some(ac) = &m.automaton {
-            let text = normalize(d);
-            for hit in ac.find_overlapping_iter(&text) {
-                if let Some(&i) = m.words.get(hit.pattern().as_usize()) {
-                    let e = &m.entries[i];
-                    push(&mut flags, e, text[hit.range()].trim().to_string());
+            NORMALIZED.with_borrow_mut(|text| {
+                normalize_into(d, text);
+                for hit in ac.find_overlapping_iter(text.as_str()) {
+                    if let Some(&i) = m.words.get(hit.pattern().as_usize()) {
+                        let e = &m.entries[i];
+                        push(&mut flags, e, text[hit.range()].trim().to_string());
+                    }
                 }
-            }
+            });
         }
         flags.in_description = !flags.hits.is_empty();
     }
@@ -186,6 +205,25 @@ pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
         }
     }
     flags
+}
+
+/// Whether a text may name a UN number: somewhere `UN` (any case), then a space or a dash or nothing,
+/// then a digit. Every match of the UN-number pattern passes (its `\d` is Unicode's: any numeric
+/// character is let through), so only the descriptions that pass are searched with the regex, and the
+/// many that hold no `un` followed by a digit cost one `memchr2` pass. Written by hand because the regex's
+/// own prefilter stops at every `un` of ordinary words (bundle, sunglasses, running).
+fn may_name_un_number(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b'u', b'U', b).any(|i| {
+        if !matches!(b.get(i + 1), Some(b'n' | b'N')) {
+            return false;
+        }
+        let mut rest = &text[i + 2..];
+        if let Some(r) = rest.strip_prefix([' ', '-']) {
+            rest = r;
+        }
+        rest.chars().next().is_some_and(char::is_numeric)
+    })
 }
 
 /// A UN number the table does not name: flagged all the same, since only dangerous goods carry one.
@@ -339,6 +377,33 @@ mod tests {
     }
 
     #[test]
+    fn the_un_pre_check_passes_every_text_the_pattern_matches() {
+        let re = MATCHER.un_number.as_ref().expect("the UN pattern compiles");
+        for t in [
+            "UN3481 battery",
+            "un 1266 perfume",
+            "Un-1845 dry ice",
+            "box (uN1950)",
+            "UN\u{0663}\u{0664}\u{0665}\u{0666}",
+            "UN１２３４",
+            "fun 2000 pieces",
+            "bundle of 3",
+            "sunglasses",
+            "UN",
+            "un-",
+            "UNESCO 1234",
+            "",
+        ] {
+            if re.is_match(t) {
+                assert!(may_name_un_number(t), "{t}");
+            }
+        }
+        assert!(!may_name_un_number("Running shoes, bundle"));
+        assert!(!may_name_un_number("UN-"));
+        assert!(may_name_un_number("fun 2000 pieces"));
+    }
+
+    #[test]
     fn any_un_number_is_flagged_and_named_when_known() {
         let f = flag(Some("Chemical kit UN2031"), None);
         assert_eq!(f.hits.len(), 1);
@@ -386,5 +451,11 @@ mod tests {
         assert_eq!(normalize("Li-ion/Power-Bank!"), " li ion power bank ");
         assert_eq!(normalize("Men's Éau"), " mens eau ");
         assert_eq!(normalize(""), " ");
+        let mut reused = String::from("left over from another line");
+        for t in ["Li-ion/Power-Bank!", "Men's Éau", "", "  a  b  ", "'x'"] {
+            normalize_into(t, &mut reused);
+            assert_eq!(reused, normalize(t), "{t:?}");
+        }
+        assert_eq!(normalize("  a  b  "), " a b ");
     }
 }

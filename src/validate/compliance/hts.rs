@@ -7,17 +7,29 @@
 /// What is wrong with a harmonization code made of digits and dots (the `hts-format` rule refuses
 /// anything else), or `None` when it is plausible.
 pub fn problem(hts: &str) -> Option<String> {
-    let digits: String = hts.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() != hts.chars().filter(|c| *c != '.').count() {
+    // The digits are counted and the chapter (the first two) read in one pass, without collecting them.
+    let (mut digits, mut others, mut chapter) = (0usize, 0usize, 0u32);
+    for c in hts.chars() {
+        // `to_digit(10)` answers for the ASCII digits only.
+        match c.to_digit(10) {
+            Some(d) => {
+                if digits < 2 {
+                    chapter = chapter * 10 + d;
+                }
+                digits += 1;
+            }
+            None if c != '.' => others += 1,
+            None => {}
+        }
+    }
+    if others > 0 {
         return None;
     }
-    if !matches!(digits.len(), 6 | 8 | 10) {
+    if !matches!(digits, 6 | 8 | 10) {
         return Some(format!(
-            "hts \"{hts}\" has {} digits; a harmonization code has 6, 8 or 10 (e.g. 6109.10, 6109.10.00, 6109.10.0012)",
-            digits.len()
+            "hts \"{hts}\" has {digits} digits; a harmonization code has 6, 8 or 10 (e.g. 6109.10, 6109.10.00, 6109.10.0012)"
         ));
     }
-    let chapter: u32 = digits.get(..2).and_then(|c| c.parse().ok()).unwrap_or(0);
     if !(1..=97).contains(&chapter) || chapter == 77 {
         return Some(format!(
             "hts \"{hts}\" is in chapter {:02}, which does not exist (chapters run from 01 to 97, and 77 is reserved): check the code",
@@ -67,5 +79,15 @@ mod tests {
     fn other_characters_are_left_to_hts_format() {
         assert_eq!(problem("4901 99"), None);
         assert_eq!(problem("ABCD.EF"), None);
+        assert_eq!(problem("4901.99\u{0663}"), None);
+        assert_eq!(problem("١٢٣٤٥٦"), None);
+    }
+
+    #[test]
+    fn dots_alone_count_no_digit() {
+        let m = problem("..").unwrap_or_default();
+        assert!(m.contains("has 0 digits"), "{m}");
+        let m = problem("").unwrap_or_default();
+        assert!(m.contains("has 0 digits"), "{m}");
     }
 }
