@@ -180,26 +180,14 @@ fn fixture() -> &'static Fixture {
                     names += 1;
                 }
                 names += 1;
-                MailItem {
-                    origin: Origin {
-                        file: 0,
-                        sheet: Arc::from("Sheet1"),
-                        row: i as u32 + 2,
-                    },
-                    tracking_number: None,
-                    shipper_item_id: Some(format!("SI{i:08}")),
-                    display_item_id: None,
-                    consignee,
-                    shipper: None,
-                    return_address: None,
-                    value: None,
-                    currency: None,
-                    weight: None,
-                    dimensions: None,
-                    bag: None,
-                    products: Vec::new(),
-                    late_rows: Vec::new(),
-                }
+                let mut item = MailItem::at(Origin {
+                    file: 0,
+                    sheet: Arc::from("Sheet1"),
+                    row: i as u32 + 2,
+                });
+                item.shipper_item_id = Some(format!("SI{i:08}"));
+                item.consignee = consignee;
+                item
             })
             .collect();
         let mawb = Mawb {

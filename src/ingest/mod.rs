@@ -708,25 +708,14 @@ mod tests {
 
     #[test]
     fn bags_keep_their_first_order_and_every_item() {
-        let item = |bag: Option<&str>| MailItem {
-            origin: crate::model::Origin {
+        let item = |bag: Option<&str>| {
+            let mut item = MailItem::at(crate::model::Origin {
                 file: 0,
                 sheet: std::sync::Arc::from("s"),
                 row: 2,
-            },
-            tracking_number: None,
-            shipper_item_id: None,
-            display_item_id: None,
-            consignee: Default::default(),
-            shipper: None,
-            return_address: None,
-            value: None,
-            currency: None,
-            weight: None,
-            dimensions: None,
-            bag: bag.map(String::from),
-            products: Vec::new(),
-            late_rows: Vec::new(),
+            });
+            item.bag = bag.map(String::from);
+            item
         };
         let items: Vec<MailItem> = [
             Some("B1"),

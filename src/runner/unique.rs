@@ -153,31 +153,19 @@ impl Seen {
 mod tests {
     use super::*;
     use crate::aggregate::Totals;
-    use crate::model::{field::Field, filetype::FileKind, Address};
+    use crate::model::{field::Field, filetype::FileKind};
 
     /// An item of file `file`, row `row`, with the given keys (`""`: none).
     fn item(file: usize, row: u32, tracking: &str, sid: &str) -> MailItem {
         let key = |k: &str| (!k.is_empty()).then(|| k.to_string());
-        MailItem {
-            origin: Origin {
-                file,
-                sheet: Arc::from("Sheet1"),
-                row,
-            },
-            tracking_number: key(tracking),
-            shipper_item_id: key(sid),
-            display_item_id: None,
-            consignee: Address::default(),
-            shipper: None,
-            return_address: None,
-            value: None,
-            currency: None,
-            weight: None,
-            dimensions: None,
-            bag: None,
-            products: Vec::new(),
-            late_rows: Vec::new(),
-        }
+        let mut item = MailItem::at(Origin {
+            file,
+            sheet: Arc::from("Sheet1"),
+            row,
+        });
+        item.tracking_number = key(tracking);
+        item.shipper_item_id = key(sid);
+        item
     }
 
     fn mawb(folder: &str, items: Vec<MailItem>) -> CheckedMawb {
