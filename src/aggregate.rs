@@ -168,26 +168,17 @@ mod tests {
     use std::sync::Arc;
 
     fn item(weight: &str, bag: Option<&str>, value: &str, cur: &str) -> MailItem {
-        MailItem {
-            origin: Origin {
-                file: 0,
-                sheet: Arc::from("s"),
-                row: 2,
-            },
-            tracking_number: None,
-            shipper_item_id: None,
-            display_item_id: None,
-            consignee: Address::default(),
-            shipper: None,
-            return_address: None,
-            value: Some(Decimal::from_str(value).unwrap()),
-            currency: Some(cur.into()),
-            weight: Some(Kg(Decimal::from_str(weight).unwrap())),
-            dimensions: None,
-            bag: bag.map(String::from),
-            products: vec![Product::default(), Product::default()],
-            late_rows: Vec::new(),
-        }
+        let mut item = MailItem::at(Origin {
+            file: 0,
+            sheet: Arc::from("s"),
+            row: 2,
+        });
+        item.value = Some(Decimal::from_str(value).unwrap());
+        item.currency = Some(cur.into());
+        item.weight = Some(Kg(Decimal::from_str(weight).unwrap()));
+        item.bag = bag.map(String::from);
+        item.products = vec![Product::default(), Product::default()];
+        item
     }
 
     fn mawb(items: Vec<MailItem>) -> Mawb {
