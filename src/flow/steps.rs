@@ -285,18 +285,17 @@ impl Run<'_, '_> {
     /// Creates a bag of the folder.
     fn create_bag(&mut self, at: &mut Progress, b: usize) -> Result<(), Stop> {
         let m = &self.checked.mawb;
-        if at.ids.is_none() {
-            at.ids = Some(self.known_ids()?);
-        }
+        // The ids are read once per run and borrowed for each bag (a MAWB has dozens of bags and
+        // thousands of ids).
+        let ids = match at.ids.take() {
+            Some(ids) => ids,
+            None => self.known_ids()?,
+        };
+        let req = plan::bag_request(m, b, &ids);
+        at.ids = Some(ids);
         {
             let sid = plan::shipper_bag_id(&at.config.manifest_number, &m.bags[b].shipper_bag_id);
             let fp = &at.frags.bag_fingerprint(m, b);
-            // The ids are read once per run and borrowed for each bag (a MAWB has dozens of bags and
-            // thousands of ids).
-            let req = match &at.ids {
-                Some(ids) => plan::bag_request(m, b, ids),
-                None => plan::bag_request(m, b, &KnownIds::default()),
-            };
             let a = self.send(&sid, &plan::bag_params(m, &self.ctx.services.plan), &req)?;
             let Answer::Bag(r) = a else {
                 return Err(Stop::Refused(format!("createBag {sid}: unexpected answer")));
