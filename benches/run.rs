@@ -1,24 +1,27 @@
-//! The run stage end to end against the in-process sandbox over loopback: items registered per second
-//! with label=0 batches of 500, and with one createMailing per item returning a PNG label. Both the
+//! `mawb run`'s path end to end against the in-process sandbox over loopback (`Runner::check_and_run`:
+//! each MAWB folder checked, then sent): items registered per second with label=0 batches of 500, and with
+//! one createMailing per item returning a PNG label. Both the
 //! client and the sandbox share the machine, so the figure is the pair's, as in `mawb demo`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use mawb::acp::client::{Client, ClientConfig, Secret};
 use mawb::archive::Archive;
-use mawb::check::{check_paths, CheckOptions, CheckReport};
+use mawb::check::{check_paths, CheckOptions};
 use mawb::flow::Services;
+use mawb::ingest::discover;
 use mawb::ledger::Ledger;
 use mawb::plan::PlanOptions;
 use mawb::runner::Runner;
 use mawb::samples::{generate, SampleFormat, SampleOptions};
 use mawb::sandbox::{start, SandboxConfig};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 const KEY: &str = "bench-key";
 
-fn batch(dir: &Path, mawbs: usize, hawbs: usize, label: u8) -> CheckReport {
+/// A valid sample batch; returns its MAWB folders.
+fn batch(dir: &Path, mawbs: usize, hawbs: usize, label: u8) -> Vec<PathBuf> {
     let out = dir.join(format!("batch-{label}"));
     generate(
         &out,
@@ -31,9 +34,11 @@ fn batch(dir: &Path, mawbs: usize, hawbs: usize, label: u8) -> CheckReport {
         },
     )
     .expect("sample batch");
-    let report = check_paths(&[out], &CheckOptions::default(), &|| {});
+    let report = check_paths(std::slice::from_ref(&out), &CheckOptions::default(), &|| {});
     assert!(report.all_sendable(), "the sample batch must be valid");
-    report
+    let (dirs, problems) = discover(&[out]);
+    assert!(problems.is_empty(), "{problems:?}");
+    dirs
 }
 
 fn bench_run(c: &mut Criterion) {
@@ -53,7 +58,7 @@ fn bench_run(c: &mut Criterion) {
         ("label0_batches", 4, 8_000, 0u8),
         ("png_label_per_item", 1, 300, 1u8),
     ] {
-        let report = batch(dir.path(), mawbs, hawbs, label);
+        let dirs = batch(dir.path(), mawbs, hawbs, label);
         group.throughput(Throughput::Elements(hawbs as u64));
         group.bench_function(name, |b| {
             b.iter_batched(
@@ -73,7 +78,16 @@ fn bench_run(c: &mut Criterion) {
                         services: &services,
                         jobs: 4,
                     };
-                    let outcomes = runner.run(&report, &|_| {}, &|_, _| {});
+                    let (_, outcomes) = runner
+                        .check_and_run(
+                            &dirs,
+                            Vec::new(),
+                            &CheckOptions::default(),
+                            &|_| {},
+                            &|_| {},
+                            &|_, _| {},
+                        )
+                        .expect("the ledger is readable");
                     assert!(
                         outcomes.iter().all(|o| o.is_success()),
                         "{:?}",

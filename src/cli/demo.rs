@@ -4,7 +4,7 @@
 use super::conn::StateArgs;
 use crate::acp::client::{Client, ClientConfig, Secret};
 use crate::archive::Archive;
-use crate::check::{check_paths, CheckOptions};
+use crate::check::CheckOptions;
 use crate::ledger::Ledger;
 use crate::plan::PlanOptions;
 use crate::samples::{generate, SampleFormat, SampleOptions};
@@ -76,19 +76,14 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
         state: args.dir.join("mawb-state.sqlite"),
         archive: args.dir.join("archive"),
     };
-    let report = check_paths(
-        std::slice::from_ref(&batch),
-        &CheckOptions::default(),
-        &|| {},
-    );
+    let (dirs, discovered) = crate::ingest::discover(std::slice::from_ref(&batch));
     let client = Client::new(ClientConfig::new(&sandbox.endpoint(), Secret::new(key)))
         .map_err(|e| e.to_string())?;
     let ledger = Ledger::open(&state.state).map_err(|e| e.to_string())?;
     let archive = Archive::new(&state.archive);
     outln!(
-        "3. running {} MAWB(s), {} HAWBs against the sandbox\n",
-        report.mawbs.len(),
-        report.totals.items
+        "3. running {} MAWB folder(s) against the sandbox, each sent as soon as it is checked\n",
+        dirs.len()
     );
     let started = std::time::Instant::now();
     let ledger_new = ledger.is_new();
@@ -98,7 +93,14 @@ pub fn run(args: DemoArgs) -> Result<i32, String> {
         archive: std::sync::Arc::new(archive),
         plan: PlanOptions::default(),
     };
-    let outcomes = super::run::send(&report, &services, args.jobs);
+    // The same path as `mawb run`: each MAWB checked (the ledger included) and sent in batch order.
+    let (report, outcomes) = super::run::check_and_send(
+        &dirs,
+        discovered,
+        &CheckOptions::default(),
+        &services,
+        args.jobs,
+    )?;
     let code = super::run::finish(
         "demo",
         &report,

@@ -153,21 +153,6 @@ fn log_outcome(m: &crate::check::CheckedMawb, o: &Outcome) {
     );
 }
 
-/// Sends a checked batch with progress bars (a terminal) or log lines (otherwise).
-pub fn send(report: &CheckReport, services: &Services, jobs: usize) -> Vec<Outcome> {
-    let multi = indicatif::MultiProgress::new();
-    let mawbs = multi.add(super::progress(report.mawbs.len() as u64, "MAWBs"));
-    let items = multi.add(super::progress(report.totals.items as u64, "items"));
-    let runner = Runner { services, jobs };
-    let outcomes = runner.run(report, &|n| items.inc(n as u64), &|m, o| {
-        mawbs.inc(1);
-        log_outcome(m, o);
-    });
-    items.finish_and_clear();
-    mawbs.finish_and_clear();
-    outcomes
-}
-
 /// Prints the summary and writes the JSON report; returns the exit code.
 pub fn finish(
     command: &str,

@@ -16,7 +16,6 @@ use crate::ledger::LedgerError;
 use crate::problem::Problem;
 use rayon::prelude::*;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 
 /// What the run needs besides the MAWBs.
@@ -27,44 +26,10 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    /// Runs every MAWB of `report` (invalid ones are reported, not sent). `on_items` hears about items
-    /// registered, `on_mawb` about each MAWB finished (progress).
-    pub fn run(
-        &self,
-        report: &CheckReport,
-        on_items: &(dyn Fn(usize) + Sync),
-        on_mawb: &(dyn Fn(&CheckedMawb, &Outcome) + Sync),
-    ) -> Vec<Outcome> {
-        let n = report.mawbs.len();
-        let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Outcome>>> = Mutex::new(vec![None; n]);
-        let ctx = FlowContext {
-            services: self.services,
-            on_items,
-        };
-        std::thread::scope(|s| {
-            for _ in 0..self.jobs.clamp(1, n.max(1)) {
-                s.spawn(|| loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(m) = report.mawbs.get(i) else { break };
-                    let outcome = run_mawb(&ctx, m);
-                    on_mawb(m, &outcome);
-                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
-                });
-            }
-        });
-        results
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_iter()
-            .map(|o| o.unwrap_or_else(not_run))
-            .collect()
-    }
-
     /// Checks the MAWB folders `dirs` as one batch (the same problems as `check::check_dirs` followed by
     /// `check::check_against_ledger`) and runs each sendable MAWB as soon as it is checked. `discovered`
     /// holds the problems of the paths themselves. `on_checked` hears about each MAWB checked, `on_items`
-    /// and `on_mawb` as in [`Runner::run`].
+    /// about items registered, `on_mawb` about each MAWB finished (progress).
     ///
     /// Returns the check report (each MAWB without its items and bags, which are dropped after its flow;
     /// totals, files and problems are kept for the report) and the outcomes in batch order. `Err`: the
@@ -160,11 +125,4 @@ impl Runner<'_> {
         }
         Ok((report, outcomes))
     }
-}
-
-/// The outcome of a MAWB whose run ended without one (a panic in its thread).
-fn not_run() -> Outcome {
-    let mut f = Outcome::failed("the MAWB was not run (internal error)");
-    f.retryable = true;
-    f
 }
