@@ -248,40 +248,31 @@ pub(super) fn read_csv(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e
-                    .position()
-                    .map(|p| p.line().saturating_sub(breaks_in_fields) as u32);
-                let msg = match e.kind() {
-                    csv::ErrorKind::Utf8 { .. } => {
-                        "this row is not UTF-8 text: save the file as \"CSV UTF-8\"".to_string()
-                    }
-                    _ => format!("the csv cannot be read further: {e}"),
-                };
-                let code = if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
-                    &FILE_NOT_UTF8
-                } else {
-                    &FILE_UNREADABLE
-                };
-                let mut p = Problem::new(code, name, msg).sheet(name);
-                if let Some(l) = line {
-                    p = p.at(l);
-                }
-                sink.problem(p);
+                // Records are read as bytes, so this is never the csv crate's UTF-8 error: that check is
+                // `CsvRecord::new`'s, below.
+                let line = e.position().map(|p| p.line());
+                let msg = format!("the csv cannot be read further: {e}");
+                sink.problem(reading_stopped(
+                    &FILE_UNREADABLE,
+                    name,
+                    msg,
+                    line,
+                    breaks_in_fields,
+                ));
                 break;
             }
         }
         let Some(fields) = CsvRecord::new(&record, &mut ends) else {
             // Refused as `csv::StringRecord` refuses it, on the row where the record starts.
-            let mut p = Problem::new(
+            let msg = "this row is not UTF-8 text: save the file as \"CSV UTF-8\"".to_string();
+            let line = record.position().map(|p| p.line());
+            sink.problem(reading_stopped(
                 &FILE_NOT_UTF8,
                 name,
-                "this row is not UTF-8 text: save the file as \"CSV UTF-8\"",
-            )
-            .sheet(name);
-            if let Some(pos) = record.position() {
-                p = p.at(pos.line().saturating_sub(breaks_in_fields) as u32);
-            }
-            sink.problem(p);
+                msg,
+                line,
+                breaks_in_fields,
+            ));
             break;
         };
         // A quoted field holding line breaks is one spreadsheet row spread over several text lines:
@@ -361,6 +352,22 @@ pub(super) fn read_csv(
             )
             .sheet(name),
         );
+    }
+}
+
+/// The problem that ends the reading of csv `name` at text line `line` (when known), shown as the row a
+/// spreadsheet shows: the line less the line breaks inside the fields of earlier records.
+fn reading_stopped(
+    rule: &'static Rule,
+    name: &str,
+    msg: String,
+    line: Option<u64>,
+    breaks_in_fields: u64,
+) -> Problem {
+    let p = Problem::new(rule, name, msg).sheet(name);
+    match line {
+        Some(l) => p.at(l.saturating_sub(breaks_in_fields) as u32),
+        None => p,
     }
 }
 
