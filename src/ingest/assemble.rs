@@ -12,7 +12,6 @@ use super::columns::{
 use super::read::{RowRef, RowSink};
 use crate::model::*;
 use crate::problem::*;
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -146,7 +145,7 @@ pub struct Assembler {
 
     columns: [Option<usize>; FIELD_COUNT],
     drafts: Vec<Draft>,
-    index: HashMap<Box<str>, usize, ahash::RandomState>,
+    index: ahash::AHashMap<Box<str>, usize>,
     /// The draft the previous data row belonged to (continuation rows join it).
     current: Option<usize>,
     pub problems: Vec<Problem>,
@@ -166,7 +165,7 @@ impl Assembler {
 
             columns: [None; FIELD_COUNT],
             drafts: Vec::new(),
-            index: HashMap::with_hasher(ahash::RandomState::new()),
+            index: ahash::AHashMap::new(),
             current: None,
             problems: Vec::new(),
         }

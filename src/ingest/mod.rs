@@ -23,7 +23,6 @@ use columns::ColumnAliases;
 use filetype::FileKind;
 use rayon::prelude::*;
 use read::{ReadLimits, ReadOptions};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// The file holding per-folder column aliases.
@@ -336,8 +335,7 @@ pub fn group_decimal_commas(problems: &mut Vec<Problem>) {
 
 /// Groups items into bags by their `bag` value, bags in order of first appearance.
 pub fn bags_of(items: &[MailItem]) -> Vec<Bag> {
-    let mut index: HashMap<&str, usize, ahash::RandomState> =
-        HashMap::with_hasher(ahash::RandomState::new());
+    let mut index: ahash::AHashMap<&str, usize> = ahash::AHashMap::new();
     let mut bags: Vec<Bag> = Vec::new();
     // The items of a bag usually stand together: the previous item's bag is compared before hashing.
     let mut last: Option<(&str, usize)> = None;

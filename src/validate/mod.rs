@@ -14,7 +14,6 @@ use crate::model::*;
 use crate::problem::*;
 use rates::Rates;
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// ACP's limit on the MAWB scan.
@@ -679,8 +678,7 @@ pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
         ),
     ] {
         let items: usize = mawbs.iter().map(|m| m.items.len()).sum();
-        let mut seen: HashMap<&str, (usize, usize), ahash::RandomState> =
-            HashMap::with_capacity_and_hasher(items, ahash::RandomState::new());
+        let mut seen: ahash::AHashMap<&str, (usize, usize)> = ahash::AHashMap::with_capacity(items);
         for (m, mawb) in mawbs.iter().enumerate() {
             for (n, item) in mawb.items.iter().enumerate() {
                 let Some(key) = get(item) else { continue };

@@ -5,7 +5,6 @@
 //! operator who needs today's rates passes `--rates FILE`, a TOML table of `CODE = usd_per_unit`.
 
 use crate::model::Decimal;
-use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -46,7 +45,7 @@ const BUILTIN: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rates {
     /// Looked up for every item: hashed with ahash (the keys are currency codes, not chosen by a peer).
-    usd_per_unit: HashMap<String, Decimal, ahash::RandomState>,
+    usd_per_unit: ahash::AHashMap<String, Decimal>,
 }
 
 /// Why a rates file could not be used.
@@ -64,7 +63,7 @@ pub enum RatesError {
 impl Rates {
     /// The built-in table.
     pub fn builtin() -> Rates {
-        let mut usd_per_unit = HashMap::with_hasher(ahash::RandomState::new());
+        let mut usd_per_unit = ahash::AHashMap::new();
         usd_per_unit.extend(
             BUILTIN
                 .iter()

@@ -12,7 +12,6 @@
 
 use super::table_rows;
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock};
 
 const US_ZIP_PREFIXES: &str = include_str!("data/us_zip_prefixes.tsv");
@@ -28,12 +27,12 @@ struct UsZips {
 
 /// A table keyed by short codes, looked up for every address: hashed with ahash rather than the default
 /// SipHash, whose resistance to chosen keys is not needed for keys from the embedded tables.
-type Table<V> = HashMap<&'static str, V, ahash::RandomState>;
+type Table<V> = ahash::AHashMap<&'static str, V>;
 
 static US_ZIPS: LazyLock<UsZips> = LazyLock::new(|| {
     let mut zips = UsZips {
-        prefixes: Table::with_hasher(ahash::RandomState::new()),
-        exceptions: Table::with_hasher(ahash::RandomState::new()),
+        prefixes: Table::new(),
+        exceptions: Table::new(),
     };
     for row in table_rows(US_ZIP_PREFIXES) {
         if let [zip, state] = row[..] {
@@ -73,7 +72,7 @@ impl PostalFormat {
 }
 
 static POSTAL: LazyLock<Table<PostalFormat>> = LazyLock::new(|| {
-    let mut formats = Table::with_hasher(ahash::RandomState::new());
+    let mut formats = Table::new();
     formats.extend(table_rows(POSTAL_FORMATS).filter_map(|row| match row[..] {
         [country, pattern, examples, _required] => Some((
             country,
