@@ -21,6 +21,10 @@ use criterion::{criterion_group, BenchmarkId, Criterion, SamplingMode, Throughpu
 use mawb::check::{check_one, check_paths, CheckOptions};
 use mawb::samples::{generate, SampleFormat, SampleOptions};
 
+/// The allocator the `mawb` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mawb::allocator::Allocator = mawb::allocator::Allocator {};
+
 const MAWBS: usize = 50;
 const HAWBS: usize = 100_000;
 
@@ -244,6 +248,7 @@ criterion_group!(benches, by_format, raw_readers, whole_batch);
 static BATCH: std::sync::OnceLock<Batch> = std::sync::OnceLock::new();
 
 fn main() {
+    mawb::allocator::tune();
     benches();
     Criterion::default().configure_from_args().final_summary();
     if let Some(b) = BATCH.get() {

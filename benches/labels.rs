@@ -3,13 +3,17 @@
 //! written atomically. The labels are the sandbox's real ones (4x6 in, 203 dpi); 40 bags of 40 parcels
 //! and 400 loose parcels, bag labels for every bag.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use mawb::acp::wire::{LabelFormat, LabelSize};
 use mawb::archive::print::{print_mawb, Selection};
 use mawb::archive::{Archive, Entity};
 use mawb::ledger::{BagRow, ItemRow, Ledger, PackingRow};
 use mawb::sandbox::labels::{render, LabelContent, LabelKind};
 use std::time::Duration;
+
+/// The allocator the `mawb` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mawb::allocator::Allocator = mawb::allocator::Allocator {};
 
 const MAWB: &str = "112-44995451";
 const PARCELS: usize = 1_960;
@@ -115,4 +119,8 @@ fn bench_labels(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_labels);
-criterion_main!(benches);
+fn main() {
+    mawb::allocator::tune();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

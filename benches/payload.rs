@@ -9,10 +9,14 @@ use std::io::Write;
 use std::time::Duration;
 
 use base64::Engine as _;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, Criterion, Throughput};
 use mawb::acp::answer::{decode_label, parse_answer};
 use mawb::acp::request::{request_len, write_request, write_request_to_vec};
 use mawb::acp::wire::{Answer, Attachment, Command, Manifest, ManifestPart, Request};
+
+/// The allocator the `mawb` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mawb::allocator::Allocator = mawb::allocator::Allocator {};
 
 const IMAGE_BYTES: usize = 12_000_000;
 const FILE_BYTES: usize = 20_000_000;
@@ -160,4 +164,8 @@ criterion_group! {
         .measurement_time(Duration::from_secs(3));
     targets = build_payload, stream_payload, parse_labels
 }
-criterion_main!(benches);
+fn main() {
+    mawb::allocator::tune();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

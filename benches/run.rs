@@ -3,7 +3,7 @@
 //! one createMailing per item returning a PNG label. Both the
 //! client and the sandbox share the machine, so the figure is the pair's, as in `mawb demo`.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_group, BatchSize, Criterion, Throughput};
 use mawb::acp::client::{Client, ClientConfig, Secret};
 use mawb::archive::Archive;
 use mawb::check::{check_paths, CheckOptions};
@@ -17,6 +17,10 @@ use mawb::sandbox::{start, SandboxConfig};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The allocator the `mawb` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mawb::allocator::Allocator = mawb::allocator::Allocator {};
 
 const KEY: &str = "bench-key";
 
@@ -103,4 +107,8 @@ fn bench_run(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench_run);
-criterion_main!(benches);
+fn main() {
+    mawb::allocator::tune();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -21,6 +21,10 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+/// The allocator the `mawb` binary ships with, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mawb::allocator::Allocator = mawb::allocator::Allocator {};
+
 const ENTRIES: usize = 20_000;
 const PARCELS: usize = 100_000;
 
@@ -269,6 +273,7 @@ criterion_group!(benches, load, screen);
 static FIXTURE: std::sync::OnceLock<Fixture> = std::sync::OnceLock::new();
 
 fn main() {
+    mawb::allocator::tune();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

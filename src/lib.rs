@@ -11,6 +11,7 @@ pub mod out;
 
 pub mod acp;
 pub mod aggregate;
+pub mod allocator;
 pub mod archive;
 pub mod check;
 pub mod cli;

@@ -19,6 +19,7 @@ const RANKS: &[(&str, u8)] = &[
     ("out", 0),
     ("outln", 0),
     ("mawb_lock", 0),
+    ("allocator", 0),
     ("model", 0),
     ("sandbox", 0),
     // The ACP client (HTTP, retries, model -> wire conversion) and the state database.
