@@ -29,6 +29,9 @@ struct FirstUse {
 /// The two keys unique in a batch, as `[trackingNumber, shipperItemId]`.
 type Keys<T> = [T; 2];
 
+/// Where shipperItemId stands in [`Keys`].
+const SHIPPER_ITEM_ID: usize = 1;
+
 /// An item's keys, in [`Keys`] order.
 fn keys_of(item: &MailItem) -> Keys<Option<&str>> {
     [
@@ -110,7 +113,7 @@ impl Seen {
 
     /// Whether a MAWB seen so far uses the shipperItemId `id`.
     pub(super) fn knows_shipper_item_id(&self, id: &str) -> bool {
-        self.first[1].contains_key(id)
+        self.first[SHIPPER_ITEM_ID].contains_key(id)
     }
 
     /// One stand-in MAWB per earlier MAWB holding first uses of `repeated`: its folder and files, and an

@@ -735,14 +735,8 @@ mod tests {
     fn good() -> MailItem {
         let d = |s: &str| Decimal::from_str(s).unwrap();
         MailItem {
-            origin: Origin {
-                file: 0,
-                sheet: Arc::from("s"),
-                row: 2,
-            },
             tracking_number: Some("1ZWE31190196785492".into()),
             shipper_item_id: Some("S-1".into()),
-            display_item_id: None,
             consignee: Address {
                 name: Some("Ann".into()),
                 address1: Some("1 Main St".into()),
@@ -752,13 +746,9 @@ mod tests {
                 country: Some("US".into()),
                 ..Default::default()
             },
-            shipper: None,
-            return_address: None,
             value: Some(d("10")),
             currency: Some("USD".into()),
             weight: Some(Kg(d("1.5"))),
-            dimensions: None,
-            bag: None,
             products: vec![Product {
                 row: 2,
                 description: Some("Book".into()),
@@ -767,7 +757,11 @@ mod tests {
                 value: Some(d("10")),
                 ..Default::default()
             }],
-            late_rows: Vec::new(),
+            ..MailItem::at(Origin {
+                file: 0,
+                sheet: Arc::from("s"),
+                row: 2,
+            })
         }
     }
 

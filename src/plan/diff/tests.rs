@@ -4,27 +4,20 @@ use rust_decimal::Decimal;
 
 pub(in crate::plan) fn item(tn: &str, weight: &str, bag: Option<&str>) -> MailItem {
     MailItem {
-        origin: Origin {
-            file: 0,
-            sheet: "Sheet1".into(),
-            row: 2,
-        },
         tracking_number: Some(tn.into()),
-        shipper_item_id: None,
-        display_item_id: None,
         consignee: Address {
             name: Some("Ada Lovelace".into()),
             ..Default::default()
         },
-        shipper: None,
-        return_address: None,
         value: Some(Decimal::new(1000, 2)),
         currency: Some("USD".into()),
         weight: Some(Kg(weight.parse().unwrap())),
-        dimensions: None,
         bag: bag.map(String::from),
-        products: Vec::new(),
-        late_rows: Vec::new(),
+        ..MailItem::at(Origin {
+            file: 0,
+            sheet: "Sheet1".into(),
+            row: 2,
+        })
     }
 }
 
