@@ -13,8 +13,9 @@
 use super::answer::parse_answer_counts;
 use super::answer::{parse_answer, AnswerError};
 
-/// Reads an answer body: [`parse_answer`], or [`parse_answer_counts`] when only counts matter.
-pub type AnswerParser = fn(Command, &[u8]) -> Result<Answer, AnswerError>;
+/// Reads an answer body: [`parse_answer`], or [`parse_answer_counts`] when only counts matter (or a
+/// closure over `parse_info_wanted` when only some of getInfo's units do).
+pub type AnswerParser<'p> = &'p dyn Fn(Command, &[u8]) -> Result<Answer, AnswerError>;
 use super::encode::{form_urlencode, Multipart};
 use super::request::write_request_to_vec;
 use super::wire::{Answer, Command, ErrorType, Params, Request};
@@ -284,7 +285,7 @@ impl Client {
         params: &Params,
         data: Option<&[u8]>,
     ) -> Result<Answer, CallError> {
-        self.post_with(command, params, data, parse_answer)
+        self.post_with(command, params, data, &parse_answer)
     }
 
     /// [`Client::post`] with the answer read by `parser` (e.g. [`parse_answer_counts`]).
@@ -293,7 +294,7 @@ impl Client {
         command: Command,
         params: &Params,
         data: Option<&[u8]>,
-        parser: AnswerParser,
+        parser: AnswerParser<'_>,
     ) -> Result<Answer, CallError> {
         let mut p = params.clone();
         p.test_mode = p.test_mode || self.cfg.test_mode;
@@ -430,7 +431,7 @@ impl Client {
         data: Option<&[u8]>,
         on_retry: &mut dyn FnMut(&Attempt),
     ) -> Result<Answer, CallError> {
-        self.call_data_with(command, params, data, on_retry, parse_answer)
+        self.call_data_with(command, params, data, on_retry, &parse_answer)
     }
 
     /// [`Client::call_data`] with the answer read by `parser`.
@@ -440,7 +441,7 @@ impl Client {
         params: &Params,
         data: Option<&[u8]>,
         on_retry: &mut dyn FnMut(&Attempt),
-        parser: AnswerParser,
+        parser: AnswerParser<'_>,
     ) -> Result<Answer, CallError> {
         let start = Instant::now();
         let mut attempt = 1;

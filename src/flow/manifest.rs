@@ -3,17 +3,29 @@
 //! to be grouped, and the reconciliation of ACP's counts with ours.
 
 use super::{describe, Counts, Reconciliation, Run, Stop};
-use crate::acp::answer::parse_answer_counts;
+use crate::acp::answer::parse_info_wanted;
 use crate::acp::wire::{Answer, Command, Request};
 use crate::model::{format_fixed, Decimal, WEIGHT_SCALE};
 use crate::plan::{self, item_key, KnownIds};
+#[cfg(doc)]
+use super::steps::Progress;
+use super::steps::Tracking;
 use std::collections::HashSet;
 use std::str::FromStr;
+use std::sync::Arc;
 
 impl Run<'_, '_> {
-    pub(super) fn known_ids(&self) -> Result<KnownIds, Stop> {
+    /// The ids ACP assigned so far, from the ledger. The tracking numbers (thousands per MAWB) are read
+    /// once and kept in `cache` (the run's [`Progress::tracking`]) until a step that creates or cancels
+    /// items clears it; bag and day ids (a few dozen) are read each time.
+    pub(super) fn known_ids(&self, cache: &mut Option<Tracking>) -> Result<KnownIds, Stop> {
         let ledger = &*self.ctx.services.ledger;
-        let tracking = ledger.tracking_by_shipper_item_id(&self.mawb)?;
+        let tracking = match cache {
+            Some(t) => Arc::clone(t),
+            None => Arc::clone(cache.insert(Arc::new(
+                ledger.tracking_by_shipper_item_id(&self.mawb)?,
+            ))),
+        };
         let bags = ledger.bags(&self.mawb)?;
         let row = ledger.mawb(&self.mawb)?;
         Ok(KnownIds {
@@ -60,13 +72,19 @@ impl Run<'_, '_> {
     /// getInfo: every bag and loose item of the MAWB must be at ACP, new and ungrouped, before it is
     /// grouped or manifested.
     pub(super) fn confirm_new_units(&mut self, ids: &KnownIds) -> Result<(), Stop> {
+        let checked = self.checked;
+        let m = &checked.mawb;
+        // getInfo lists every new unit of the account, earlier MAWBs' too: only this MAWB's bags and
+        // loose items are kept from its answer.
+        let mut wanted: HashSet<&str> = ids.bag_ids.values().map(String::as_str).collect();
+        wanted.extend(m.loose_items().filter_map(|i| plan::tracking_of(m, i, ids)));
         let params = self.params();
         let a = self.send_data_with(
             Command::GetInfo,
             "confirm units",
             &params,
             None,
-            parse_answer_counts,
+            &|command, body| parse_info_wanted(command, body, &|id| wanted.contains(id)),
         )?;
         let Answer::Info(info) = a else {
             return Err(Stop::Refused("getInfo: unexpected answer".into()));
@@ -87,8 +105,6 @@ impl Run<'_, '_> {
             .iter()
             .filter_map(|i| i.tracking_number.as_deref())
             .collect();
-        let checked = self.checked;
-        let m = &checked.mawb;
         let mut missing = Vec::new();
         for id in ids.bag_ids.values() {
             if !bags.contains(id.as_str()) {

@@ -411,6 +411,7 @@ impl Run<'_, '_> {
                 .count(),
             batch: 0,
             ids: None,
+            tracking: None,
             manifest: None,
         };
         for step in steps {

@@ -51,7 +51,7 @@ impl Run<'_, '_> {
             manifest_id,
             &params,
             Some(&data),
-            parse_answer_counts,
+            &parse_answer_counts,
         )
     }
 
@@ -62,7 +62,7 @@ impl Run<'_, '_> {
         params: &Params,
         data: Option<&[u8]>,
     ) -> Result<Answer, Stop> {
-        self.send_data_with(command, detail, params, data, parse_answer)
+        self.send_data_with(command, detail, params, data, &parse_answer)
     }
 
     pub(super) fn send_data_with(
@@ -71,7 +71,7 @@ impl Run<'_, '_> {
         detail: &str,
         params: &Params,
         data: Option<&[u8]>,
-        parser: AnswerParser,
+        parser: AnswerParser<'_>,
     ) -> Result<Answer, Stop> {
         let ledger = &*self.ctx.services.ledger;
         let id = ledger.begin_request(

@@ -13,7 +13,11 @@ use crate::model::MawbConfig;
 use crate::plan::folder::hex;
 use crate::plan::{self, item_key, Diff, ItemFragments, KnownIds, LedgerView, Step};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The tracking numbers the ledger holds for a MAWB's items, by shipperItemId.
+pub(super) type Tracking = Arc<HashMap<String, String>>;
 
 /// Where a run stands between steps.
 pub(super) struct Progress {
@@ -32,6 +36,9 @@ pub(super) struct Progress {
     pub batch: usize,
     /// Tracking numbers known once items are registered (bags need them).
     pub ids: Option<KnownIds>,
+    /// The ledger's tracking numbers by shipperItemId, read once after the item steps
+    /// ([`Run::known_ids`]); cleared by every step that creates or cancels items.
+    pub tracking: Option<Tracking>,
     /// The manifest uploaded, for the reconciliation.
     pub manifest: Option<Uploaded>,
 }
@@ -47,6 +54,14 @@ pub(super) struct Uploaded {
 impl Run<'_, '_> {
     /// Executes one step.
     pub(super) fn execute(&mut self, step: Step, at: &mut Progress) -> Result<(), Stop> {
+        // Only bags, the day, the manifest and the reconciliation leave the items' tracking numbers
+        // as they were; any other step may change them.
+        if !matches!(
+            step,
+            Step::CreateBag(_) | Step::CreateDay | Step::UploadManifest | Step::Reconcile
+        ) {
+            at.tracking = None;
+        }
         match step {
             Step::DetachFromManifest => self.detach_from_manifest(at),
             Step::CancelDay => self.cancel_day(at),
@@ -68,7 +83,7 @@ impl Run<'_, '_> {
         let changed_keys: HashSet<&str> =
             at.diff.items_to_cancel.iter().map(String::as_str).collect();
         if let Some(mid) = at.row_manifest_id.clone() {
-            let mut ids = self.known_ids()?;
+            let mut ids = self.known_ids(&mut at.tracking)?;
             let surviving: Vec<String> = {
                 let cancelled_bags: HashSet<&str> =
                     at.diff.bags_to_cancel.iter().map(String::as_str).collect();
@@ -289,7 +304,7 @@ impl Run<'_, '_> {
         // thousands of ids).
         let ids = match at.ids.take() {
             Some(ids) => ids,
-            None => self.known_ids()?,
+            None => self.known_ids(&mut at.tracking)?,
         };
         let req = plan::bag_request(m, b, &ids);
         at.ids = Some(ids);
@@ -374,7 +389,7 @@ impl Run<'_, '_> {
     /// Creates the day, after confirming with getInfo that ACP holds every unit it will group.
     fn create_day(&mut self, at: &mut Progress) -> Result<(), Stop> {
         let m = &self.checked.mawb;
-        let ids = self.known_ids()?;
+        let ids = self.known_ids(&mut at.tracking)?;
         {
             // After a createDay whose answer was lost, ACP no longer lists the units as new: send the
             // same createDay again (its conflict is adopted) instead of confirming.
@@ -495,7 +510,7 @@ impl Run<'_, '_> {
 
     /// Uploads the manifest: created, or modified when it was uploaded before and its payload changed.
     fn upload_manifest(&mut self, at: &mut Progress) -> Result<(), Stop> {
-        let mut ids = self.known_ids()?;
+        let mut ids = self.known_ids(&mut at.tracking)?;
         if !at.config.create_day && at.row_manifest_id.is_none() && !self.ctx.services.plan.adopt {
             self.confirm_new_units(&ids)?;
         }

@@ -57,8 +57,9 @@ impl Default for PlanOptions {
 /// Ids ACP assigned, as far as they are known (from the ledger during a run; empty when preparing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KnownIds {
-    /// Tracking numbers ACP assigned to items created with a label, by shipperItemId.
-    pub tracking: HashMap<String, String>,
+    /// Tracking numbers ACP assigned to items created with a label, by shipperItemId. Shared: a run
+    /// reads them from the ledger once after its last item step and lends them to each later step.
+    pub tracking: std::sync::Arc<HashMap<String, String>>,
     /// bagId by shipperBagId.
     pub bag_ids: HashMap<String, String>,
     pub day_id: Option<String>,

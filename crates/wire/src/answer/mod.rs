@@ -84,17 +84,36 @@ pub fn command_node(command: &Command) -> &'static str {
 /// `<shippingApiResponse><error>…</error></shippingApiResponse>` without the command's node is
 /// [`Answer::CommonError`]. When the command node is present it wins, whatever else stands beside it.
 pub fn parse_answer(command: Command, body: &[u8]) -> Result<Answer, AnswerError> {
-    parse(command, body, false)
+    parse(command, body, false, None)
 }
 
 /// Like [`parse_answer`], but reading only ids and counts: the items, bags and days listed inside
 /// getManifest's parts are skipped (left empty), and of the mail item descriptions (getInfo, conflicts)
 /// only the ids (trackingNumber, shipperItemId, bagId, shipperBagId) are kept.
 pub fn parse_answer_counts(command: Command, body: &[u8]) -> Result<Answer, AnswerError> {
-    parse(command, body, true)
+    parse(command, body, true, None)
 }
 
-fn parse(command: Command, body: &[u8], counts_only: bool) -> Result<Answer, AnswerError> {
+/// Like [`parse_answer_counts`], keeping of getInfo's listing only the mail items whose trackingNumber
+/// and the bags whose bagId `wanted` accepts (an item or bag without that id is left out too).
+///
+/// getInfo lists every new unit of the account, those of earlier MAWBs included, so a night's last
+/// confirmation reads tens of thousands of items of which it checks its own few; the others are read
+/// and dropped one by one instead of being collected. Other answers read as [`parse_answer_counts`].
+pub fn parse_info_wanted(
+    command: Command,
+    body: &[u8],
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Answer, AnswerError> {
+    parse(command, body, true, Some(wanted))
+}
+
+fn parse<'a>(
+    command: Command,
+    body: &'a [u8],
+    counts_only: bool,
+    wanted: Option<&'a dyn Fn(&str) -> bool>,
+) -> Result<Answer, AnswerError> {
     let start = skip_bom_and_space(body);
     if start == body.len() {
         return Err(AnswerError::Empty);
@@ -104,6 +123,7 @@ fn parse(command: Command, body: &[u8], counts_only: bool) -> Result<Answer, Ans
     }
     let mut p = Parser::new(body);
     p.counts_only = counts_only;
+    p.wanted = wanted;
     let root_empty = p.root(body)?;
     let node = command_node(&command).as_bytes();
 

@@ -57,6 +57,8 @@ pub(super) struct Parser<'a> {
     /// every field but the ids of getInfo's items. Reconciling and confirming units need no more, and
     /// these answers list thousands of items in full.
     pub(super) counts_only: bool,
+    /// Of getInfo's listing, keep only the units whose id this accepts ([`super::parse_info_wanted`]).
+    pub(super) wanted: Option<&'a dyn Fn(&str) -> bool>,
 }
 
 impl<'a> Parser<'a> {
@@ -69,6 +71,15 @@ impl<'a> Parser<'a> {
         Parser {
             r,
             counts_only: false,
+            wanted: None,
+        }
+    }
+
+    /// Whether a listed unit with id `id` is kept ([`Parser::wanted`]).
+    pub(super) fn wants(&self, id: Option<&str>) -> bool {
+        match self.wanted {
+            None => true,
+            Some(w) => id.is_some_and(w),
         }
     }
 

@@ -168,8 +168,18 @@ impl Parser<'_> {
                     return Ok(true);
                 }
                 match name {
-                    b"mailItem" => i.items.push(p.mail_item_info("mailItem", empty, false)?),
-                    b"bag" => i.bags.push(p.bag_info("bag", empty)?),
+                    b"mailItem" => {
+                        let item = p.mail_item_info("mailItem", empty, false)?;
+                        if p.wants(item.tracking_number.as_deref()) {
+                            i.items.push(item);
+                        }
+                    }
+                    b"bag" => {
+                        let bag = p.bag_info("bag", empty)?;
+                        if p.wants(bag.bag_id.as_deref()) {
+                            i.bags.push(bag);
+                        }
+                    }
                     _ => return Ok(false),
                 }
                 Ok(true)

@@ -41,6 +41,40 @@ fn counts_only_parsing_skips_the_items_of_manifest_parts() {
     assert_eq!(ids.bags[0].bag_id.as_deref(), Some("55"));
 }
 
+#[test]
+fn get_info_keeps_only_the_wanted_units() {
+    let info = b"<shippingApiResponse><info><result>ok</result>\
+        <mailItem><trackingNumber>1Z1</trackingNumber><bagId>55</bagId></mailItem>\
+        <mailItem><trackingNumber>1Z2</trackingNumber></mailItem>\
+        <mailItem><shipperItemId>S3</shipperItemId></mailItem>\
+        <mailItem><mailItemInfo><trackingNumber>1Z4</trackingNumber></mailItemInfo></mailItem>\
+        <bag><bagId>55</bagId></bag><bag><bagId>56</bagId></bag><bag><shipperBagId>B</shipperBagId></bag>\
+        </info></shippingApiResponse>";
+    let wanted = |id: &str| matches!(id, "1Z2" | "1Z4" | "56" | "S3" | "B");
+    let Ok(Answer::Info(kept)) = parse_info_wanted(Command::GetInfo, info, &wanted) else {
+        panic!("not info")
+    };
+    let items: Vec<_> = kept.items.iter().map(|i| i.tracking_number.as_deref()).collect();
+    assert_eq!(items, [Some("1Z2"), Some("1Z4")]);
+    let bags: Vec<_> = kept.bags.iter().map(|b| b.bag_id.as_deref()).collect();
+    assert_eq!(bags, [Some("56")]);
+    assert!(kept.status.ok);
+    // Everything else reads as parse_answer_counts reads it.
+    let all = parse_info_wanted(Command::GetInfo, info, &|_| true).unwrap();
+    let Answer::Info(all) = all else { panic!("not info") };
+    let Ok(Answer::Info(counts)) = parse_answer_counts(Command::GetInfo, info) else {
+        panic!("not info")
+    };
+    assert_eq!(all.items.len(), 3);
+    assert_eq!(counts.items.len(), 4);
+    assert_eq!(all.status, counts.status);
+    // A cut-short answer is still an error, whatever is wanted.
+    assert!(matches!(
+        parse_info_wanted(Command::GetInfo, &info[..info.len() - 30], &wanted),
+        Err(AnswerError::Truncated { .. })
+    ));
+}
+
 use super::label::{fast_decode, LABEL_ENGINE};
 use super::reader::{entity_reference, SNIPPET_CHARS};
 
