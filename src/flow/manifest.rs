@@ -2,14 +2,14 @@
 //! unit list (to detach units before they are cancelled), the getInfo check that ACP holds every unit about
 //! to be grouped, and the reconciliation of ACP's counts with ours.
 
+#[cfg(doc)]
+use super::steps::Progress;
+use super::steps::Tracking;
 use super::{describe, Counts, Reconciliation, Run, Stop};
 use crate::acp::answer::parse_info_wanted;
 use crate::acp::wire::{Answer, Command, Request};
 use crate::model::{format_fixed, Decimal, WEIGHT_SCALE};
 use crate::plan::{self, item_key, KnownIds};
-#[cfg(doc)]
-use super::steps::Progress;
-use super::steps::Tracking;
 use std::collections::HashSet;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -22,9 +22,9 @@ impl Run<'_, '_> {
         let ledger = &*self.ctx.services.ledger;
         let tracking = match cache {
             Some(t) => Arc::clone(t),
-            None => Arc::clone(cache.insert(Arc::new(
-                ledger.tracking_by_shipper_item_id(&self.mawb)?,
-            ))),
+            None => {
+                Arc::clone(cache.insert(Arc::new(ledger.tracking_by_shipper_item_id(&self.mawb)?)))
+            }
         };
         let bags = ledger.bags(&self.mawb)?;
         let row = ledger.mawb(&self.mawb)?;

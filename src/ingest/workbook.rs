@@ -257,16 +257,23 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
         if c >= MAX_COLUMNS {
             continue;
         }
-        if c >= cells.len() {
-            cells.resize(c + 1, DataRef::Empty);
-            styles.resize(c + 1, 0);
-        }
-        cells[c] = cell.get_value().clone();
-        styles[c] = if no_value.is_some_and(|s| s.contains(&(r + 1, c as u32))) {
+        let style = if no_value.is_some_and(|s| s.contains(&(r + 1, c as u32))) {
             FORMULA_WITHOUT_VALUE
         } else {
             u32::try_from(style).unwrap_or(0)
         };
+        // Cells come in column order, most often each right after the one before: pushed, not resized.
+        if c > cells.len() {
+            cells.resize(c, DataRef::Empty);
+            styles.resize(c, 0);
+        }
+        if c == cells.len() {
+            cells.push(cell.get_value().clone());
+            styles.push(style);
+        } else {
+            cells[c] = cell.get_value().clone();
+            styles[c] = style;
+        }
     }
     if let Some(prev) = current {
         emit(prev, &cells, &styles, f);

@@ -90,12 +90,13 @@ impl Ledger {
     ) -> Result<(), LedgerError> {
         let mut c = self.conn();
         let tx = c.transaction()?;
-        tx.execute(
+        // Cached: a run records dozens of bags per MAWB, each in a transaction of its own.
+        tx.prepare_cached(
             "INSERT INTO bags (mawb, shipper_bag_id, bag_id, fingerprint, label_wanted) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(mawb, shipper_bag_id) DO UPDATE SET bag_id = excluded.bag_id,
              fingerprint = excluded.fingerprint, label_wanted = excluded.label_wanted",
-            params![mawb, row.shipper_bag_id, row.bag_id, row.fingerprint, row.label_wanted],
-        )?;
+        )?
+        .execute(params![mawb, row.shipper_bag_id, row.bag_id, row.fingerprint, row.label_wanted])?;
         for l in labels {
             put_label_in(&tx, l)?;
         }

@@ -26,6 +26,17 @@ pub struct ItemFragments {
 impl ItemFragments {
     /// Writes and fingerprints every item of `m` (in parallel: this is the run's hottest loop).
     pub fn of(m: &Mawb) -> ItemFragments {
+        Self::written(m, true)
+    }
+
+    /// Writes every item of `m` without fingerprinting it, for a plan that is written out and never
+    /// sent (`mawb prepare`): there is nothing sent earlier to compare with, so every fingerprint is
+    /// empty. Not for a run: its diff would see every item as changed.
+    pub fn unfingerprinted(m: &Mawb) -> ItemFragments {
+        Self::written(m, false)
+    }
+
+    fn written(m: &Mawb, fingerprint: bool) -> ItemFragments {
         use rayon::prelude::*;
         let (requests, fingerprints): (Vec<Vec<u8>>, Vec<String>) = (0..m.items.len())
             .into_par_iter()
@@ -35,7 +46,11 @@ impl ItemFragments {
                     &Request::CreateMailing(vec![convert::mail_item(&m.items[i])]),
                     &mut buf,
                 );
-                let fp = hex(&Sha256::digest(&buf));
+                let fp = if fingerprint {
+                    hex(&Sha256::digest(&buf))
+                } else {
+                    String::new()
+                };
                 (buf, fp)
             })
             .unzip();
@@ -187,5 +202,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(frags.batch_data(&[0, 2]), expected);
+    }
+
+    #[test]
+    fn unfingerprinted_fragments_write_the_same_bytes_and_plan_the_same_steps_for_a_new_mawb() {
+        let m = mawb(vec![
+            item("1Z1", "1.000", Some("B1")),
+            item("1Z2", "2.000", None),
+        ]);
+        let full = ItemFragments::of(&m);
+        let bare = ItemFragments::unfingerprinted(&m);
+        assert_eq!(bare.requests, full.requests);
+        assert_eq!(bare.sizes, full.sizes);
+        assert!(bare.fingerprints.iter().all(String::is_empty));
+        assert!(full.fingerprints.iter().all(|f| !f.is_empty()));
+        let fresh = crate::plan::LedgerView::default();
+        let opts = crate::plan::PlanOptions::default();
+        let steps = |f: &ItemFragments| {
+            let d = crate::plan::diff(&m, f, &fresh, false);
+            crate::plan::steps(&m, f, &fresh, &d, false, &opts)
+        };
+        assert_eq!(steps(&bare), steps(&full));
     }
 }

@@ -170,8 +170,9 @@ pub fn prepare(
             Ok(())
         };
 
-    // The plan of a MAWB never sent: the same steps a run executes against an empty ledger.
-    let frags = plan::ItemFragments::of(m);
+    // The plan of a MAWB never sent: the same steps a run executes against an empty ledger (which
+    // holds no fingerprint to compare with, so none is computed).
+    let frags = plan::ItemFragments::unfingerprinted(m);
     let fresh = plan::LedgerView::default();
     let d = plan::diff(m, &frags, &fresh, c.create_day);
     let steps = plan::steps(m, &frags, &fresh, &d, false, opts);

@@ -123,6 +123,63 @@ fn whole_numbers_read_as_their_shortest_text() {
     assert_eq!(excel_number_text(48.0), "48");
 }
 
+/// `excel_number_text` as it was written with `Display` alone: the reference the ryu version must match.
+fn excel_number_text_by_display(v: f64) -> String {
+    let shortest = v.to_string();
+    let significant = shortest
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .skip_while(|b| *b == b'0')
+        .count();
+    if significant <= 15 && !shortest.contains('e') {
+        return shortest;
+    }
+    let sci = format!("{v:.14e}");
+    match rust_decimal::Decimal::from_scientific(&sci) {
+        Ok(d) => d.normalize().to_string(),
+        Err(_) => sci,
+    }
+}
+
+#[test]
+fn fractional_numbers_read_as_display_reads_them() {
+    for v in [
+        0.1,
+        -0.1,
+        3.4499999999999997,
+        0.30000000000000004,
+        1.125,
+        45.5,
+        123456789012.5,
+        1e-5,
+        1.5e-5,
+        9.99e-6,
+        1e15 + 0.5,
+        9_007_199_254_740_991.5,
+        2.5e15,
+        f64::MIN_POSITIVE,
+        1.0 / 3.0,
+    ] {
+        assert_eq!(excel_number_text(v), excel_number_text_by_display(v), "{v}");
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_double_reads_as_display_reads_it(bits in proptest::num::u64::ANY) {
+        let v = f64::from_bits(bits);
+        if v.is_finite() {
+            proptest::prop_assert_eq!(excel_number_text(v), excel_number_text_by_display(v));
+        }
+    }
+
+    #[test]
+    fn cents_and_grams_read_as_display_reads_them(n in -10_000_000_000i64..10_000_000_000, scale in 1u32..7) {
+        let v = n as f64 / 10f64.powi(scale as i32);
+        proptest::prop_assert_eq!(excel_number_text(v), excel_number_text_by_display(v));
+    }
+}
+
 #[test]
 fn free_text_keeps_numbers_as_shown() {
     let unknown = NumFmt::Unknown;

@@ -54,14 +54,20 @@ fn get_info_keeps_only_the_wanted_units() {
     let Ok(Answer::Info(kept)) = parse_info_wanted(Command::GetInfo, info, &wanted) else {
         panic!("not info")
     };
-    let items: Vec<_> = kept.items.iter().map(|i| i.tracking_number.as_deref()).collect();
+    let items: Vec<_> = kept
+        .items
+        .iter()
+        .map(|i| i.tracking_number.as_deref())
+        .collect();
     assert_eq!(items, [Some("1Z2"), Some("1Z4")]);
     let bags: Vec<_> = kept.bags.iter().map(|b| b.bag_id.as_deref()).collect();
     assert_eq!(bags, [Some("56")]);
     assert!(kept.status.ok);
     // Everything else reads as parse_answer_counts reads it.
     let all = parse_info_wanted(Command::GetInfo, info, &|_| true).unwrap();
-    let Answer::Info(all) = all else { panic!("not info") };
+    let Answer::Info(all) = all else {
+        panic!("not info")
+    };
     let Ok(Answer::Info(counts)) = parse_answer_counts(Command::GetInfo, info) else {
         panic!("not info")
     };
