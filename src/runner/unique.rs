@@ -11,7 +11,7 @@ use crate::check::CheckedMawb;
 use crate::model::{HawbFile, MailItem, Mawb, Origin};
 use crate::problem::Problem;
 use crate::validate;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -52,11 +52,20 @@ struct Shell {
 }
 
 /// The keys of the MAWBs seen so far, in batch order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Seen {
     /// Where each key was first used, in [`Keys`] order.
-    first: Keys<HashMap<Box<str>, FirstUse>>,
+    first: Keys<ahash::AHashMap<Box<str>, FirstUse>>,
     shells: Vec<Shell>,
+}
+
+impl Default for Seen {
+    fn default() -> Seen {
+        Seen {
+            first: [ahash::AHashMap::new(), ahash::AHashMap::new()],
+            shells: Vec::new(),
+        }
+    }
 }
 
 impl Seen {
