@@ -30,6 +30,8 @@ impl Parser<'_> {
         wrapped: bool,
     ) -> R<bool> {
         match name {
+            // Of the items a confirmation looks for, the trackingNumber only.
+            b"shipperItemId" | b"bagId" | b"shipperBagId" if self.wanted.is_some() => Ok(false),
             // Ids only: what confirming units needs from a getInfo listing every new item.
             b"type"
             | b"creationDate"

@@ -95,7 +95,8 @@ pub fn parse_answer_counts(command: Command, body: &[u8]) -> Result<Answer, Answ
 }
 
 /// Like [`parse_answer_counts`], keeping of getInfo's listing only the mail items whose trackingNumber
-/// and the bags whose bagId `wanted` accepts (an item or bag without that id is left out too).
+/// and the bags whose bagId `wanted` accepts (an item or bag without that id is left out too); of an
+/// item, only its trackingNumber is read.
 ///
 /// getInfo lists every new unit of the account, those of earlier MAWBs included, so a night's last
 /// confirmation reads tens of thousands of items of which it checks its own few; the others are read
