@@ -60,7 +60,10 @@ fn get_info_keeps_only_the_wanted_units() {
         .map(|i| i.tracking_number.as_deref())
         .collect();
     assert_eq!(items, [Some("1Z2"), Some("1Z4")]);
-    assert!(kept.items.iter().all(|i| i.bag_id.is_none() && i.shipper_item_id.is_none()));
+    assert!(kept
+        .items
+        .iter()
+        .all(|i| i.bag_id.is_none() && i.shipper_item_id.is_none()));
     let bags: Vec<_> = kept.bags.iter().map(|b| b.bag_id.as_deref()).collect();
     assert_eq!(bags, [Some("56")]);
     assert!(kept.status.ok);
