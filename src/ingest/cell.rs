@@ -256,12 +256,21 @@ pub fn excel_number_text(v: f64) -> String {
     } else {
         v.to_string()
     };
-    let significant = shortest
-        .bytes()
+    excel_text_of_shortest(v, shortest)
+}
+
+/// The significant digits of a number's text (leading zeros not counted).
+fn significant_digits(text: &str) -> usize {
+    text.bytes()
         .filter(u8::is_ascii_digit)
         .skip_while(|b| *b == b'0')
-        .count();
-    if significant <= 15 && !shortest.contains('e') {
+        .count()
+}
+
+/// What Excel shows for the finite double `v` whose shortest round-trip text is `shortest`: that text when
+/// it has at most 15 significant digits and no exponent, else `v` rounded to 15 significant digits.
+fn excel_text_of_shortest(v: f64, shortest: String) -> String {
+    if significant_digits(&shortest) <= 15 && !shortest.contains('e') {
         return shortest;
     }
     let sci = format!("{v:.14e}");
