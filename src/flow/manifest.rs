@@ -76,8 +76,12 @@ impl Run<'_, '_> {
         let m = &checked.mawb;
         // getInfo lists every new unit of the account, earlier MAWBs' too: only this MAWB's bags and
         // loose items are kept from its answer.
+        let loose: Vec<(usize, Option<&str>)> = m
+            .loose_items()
+            .map(|i| (i, plan::tracking_of(m, i, ids)))
+            .collect();
         let mut wanted: HashSet<&str> = ids.bag_ids.values().map(String::as_str).collect();
-        wanted.extend(m.loose_items().filter_map(|i| plan::tracking_of(m, i, ids)));
+        wanted.extend(loose.iter().filter_map(|(_, t)| *t));
         let params = self.params();
         let a = self.send_data_with(
             Command::GetInfo,
@@ -111,8 +115,8 @@ impl Run<'_, '_> {
                 missing.push(format!("bag {id}"));
             }
         }
-        for i in m.loose_items() {
-            match plan::tracking_of(m, i, ids) {
+        for (i, tracking) in loose {
+            match tracking {
                 Some(t) if items.contains(t) => {}
                 Some(t) => missing.push(format!("item {t}")),
                 None => missing.push(format!("item {}", item_key(m, i))),

@@ -55,12 +55,13 @@ impl Run<'_, '_> {
     /// Executes one step.
     pub(super) fn execute(&mut self, step: Step, at: &mut Progress) -> Result<(), Stop> {
         // Only bags, the day, the manifest and the reconciliation leave the items' tracking numbers
-        // as they were; any other step may change them.
+        // as they were; any other step may change them. The ids lent from bag to bag hold them too.
         if !matches!(
             step,
             Step::CreateBag(_) | Step::CreateDay | Step::UploadManifest | Step::Reconcile
         ) {
             at.tracking = None;
+            at.ids = None;
         }
         match step {
             Step::DetachFromManifest => self.detach_from_manifest(at),
