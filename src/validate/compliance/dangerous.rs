@@ -91,7 +91,12 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         .filter(|(_, digits)| !digits.is_empty())
         .collect();
     Matcher {
-        automaton: AhoCorasick::new(&padded).ok(),
+        // A DFA: about 170 short words make a small one, and it scans a description faster than the
+        // contiguous NFA `AhoCorasick::new` picks for a set this size.
+        automaton: AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&padded)
+            .ok(),
         hts_prefixes,
         un_number: Regex::new(r"(?i)\bUN[ \-]?(\d{4})\b").ok(),
         entries,
