@@ -160,27 +160,36 @@ fn fixture() -> &'static Fixture {
         let items: Vec<MailItem> = (0..PARCELS)
             .map(|i| {
                 let mut consignee = Address {
-                    name: Some(format!(
-                        "{} {}",
-                        capitalised(people_first.choose(&mut rng).map_or("", |w| w.as_str())),
-                        capitalised(people_last.choose(&mut rng).map_or("", |w| w.as_str()))
-                    )),
+                    name: Some(
+                        format!(
+                            "{} {}",
+                            capitalised(people_first.choose(&mut rng).map_or("", |w| w.as_str())),
+                            capitalised(people_last.choose(&mut rng).map_or("", |w| w.as_str()))
+                        )
+                        .into(),
+                    ),
                     ..Default::default()
                 };
                 if i % 200 == 7 {
                     let e = &entries[rng.gen_range(0..entries.len())];
-                    consignee.name = Some(match rng.gen_range(0..3) {
-                        0 => e.name.clone(),
-                        1 => reordered(&e.name),
-                        _ => misspelt(&mut rng, &e.name),
-                    });
+                    consignee.name = Some(
+                        match rng.gen_range(0..3) {
+                            0 => e.name.clone(),
+                            1 => reordered(&e.name),
+                            _ => misspelt(&mut rng, &e.name),
+                        }
+                        .into(),
+                    );
                 }
                 if rng.gen_bool(0.2) {
-                    consignee.company = Some(format!(
-                        "{} {} Inc.",
-                        capitalised(people_last.choose(&mut rng).map_or("", |w| w.as_str())),
-                        capitalised(firm.choose(&mut rng).map_or("", |w| w.as_str()))
-                    ));
+                    consignee.company = Some(
+                        format!(
+                            "{} {} Inc.",
+                            capitalised(people_last.choose(&mut rng).map_or("", |w| w.as_str())),
+                            capitalised(firm.choose(&mut rng).map_or("", |w| w.as_str()))
+                        )
+                        .into(),
+                    );
                     names += 1;
                 }
                 names += 1;
@@ -189,7 +198,7 @@ fn fixture() -> &'static Fixture {
                     sheet: Arc::from("Sheet1"),
                     row: i as u32 + 2,
                 });
-                item.shipper_item_id = Some(format!("SI{i:08}"));
+                item.shipper_item_id = Some(format!("SI{i:08}").into());
                 item.consignee = consignee;
                 item
             })

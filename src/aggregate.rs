@@ -176,7 +176,7 @@ mod tests {
         item.value = Some(Decimal::from_str(value).unwrap());
         item.currency = Some(cur.into());
         item.weight = Some(Kg(Decimal::from_str(weight).unwrap()));
-        item.bag = bag.map(String::from);
+        item.bag = bag.map(Into::into);
         item.products = vec![Product::default(), Product::default()];
         item
     }

@@ -2,21 +2,27 @@
 //! strings ACP receives (weights with 3 decimals in kg, dimensions in m, money with at least 2 decimals).
 
 use super::wire;
-use crate::model::{self, format_fixed, Decimal, MailItem};
+use crate::model::{self, format_fixed_text, Decimal, MailItem, Text};
+use compact_str::ToCompactString;
 
 /// Money as ACP reads it: at least 2 decimals (`100.50`), more only when given (`0.125`).
-pub fn money(d: Decimal) -> String {
+pub fn money(d: Decimal) -> Text {
     let n = d.normalize();
     if n.scale() <= 2 {
-        format_fixed(d, 2)
+        format_fixed_text(d, 2)
     } else {
-        n.to_string()
+        n.to_compact_string()
     }
 }
 
 /// A dimension in metres, at most 3 decimals, no trailing zeros.
-fn metres(d: Decimal) -> String {
-    model::round3(d).normalize().to_string()
+fn metres(d: Decimal) -> Text {
+    model::round3(d).normalize().to_compact_string()
+}
+
+/// An item's text as the ledger keeps it.
+pub fn owned(t: &Option<Text>) -> Option<String> {
+    t.as_deref().map(str::to_string)
 }
 
 fn address(a: &model::Address) -> wire::Address {
@@ -47,12 +53,12 @@ pub fn mail_item(item: &MailItem) -> wire::MailItem {
         value: item.value.map(money).unwrap_or_default(),
         currency: item.currency.clone().unwrap_or_default(),
         weight: item.weight.map(|w| w.to_wire()).unwrap_or_default(),
-        weight_unit: "kg".to_string(),
+        weight_unit: Text::const_new("kg"),
         dimensions: item.dimensions.map(|d| wire::Dimensions {
             length: metres(d.length),
             width: metres(d.width),
             height: metres(d.height),
-            unit: "m".to_string(),
+            unit: Text::const_new("m"),
         }),
         products: item
             .products
@@ -63,7 +69,10 @@ pub fn mail_item(item: &MailItem) -> wire::MailItem {
                 description: p.description.clone().unwrap_or_default(),
                 manufacturer_code: p.manufacturer_code.clone(),
                 sku: p.sku.clone(),
-                quantity: p.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                quantity: p
+                    .quantity
+                    .map(|q| q.to_compact_string())
+                    .unwrap_or_default(),
                 unit_value: p.unit_value.map(money),
                 value: p.value.map(money),
                 weight: p.weight.map(|w| w.to_wire()),

@@ -57,7 +57,7 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
         .from_writer(Vec::with_capacity(mawb.items.len() * 256));
     w.write_record(COLUMNS)?;
     let fixed = |d: crate::model::Kg| Cow::Owned(crate::model::format_fixed(d.0, WEIGHT_SCALE));
-    let money = |d: rust_decimal::Decimal| Cow::Owned(money(d));
+    let money = |d: rust_decimal::Decimal| Cow::Owned(money(d).into_string());
     // Cells are borrowed from the items where they can be: one allocation per number, not per cell.
     for item in &mawb.items {
         let tn = item
@@ -66,7 +66,7 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
             .or_else(|| {
                 item.shipper_item_id
                     .as_ref()
-                    .and_then(|s| tracking.get(s).map(String::as_str))
+                    .and_then(|s| tracking.get(s.as_str()).map(String::as_str))
             })
             .unwrap_or_default();
         let c = &item.consignee;
@@ -117,7 +117,7 @@ pub fn inert(text: &str) -> String {
 }
 
 /// An optional text cell, [`inert`]; empty when `None`.
-fn text(cell: &Option<String>) -> Cow<'_, str> {
+fn text(cell: &Option<crate::model::Text>) -> Cow<'_, str> {
     cell.as_deref().map(inert_cow).unwrap_or_default()
 }
 

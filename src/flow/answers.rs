@@ -71,7 +71,10 @@ impl Run<'_, '_> {
                     continue;
                 }
                 created += 1;
-                let tn = r.tracking_number.clone().or(item.tracking_number.clone());
+                let tn = r
+                    .tracking_number
+                    .clone()
+                    .or(convert::owned(&item.tracking_number));
                 let label_id = tn.clone().unwrap_or_else(|| key.clone());
                 let kept = self.keep_label(Entity::Item, &label_id, labelled, r.label.as_ref());
                 label_rows.extend(kept.rows);
@@ -85,7 +88,7 @@ impl Run<'_, '_> {
                     .conflict
                     .as_ref()
                     .and_then(|c| c.tracking_number.clone())
-                    .or(item.tracking_number.clone());
+                    .or(convert::owned(&item.tracking_number));
                 if let Some(Err(why)) = tn
                     .as_deref()
                     .map(|t| believe::plausible_id("tracking number", t))
@@ -116,7 +119,7 @@ impl Run<'_, '_> {
             rows.push(ItemRow {
                 key,
                 tracking_number: tn,
-                shipper_item_id: item.shipper_item_id.clone(),
+                shipper_item_id: convert::owned(&item.shipper_item_id),
                 fingerprint: fps[i].clone(),
                 label_wanted,
             });

@@ -226,7 +226,7 @@ fn describe(s: &Status) -> String {
 
 /// Whether an existing item ACP describes is the one we sent (same ids, value and weight).
 fn same_item(sent: &wire::MailItem, existing: &MailItemInfo) -> bool {
-    let eq_opt = |a: &Option<String>, b: &Option<String>| match (a, b) {
+    let eq_opt = |a: &Option<crate::model::Text>, b: &Option<String>| match (a, b) {
         (Some(x), Some(y)) => x == y,
         _ => true,
     };

@@ -268,7 +268,7 @@ impl Run<'_, '_> {
             self.cancel_items(&[(
                 item_key(m, i),
                 taken.tracking_number.clone(),
-                Some(sid.clone()),
+                Some(sid.to_string()),
             )])
             .map_err(|e| {
                 Stop::Refused(format!(

@@ -24,7 +24,7 @@ struct Draft {
     row: u32,
     /// The units the header of the item's first row states.
     units: HeaderUnits,
-    fields: Vec<Option<(Box<str>, u32)>>,
+    fields: Vec<Option<(Text, u32)>>,
     products: Vec<Product>,
 }
 
@@ -145,7 +145,7 @@ pub struct Assembler {
 
     columns: [Option<usize>; FIELD_COUNT],
     drafts: Vec<Draft>,
-    index: ahash::AHashMap<Box<str>, usize>,
+    index: ahash::AHashMap<Text, usize>,
     /// The draft the previous data row belonged to (continuation rows join it).
     current: Option<usize>,
     pub problems: Vec<Problem>,
@@ -422,8 +422,7 @@ impl Assembler {
         // room left would stay with the item for the whole run.
         products.shrink_to_fit();
         let mut fields = d.fields;
-        let mut text =
-            |f: Field| -> Option<String> { fields[f.index()].take().map(|(t, _)| String::from(t)) };
+        let mut text = |f: Field| -> Option<Text> { fields[f.index()].take().map(|(t, _)| t) };
         let mut address = |prefix: [Field; 10]| Address {
             name: text(prefix[0]),
             company: text(prefix[1]),
@@ -455,7 +454,7 @@ impl Assembler {
             value,
             currency: text(Currency)
                 .map(uppercase)
-                .or_else(|| header_currency.map(|c| c.to_string())),
+                .or_else(|| header_currency.map(|c| Text::from(&*c))),
             weight: raw_weight.map(|w| Kg::from_unit(w, weight_unit)),
             dimensions,
             bag: text(Bag),
@@ -473,15 +472,15 @@ impl Assembler {
         };
         p.description = self
             .cell(cells, Field::ProductDescription, row)
-            .map(|c| c.into_owned());
-        p.hts = self.cell(cells, Field::Hts, row).map(|c| c.into_owned());
+            .map(Text::from);
+        p.hts = self.cell(cells, Field::Hts, row).map(Text::from);
         p.country_of_origin = self
             .cell(cells, Field::CountryOfOrigin, row)
-            .map(|c| c.to_ascii_uppercase());
-        p.sku = self.cell(cells, Field::Sku, row).map(|c| c.into_owned());
+            .map(|c| uppercase(Text::from(c)));
+        p.sku = self.cell(cells, Field::Sku, row).map(Text::from);
         p.manufacturer_code = self
             .cell(cells, Field::ManufacturerCode, row)
-            .map(|c| c.into_owned());
+            .map(Text::from);
         if let Some(q) = self.cell(cells, Field::Quantity, row) {
             p.quantity_given = true;
             match parse_decimal(&q) {
@@ -592,7 +591,7 @@ impl RowSink for Assembler {
                 Some(&i) => i,
                 None => {
                     let i = self.drafts.len();
-                    self.index.insert(Box::from(k.as_ref()), i);
+                    self.index.insert(Text::from(k.as_ref()), i);
                     self.drafts.push(Draft {
                         sheet: self.sheet.clone(),
                         row,
@@ -632,7 +631,7 @@ impl RowSink for Assembler {
             };
             let slot = &self.drafts[idx].fields[f.index()];
             match slot {
-                None => self.drafts[idx].fields[f.index()] = Some((Box::from(text.as_ref()), row)),
+                None => self.drafts[idx].fields[f.index()] = Some((Text::from(text), row)),
                 Some((first, first_row)) => {
                     if !same_value(*f, first, &text) {
                         let msg = format!(
@@ -658,7 +657,7 @@ impl RowSink for Assembler {
 }
 
 /// A text with its ASCII letters uppercased in place (codes: states, countries, currencies).
-fn uppercase(mut s: String) -> String {
+fn uppercase(mut s: Text) -> Text {
     s.make_ascii_uppercase();
     s
 }

@@ -712,7 +712,7 @@ mod tests {
                 sheet: std::sync::Arc::from("s"),
                 row: 2,
             });
-            item.bag = bag.map(String::from);
+            item.bag = bag.map(Into::into);
             item
         };
         let items: Vec<MailItem> = [

@@ -265,7 +265,7 @@ pub fn packing_order(m: &Mawb) -> Vec<crate::ledger::PackingRow> {
         let item = &m.items[i];
         crate::ledger::PackingRow {
             item_key: item.key().unwrap_or_default().to_string(),
-            bag: item.bag.clone(),
+            bag: item.bag.as_deref().map(str::to_string),
             shipper_bag_id: item.bag.as_deref().map(|b| shipper_bag_id(number, b)),
             weight_kg: item.weight.map(|w| w.0),
         }
@@ -445,10 +445,10 @@ mod tests {
     fn batches_are_greedy_and_each_request_stays_within_the_byte_bound() {
         let items: Vec<wire::MailItem> = (0..23)
             .map(|i| wire::MailItem {
-                tracking_number: Some(format!("TN{i:04}")),
+                tracking_number: Some(format!("TN{i:04}").into()),
                 consignee: wire::Address {
                     name: Some("Jane".into()),
-                    address_line1: (i % 5 == 0).then(|| "x".repeat(300)),
+                    address_line1: (i % 5 == 0).then(|| "x".repeat(300).into()),
                     ..Default::default()
                 },
                 value: "5".into(),

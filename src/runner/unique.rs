@@ -149,8 +149,8 @@ impl Seen {
                 sheet: Arc::clone(&first.sheet),
                 row: first.row,
             };
-            item.tracking_number = tracking.map(str::to_string);
-            item.shipper_item_id = shipper_item_id.map(str::to_string);
+            item.tracking_number = tracking.map(Into::into);
+            item.shipper_item_id = shipper_item_id.map(Into::into);
             item.products = Vec::new();
             item.late_rows = Vec::new();
             if let Some(m) = out.last_mut() {
@@ -169,7 +169,7 @@ mod tests {
 
     /// An item of file `file`, row `row`, with the given keys (`""`: none).
     fn item(file: usize, row: u32, tracking: &str, sid: &str) -> MailItem {
-        let key = |k: &str| (!k.is_empty()).then(|| k.to_string());
+        let key = |k: &str| (!k.is_empty()).then(|| k.into());
         let mut item = MailItem::at(Origin {
             file,
             sheet: Arc::from("Sheet1"),

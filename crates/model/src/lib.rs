@@ -18,6 +18,10 @@ use std::sync::Arc;
 
 pub use rust_decimal::Decimal;
 
+/// A cell's text as an item keeps it: stored inline up to 24 bytes (most codes, names, cities, zips,
+/// tracking numbers), on the heap beyond, so reading an item does not allocate once per short cell.
+pub type Text = compact_str::CompactString;
+
 /// Pounds to kilograms, exactly (the international avoirdupois pound).
 pub const KG_PER_LB: Decimal = Decimal::from_parts(45359237, 0, 0, false, 8);
 
@@ -48,16 +52,26 @@ impl Kg {
     }
 
     /// The weight as ACP writes it: always 3 decimals (`1.125`, `56.000`).
-    pub fn to_wire(self) -> String {
-        format_fixed(self.0, WEIGHT_SCALE)
+    pub fn to_wire(self) -> Text {
+        format_fixed_text(self.0, WEIGHT_SCALE)
     }
 }
 
 /// Formats a decimal with exactly `dp` decimals (rounded half away from zero).
 pub fn format_fixed(d: Decimal, dp: u32) -> String {
+    fixed(d, dp).to_string()
+}
+
+/// [`format_fixed`] as a [`Text`]: no allocation for the short numbers of a request.
+pub fn format_fixed_text(d: Decimal, dp: u32) -> Text {
+    compact_str::ToCompactString::to_compact_string(&fixed(d, dp))
+}
+
+/// `d` rounded half away from zero to exactly `dp` decimals.
+fn fixed(d: Decimal, dp: u32) -> Decimal {
     let mut r = d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
     r.rescale(dp);
-    r.to_string()
+    r
 }
 
 /// `kg` or `lb`: how a spreadsheet or `mawb.toml` states weights.
@@ -128,16 +142,16 @@ pub struct Dimensions {
 /// A consignee, shipper or return address as the spreadsheet gave it (trimmed; blank cells are `None`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Address {
-    pub name: Option<String>,
-    pub company: Option<String>,
-    pub address1: Option<String>,
-    pub address2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub name: Option<Text>,
+    pub company: Option<Text>,
+    pub address1: Option<Text>,
+    pub address2: Option<Text>,
+    pub city: Option<Text>,
+    pub state: Option<Text>,
+    pub zip: Option<Text>,
+    pub country: Option<Text>,
+    pub phone: Option<Text>,
+    pub email: Option<Text>,
 }
 
 impl Address {
@@ -161,17 +175,17 @@ impl Address {
 pub struct Product {
     /// The spreadsheet row (as the user sees it) this product came from.
     pub row: u32,
-    pub description: Option<String>,
-    pub hts: Option<String>,
+    pub description: Option<Text>,
+    pub hts: Option<Text>,
     pub quantity: Option<u32>,
     /// The quantity cell was not blank (so a missing `quantity` was unreadable, already reported).
     pub quantity_given: bool,
     pub unit_value: Option<Decimal>,
     pub value: Option<Decimal>,
     pub weight: Option<Kg>,
-    pub country_of_origin: Option<String>,
-    pub sku: Option<String>,
-    pub manufacturer_code: Option<String>,
+    pub country_of_origin: Option<Text>,
+    pub sku: Option<Text>,
+    pub manufacturer_code: Option<Text>,
 }
 
 impl Product {
@@ -198,19 +212,19 @@ pub struct Origin {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailItem {
     pub origin: Origin,
-    pub tracking_number: Option<String>,
-    pub shipper_item_id: Option<String>,
-    pub display_item_id: Option<String>,
+    pub tracking_number: Option<Text>,
+    pub shipper_item_id: Option<Text>,
+    pub display_item_id: Option<Text>,
     pub consignee: Address,
     /// Boxed: rarely given, and an inline address would add 240 bytes to every item of a batch.
     pub shipper: Option<Box<Address>>,
     pub return_address: Option<Box<Address>>,
     pub value: Option<Decimal>,
-    pub currency: Option<String>,
+    pub currency: Option<Text>,
     pub weight: Option<Kg>,
     pub dimensions: Option<Dimensions>,
     /// The shipper's bag id (`bag` column); items with the same bag go in one bag.
-    pub bag: Option<String>,
+    pub bag: Option<Text>,
     pub products: Vec<Product>,
     /// Item fields that stood on a later row of the item than its first: where a problem about them points.
     pub late_rows: Vec<(crate::field::Field, u32)>,

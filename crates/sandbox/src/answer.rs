@@ -62,9 +62,9 @@ fn leaf(out: &mut String, name: &str, text: &str) {
     close(out, name);
 }
 
-fn opt(out: &mut String, name: &str, text: &Option<String>) {
+fn opt<T: AsRef<str>>(out: &mut String, name: &str, text: &Option<T>) {
     if let Some(t) = text {
-        leaf(out, name, t);
+        leaf(out, name, t.as_ref());
     }
 }
 
@@ -457,7 +457,7 @@ mod tests {
             tracking_number: Some("1ZWE31190196785492".into()),
             consignee: Address {
                 name: Some("Ann & Co".into()),
-                address_line2: Some(String::new()),
+                address_line2: Some(Default::default()),
                 ..Default::default()
             },
             value: "1.50".into(),

@@ -208,20 +208,20 @@ impl<'t, 'a> N<'t, 'a> {
     }
 
     /// The text of a child leaf, `None` when absent.
-    fn opt(self, name: &str) -> Option<String> {
-        self.child(name).map(|c| c.text().to_string())
+    fn opt<T: for<'x> From<&'x str>>(self, name: &str) -> Option<T> {
+        self.child(name).map(|c| T::from(c.text()))
     }
 
     /// The text of a child leaf, empty when absent.
-    fn req(self, name: &str) -> String {
+    fn req<T: for<'x> From<&'x str> + Default>(self, name: &str) -> T {
         self.opt(name).unwrap_or_default()
     }
 }
 
 /// Sets a first-wins slot from a leaf.
-fn take(slot: &mut Option<String>, n: N) {
+fn take<T: for<'x> From<&'x str>>(slot: &mut Option<T>, n: N) {
     if slot.is_none() {
-        *slot = Some(n.text().to_string());
+        *slot = Some(T::from(n.text()));
     }
 }
 

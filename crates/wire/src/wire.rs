@@ -6,6 +6,7 @@
 //! answers back ([`crate::answer`]); the sandbox parses the same types with its own reader and enforces ACP's rules on
 //! them, so a bug on one side cannot hide a bug on the other.
 
+use mawb_model::Text;
 use serde::Serialize;
 
 /// The 13 commands of the basic ACP Shipper API.
@@ -135,55 +136,55 @@ impl Params {
 /// The children of `consignee`, `shipper`, `returnAddress` (and `senderAddress`/`receiverAddress`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Address {
-    pub name: Option<String>,
-    pub company_name: Option<String>,
-    pub address_line1: Option<String>,
-    pub address_line2: Option<String>,
-    pub city: Option<String>,
-    pub state: Option<String>,
-    pub zip: Option<String>,
-    pub country: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
+    pub name: Option<Text>,
+    pub company_name: Option<Text>,
+    pub address_line1: Option<Text>,
+    pub address_line2: Option<Text>,
+    pub city: Option<Text>,
+    pub state: Option<Text>,
+    pub zip: Option<Text>,
+    pub country: Option<Text>,
+    pub phone: Option<Text>,
+    pub email: Option<Text>,
 }
 
 /// `<dimensions>`: metres, unit constant `m`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Dimensions {
-    pub length: String,
-    pub width: String,
-    pub height: String,
-    pub unit: String,
+    pub length: Text,
+    pub width: Text,
+    pub height: Text,
+    pub unit: Text,
 }
 
 /// One `<product>` of a mail item.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Product {
-    pub country_of_origin: Option<String>,
-    pub harmonization_code: String,
-    pub description: String,
-    pub manufacturer_code: Option<String>,
-    pub sku: Option<String>,
-    pub quantity: String,
-    pub unit_value: Option<String>,
-    pub value: Option<String>,
-    pub weight: Option<String>,
-    pub prior_notice_filing_number: Option<String>,
+    pub country_of_origin: Option<Text>,
+    pub harmonization_code: Text,
+    pub description: Text,
+    pub manufacturer_code: Option<Text>,
+    pub sku: Option<Text>,
+    pub quantity: Text,
+    pub unit_value: Option<Text>,
+    pub value: Option<Text>,
+    pub weight: Option<Text>,
+    pub prior_notice_filing_number: Option<Text>,
 }
 
 /// One `<mailItem>` of `createMailing` (and of a manifest part in `getManifest`).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct MailItem {
-    pub tracking_number: Option<String>,
-    pub shipper_item_id: Option<String>,
-    pub display_item_id: Option<String>,
+    pub tracking_number: Option<Text>,
+    pub shipper_item_id: Option<Text>,
+    pub display_item_id: Option<Text>,
     pub consignee: Address,
     pub shipper: Option<Address>,
     pub return_address: Option<Address>,
-    pub value: String,
-    pub currency: String,
-    pub weight: String,
-    pub weight_unit: String,
+    pub value: Text,
+    pub currency: Text,
+    pub weight: Text,
+    pub weight_unit: Text,
     pub dimensions: Option<Dimensions>,
     pub products: Vec<Product>,
 }

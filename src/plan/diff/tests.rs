@@ -12,7 +12,7 @@ pub(in crate::plan) fn item(tn: &str, weight: &str, bag: Option<&str>) -> MailIt
         value: Some(Decimal::new(1000, 2)),
         currency: Some("USD".into()),
         weight: Some(Kg(weight.parse().unwrap())),
-        bag: bag.map(String::from),
+        bag: bag.map(Into::into),
         ..MailItem::at(Origin {
             file: 0,
             sheet: "Sheet1".into(),
@@ -26,10 +26,10 @@ pub(in crate::plan) fn mawb(items: Vec<MailItem>) -> Mawb {
     let mut bags: Vec<Bag> = Vec::new();
     for (i, it) in items.iter().enumerate() {
         if let Some(b) = &it.bag {
-            match bags.iter_mut().find(|x| &x.shipper_bag_id == b) {
+            match bags.iter_mut().find(|x| x.shipper_bag_id == *b) {
                 Some(x) => x.items.push(i),
                 None => bags.push(Bag {
-                    shipper_bag_id: b.clone(),
+                    shipper_bag_id: b.to_string(),
                     items: vec![i],
                 }),
             }
@@ -57,7 +57,7 @@ pub(in crate::plan) fn sent(m: &Mawb, day: bool) -> LedgerView {
                 (
                     item_key(m, i),
                     HeldItem {
-                        tracking_number: m.items[i].tracking_number.clone(),
+                        tracking_number: crate::acp::convert::owned(&m.items[i].tracking_number),
                         shipper_item_id: None,
                         fingerprint: frags.fingerprints[i].clone(),
                     },

@@ -21,8 +21,8 @@ pub(super) fn create_mailing(conn: &Connection, ctx: &Ctx, items: &[MailItem]) -
     for item in items {
         let sid = non_empty(&item.shipper_item_id);
         let mut result = MailItemResult {
-            tracking_number: item.tracking_number.clone(),
-            shipper_item_id: item.shipper_item_id.clone(),
+            tracking_number: item.tracking_number.as_deref().map(str::to_string),
+            shipper_item_id: item.shipper_item_id.as_deref().map(str::to_string),
             ..Default::default()
         };
         let facts = match rules::check_mail_item(item, label, n) {
@@ -55,7 +55,7 @@ pub(super) fn create_mailing(conn: &Connection, ctx: &Ctx, items: &[MailItem]) -
                 continue;
             }
             let mut copy = item.clone();
-            copy.tracking_number = Some(new_tracking_number(conn, ctx.account, label)?);
+            copy.tracking_number = Some(new_tracking_number(conn, ctx.account, label)?.into());
             generated = copy;
             &generated
         };
@@ -145,7 +145,7 @@ fn parcel_label(ctx: &Ctx, label: u8, item: &MailItem, sort: &str) -> Label {
         .flatten()
     {
         if !v.is_empty() {
-            lines.push(v.clone());
+            lines.push(v.to_string());
         }
     }
     lines.push(
@@ -156,7 +156,7 @@ fn parcel_label(ctx: &Ctx, label: u8, item: &MailItem, sort: &str) -> Label {
             .collect::<Vec<_>>()
             .join(" "),
     );
-    lines.push(c.country.clone().unwrap_or_default());
+    lines.push(c.country.as_deref().unwrap_or_default().to_string());
     lines.push(format!("Weight: {} kg", item.weight));
     if let Some(s) = non_empty(&item.shipper_item_id) {
         lines.push(format!("Ref: {s}"));

@@ -109,8 +109,8 @@ pub fn error_answer(request: &Request, error_type: ErrorType, message: &str) -> 
                 .iter()
                 .map(|i| MailItemResult {
                     status: status.clone(),
-                    tracking_number: i.tracking_number.clone(),
-                    shipper_item_id: i.shipper_item_id.clone(),
+                    tracking_number: i.tracking_number.as_deref().map(str::to_string),
+                    shipper_item_id: i.shipper_item_id.as_deref().map(str::to_string),
                     ..Default::default()
                 })
                 .collect(),
@@ -210,8 +210,10 @@ pub fn outcome(answer: &Answer) -> String {
     word(status).to_string()
 }
 
-fn non_empty(o: &Option<String>) -> Option<&str> {
-    o.as_deref().filter(|s| !s.is_empty())
+fn non_empty<T: AsRef<str>>(o: &Option<T>) -> Option<&str> {
+    o.as_ref()
+        .map(AsRef::as_ref)
+        .filter(|s: &&str| !s.is_empty())
 }
 
 fn too_long(field: &str, o: &Option<String>, max: usize) -> Option<String> {

@@ -130,8 +130,10 @@ impl Problems {
     }
 }
 
-fn non_empty(o: &Option<String>) -> Option<&str> {
-    o.as_deref().filter(|s| !s.is_empty())
+fn non_empty<T: AsRef<str>>(o: &Option<T>) -> Option<&str> {
+    o.as_ref()
+        .map(AsRef::as_ref)
+        .filter(|s: &&str| !s.is_empty())
 }
 
 /// The `label` codes ACP accepts: exactly those of the shared table, [`wire::LABEL_TYPES`].

@@ -89,12 +89,12 @@ fn each_rule_has_a_precise_message() {
             "consignee/name or consignee/companyName is required",
         ),
         (
-            Box::new(|i| i.consignee.name = Some("x".repeat(36))),
+            Box::new(|i| i.consignee.name = Some("x".repeat(36).into())),
             0,
             "consignee/name is 36 characters long; at most 35",
         ),
         (
-            Box::new(|i| i.consignee.address_line2 = Some("y".repeat(100))),
+            Box::new(|i| i.consignee.address_line2 = Some("y".repeat(100).into())),
             0,
             "116 characters together",
         ),
@@ -109,7 +109,7 @@ fn each_rule_has_a_precise_message() {
             "country 'ZZ' is not an ISO",
         ),
         (
-            Box::new(|i| i.consignee.phone = Some("1".repeat(21))),
+            Box::new(|i| i.consignee.phone = Some("1".repeat(21).into())),
             0,
             "phone is 21 characters",
         ),
@@ -154,7 +154,7 @@ fn each_rule_has_a_precise_message() {
             "harmonizationCode is 13",
         ),
         (
-            Box::new(|i| i.products[0].description = String::new()),
+            Box::new(|i| i.products[0].description = Default::default()),
             0,
             "product 1/description is required",
         ),
@@ -165,7 +165,7 @@ fn each_rule_has_a_precise_message() {
         ),
         (Box::new(|i| i.products.clear()), 0, "at least one product"),
         (
-            Box::new(|i| i.shipper_item_id = Some("s".repeat(51))),
+            Box::new(|i| i.shipper_item_id = Some("s".repeat(51).into())),
             0,
             "shipperItemId is 51",
         ),

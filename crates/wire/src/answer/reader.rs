@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use mawb_model::Text;
 use quick_xml::errors::{IllFormedError, SyntaxError};
 use quick_xml::events::Event;
 use quick_xml::Reader;
@@ -206,15 +207,15 @@ impl<'a> Parser<'a> {
 
     /// The text of the leaf element `name` just opened (`""` when empty): text and CDATA concatenated,
     /// entities resolved, nested elements skipped.
-    pub(super) fn text(&mut self, name: &str, empty: bool) -> R<String> {
-        let mut out = String::new();
+    pub(super) fn text<T: TextOut>(&mut self, name: &str, empty: bool) -> R<T> {
+        let mut out = T::default();
         if empty {
             return Ok(out);
         }
         loop {
             match self.event(name)? {
                 Event::Text(t) => match text_piece(t) {
-                    Ok(piece) => push_piece(&mut out, piece),
+                    Ok(piece) => out.push_piece(piece),
                     Err(detail) => {
                         return Err(AnswerError::Malformed {
                             inside: name.to_string(),
@@ -224,7 +225,7 @@ impl<'a> Parser<'a> {
                     }
                 },
                 Event::CData(c) => match c.decode() {
-                    Ok(s) => push_piece(&mut out, s),
+                    Ok(s) => out.push_piece(s),
                     Err(e) => {
                         return Err(AnswerError::Malformed {
                             inside: name.to_string(),
@@ -240,7 +241,7 @@ impl<'a> Parser<'a> {
                 }
                 // Labels are base64 of any size; every other text is bounded before it is kept anywhere.
                 Event::End(_) if name == "label" => return Ok(out),
-                Event::End(_) => return Ok(bounded_text(out)),
+                Event::End(_) => return Ok(out.bounded()),
                 Event::Eof => {
                     return Err(AnswerError::Truncated {
                         inside: name.to_string(),
@@ -256,11 +257,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(super) fn opt_text(
+    pub(super) fn opt_text<T: TextOut>(
         &mut self,
         name: &str,
         empty: bool,
-        slot: &mut Option<String>,
+        slot: &mut Option<T>,
     ) -> R<bool> {
         *slot = Some(self.text(name, empty)?);
         Ok(true)
@@ -342,10 +343,39 @@ pub(super) fn entity_reference(text: &str) -> Option<&str> {
 }
 
 /// Appends a text piece; the first piece of a leaf becomes its `String` with a single copy.
-fn push_piece(out: &mut String, piece: Cow<'_, str>) {
-    if out.is_empty() {
-        *out = piece.into_owned();
-    } else {
-        out.push_str(&piece);
+/// What an element's text is read into: a `String`, or a [`Text`] for the item fields that are kept by
+/// the thousand (a getManifest lists every unit of a MAWB), so short ones need no allocation.
+pub(super) trait TextOut: Default + std::ops::Deref<Target = str> {
+    /// Appends one piece of the text (text and CDATA come in pieces).
+    fn push_piece(&mut self, piece: Cow<'_, str>);
+    /// The text, cut as [`bounded_text`] cuts it.
+    fn bounded(self) -> Self;
+}
+
+impl TextOut for String {
+    fn push_piece(&mut self, piece: Cow<'_, str>) {
+        if self.is_empty() {
+            *self = piece.into_owned();
+        } else {
+            self.push_str(&piece);
+        }
+    }
+
+    fn bounded(self) -> Self {
+        bounded_text(self)
+    }
+}
+
+impl TextOut for Text {
+    fn push_piece(&mut self, piece: Cow<'_, str>) {
+        self.push_str(&piece);
+    }
+
+    fn bounded(self) -> Self {
+        if self.len() <= MAX_SERVER_TEXT {
+            // Fewer bytes than the limit, so fewer characters: nothing to cut.
+            return self;
+        }
+        Text::from(bounded_text(self.into_string()))
     }
 }

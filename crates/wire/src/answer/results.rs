@@ -12,8 +12,10 @@ impl Parser<'_> {
     /// `result`, `errorType`, `error`: consumes the child and returns true when it is one of them.
     fn status(&mut self, name: &[u8], empty: bool, st: &mut Status) -> R<bool> {
         match name {
-            b"result" => st.ok = self.text("result", empty)?.trim() == "ok",
-            b"errorType" => st.error_type = Some(ErrorType::parse(&self.text("errorType", empty)?)),
+            b"result" => st.ok = self.text::<String>("result", empty)?.trim() == "ok",
+            b"errorType" => {
+                st.error_type = Some(ErrorType::parse(&self.text::<String>("errorType", empty)?))
+            }
             b"error" => st.error = Some(self.text("error", empty)?),
             _ => return Ok(false),
         }
@@ -30,7 +32,7 @@ impl Parser<'_> {
     ) -> R<bool> {
         match name {
             b"labelFormat" => {
-                let f = self.text("labelFormat", empty)?;
+                let f: String = self.text("labelFormat", empty)?;
                 if let Some(l) = label {
                     l.format = Some(f.clone());
                 }
@@ -194,7 +196,8 @@ impl Parser<'_> {
             self.children("unit", |p, name, empty| {
                 match name {
                     b"errorType" => {
-                        u.error_type = Some(ErrorType::parse(&p.text("errorType", empty)?))
+                        u.error_type =
+                            Some(ErrorType::parse(&p.text::<String>("errorType", empty)?))
                     }
                     b"error" => u.error = Some(p.text("error", empty)?),
                     b"unitId" => u.unit_id = Some(p.text("unitId", empty)?),

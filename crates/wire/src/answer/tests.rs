@@ -124,6 +124,11 @@ fn s(text: &str) -> Option<String> {
     Some(text.to_string())
 }
 
+/// [`s`] for the fields kept as [`mawb_model::Text`].
+fn t(text: &str) -> Option<mawb_model::Text> {
+    Some(text.into())
+}
+
 const MAIL_ITEM_INFO: &str = "<type>Direct</type><creationDate>2012-08-31T20:00:00Z</creationDate>\
     <status>Picked Up</status><trackingNumber>1ZWE31190196785492</trackingNumber>\
     <shipperItemId>1234-4567890</shipperItemId><displayItemId>20121120-093021</displayItemId>\
@@ -529,13 +534,13 @@ fn check_get_manifest(m: &ManifestResult) {
     assert_eq!(
         m.sender_address,
         Some(Address {
-            name: s("Warehouse"),
-            city: s("Leipzig"),
-            country: s("DE"),
+            name: t("Warehouse"),
+            city: t("Leipzig"),
+            country: t("DE"),
             ..Address::default()
         })
     );
-    assert_eq!(m.receiver_address.as_ref().unwrap().company_name, s("ACP"));
+    assert_eq!(m.receiver_address.as_ref().unwrap().company_name, t("ACP"));
     assert_eq!(m.parts.len(), 1);
     let p = &m.parts[0];
     assert_eq!(
@@ -563,11 +568,11 @@ fn check_get_manifest(m: &ManifestResult) {
         (Some("12.500"), Some("kg"))
     );
     let item = &p.items[0];
-    assert_eq!(item.tracking_number, s("T1"));
-    assert_eq!(item.consignee.address_line2, s(""));
+    assert_eq!(item.tracking_number, t("T1"));
+    assert_eq!(item.consignee.address_line2, t(""));
     assert_eq!(item.value, "5");
     assert_eq!(item.dimensions.as_ref().unwrap().unit, "m");
-    assert_eq!(item.products[0].value, s("29.30"));
+    assert_eq!(item.products[0].value, t("29.30"));
     assert_eq!(item.products[0].unit_value, None);
     assert_eq!(
         p.bags,

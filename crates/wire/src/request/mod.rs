@@ -110,9 +110,9 @@ fn leaf<S: Sink>(s: &mut S, name: &str, text: &str) -> io::Result<()> {
     close(s, name)
 }
 
-fn opt_leaf<S: Sink>(s: &mut S, name: &str, text: &Option<String>) -> io::Result<()> {
+fn opt_leaf<S: Sink, T: AsRef<str>>(s: &mut S, name: &str, text: &Option<T>) -> io::Result<()> {
     match text {
-        Some(t) => leaf(s, name, t),
+        Some(t) => leaf(s, name, t.as_ref()),
         None => Ok(()),
     }
 }

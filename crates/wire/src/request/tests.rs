@@ -10,10 +10,10 @@ use quick_xml::events::Event;
 
 fn address(name: &str) -> Address {
     Address {
-        name: Some(name.to_string()),
+        name: Some(name.into()),
         company_name: Some("Amazon".into()),
         address_line1: Some("9559 Collins Ave Apt #903".into()),
-        address_line2: Some(String::new()),
+        address_line2: Some(Default::default()),
         city: Some("Beverly Hills".into()),
         state: Some("CA".into()),
         zip: Some("90210".into()),
@@ -59,7 +59,7 @@ fn full_item() -> MailItem {
                 unit_value: Some("14.65".into()),
                 value: Some("29.30".into()),
                 weight: Some("0.5".into()),
-                prior_notice_filing_number: Some(String::new()),
+                prior_notice_filing_number: Some(Default::default()),
             },
             Product {
                 harmonization_code: "6109.10".into(),
@@ -310,7 +310,7 @@ fn commands_without_data_are_refused() {
 
 fn item_with_name(name: &str) -> Request {
     let mut item = minimal_item();
-    item.consignee.name = Some(name.to_string());
+    item.consignee.name = Some(name.into());
     Request::CreateMailing(vec![item])
 }
 
