@@ -85,10 +85,14 @@ pub enum WeightUnit {
 
 impl WeightUnit {
     pub fn parse(text: &str) -> Option<WeightUnit> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "kg" | "kgs" | "kilogram" | "kilograms" => Some(WeightUnit::Kg),
-            "lb" | "lbs" | "pound" | "pounds" => Some(WeightUnit::Lb),
-            _ => None,
+        let t = text.trim();
+        let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+        if is(&["kg", "kgs", "kilogram", "kilograms"]) {
+            Some(WeightUnit::Kg)
+        } else if is(&["lb", "lbs", "pound", "pounds"]) {
+            Some(WeightUnit::Lb)
+        } else {
+            None
         }
     }
 
@@ -111,13 +115,22 @@ pub enum DimensionUnit {
 
 impl DimensionUnit {
     pub fn parse(text: &str) -> Option<DimensionUnit> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "m" | "meter" | "meters" | "metre" | "metres" => Some(DimensionUnit::M),
-            "cm" | "centimeter" | "centimeters" | "centimetre" | "centimetres" => {
-                Some(DimensionUnit::Cm)
-            }
-            "in" | "inch" | "inches" | "\"" => Some(DimensionUnit::In),
-            _ => None,
+        let t = text.trim();
+        let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
+        if is(&["m", "meter", "meters", "metre", "metres"]) {
+            Some(DimensionUnit::M)
+        } else if is(&[
+            "cm",
+            "centimeter",
+            "centimeters",
+            "centimetre",
+            "centimetres",
+        ]) {
+            Some(DimensionUnit::Cm)
+        } else if is(&["in", "inch", "inches", "\""]) {
+            Some(DimensionUnit::In)
+        } else {
+            None
         }
     }
 

@@ -91,10 +91,12 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         .filter(|(_, digits)| !digits.is_empty())
         .collect();
     Matcher {
-        // A DFA: about 170 short words make a small one, and it scans a description faster than the
-        // contiguous NFA `AhoCorasick::new` picks for a set this size.
+        // A DFA: about 100 short words make a small one, and it scans a description faster than the
+        // contiguous NFA `AhoCorasick::new` picks for a set this size. No prefilter: every word starts
+        // with the padding space, so a prefilter would stop at every space of the text.
         automaton: AhoCorasick::builder()
             .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .prefilter(false)
             .build(&padded)
             .ok(),
         hts_prefixes,
@@ -127,23 +129,28 @@ pub fn normalize_into(text: &str, out: &mut String) {
     } else {
         std::borrow::Cow::Owned(deunicode::deunicode(text))
     };
-    out.clear();
-    out.reserve(ascii.len() + 2);
-    out.push(' ');
-    // `last_space`: whether `out` ends with a space, tracked rather than looked up for every byte.
+    // Built as bytes (every one ASCII), so no character is decoded or encoded on the way.
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    bytes.reserve(ascii.len() + 2);
+    bytes.push(b' ');
+    // `last_space`: whether the text ends with a space, tracked rather than looked up for every byte.
     let mut last_space = true;
-    for c in ascii.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
+    for &b in ascii.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            bytes.push(b.to_ascii_lowercase());
             last_space = false;
-        } else if c != '\'' && !last_space {
-            out.push(' ');
+        } else if b != b'\'' && !last_space {
+            bytes.push(b' ');
             last_space = true;
         }
     }
     if !last_space {
-        out.push(' ');
+        bytes.push(b' ');
     }
+    // Letters, digits and spaces of an ASCII text: always UTF-8.
+    *out = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 thread_local! {
