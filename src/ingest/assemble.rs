@@ -24,7 +24,8 @@ struct Draft {
     row: u32,
     /// The units the header of the item's first row states.
     units: HeaderUnits,
-    fields: Vec<Option<(Text, u32)>>,
+    /// Boxed: a draft moves as its item's rows are read, its fields stay put.
+    fields: Box<[Option<(Text, u32)>; ITEM_FIELDS]>,
     products: Vec<Product>,
 }
 
@@ -596,7 +597,7 @@ impl RowSink for Assembler {
                         sheet: self.sheet.clone(),
                         row,
                         units: self.units.clone(),
-                        fields: vec![None; ITEM_FIELDS],
+                        fields: Box::new(std::array::from_fn(|_| None)),
                         // Most items have one product line: room for it, and no shrinking in `build`.
                         products: Vec::with_capacity(1),
                     });

@@ -33,12 +33,20 @@ fn field_from_normalised(norm: &str) -> Option<Field> {
         _ => None,
     };
     builtin.or_else(|| {
-        Field::ALL
+        CANONICAL
             .iter()
-            .copied()
-            .find(|f| normalise_header(f.name()) == norm)
+            .find(|(name, _)| name == norm)
+            .map(|(_, f)| *f)
     })
 }
+
+/// Every canonical field with its name normalised, worked out once rather than for every header cell.
+static CANONICAL: std::sync::LazyLock<Vec<(String, Field)>> = std::sync::LazyLock::new(|| {
+    Field::ALL
+        .iter()
+        .map(|f| (normalise_header(f.name()), *f))
+        .collect()
+});
 
 /// Header normalisation of the contract: case, spaces, `_`, `-` and `.` are ignored.
 pub fn normalise_header(text: &str) -> String {

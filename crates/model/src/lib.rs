@@ -138,7 +138,16 @@ impl DimensionUnit {
     pub fn to_metres(self, value: Decimal) -> Decimal {
         match self {
             DimensionUnit::M => round3(value),
-            DimensionUnit::Cm => round3(value / Decimal::ONE_HUNDRED),
+            DimensionUnit::Cm => {
+                // A hundredth is the same digits two places further right: exact, with no division
+                // (a division costs more than the rest of reading the cell). Past Decimal's 28
+                // places, divided as before.
+                let mut hundredth = value;
+                match hundredth.set_scale(value.scale() + 2) {
+                    Ok(()) => round3(hundredth),
+                    Err(_) => round3(value / Decimal::ONE_HUNDRED),
+                }
+            }
             DimensionUnit::In => round3(value * Decimal::new(254, 4)),
         }
     }
@@ -446,6 +455,23 @@ mod tests {
         assert_eq!(DimensionUnit::Cm.to_metres(d("45")), d("0.45"));
         assert_eq!(DimensionUnit::In.to_metres(d("10")), d("0.254"));
         assert_eq!(DimensionUnit::M.to_metres(d("0.5")), d("0.5"));
+    }
+
+    proptest::proptest! {
+        /// Centimetres become metres by moving the point, which must give the rounded quotient by 100
+        /// exactly, as the text ACP receives: every mantissa, every scale, the last two included.
+        #[test]
+        fn centimetres_are_the_quotient_by_a_hundred(
+            mantissa in proptest::num::i128::ANY,
+            scale in 0u32..=28,
+        ) {
+            let mantissa = mantissa % 79_228_162_514_264_337_593_543_950_335;
+            let v = Decimal::from_i128_with_scale(mantissa, scale);
+            let quotient = round3(v / Decimal::ONE_HUNDRED);
+            let moved = DimensionUnit::Cm.to_metres(v);
+            proptest::prop_assert_eq!(moved, quotient);
+            proptest::prop_assert_eq!(moved.normalize().to_string(), quotient.normalize().to_string());
+        }
     }
 
     #[test]

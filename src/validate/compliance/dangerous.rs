@@ -129,29 +129,53 @@ pub fn normalize_into(text: &str, out: &mut String) {
     } else {
         std::borrow::Cow::Owned(deunicode::deunicode(text))
     };
-    // Built as bytes (every one ASCII), so no character is decoded or encoded on the way.
+    // Built as bytes (every one ASCII) in a buffer sized for the longest result (the text and a space at
+    // each end), so no character is decoded or encoded and no push checks the room left.
     let mut bytes = std::mem::take(out).into_bytes();
     bytes.clear();
-    bytes.reserve(ascii.len() + 2);
-    bytes.push(b' ');
+    bytes.resize(ascii.len() + 2, b' ');
+    let mut len = 1;
     // `last_space`: whether the text ends with a space, tracked rather than looked up for every byte.
     let mut last_space = true;
     for &b in ascii.as_bytes() {
-        if b.is_ascii_alphanumeric() {
-            bytes.push(b.to_ascii_lowercase());
-            last_space = false;
-        } else if b != b'\'' && !last_space {
-            bytes.push(b' ');
-            last_space = true;
+        match NORMAL_BYTE[usize::from(b)] {
+            DROPPED => {}
+            b' ' if last_space => {}
+            n => {
+                bytes[len] = n;
+                len += 1;
+                last_space = n == b' ';
+            }
         }
     }
     if !last_space {
-        bytes.push(b' ');
+        bytes[len] = b' ';
+        len += 1;
     }
+    bytes.truncate(len);
     // Letters, digits and spaces of an ASCII text: always UTF-8.
     *out = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
+
+/// [`NORMAL_BYTE`] of a byte left out of the normalised text: the apostrophe.
+const DROPPED: u8 = 0;
+
+/// What each byte becomes in [`normalize`]: letters lowercased and digits as they are, the apostrophe
+/// [`DROPPED`], anything else a space (a run of them is one).
+static NORMAL_BYTE: [u8; 256] = {
+    let mut table = [b' '; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            table[b] = c.to_ascii_lowercase();
+        }
+        b += 1;
+    }
+    table[b'\'' as usize] = DROPPED;
+    table
+};
 
 thread_local! {
     /// The normalised description of the product line being checked, reused from line to line.
@@ -469,5 +493,32 @@ mod tests {
             assert_eq!(reused, normalize(t), "{t:?}");
         }
         assert_eq!(normalize("  a  b  "), " a b ");
+    }
+
+    /// The normalisation written out character by character, as the doc of [`normalize`] states it.
+    fn normalize_by_chars(text: &str) -> String {
+        let mut out = String::from(" ");
+        for c in deunicode::deunicode(text).chars() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_lowercase());
+            } else if c != '\'' && !out.ends_with(' ') {
+                out.push(' ');
+            }
+        }
+        if !out.ends_with(' ') {
+            out.push(' ');
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalization_is_the_character_rule(text in "\\PC{0,40}", ascii in "[ -~]{0,40}") {
+            let mut reused = String::from("left over");
+            for t in [&text, &ascii] {
+                normalize_into(t, &mut reused);
+                proptest::prop_assert_eq!(&reused, &normalize_by_chars(t));
+            }
+        }
     }
 }
