@@ -7,7 +7,7 @@
 //! archive never stands under the final name. FedEx labels (11/14) that arrive as a zip of PNGs are
 //! unpacked with bounded sizes and no path from inside the zip ever reaches the file system.
 //!
-//! [`print`] turns the archive into print-ready files (`mawb labels`).
+//! [`print`](mod@print) turns the archive into print-ready files (`mawb labels`).
 
 pub mod print;
 

@@ -1,7 +1,7 @@
 //! Standard output that a closed pipe cannot crash.
 //!
 //! `println!` panics when stdout is gone (`mawb rules | head -1`: "failed printing to stdout: Broken
-//! pipe", exit 101). Every command writes its stdout through [`outln!`], [`out!`] or [`Stdout`] instead:
+//! pipe", exit 101). Every command writes its stdout through [`outln!`](crate::outln!), [`out!`](crate::out!) or [`Stdout`] instead:
 //! once the reader has closed the pipe, the rest of the output is dropped without a word and the command
 //! ends with its normal exit code. SIGPIPE stays ignored (Rust's default), because mawb also writes to
 //! sockets, where a signal would end the process.
@@ -25,7 +25,7 @@ fn closed_by(e: &io::Error) {
     }
 }
 
-/// Writes formatted text to stdout; used by [`out!`] and [`outln!`].
+/// Writes formatted text to stdout; used by [`out!`](crate::out!) and [`outln!`](crate::outln!).
 pub fn write_fmt(args: std::fmt::Arguments<'_>) {
     if is_closed() {
         return;
@@ -69,7 +69,7 @@ impl Write for Stdout {
     }
 }
 
-/// `print!` that ends quietly on a closed stdout (see [`crate::out`]).
+/// `print!` that ends quietly on a closed stdout (see [`mod@crate::out`]).
 #[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {
@@ -77,7 +77,7 @@ macro_rules! out {
     };
 }
 
-/// `println!` that ends quietly on a closed stdout (see [`crate::out`]).
+/// `println!` that ends quietly on a closed stdout (see [`mod@crate::out`]).
 #[macro_export]
 macro_rules! outln {
     () => {

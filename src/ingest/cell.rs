@@ -166,7 +166,7 @@ fn may_hold_invisible(text: &str) -> bool {
 
 /// Whether a text cell equal to the text an earlier cell of its column was read as (see [`read_cell`])
 /// reads as that same text again, with no warning and no refusal: when it has no white space around it
-/// and no `="` wrapper, which are the only steps of [`read_text`] that can change a text it gave out
+/// and no `="` wrapper, which are the only steps of `read_text` that can change a text it gave out
 /// (invisible characters are gone from it, its thousands separators stripped, and a code in scientific
 /// notation is refused, never given out). A repeated item cell that passes needs no reading.
 pub fn reads_as_itself(s: &str) -> bool {

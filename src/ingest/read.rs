@@ -1,5 +1,5 @@
-//! Reading HAWB spreadsheets row by row: csv and delimited text ([`super::csv_reader`]), xlsx/xlsm/xlsb/
-//! xls/ods through calamine ([`super::workbook`]), chosen by the file's content. Rows stream into a
+//! Reading HAWB spreadsheets row by row: csv and delimited text (`csv_reader`), xlsx/xlsm/xlsb/
+//! xls/ods through calamine (`workbook`), chosen by the file's content. Rows stream into a
 //! [`RowSink`] (the assembler), so a csv of any size is read in bounded memory, and a row cap stops runaway
 //! files early with a clear problem.
 //!

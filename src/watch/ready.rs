@@ -48,7 +48,7 @@ pub struct Snapshot {
     pub in_flight: Option<String>,
     /// The newest mtime or ctime of any entry.
     pub newest: Option<SystemTime>,
-    /// The walk stopped at [`MAX_ENTRIES`].
+    /// The walk stopped at `MAX_ENTRIES`.
     pub truncated: bool,
 }
 
