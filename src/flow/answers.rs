@@ -74,7 +74,7 @@ impl Run<'_, '_> {
                 let tn = r
                     .tracking_number
                     .clone()
-                    .or(convert::owned(&item.tracking_number));
+                    .or_else(|| convert::owned(&item.tracking_number));
                 let label_id = tn.clone().unwrap_or_else(|| key.clone());
                 let kept = self.keep_label(Entity::Item, &label_id, labelled, r.label.as_ref());
                 label_rows.extend(kept.rows);
@@ -88,7 +88,7 @@ impl Run<'_, '_> {
                     .conflict
                     .as_ref()
                     .and_then(|c| c.tracking_number.clone())
-                    .or(convert::owned(&item.tracking_number));
+                    .or_else(|| convert::owned(&item.tracking_number));
                 if let Some(Err(why)) = tn
                     .as_deref()
                     .map(|t| believe::plausible_id("tracking number", t))

@@ -342,7 +342,6 @@ pub(super) fn entity_reference(text: &str) -> Option<&str> {
     .then_some(name)
 }
 
-/// Appends a text piece; the first piece of a leaf becomes its `String` with a single copy.
 /// What an element's text is read into: a `String`, or a [`Text`] for the item fields that are kept by
 /// the thousand (a getManifest lists every unit of a MAWB), so short ones need no allocation.
 pub(super) trait TextOut: Default + std::ops::Deref<Target = str> {
@@ -353,6 +352,7 @@ pub(super) trait TextOut: Default + std::ops::Deref<Target = str> {
 }
 
 impl TextOut for String {
+    /// The first piece of a leaf becomes its `String` with a single copy.
     fn push_piece(&mut self, piece: Cow<'_, str>) {
         if self.is_empty() {
             *self = piece.into_owned();
