@@ -16,7 +16,8 @@
 //!
 //! Its parts, one file each: `reader` (the pull parser over quick-xml: root check, children, leaf text with
 //! its bounds and the refusal of entities), `info` (the info blocks several answers share), `results` (the
-//! per-command result nodes) and `label` (label base64 decoding). This file holds the public entry points
+//! per-command result nodes), `label` (label base64 decoding) and `skim` (getManifest's items cut out by a
+//! byte search before a counts-only reading). This file holds the public entry points
 //! and the dispatch from a command to its node; the tests of the whole reader are in `tests.rs`.
 
 mod info;
