@@ -34,6 +34,7 @@ use base64::Engine as _;
 
 use super::labels::{self, LabelContent};
 use super::parse::Parsed;
+use super::rules::non_empty;
 use super::state::{Db, Store};
 use mawb_wire::wire::{
     self, Answer, BagResult, DayResult, ErrorType, InfoResult, Label, LabelFormat, LabelSize,
@@ -208,12 +209,6 @@ pub fn outcome(answer: &Answer) -> String {
         Answer::Manifest(m) => &m.status,
     };
     word(status).to_string()
-}
-
-fn non_empty<T: AsRef<str>>(o: &Option<T>) -> Option<&str> {
-    o.as_ref()
-        .map(AsRef::as_ref)
-        .filter(|s: &&str| !s.is_empty())
 }
 
 fn too_long(field: &str, o: &Option<String>, max: usize) -> Option<String> {

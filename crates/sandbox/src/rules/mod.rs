@@ -130,7 +130,8 @@ impl Problems {
     }
 }
 
-fn non_empty<T: AsRef<str>>(o: &Option<T>) -> Option<&str> {
+/// An optional text that is given and not empty (ACP reads an empty element as absent).
+pub(crate) fn non_empty<T: AsRef<str>>(o: &Option<T>) -> Option<&str> {
     o.as_ref()
         .map(AsRef::as_ref)
         .filter(|s: &&str| !s.is_empty())

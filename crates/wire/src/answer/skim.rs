@@ -46,7 +46,9 @@ pub(super) fn without_mail_items(body: &[u8], start: usize) -> Option<Vec<u8>> {
             at = name_end;
             continue;
         }
-        // The start tag ends at the first `>`: none can stand in an attribute value.
+        // The start tag ends at the first `>` unless an attribute value holds one (`>` may stand there,
+        // `<` may not). Only the test for `/>` below uses this end: whatever it finds, the cut runs
+        // from `<mailItem` to past its end tag, and an element wrongly taken as empty is kept whole.
         let tag_end = name_end + memchr::memchr(b'>', &body[name_end..])?;
         if body[tag_end - 1] == b'/' {
             // `<mailItem …/>`: empty already.
@@ -67,7 +69,7 @@ pub(super) fn without_mail_items(body: &[u8], start: usize) -> Option<Vec<u8>> {
         if body.get(after_name + spaces) != Some(&b'>') {
             return None;
         }
-        if out.is_empty() {
+        if !cut {
             out.reserve(body.len() / 8);
         }
         out.extend_from_slice(&body[at..open]);
