@@ -43,22 +43,21 @@ pub const COLUMNS: [&str; 25] = [
     "sku",
 ];
 
-/// Writes the CSV (UTF-8, CRLF as Excel expects, quoted where needed). `tracking` supplies the tracking
-/// numbers ACP assigned to items registered with a label, keyed by shipperItemId.
+/// Writes the CSV (UTF-8, CRLF as Excel expects, every text cell quoted: see [`QuotedCsv`]). `tracking`
+/// supplies the tracking numbers ACP assigned to items registered with a label, keyed by shipperItemId.
+///
+/// # Errors
+/// None today (the file is built in memory); the `io::Result` is kept for the callers that write it out.
 pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Result<Vec<u8>> {
     let number = mawb
         .config
         .as_ref()
         .map(|c| c.manifest_number.as_str())
         .unwrap_or_default();
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(csv::QuoteStyle::NonNumeric)
-        .from_writer(Vec::with_capacity(mawb.items.len() * 256));
-    w.write_record(COLUMNS)?;
-    let fixed = |d: crate::model::Kg| Cow::Owned(crate::model::format_fixed(d.0, WEIGHT_SCALE));
-    let money = |d: rust_decimal::Decimal| Cow::Owned(money(d).into_string());
-    // Cells are borrowed from the items where they can be: one allocation per number, not per cell.
+    let mut w = QuotedCsv::with_capacity(mawb.items.len() * 256);
+    w.record(COLUMNS);
+    let fixed = |d: crate::model::Kg| crate::model::format_fixed_text(d.0, WEIGHT_SCALE);
+    // Cells are borrowed from the items where they can be; numbers are short inline texts (no allocation).
     for item in &mawb.items {
         let tn = item
             .tracking_number
@@ -70,6 +69,7 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
             })
             .unwrap_or_default();
         let c = &item.consignee;
+        let (value, weight) = (item.value.map(money), item.weight.map(fixed));
         let parcel: [Cow<str>; 17] = [
             Cow::Borrowed(number),
             Cow::Borrowed(tn),
@@ -85,28 +85,91 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
             text(&c.country),
             text(&c.phone),
             text(&c.email),
-            item.value.map(money).unwrap_or_default(),
+            Cow::Borrowed(value.as_deref().unwrap_or_default()),
             text(&item.currency),
-            item.weight.map(fixed).unwrap_or_default(),
+            Cow::Borrowed(weight.as_deref().unwrap_or_default()),
         ];
         for p in &item.products {
+            let quantity = p
+                .quantity
+                .map(|q| compact_str::ToCompactString::to_compact_string(&q));
+            let (unit_value, value, weight) = (
+                p.unit_value.map(money),
+                p.value.map(money),
+                p.weight.map(fixed),
+            );
             let product: [Cow<str>; 8] = [
                 text(&p.description),
                 text(&p.hts),
-                p.quantity
-                    .map(|q| Cow::Owned(q.to_string()))
-                    .unwrap_or_default(),
-                p.unit_value.map(money).unwrap_or_default(),
-                p.value.map(money).unwrap_or_default(),
-                p.weight.map(fixed).unwrap_or_default(),
+                Cow::Borrowed(quantity.as_deref().unwrap_or_default()),
+                Cow::Borrowed(unit_value.as_deref().unwrap_or_default()),
+                Cow::Borrowed(value.as_deref().unwrap_or_default()),
+                Cow::Borrowed(weight.as_deref().unwrap_or_default()),
                 text(&p.country_of_origin),
                 text(&p.sku),
             ];
-            w.write_record(parcel.iter().chain(&product).map(|c| c.as_bytes()))?;
+            w.record(parcel.iter().chain(&product).map(|c| c.as_ref()));
         }
     }
-    w.into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))
+    Ok(w.into_inner())
+}
+
+/// CSV as the csv crate writes it with `QuoteStyle::NonNumeric`, `,` and CRLF: a field that reads as a
+/// number (Rust's `f64` or `i128` syntax: `65.88`, `02118`, `1e5`, `inf`) is written bare, every other
+/// field (the empty one included) between `"` with its `"` doubled. So no text cell reaches a spreadsheet
+/// unquoted, and the numbers ACP reads are plain.
+///
+/// Written here, not with `csv::Writer`, because that writer decides each field by checking it as UTF-8 and
+/// parsing it as an `f64` and as an `i128`: 5% of all the work of `mawb prepare`. Here only a field whose
+/// first byte can start a number is parsed, with the same two parsers, so every field gets the writer's
+/// decision (a property test compares the bytes with the csv crate's for fields of any text).
+struct QuotedCsv {
+    out: Vec<u8>,
+}
+
+impl QuotedCsv {
+    fn with_capacity(bytes: usize) -> QuotedCsv {
+        QuotedCsv {
+            out: Vec::with_capacity(bytes),
+        }
+    }
+
+    /// Appends one record: its fields, `,` between them, CRLF after.
+    fn record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) {
+        for (i, field) in fields.into_iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            if is_number(field) {
+                self.out.extend_from_slice(field.as_bytes());
+            } else {
+                self.out.push(b'"');
+                let mut rest = field.as_bytes();
+                while let Some(q) = memchr::memchr(b'"', rest) {
+                    self.out.extend_from_slice(&rest[..=q]);
+                    self.out.push(b'"');
+                    rest = &rest[q + 1..];
+                }
+                self.out.extend_from_slice(rest);
+                self.out.push(b'"');
+            }
+        }
+        self.out.extend_from_slice(b"\r\n");
+    }
+
+    fn into_inner(self) -> Vec<u8> {
+        self.out
+    }
+}
+
+/// The csv crate's `NonNumeric` test, inverted: the field parses as an `f64` or an `i128`. Both grammars
+/// start with a sign, a digit, a `.` or the `i`/`n` of `inf`/`nan` (any case), so other fields are text
+/// without a parse.
+fn is_number(field: &str) -> bool {
+    matches!(
+        field.as_bytes().first(),
+        Some(b'0'..=b'9' | b'+' | b'-' | b'.' | b'i' | b'I' | b'n' | b'N')
+    ) && (field.parse::<f64>().is_ok() || field.parse::<i128>().is_ok())
 }
 
 /// A text cell a spreadsheet will not run as a formula (OWASP "CSV Injection"): a cell starting with `=`,
@@ -157,6 +220,74 @@ mod tests {
         assert_eq!(inert("\tx"), "'\tx");
         assert_eq!(inert("02118"), "02118");
         assert_eq!(inert("Ann Lee"), "Ann Lee");
+    }
+
+    /// The csv crate's writer with the style `QuotedCsv` reproduces.
+    fn crate_csv(records: &[Vec<String>]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .quote_style(csv::QuoteStyle::NonNumeric)
+            .flexible(true)
+            .from_writer(Vec::new());
+        for r in records {
+            w.write_record(r).unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    fn quoted_csv(records: &[Vec<String>]) -> Vec<u8> {
+        let mut w = QuotedCsv::with_capacity(0);
+        for r in records {
+            w.record(r.iter().map(String::as_str));
+        }
+        w.into_inner()
+    }
+
+    #[test]
+    fn numbers_bare_text_quoted_as_the_csv_crate_writes() {
+        let r: Vec<String> = [
+            "65.88",
+            "02118",
+            "",
+            "Ann \"Nan\" Lee",
+            "a,b",
+            "x\r\ny",
+            "inf",
+            "NaN",
+            "-1.5e3",
+            "+7",
+            ".5",
+            "5.",
+            "1e",
+            "nano",
+            "Infinity",
+            "1_000",
+            " 1",
+            "99999999999999999999999999999999999999999",
+            "'=1+2",
+            "é",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = quoted_csv(std::slice::from_ref(&r));
+        assert_eq!(out, crate_csv(std::slice::from_ref(&r)));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "65.88,02118,\"\",\"Ann \"\"Nan\"\" Lee\",\"a,b\",\"x\r\ny\",inf,NaN,-1.5e3,+7,.5,5.,\"1e\",\"nano\",Infinity,\"1_000\",\" 1\",99999999999999999999999999999999999999999,\"'=1+2\",\"é\"\r\n"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn quoted_csv_writes_what_the_csv_crate_writes(
+            records in proptest::collection::vec(
+                proptest::collection::vec("[0-9.,\"\r\n+eEinfaINFAxé' -]{0,8}", 1..6),
+                1..4,
+            )
+        ) {
+            proptest::prop_assert_eq!(quoted_csv(&records), crate_csv(&records));
+        }
     }
 
     #[test]
