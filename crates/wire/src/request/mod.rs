@@ -93,15 +93,11 @@ pub fn request_len(req: &Request) -> usize {
 // -------------------------------------------------------------------------------------------------------
 
 fn open<S: Sink>(s: &mut S, name: &str) -> io::Result<()> {
-    s.raw(b"<")?;
-    s.raw(name.as_bytes())?;
-    s.raw(b">")
+    s.open(name)
 }
 
 fn close<S: Sink>(s: &mut S, name: &str) -> io::Result<()> {
-    s.raw(b"</")?;
-    s.raw(name.as_bytes())?;
-    s.raw(b">")
+    s.close(name)
 }
 
 fn leaf<S: Sink>(s: &mut S, name: &str, text: &str) -> io::Result<()> {
