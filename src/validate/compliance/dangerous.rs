@@ -192,8 +192,56 @@ pub struct Flags {
     pub in_description: bool,
 }
 
-/// The dangerous-goods entries a product line matches, by its description and HTS code.
+/// How many product lines (description and HTS code) each thread remembers the flags of. A MAWB ships
+/// the same products to many consignees (a shop's catalogue), so most lines repeat one seen before; past
+/// this many the memo stops growing (about a megabyte) and new lines are matched each time.
+const MEMO_LINES: usize = 8192;
+
+thread_local! {
+    /// Flags of the product lines already matched on this thread, keyed by [`memo_key`].
+    static MEMO: std::cell::RefCell<(ahash::AHashMap<Box<[u8]>, Flags>, Vec<u8>)> =
+        std::cell::RefCell::new((ahash::AHashMap::new(), Vec::new()));
+}
+
+/// One byte string for a (description, HTS code) pair, unambiguous: a tag byte (0 none, 1 some), the
+/// description's length in 8 bytes and the description, then a tag byte and the code.
+fn memo_key(description: Option<&str>, hts: Option<&str>, key: &mut Vec<u8>) {
+    key.clear();
+    match description {
+        Some(d) => {
+            key.push(1);
+            key.extend_from_slice(&(d.len() as u64).to_le_bytes());
+            key.extend_from_slice(d.as_bytes());
+        }
+        None => key.push(0),
+    }
+    match hts {
+        Some(h) => {
+            key.push(1);
+            key.extend_from_slice(h.as_bytes());
+        }
+        None => key.push(0),
+    }
+}
+
+/// The dangerous-goods entries a product line matches, by its description and HTS code. The same line
+/// gets the same flags: they are computed once per thread and remembered ([`MEMO_LINES`]).
 pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
+    MEMO.with_borrow_mut(|(memo, key)| {
+        memo_key(description, hts, key);
+        if let Some(f) = memo.get(key.as_slice()) {
+            return f.clone();
+        }
+        let flags = match_line(description, hts);
+        if memo.len() < MEMO_LINES {
+            memo.insert(Box::from(key.as_slice()), flags.clone());
+        }
+        flags
+    })
+}
+
+/// [`flag`] without the memo: the line matched against the table.
+fn match_line(description: Option<&str>, hts: Option<&str>) -> Flags {
     let m = &*MATCHER;
     let mut flags = Flags::default();
     let push = |flags: &mut Flags, e: &'static Entry, what: String| {
@@ -519,6 +567,51 @@ mod tests {
                 normalize_into(t, &mut reused);
                 proptest::prop_assert_eq!(&reused, &normalize_by_chars(t));
             }
+        }
+
+        #[test]
+        fn remembered_flags_are_the_flags_of_the_line(
+            lines in proptest::collection::vec(
+                (
+                    proptest::option::of(proptest::sample::select(vec![
+                        "", "1:", "Power bank", "power bank 10000mAh", "Perfume=50ml", "Gift", "UN3481 cells",
+                    ])),
+                    proptest::option::of(proptest::sample::select(vec![
+                        "", "-", "8507.60.0020", "3303.00", "4901.99.0070",
+                    ])),
+                ),
+                1..12,
+            )
+        ) {
+            // Lines repeat within the run and across runs on this thread: each answer is the table's.
+            for (d, h) in lines.iter().chain(lines.iter()) {
+                proptest::prop_assert_eq!(flag(*d, *h), match_line(*d, *h));
+            }
+        }
+    }
+
+    #[test]
+    fn memo_keys_tell_every_pair_apart() {
+        let pairs = [
+            (None, None),
+            (Some(""), None),
+            (None, Some("")),
+            (Some(""), Some("")),
+            (Some("a"), Some("b")),
+            (Some("a=b"), None),
+            (Some("a"), Some("=b")),
+            (Some("1:a"), None),
+            (Some("-"), None),
+            (None, Some("-")),
+        ];
+        let mut keys = std::collections::HashSet::new();
+        for (d, h) in pairs {
+            let mut k = Vec::new();
+            memo_key(d, h, &mut k);
+            assert!(
+                keys.insert(k.clone()),
+                "{d:?} {h:?} gave a key already seen: {k:?}"
+            );
         }
     }
 }
