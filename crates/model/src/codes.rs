@@ -183,16 +183,14 @@ pub fn is_email(text: &str) -> bool {
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
-        && !local.contains("..")
+        && !local.as_bytes().windows(2).any(|w| w == b"..")
         && local.bytes().all(|b| b == b'.' || is_atext(b));
     if !local_ok {
         return false;
     }
-    let labels: Vec<&str> = domain.split('.').collect();
-    if labels.len() < 2 {
-        return false;
-    }
-    let labels_ok = labels.iter().all(|label| {
+    let mut labels = 0;
+    let labels_ok = domain.split('.').all(|label| {
+        labels += 1;
         !label.is_empty()
             && label.len() <= 63
             && !label.starts_with('-')
@@ -201,8 +199,9 @@ pub fn is_email(text: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     });
-    let tld = labels[labels.len() - 1];
-    labels_ok && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+    // `rsplit` always yields one piece; `domain` itself when it has no dot (refused by the count).
+    let tld = domain.rsplit('.').next().unwrap_or(domain);
+    labels_ok && labels >= 2 && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
 /// Whether `code` has the shape of an IATA airport code: exactly three ASCII uppercase letters. No
