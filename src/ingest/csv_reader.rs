@@ -228,10 +228,8 @@ pub(super) fn read_csv(
         .delimiter(delimiter)
         .buffer_capacity(256 * 1024)
         .from_reader(input);
-    // Records are read as bytes and checked as UTF-8 whole (see `CsvRecord`); `ends` holds the bounds
-    // of the current record's fields.
+    // Records are read as bytes and checked as UTF-8 whole (see `CsvRecord`).
     let mut record = csv::ByteRecord::new();
-    let mut ends = Vec::new();
     let mut header_found = false;
     let mut search = HeaderSearch::default();
     let mut breaks_in_fields: u64 = 0;
@@ -262,7 +260,7 @@ pub(super) fn read_csv(
                 break;
             }
         }
-        let Some(fields) = CsvRecord::new(&record, &mut ends) else {
+        let Some(fields) = CsvRecord::new(&record) else {
             // Refused as `csv::StringRecord` refuses it, on the row where the record starts.
             let msg = "this row is not UTF-8 text: save the file as \"CSV UTF-8\"".to_string();
             let line = record.position().map(|p| p.line());
@@ -383,8 +381,7 @@ fn emit_short_row(
 ) {
     short_row_warning(name, row, short.len(), header_width, sink);
     summary.rows += 1;
-    let mut ends = Vec::new();
-    if let Some(fields) = CsvRecord::new(short, &mut ends) {
+    if let Some(fields) = CsvRecord::new(short) {
         sink.row(row, &RowRef::Csv(fields));
     }
 }

@@ -84,46 +84,45 @@ pub const FORMULA_WITHOUT_VALUE: u32 = u32::MAX;
 
 /// A csv record's fields as text, borrowed from the reader's `csv::ByteRecord`: the record's bytes are
 /// checked as UTF-8 in one pass, where `csv::StringRecord` checks a record holding any non-ASCII byte
-/// field by field, and each field is a slice of that text.
+/// field by field, and each field is a slice of that text at the record's own bounds.
 #[derive(Clone, Copy)]
 pub struct CsvRecord<'a> {
     text: &'a str,
-    /// Where each field ends in `text`; every end is a character boundary.
-    ends: &'a [usize],
+    /// Where the fields are in `text`; every bound is a character boundary.
+    record: &'a csv::ByteRecord,
 }
 
 impl<'a> CsvRecord<'a> {
-    /// The fields of `record` as text, `ends` holding their bounds (its old content replaced); `None`
-    /// when a field is not UTF-8 (the record's bytes are not, or a character spans two fields).
-    pub fn new(record: &'a csv::ByteRecord, ends: &'a mut Vec<usize>) -> Option<CsvRecord<'a>> {
+    /// The fields of `record` as text; `None` when a field is not UTF-8 (the record's bytes are not, or
+    /// a character spans two fields).
+    pub fn new(record: &'a csv::ByteRecord) -> Option<CsvRecord<'a>> {
         let text = std::str::from_utf8(record.as_slice()).ok()?;
-        ends.clear();
-        let mut end = 0;
-        for field in record.iter() {
-            end += field.len();
-            if !text.is_char_boundary(end) {
-                return None;
-            }
-            ends.push(end);
+        // In ASCII text every byte is a boundary; otherwise each field's end must be one.
+        if !text.is_ascii()
+            && !(0..record.len()).all(|i| {
+                record
+                    .range(i)
+                    .is_some_and(|r| text.is_char_boundary(r.end))
+            })
+        {
+            return None;
         }
-        Some(CsvRecord { text, ends })
+        Some(CsvRecord { text, record })
     }
 
     /// The number of fields.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.record.len()
     }
 
     /// Whether the record has no field.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.record.is_empty()
     }
 
     /// Field `i`, if the record has it.
     pub fn get(&self, i: usize) -> Option<&'a str> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text.get(start..end)
+        self.text.get(self.record.range(i)?)
     }
 
     /// The fields in order.
@@ -525,9 +524,8 @@ mod tests {
 
     #[test]
     fn csv_records_are_text_field_by_field() {
-        let mut ends = Vec::new();
         let b = csv::ByteRecord::from(vec!["1Z1", "", "Café Olé", "김민준", ""]);
-        let r = CsvRecord::new(&b, &mut ends).expect("UTF-8");
+        let r = CsvRecord::new(&b).expect("UTF-8");
         assert_eq!(r.len(), 5);
         assert_eq!(
             r.iter().collect::<Vec<_>>(),
@@ -535,9 +533,8 @@ mod tests {
         );
         assert_eq!((r.get(2), r.get(5)), (Some("Café Olé"), None));
         assert_eq!(r.as_str(), "1Z1Café Olé김민준");
-        let mut ends = Vec::new();
         let empty = csv::ByteRecord::new();
-        assert!(CsvRecord::new(&empty, &mut ends).is_some_and(|r| r.is_empty()));
+        assert!(CsvRecord::new(&empty).is_some_and(|r| r.is_empty()));
     }
 
     #[test]
@@ -550,8 +547,7 @@ mod tests {
         ];
         for fields in cases {
             let b = csv::ByteRecord::from(fields.to_vec());
-            let mut ends = Vec::new();
-            assert!(CsvRecord::new(&b, &mut ends).is_none(), "{fields:?}");
+            assert!(CsvRecord::new(&b).is_none(), "{fields:?}");
             assert!(csv::StringRecord::from_byte_record(b).is_err());
         }
     }
