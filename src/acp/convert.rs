@@ -2,7 +2,7 @@
 //! strings ACP receives (weights with 3 decimals in kg, dimensions in m, money with at least 2 decimals).
 
 use super::wire;
-use crate::model::{self, format_fixed_text, Decimal, MailItem, Text};
+use crate::model::{self, decimal_text, format_fixed_text, Decimal, MailItem, Text};
 use compact_str::ToCompactString;
 
 /// Money as ACP reads it: at least 2 decimals (`100.50`), more only when given (`0.125`).
@@ -11,13 +11,13 @@ pub fn money(d: Decimal) -> Text {
     if n.scale() <= 2 {
         format_fixed_text(d, 2)
     } else {
-        n.to_compact_string()
+        decimal_text(n)
     }
 }
 
 /// A dimension in metres, at most 3 decimals, no trailing zeros.
 fn metres(d: Decimal) -> Text {
-    model::round3(d).normalize().to_compact_string()
+    decimal_text(model::round3(d).normalize())
 }
 
 /// An item's text as the ledger keeps it.
