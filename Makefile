@@ -46,7 +46,8 @@ bench: toolchain
 
 # mawb prepare side by side with the Python peer (pandas + openpyxl/calamine + lxml, benches/peer): one
 # generated batch, RUNS interleaved runs of each, median times, ratios, and a check that the peers write
-# the same requests (exit 1 if not). Not part of `make test`. Its venv, batch and outputs live under the
+# the same requests (exit 1 if not); it first waits until 400 s after it last deleted outputs (see
+# QUIET_AFTER_DELETE_S in bench.py). Not part of `make test`. Its venv, batch and outputs live under the
 # cargo target folder; `make bench-peer HAWBS=10000` is a quick try.
 MAWBS ?= 50
 HAWBS ?= 100000
