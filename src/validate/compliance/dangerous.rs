@@ -197,10 +197,18 @@ pub struct Flags {
 /// this many the memo stops growing (about a megabyte) and new lines are matched each time.
 const MEMO_LINES: usize = 8192;
 
+/// Flags of the product lines already matched on a thread, keyed by [`memo_key`], and the buffer the key
+/// of the line being looked up is written into.
+struct Memo {
+    lines: ahash::AHashMap<Box<[u8]>, Flags>,
+    key: Vec<u8>,
+}
+
 thread_local! {
-    /// Flags of the product lines already matched on this thread, keyed by [`memo_key`].
-    static MEMO: std::cell::RefCell<(ahash::AHashMap<Box<[u8]>, Flags>, Vec<u8>)> =
-        std::cell::RefCell::new((ahash::AHashMap::new(), Vec::new()));
+    static MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo {
+        lines: ahash::AHashMap::new(),
+        key: Vec::new(),
+    });
 }
 
 /// One byte string for a (description, HTS code) pair, unambiguous: a tag byte (0 none, 1 some), the
@@ -227,14 +235,14 @@ fn memo_key(description: Option<&str>, hts: Option<&str>, key: &mut Vec<u8>) {
 /// The dangerous-goods entries a product line matches, by its description and HTS code. The same line
 /// gets the same flags: they are computed once per thread and remembered ([`MEMO_LINES`]).
 pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
-    MEMO.with_borrow_mut(|(memo, key)| {
+    MEMO.with_borrow_mut(|Memo { lines, key }| {
         memo_key(description, hts, key);
-        if let Some(f) = memo.get(key.as_slice()) {
+        if let Some(f) = lines.get(key.as_slice()) {
             return f.clone();
         }
         let flags = match_line(description, hts);
-        if memo.len() < MEMO_LINES {
-            memo.insert(Box::from(key.as_slice()), flags.clone());
+        if lines.len() < MEMO_LINES {
+            lines.insert(Box::from(key.as_slice()), flags.clone());
         }
         flags
     })
