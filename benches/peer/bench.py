@@ -106,11 +106,11 @@ def first_difference(x: bytes, y: bytes) -> str:
 # How long after the bench last deleted outputs it waits before timing anything. On ext4 without a journal
 # (this project's machines), allocating an inode skips every inode of its block group freed in the last 60
 # seconds, or 5 minutes more while their inode table block is not yet on disk (the kernel's
-# `recently_deleted`), and each skip reads that block: right after tens of thousands of files are deleted,
-# creating a file in the same place costs about a tenth of a millisecond more of system time. Output folders
-# land in the block group of their parent, where the previous bench deleted its own, and `mawb prepare`
-# writes 5,351 files in about a second: measured 2.1-2.6 s of CPU instead of 1.7-1.9 s, when the Python
-# peers hardly notice.
+# `recently_deleted` in fs/ext4/ialloc.c: RECENTCY_MIN and RECENTCY_DIRTY), and each skip reads that
+# block: right after tens of thousands of files are deleted, creating a file in the same place costs about
+# a tenth of a millisecond more of system time. Output folders land in the block group of their parent,
+# where the previous bench deleted its own, and `mawb prepare` writes 5,351 files in about a second:
+# measured 2.1-2.6 s of CPU instead of 1.7-1.9 s, when the Python peers hardly notice.
 QUIET_AFTER_DELETE_S = 400
 
 
