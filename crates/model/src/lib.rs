@@ -69,8 +69,9 @@ pub fn format_fixed_text(d: Decimal, dp: u32) -> Text {
 
 /// `d` exactly as `Decimal`'s `Display` writes it: every digit of its scale (`1.500`), a `-` before any
 /// negative value (a zero whose sign is negative included), no exponent. Written without the formatting
-/// machinery, which cost four times as much, for the numbers of every request (weights, values,
-/// dimensions); a property test compares it with `Display` over mantissas and scales of every size.
+/// machinery, which took more than twice the instructions, for the numbers of every request (weights,
+/// values, dimensions); a property test compares it with `Display` over mantissas and scales of every
+/// size.
 pub fn decimal_text(d: Decimal) -> Text {
     let mut buffer = itoa::Buffer::new();
     // ASCII digits: every byte index is a character boundary.
