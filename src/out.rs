@@ -1,10 +1,10 @@
 //! Standard output that a closed pipe cannot crash.
 //!
 //! `println!` panics when stdout is gone (`mawb rules | head -1`: "failed printing to stdout: Broken
-//! pipe", exit 101). Every command writes its stdout through [`outln!`](crate::outln!), [`out!`](crate::out!) or [`Stdout`] instead:
-//! once the reader has closed the pipe, the rest of the output is dropped without a word and the command
-//! ends with its normal exit code. SIGPIPE stays ignored (Rust's default), because mawb also writes to
-//! sockets, where a signal would end the process.
+//! pipe", exit 101). Every command writes its stdout through [`outln!`](crate::outln!),
+//! [`out!`](crate::out!) or [`Stdout`] instead: once the reader has closed the pipe, the rest of the output
+//! is dropped without a word and the command ends with its normal exit code. SIGPIPE stays ignored (Rust's
+//! default), because mawb also writes to sockets, where a signal would end the process.
 
 use std::io::{self, ErrorKind, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

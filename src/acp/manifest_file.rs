@@ -43,12 +43,10 @@ pub const COLUMNS: [&str; 25] = [
     "sku",
 ];
 
-/// Writes the CSV (UTF-8, CRLF as Excel expects, every text cell quoted: see [`QuotedCsv`]). `tracking`
+/// Writes the CSV (UTF-8, CRLF as Excel expects, every text cell quoted: see `QuotedCsv`). `tracking`
 /// supplies the tracking numbers ACP assigned to items registered with a label, keyed by shipperItemId.
-///
-/// # Errors
-/// None today (the file is built in memory); the `io::Result` is kept for the callers that write it out.
-pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Result<Vec<u8>> {
+/// Built in memory, so it cannot fail.
+pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> Vec<u8> {
     let number = mawb
         .config
         .as_ref()
@@ -111,7 +109,7 @@ pub fn write_csv(mawb: &Mawb, tracking: &HashMap<String, String>) -> std::io::Re
             w.record(parcel.iter().chain(&product).map(|c| c.as_ref()));
         }
     }
-    Ok(w.into_inner())
+    w.into_inner()
 }
 
 /// CSV as the csv crate writes it with `QuoteStyle::NonNumeric`, `,` and CRLF: a field that reads as a

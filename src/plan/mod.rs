@@ -352,7 +352,7 @@ pub fn manifest_request(
         path: img.path.display().to_string(),
         source,
     })?;
-    let csv = manifest_file::write_csv(m, &ids.tracking).map_err(ManifestError::File)?;
+    let csv = manifest_file::write_csv(m, &ids.tracking);
     let units = manifest_units(m, ids, day_revision);
     let (weight, uom) = declared_weight(checked);
     let modify = manifest_id.is_some();

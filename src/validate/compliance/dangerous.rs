@@ -233,7 +233,7 @@ fn memo_key(description: Option<&str>, hts: Option<&str>, key: &mut Vec<u8>) {
 }
 
 /// The dangerous-goods entries a product line matches, by its description and HTS code. The same line
-/// gets the same flags: they are computed once per thread and remembered ([`MEMO_LINES`]).
+/// gets the same flags: they are computed once per thread and remembered (up to `MEMO_LINES` lines).
 pub fn flag(description: Option<&str>, hts: Option<&str>) -> Flags {
     MEMO.with_borrow_mut(|Memo { lines, key }| {
         memo_key(description, hts, key);

@@ -93,11 +93,11 @@ pub fn request_len(req: &Request) -> usize {
 // -------------------------------------------------------------------------------------------------------
 
 fn open<S: Sink>(s: &mut S, name: &str) -> io::Result<()> {
-    s.open(name)
+    s.tag(b"<", name)
 }
 
 fn close<S: Sink>(s: &mut S, name: &str) -> io::Result<()> {
-    s.close(name)
+    s.tag(b"</", name)
 }
 
 fn leaf<S: Sink>(s: &mut S, name: &str, text: &str) -> io::Result<()> {

@@ -25,15 +25,9 @@ pub(crate) trait Sink {
     /// Escaped text of element `element` (named in errors).
     fn text(&mut self, element: &str, text: &str) -> io::Result<()>;
     fn base64(&mut self, data: &[u8]) -> io::Result<()>;
-    /// `<name>`.
-    fn open(&mut self, name: &str) -> io::Result<()> {
-        self.raw(b"<")?;
-        self.raw(name.as_bytes())?;
-        self.raw(b">")
-    }
-    /// `</name>`.
-    fn close(&mut self, name: &str) -> io::Result<()> {
-        self.raw(b"</")?;
+    /// A tag: `start` (`<` or `</`), the element's name, `>`.
+    fn tag(&mut self, start: &[u8], name: &str) -> io::Result<()> {
+        self.raw(start)?;
         self.raw(name.as_bytes())?;
         self.raw(b">")
     }
@@ -90,16 +84,9 @@ impl Sink for VecSink<'_> {
     }
     // A tag in one reserve: the markup of a createMailing item is mostly short tags, and three appends
     // each (one a `memcpy` call) were a fifth of the cost of writing it.
-    fn open(&mut self, name: &str) -> io::Result<()> {
-        self.out.reserve(name.len() + 2);
-        self.out.push(b'<');
-        self.out.extend_from_slice(name.as_bytes());
-        self.out.push(b'>');
-        Ok(())
-    }
-    fn close(&mut self, name: &str) -> io::Result<()> {
-        self.out.reserve(name.len() + 3);
-        self.out.extend_from_slice(b"</");
+    fn tag(&mut self, start: &[u8], name: &str) -> io::Result<()> {
+        self.out.reserve(start.len() + name.len() + 1);
+        self.out.extend_from_slice(start);
         self.out.extend_from_slice(name.as_bytes());
         self.out.push(b'>');
         Ok(())
