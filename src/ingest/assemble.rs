@@ -145,6 +145,9 @@ pub struct Assembler {
     units: HeaderUnits,
 
     columns: [Option<usize>; FIELD_COUNT],
+    /// The item fields the sheet has a column for, in [`Field`] order: a row reads these and no other
+    /// item field (a sheet has about half of them).
+    item_fields: Vec<Field>,
     drafts: Vec<Draft>,
     index: ahash::AHashMap<Text, usize>,
     /// The draft the previous data row belonged to (continuation rows join it).
@@ -165,6 +168,7 @@ impl Assembler {
             units: HeaderUnits::default(),
 
             columns: [None; FIELD_COUNT],
+            item_fields: Vec::new(),
             drafts: Vec::new(),
             index: ahash::AHashMap::new(),
             current: None,
@@ -545,6 +549,11 @@ impl RowSink for Assembler {
     fn begin_sheet(&mut self, sheet: &str, header: &HeaderMap, header_row: u32) {
         self.sheet = Arc::from(sheet);
         self.columns = header.columns;
+        self.item_fields = Field::ALL[..ITEM_FIELDS]
+            .iter()
+            .copied()
+            .filter(|f| self.columns[f.index()].is_some())
+            .collect();
         self.current = None;
         let mut found = Vec::new();
         self.units = HeaderUnits::of(header, &mut |f, msg| found.push((f, msg)));
@@ -620,7 +629,9 @@ impl RowSink for Assembler {
             }
         };
         self.current = Some(idx);
-        for f in &Field::ALL[..ITEM_FIELDS] {
+        // Taken for the loop (which borrows `self` mutably) and put back after it.
+        let item_fields = std::mem::take(&mut self.item_fields);
+        for f in &item_fields {
             let text = match f {
                 Field::TrackingNumber => tracking.clone(),
                 Field::ShipperItemId => shipper_item_id.clone(),
@@ -648,6 +659,7 @@ impl RowSink for Assembler {
                 }
             }
         }
+        self.item_fields = item_fields;
         let product = self.product(cells, row);
         self.drafts[idx].products.push(product);
     }

@@ -174,10 +174,11 @@ pub fn reads_as_itself(s: &str) -> bool {
 }
 
 /// The cell without the white space (Unicode's) around it. Most cells start and end with a visible ASCII
-/// character and are returned as they are, without a look at each character.
+/// character, or are blank, and are returned as they are, without a look at each character.
 fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        (None, _) => s,
         _ => s.trim_matches(|c: char| c.is_whitespace()),
     }
 }
