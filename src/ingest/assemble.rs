@@ -739,6 +739,10 @@ fn not_a_number(f: Field, t: &str) -> (&'static Rule, String) {
 /// Parses a decimal as warehouses write it: digits with a dot, optional sign, optional exponent.
 /// A comma is refused rather than guessed ("1,2" may mean 1.2 or 12).
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    // Most number cells are plain (`0.811`, see `plain_decimal`), with nothing to trim or strip.
+    if let Some(d) = crate::model::plain_decimal(text) {
+        return Some(d);
+    }
     let t = text.trim();
     if t.is_empty() || t.as_bytes().contains(&b',') {
         return None;

@@ -98,6 +98,37 @@ pub fn decimal_text(d: Decimal) -> Text {
     out
 }
 
+/// A decimal written plainly, `48`, `0.811` or `007.50`: digits with at most one dot between digits, 18
+/// digits at most. `Some` with exactly the value and scale `Decimal`'s `FromStr` reads from it (`007.50` is
+/// 7.50, scale 2); `None` for any other text (a sign, an exponent, a leading or trailing dot, more digits),
+/// which the caller reads with `FromStr`. Almost every number cell of a HAWB file is plain, and this reads
+/// one in a tenth of the instructions `FromStr` takes; a property test compares the two.
+pub fn plain_decimal(text: &str) -> Option<Decimal> {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() > 19 {
+        return None;
+    }
+    let mut mantissa: i64 = 0;
+    let mut digits = 0u32;
+    let mut dot = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'0'..=b'9' => {
+                // 18 digits stay below 10^18 < i64::MAX: no overflow.
+                if digits == 18 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i64::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if dot.is_none() && i > 0 && i + 1 < bytes.len() => dot = Some(i),
+            _ => return None,
+        }
+    }
+    let scale = dot.map_or(0, |at| (bytes.len() - at - 1) as u32);
+    Some(Decimal::new(mantissa, scale))
+}
+
 /// `d` rounded half away from zero to exactly `dp` decimals.
 fn fixed(d: Decimal, dp: u32) -> Decimal {
     let mut r = d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
@@ -479,6 +510,86 @@ mod tests {
             let d = Decimal::from_parts(lo, mid, hi, negative, scale);
             let text = decimal_text(d);
             proptest::prop_assert_eq!(text.as_str(), d.to_string());
+        }
+    }
+
+    /// What `FromStr` reads from `text`: its value, scale and sign (compared as a tuple, since `==`
+    /// ignores the scale).
+    fn read_by_from_str(text: &str) -> Option<(i128, u32, bool)> {
+        Decimal::from_str(text)
+            .ok()
+            .map(|d| (d.mantissa(), d.scale(), d.is_sign_negative()))
+    }
+
+    proptest::proptest! {
+        /// Every text `plain_decimal` reads, `FromStr` reads the same, scale included; texts of digits and
+        /// dots, signs, exponents and letters, of every length up to past the 18-digit limit.
+        #[test]
+        fn plain_decimal_reads_what_from_str_reads(text in "[0-9.+eE a-]{0,22}") {
+            if let Some(d) = plain_decimal(&text) {
+                proptest::prop_assert_eq!(
+                    Some((d.mantissa(), d.scale(), d.is_sign_negative())),
+                    read_by_from_str(&text),
+                    "{}", text
+                );
+            }
+        }
+
+        /// Plain texts (digits, at most one dot between digits) of up to 18 digits are all read.
+        #[test]
+        fn plain_decimal_reads_every_plain_text(
+            whole in "[0-9]{1,10}",
+            fraction in proptest::option::of("[0-9]{1,8}"),
+        ) {
+            let text = match &fraction {
+                Some(f) => format!("{whole}.{f}"),
+                None => whole.clone(),
+            };
+            let d = plain_decimal(&text);
+            proptest::prop_assert!(d.is_some(), "{}", text);
+            let d = d.unwrap_or_default();
+            proptest::prop_assert_eq!(
+                Some((d.mantissa(), d.scale(), d.is_sign_negative())),
+                read_by_from_str(&text)
+            );
+        }
+    }
+
+    #[test]
+    fn plain_decimal_takes_plain_texts_only() {
+        for (text, mantissa, scale) in [
+            ("48", 48, 0),
+            ("0.811", 811, 3),
+            ("007.50", 750, 2),
+            ("0", 0, 0),
+            ("0.000", 0, 3),
+            ("999999999999999999", 999_999_999_999_999_999, 0),
+            ("12345678.9012345678", 123_456_789_012_345_678, 10),
+        ] {
+            let d = plain_decimal(text).unwrap_or_else(|| panic!("{text} not read"));
+            assert_eq!((d.mantissa(), d.scale()), (mantissa, scale), "{text}");
+            assert_eq!(d.to_string(), Decimal::from_str(text).unwrap().to_string());
+        }
+        for text in [
+            "",
+            ".",
+            ".5",
+            "5.",
+            "1.2.3",
+            "-1",
+            "+1",
+            "1e3",
+            "1E3",
+            " 1",
+            "1 ",
+            "1,5",
+            "0x10",
+            "1234567890123456789",
+            "12345678901.234567890",
+            "١٢",
+            "½",
+        ] {
+            assert_eq!(plain_decimal(text), None, "{text}");
         }
     }
 
