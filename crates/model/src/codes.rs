@@ -170,38 +170,57 @@ fn is_atext(b: u8) -> bool {
 /// letters, digits and hyphens (1 to 63 each, no hyphen at either end) ending in an alphabetic TLD of 2 or
 /// more letters; 254 characters at most in all. It says nothing about whether the mailbox exists.
 pub fn is_email(text: &str) -> bool {
-    if text.len() > 254 || !text.is_ascii() {
+    // One pass over the bytes: the e-mail column is checked on every item. A byte that is not ASCII is
+    // neither `atext` nor a letter, digit, hyphen or dot, so it fails where it stands.
+    let bytes = text.as_bytes();
+    if bytes.len() > 254 {
         return false;
     }
-    let Some((local, domain)) = text.split_once('@') else {
+    let Some(at) = bytes.iter().position(|&b| b == b'@') else {
         return false;
     };
-    if domain.contains('@') {
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    if local.is_empty() || local.len() > 64 || local[0] == b'.' || local[local.len() - 1] == b'.' {
         return false;
     }
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.as_bytes().windows(2).any(|w| w == b"..")
-        && local.bytes().all(|b| b == b'.' || is_atext(b));
-    if !local_ok {
-        return false;
+    let mut after_dot = false;
+    for &b in local {
+        if b == b'.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if is_atext(b) {
+            after_dot = false;
+        } else {
+            return false;
+        }
     }
+    // Labels end at a dot or at the end; a second `@` is no label character.
     let mut labels = 0;
-    let labels_ok = domain.split('.').all(|label| {
+    let mut label_start = 0;
+    for i in 0..=domain.len() {
+        if i < domain.len() && domain[i] != b'.' {
+            if !(domain[i].is_ascii_alphanumeric() || domain[i] == b'-') {
+                return false;
+            }
+            continue;
+        }
+        let label = &domain[label_start..i];
+        if label.is_empty()
+            || label.len() > 63
+            || label[0] == b'-'
+            || label[label.len() - 1] == b'-'
+        {
+            return false;
+        }
         labels += 1;
-        !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    });
-    // `rsplit` always yields one piece; `domain` itself when it has no dot (refused by the count).
-    let tld = domain.rsplit('.').next().unwrap_or(domain);
-    labels_ok && labels >= 2 && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+        if i == domain.len() {
+            return labels >= 2 && label.len() >= 2 && label.iter().all(u8::is_ascii_alphabetic);
+        }
+        label_start = i + 1;
+    }
+    false
 }
 
 /// Whether `code` has the shape of an IATA airport code: exactly three ASCII uppercase letters. No
@@ -337,6 +356,71 @@ mod tests {
         assert!(valid_state_for("FR", "75"));
         assert!(valid_state_for("JP", "東京"));
         assert!(!valid_state_for("AU", "NSW"));
+    }
+
+    /// The first, straightforward form of [`is_email`] (split, windows, iterators), kept as the oracle
+    /// the one-pass form is compared with.
+    fn is_email_reference(text: &str) -> bool {
+        if text.len() > 254 || !text.is_ascii() {
+            return false;
+        }
+        let Some((local, domain)) = text.split_once('@') else {
+            return false;
+        };
+        if domain.contains('@') {
+            return false;
+        }
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.as_bytes().windows(2).any(|w| w == b"..")
+            && local.bytes().all(|b| b == b'.' || is_atext(b));
+        if !local_ok {
+            return false;
+        }
+        let mut labels = 0;
+        let labels_ok = domain.split('.').all(|label| {
+            labels += 1;
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+        // `rsplit` always yields one piece; `domain` itself when it has no dot (refused by the count).
+        let tld = domain.rsplit('.').next().unwrap_or(domain);
+        labels_ok && labels >= 2 && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
+    }
+
+    proptest::proptest! {
+        /// Random texts over the characters that matter (atext, dots, hyphens, `@`, a space, a
+        /// non-ASCII letter) and texts shaped like addresses: both forms agree on every one.
+        #[test]
+        fn is_email_agrees_with_its_first_form(
+            noise in "[a-c0-9.@_+!'-é ]{0,40}",
+            local in "[a-z0-9._+-]{0,70}",
+            domain in "[a-z0-9.-]{0,70}",
+            tld in "[a-z0-9]{0,4}",
+        ) {
+            proptest::prop_assert_eq!(is_email(&noise), is_email_reference(&noise), "{}", noise);
+            let shaped = format!("{local}@{domain}.{tld}");
+            proptest::prop_assert_eq!(is_email(&shaped), is_email_reference(&shaped), "{}", shaped);
+        }
+
+        /// Addresses built the way valid ones are (most of them valid, some with a long label or a
+        /// digit in the TLD): both forms agree.
+        #[test]
+        fn is_email_agrees_on_well_formed_addresses(
+            local in "[a-z0-9]{1,10}([.+_][a-z0-9]{1,5}){0,2}",
+            labels in proptest::collection::vec("[a-z0-9]([a-z0-9-]{0,70}[a-z0-9])?", 1..4),
+            tld in "[a-z]{1,3}[0-9]?",
+        ) {
+            let address = format!("{local}@{}.{tld}", labels.join("."));
+            proptest::prop_assert_eq!(is_email(&address), is_email_reference(&address), "{}", address);
+        }
     }
 
     #[test]
