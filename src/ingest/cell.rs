@@ -108,7 +108,15 @@ const INVISIBLE: &[char] = &[
 ];
 
 fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellText<'a>>, CellNote> {
-    let mut text: Cow<'a, str> = Cow::Borrowed(trim(s));
+    let trimmed = trim(s);
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    // Most cells have no wrapper and nothing invisible: they are what the steps below end with.
+    if !trimmed.starts_with("=\"") && !may_hold_invisible(trimmed) {
+        return typed(Cow::Borrowed(trimmed), None, f, kind);
+    }
+    let mut text: Cow<'a, str> = Cow::Borrowed(trimmed);
     // Excel's text-forcing wrapper ="02118": the user sees 02118.
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
         text = Cow::Owned(inner.replace("\"\"", "\""));
@@ -144,6 +152,17 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
     if text.is_empty() {
         return Ok(None);
     }
+    typed(text, note, f, kind)
+}
+
+/// A non-blank cell's text, with nothing invisible left in it, as its column kind reads it: a code in
+/// scientific notation refused, a number's thousands separators stripped.
+fn typed<'a>(
+    text: Cow<'a, str>,
+    note: Option<CellNote>,
+    f: Field,
+    kind: ColumnKind,
+) -> Result<Option<CellText<'a>>, CellNote> {
     match kind {
         ColumnKind::Code if is_scientific(&text) => Err(CellNote {
             rule: &DIGITS_LOST,
@@ -200,6 +219,12 @@ fn code_point_name(c: char) -> String {
 
 /// Excel's own rendering of a number too large for its precision: `9.40011E+21`.
 fn is_scientific(t: &str) -> bool {
+    // One digit, then the point or the exponent, whose sign is required: `9E+21` at the shortest. Most
+    // codes (`1Z…`, `9400…`, `6109.10`) are told apart by their second character.
+    let m = t.strip_prefix('-').unwrap_or(t).as_bytes();
+    if m.len() < 4 || !matches!(m[1], b'.' | b'E' | b'e') {
+        return false;
+    }
     let Some(at) = t.bytes().position(|b| b == b'E' || b == b'e') else {
         return false;
     };

@@ -226,8 +226,18 @@ fn scientific_notation_in_a_code_column_is_refused() {
     );
     assert_eq!(text("9.2613E+19", Field::ShipperItemId), Err("digits-lost"));
     assert_eq!(text("1E+05", Field::ConsigneeZip), Err("digits-lost"));
-    // Not Excel's notation: kept.
+    assert_eq!(text("-9.4E+21", Field::Sku), Err("digits-lost"));
+    assert_eq!(text("9E+2", Field::Hts), Err("digits-lost"));
+    assert_eq!(text("9.4e-07", Field::Sku), Err("digits-lost"));
+    // Not Excel's notation: kept (no exponent sign, two digits before the point, a letter, a sign twice).
     assert_eq!(text("3E4", Field::Sku), Ok(Some(("3E4".into(), false))));
+    for kept in ["12.5E+3", "9E+", "A.5E+3", "--9E+21", "9.4E+2x", "E+21"] {
+        assert_eq!(
+            text(kept, Field::Sku),
+            Ok(Some((kept.into(), false))),
+            "{kept}"
+        );
+    }
     assert_eq!(
         text("1Z999AA10123456784", Field::TrackingNumber).map(|o| o.is_some()),
         Ok(true)
