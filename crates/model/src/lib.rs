@@ -105,28 +105,37 @@ pub fn decimal_text(d: Decimal) -> Text {
 /// one in a tenth of the instructions `FromStr` takes; a property test compares the two.
 pub fn plain_decimal(text: &str) -> Option<Decimal> {
     let bytes = text.as_bytes();
-    if bytes.is_empty() || bytes.len() > 19 {
+    // 18 digits and a dot at most; a dot first or last is not plain.
+    if bytes.is_empty() || bytes.len() > 19 || bytes[0] == b'.' || bytes[bytes.len() - 1] == b'.' {
         return None;
     }
-    let mut mantissa: i64 = 0;
-    let mut digits = 0u32;
+    let mut mantissa: u64 = 0;
     let mut dot = None;
     for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'0'..=b'9' => {
-                // 18 digits stay below 10^18 < i64::MAX: no overflow.
-                if digits == 18 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + i64::from(b - b'0');
-                digits += 1;
-            }
-            b'.' if dot.is_none() && i > 0 && i + 1 < bytes.len() => dot = Some(i),
-            _ => return None,
+        let digit = b.wrapping_sub(b'0');
+        if digit < 10 {
+            // At most 18 digits (19 bytes hold 19 digits only without a dot, refused below): below
+            // 10^19 < u64::MAX, no overflow.
+            mantissa = mantissa * 10 + u64::from(digit);
+        } else if b == b'.' && dot.is_none() {
+            dot = Some(i);
+        } else {
+            return None;
         }
     }
-    let scale = dot.map_or(0, |at| (bytes.len() - at - 1) as u32);
-    Some(Decimal::new(mantissa, scale))
+    let scale = match dot {
+        Some(at) => (bytes.len() - at - 1) as u32,
+        None if bytes.len() == 19 => return None,
+        None => 0,
+    };
+    // Below 10^18: fits the low 64 bits of the 96-bit mantissa.
+    Some(Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        0,
+        false,
+        scale,
+    ))
 }
 
 /// `d` rounded half away from zero to exactly `dp` decimals.
