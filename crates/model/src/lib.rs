@@ -102,7 +102,8 @@ pub fn decimal_text(d: Decimal) -> Text {
 /// digits at most. `Some` with exactly the value and scale `Decimal`'s `FromStr` reads from it (`007.50` is
 /// 7.50, scale 2); `None` for any other text (a sign, an exponent, a leading or trailing dot, more digits),
 /// which the caller reads with `FromStr`. Almost every number cell of a HAWB file is plain, and this reads
-/// one in a tenth of the instructions `FromStr` takes; a property test compares the two.
+/// one in about half the instructions `FromStr` takes (about 70 against 150 for the cells of a sample
+/// batch, measured with valgrind); a property test compares the two.
 pub fn plain_decimal(text: &str) -> Option<Decimal> {
     let bytes = text.as_bytes();
     // 18 digits and a dot at most; a dot first or last is not plain.
