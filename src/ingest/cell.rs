@@ -221,15 +221,14 @@ fn code_point_name(c: char) -> String {
 fn is_scientific(t: &str) -> bool {
     // One digit, then the point or the exponent, whose sign is required: `9E+21` at the shortest. Most
     // codes (`1Z…`, `9400…`, `6109.10`) are told apart by their second character.
-    let m = t.strip_prefix('-').unwrap_or(t).as_bytes();
-    if m.len() < 4 || !matches!(m[1], b'.' | b'E' | b'e') {
+    let t = t.strip_prefix('-').unwrap_or(t);
+    if t.len() < 4 || !matches!(t.as_bytes()[1], b'.' | b'E' | b'e') {
         return false;
     }
     let Some(at) = t.bytes().position(|b| b == b'E' || b == b'e') else {
         return false;
     };
     let (mantissa, exp) = (&t[..at], &t[at + 1..]);
-    let mantissa = mantissa.strip_prefix('-').unwrap_or(mantissa);
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let exp = exp.strip_prefix(['+', '-']).filter(|_| exp.len() > 1);
     int.len() == 1
