@@ -278,7 +278,8 @@ impl Assembler {
     }
 
     fn build(&mut self, d: Draft) -> MailItem {
-        let name = self.name.clone();
+        // Borrowed: the name is copied only into the problems found.
+        let name = self.name.as_str();
         let sheet = d.sheet.clone();
         let mut problems = Vec::new();
         let mut late_rows = Vec::new();
@@ -301,7 +302,7 @@ impl Assembler {
                 None => {
                     let (rule, msg) = not_a_number(f, t);
                     problems.push(
-                        Problem::new(rule, name.clone(), msg)
+                        Problem::new(rule, name, msg)
                             .sheet(&*sheet)
                             .at(*r)
                             .column(f.name()),
@@ -321,7 +322,7 @@ impl Assembler {
             problems.push(
                 Problem::new(
                     &BAD_UNIT,
-                    name.clone(),
+                    name,
                     format!("{} \"{t}\" must be {allowed}", f.name()),
                 )
                 .sheet(&*sheet)
@@ -341,7 +342,7 @@ impl Assembler {
             problems.push(
                 Problem::new(
                     &UNIT_CONFLICT,
-                    name.clone(),
+                    name,
                     format!(
                         "the {what} column says {column} but the header says {header}: correct one of them"
                     ),
@@ -407,7 +408,7 @@ impl Assembler {
                     problems.push(
                         Problem::new(
                             &DIMENSIONS_INCOMPLETE,
-                            name.clone(),
+                            name,
                             format!(
                                 "give length, width and height together ({} missing or invalid)",
                                 missing.join(", ")

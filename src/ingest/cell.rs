@@ -70,6 +70,7 @@ pub struct CellNote {
 pub type CellText<'a> = (Cow<'a, str>, Option<CellNote>);
 
 /// A cell's text for column `f`: `Ok(None)` when blank, the text with an optional warning, or a refusal.
+#[inline]
 pub fn read_cell<'a>(
     stored: Stored<'a>,
     f: Field,
@@ -107,6 +108,7 @@ const INVISIBLE: &[char] = &[
     '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}',
 ];
 
+#[inline]
 fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellText<'a>>, CellNote> {
     let trimmed = trim(s);
     if trimmed.is_empty() {
@@ -157,6 +159,7 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
 
 /// A non-blank cell's text, with nothing invisible left in it, as its column kind reads it: a code in
 /// scientific notation refused, a number's thousands separators stripped.
+#[inline]
 fn typed<'a>(
     text: Cow<'a, str>,
     note: Option<CellNote>,

@@ -121,6 +121,7 @@ impl<'a> CsvRecord<'a> {
     }
 
     /// Field `i`, if the record has it.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&'a str> {
         self.text.get(self.record.range(i)?)
     }
@@ -155,6 +156,7 @@ pub enum RowRef<'a> {
 
 impl<'a> RowRef<'a> {
     /// A cell as the reader stored it.
+    #[inline]
     pub fn stored(&self, col: usize) -> Stored<'a> {
         match self {
             RowRef::Csv(r) => r.get(col).map_or(Stored::Blank, Stored::Text),
