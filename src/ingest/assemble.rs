@@ -424,8 +424,8 @@ impl Assembler {
         };
         // The texts move out of the draft: no copy per field.
         let (origin_row, mut products) = (d.row, d.products);
-        // A vector grows to room for 4 products at its first push; most items have one or two, and the
-        // room left would stay with the item for the whole run.
+        // An item of more than 4 lines may have room left (see `row`), which would stay with the item
+        // for the whole run.
         products.shrink_to_fit();
         let mut fields = d.fields;
         let mut text = |f: Field| -> Option<Text> { fields[f.index()].take().map(|(t, _)| t) };
@@ -491,12 +491,14 @@ impl Assembler {
             p.quantity_given = true;
             match parse_decimal(&q) {
                 Some(d)
-                    if d.fract().is_zero() && d > Decimal::ZERO && d <= Decimal::from(u32::MAX) =>
+                    if d.fract().is_zero()
+                        && !is_not_positive(d)
+                        && d <= Decimal::from(u32::MAX) =>
                 {
                     // A whole number in range: its integer, without formatting it as text.
                     p.quantity = rust_decimal::prelude::ToPrimitive::to_u32(&d);
                 }
-                Some(d) if d <= Decimal::ZERO => {
+                Some(d) if is_not_positive(d) => {
                     let pr = self.problem_at(
                         &NOT_POSITIVE,
                         row,
@@ -662,7 +664,13 @@ impl RowSink for Assembler {
         }
         self.item_fields = item_fields;
         let product = self.product(cells, row);
-        self.drafts[idx].products.push(product);
+        // Up to 4 lines, one more slot at a time: most items have one to three, and a vector that
+        // doubles would be shrunk again in `build`, a second copy of its lines. Longer items double.
+        let products = &mut self.drafts[idx].products;
+        if products.len() < 4 {
+            products.reserve_exact(1);
+        }
+        products.push(product);
     }
 
     fn problem(&mut self, p: Problem) {

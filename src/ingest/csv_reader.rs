@@ -310,8 +310,12 @@ pub(super) fn read_csv(
         // the row the user sees is the text line less the breaks inside earlier records.
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let row = line.saturating_sub(breaks_in_fields) as u32;
-        // The fields' text without separators: one search over the row, not one per field.
-        breaks_in_fields += memchr::memchr_iter(b'\n', fields.as_str().as_bytes()).count() as u64;
+        // The fields' text without separators: one search over the row, not one per field, and a count
+        // only in the rare row that has a break.
+        let text = fields.as_str().as_bytes();
+        if memchr::memchr(b'\n', text).is_some() {
+            breaks_in_fields += memchr::memchr_iter(b'\n', text).count() as u64;
+        }
         let cells = RowRef::Csv(fields);
         if cells.is_blank() {
             continue;

@@ -416,7 +416,7 @@ pub fn validate_item(
             Value,
             "value (the item's total declared value) is required".into(),
         ),
-        (Some(v), _) if v < Decimal::ZERO => {
+        (Some(v), _) if is_negative(v) => {
             c.push(&NEGATIVE_VALUE, Value, format!("value {v} is negative"))
         }
         _ => {}
@@ -443,7 +443,7 @@ pub fn validate_item(
     }
     match item.weight {
         None => c.push(&REQUIRED, Weight, "weight is required".into()),
-        Some(w) if w.0 <= Decimal::ZERO => c.push(
+        Some(w) if is_not_positive(w.0) => c.push(
             &NOT_POSITIVE,
             Weight,
             format!("weight {} kg must be greater than zero", w.0),
@@ -452,7 +452,7 @@ pub fn validate_item(
     }
     if let Some(d) = item.dimensions {
         for (f, v) in [(Length, d.length), (Width, d.width), (Height, d.height)] {
-            if v <= Decimal::ZERO {
+            if is_not_positive(v) {
                 c.push(
                     &NOT_POSITIVE,
                     f,
@@ -582,7 +582,7 @@ pub fn validate_item(
                     ),
                 );
             }
-            if v.is_some_and(|v| v < Decimal::ZERO) {
+            if v.is_some_and(is_negative) {
                 at(
                     &mut c,
                     &NEGATIVE_VALUE,
@@ -591,7 +591,7 @@ pub fn validate_item(
                 );
             }
         }
-        if p.weight.is_some_and(|w| w.0 <= Decimal::ZERO) {
+        if p.weight.is_some_and(|w| is_not_positive(w.0)) {
             at(
                 &mut c,
                 &NOT_POSITIVE,

@@ -28,6 +28,18 @@ pub const KG_PER_LB: Decimal = Decimal::from_parts(45359237, 0, 0, false, 8);
 /// Decimals kept for weights in kg (ACP: `12.345`) and dimensions in m.
 pub const WEIGHT_SCALE: u32 = 3;
 
+/// Whether `d < 0`, read from its sign and digits: `Decimal`'s comparison lines up both sides' scales
+/// first (about 45 instructions a call against a few here), and the rules compare most amounts with zero.
+/// A negative zero is not negative.
+pub fn is_negative(d: Decimal) -> bool {
+    d.is_sign_negative() && !d.is_zero()
+}
+
+/// Whether `d <= 0`, read the same way as [`is_negative`].
+pub fn is_not_positive(d: Decimal) -> bool {
+    d.is_sign_negative() || d.is_zero()
+}
+
 /// Rounds a weight or dimension the way ACP receives it: 3 decimals, half away from zero.
 pub fn round3(d: Decimal) -> Decimal {
     d.round_dp_with_strategy(WEIGHT_SCALE, RoundingStrategy::MidpointAwayFromZero)
@@ -502,6 +514,45 @@ impl Mawb {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn signs_read_without_comparing() {
+        for t in [
+            "0",
+            "-0",
+            "0.000",
+            "-0.000",
+            "1",
+            "-1",
+            "0.001",
+            "-0.001",
+            "123.45",
+            "-79228162514264337593543950335",
+        ] {
+            let d = Decimal::from_str(t).expect("a decimal");
+            assert_eq!(is_negative(d), d < Decimal::ZERO, "{t}");
+            assert_eq!(is_not_positive(d), d <= Decimal::ZERO, "{t}");
+        }
+        let neg_zero = -Decimal::ZERO;
+        assert!(!is_negative(neg_zero) && is_not_positive(neg_zero));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn signs_agree_with_comparing_to_zero(
+            lo in proptest::num::u32::ANY,
+            mid in proptest::sample::select(vec![0u32, 1, u32::MAX]),
+            hi in proptest::sample::select(vec![0u32, 7, u32::MAX]),
+            negative in proptest::bool::ANY,
+            scale in 0u32..=28,
+            zero in proptest::bool::ANY,
+        ) {
+            let (lo, mid, hi) = if zero { (0, 0, 0) } else { (lo, mid, hi) };
+            let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+            proptest::prop_assert_eq!(is_negative(d), d < Decimal::ZERO);
+            proptest::prop_assert_eq!(is_not_positive(d), d <= Decimal::ZERO);
+        }
+    }
+
     use super::*;
 
     proptest::proptest! {
