@@ -110,6 +110,22 @@ const INVISIBLE: &[char] = &[
 
 #[inline]
 fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellText<'a>>, CellNote> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match plain_text(s, kind) {
+        Some(t) => Ok(Some((Cow::Borrowed(t), None))),
+        None => read_text_steps(s, f, kind),
+    }
+}
+
+/// [`read_text`] step by step: the white space around, the `="` wrapper, the invisible characters, then
+/// the column kind.
+fn read_text_steps<'a>(
+    s: &'a str,
+    f: Field,
+    kind: ColumnKind,
+) -> Result<Option<CellText<'a>>, CellNote> {
     let trimmed = trim(s);
     if trimmed.is_empty() {
         return Ok(None);
@@ -155,6 +171,27 @@ fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellTe
         return Ok(None);
     }
     typed(text, note, f, kind)
+}
+
+/// A text cell that every step below would give out unchanged: no white space around it, no `="` wrapper,
+/// nothing invisible in it, and for its column kind no scientific notation (a code) or comma (a number).
+/// Most cells are plain, and are read with one look at their ends and one pass over their bytes.
+#[inline]
+fn plain_text(s: &str, kind: ColumnKind) -> Option<&str> {
+    let b = s.as_bytes();
+    let (first, last) = (*b.first()?, *b.last()?);
+    if !first.is_ascii_graphic()
+        || !last.is_ascii_graphic()
+        || b.starts_with(b"=\"")
+        || may_hold_invisible(s)
+    {
+        return None;
+    }
+    match kind {
+        ColumnKind::Code if is_scientific(s) => None,
+        ColumnKind::Number if b.contains(&b',') => None,
+        _ => Some(s),
+    }
 }
 
 /// A non-blank cell's text, with nothing invisible left in it, as its column kind reads it: a code in

@@ -353,3 +353,60 @@ fn a_text_read_out_reads_as_itself_again() {
     }
     assert!(!reads_as_itself(" x") && !reads_as_itself("=\"x\"") && !reads_as_itself(""));
 }
+
+proptest::proptest! {
+    /// A cell `plain_text` gives out is what the steps give out for it, unchanged and without a note,
+    /// in every column kind; any other cell is read by the steps.
+    #[test]
+    fn plain_cells_read_as_the_steps_read_them(
+        chars in proptest::collection::vec(
+            proptest::sample::select(vec![
+                '1', '9', '0', 'a', 'Z', 'E', 'e', '.', ',', '-', '+', '=', '"', ' ', '\t', '\u{A0}',
+                '\u{200B}', '\u{FEFF}', 'é', '한',
+            ]),
+            0..14,
+        ),
+    ) {
+        let s: String = chars.into_iter().collect();
+        for (f, kind) in [
+            (Field::TrackingNumber, ColumnKind::Code),
+            (Field::Weight, ColumnKind::Number),
+            (Field::ConsigneeName, ColumnKind::Text),
+        ] {
+            let steps = read_text_steps(&s, f, kind);
+            match plain_text(&s, kind) {
+                Some(t) => {
+                    proptest::prop_assert_eq!(t, s.as_str());
+                    proptest::prop_assert_eq!(steps, Ok(Some((Cow::Borrowed(t), None))));
+                }
+                None => proptest::prop_assert_eq!(read_text(&s, f, kind), steps),
+            }
+        }
+    }
+}
+
+#[test]
+fn plain_cells_are_told_apart() {
+    use ColumnKind::*;
+    assert_eq!(
+        plain_text("1Z999AA10123456784", Code),
+        Some("1Z999AA10123456784")
+    );
+    assert_eq!(plain_text("12.5", Number), Some("12.5"));
+    assert_eq!(plain_text("Jane Doe", Text), Some("Jane Doe"));
+    for (s, kind) in [
+        ("", Text),
+        (" 12", Number),
+        ("12 ", Number),
+        ("=\"0211\"", Code),
+        ("9.40011E+21", Code),
+        ("1,299.00", Number),
+        ("a\u{200B}b", Text),
+        ("a\u{A0}b", Code),
+    ] {
+        assert_eq!(plain_text(s, kind), None, "{s:?}");
+    }
+    // Scientific notation and commas matter in their own kinds only.
+    assert_eq!(plain_text("9.40011E+21", Text), Some("9.40011E+21"));
+    assert_eq!(plain_text("Paris, TX", Text), Some("Paris, TX"));
+}
