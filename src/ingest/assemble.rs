@@ -428,6 +428,9 @@ impl Assembler {
         // for the whole run.
         products.shrink_to_fit();
         let mut fields = d.fields;
+        // Most sheets have no shipper or return address columns: an address with no field is not built.
+        let given = |prefix: [Field; 10]| prefix.iter().any(|f| fields[f.index()].is_some());
+        let (shipper_given, return_given) = (given(SHIPPER_FIELDS), given(RETURN_FIELDS));
         let mut text = |f: Field| -> Option<Text> { fields[f.index()].take().map(|(t, _)| t) };
         let mut address = |prefix: [Field; 10]| Address {
             name: text(prefix[0]),
@@ -442,8 +445,8 @@ impl Assembler {
             email: text(prefix[9]),
         };
         let consignee = address(CONSIGNEE_FIELDS);
-        let shipper = address(SHIPPER_FIELDS);
-        let return_address = address(RETURN_FIELDS);
+        let shipper = shipper_given.then(|| Box::new(address(SHIPPER_FIELDS)));
+        let return_address = return_given.then(|| Box::new(address(RETURN_FIELDS)));
         use Field::*;
         let item = MailItem {
             origin: Origin {
@@ -455,8 +458,8 @@ impl Assembler {
             shipper_item_id: text(ShipperItemId),
             display_item_id: text(DisplayItemId),
             consignee,
-            shipper: shipper.is_given().then(|| Box::new(shipper)),
-            return_address: return_address.is_given().then(|| Box::new(return_address)),
+            shipper,
+            return_address,
             value,
             currency: text(Currency)
                 .map(uppercase)
