@@ -170,7 +170,10 @@ impl ItemCheck<'_> {
                 format!("{} has {n} characters; ACP allows {max}", field.name()),
             );
         }
-        self.xml(field, self.item.row_of(field), v);
+        // The row is looked up only for a text that may hold such a character.
+        if may_hold_forbidden_xml(v) {
+            self.xml(field, self.item.row_of(field), v);
+        }
     }
 
     fn xml(&mut self, field: Field, row: u32, v: &str) {
