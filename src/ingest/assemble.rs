@@ -493,12 +493,13 @@ impl Assembler {
         if let Some(q) = self.cell(cells, Field::Quantity, row) {
             p.quantity_given = true;
             match parse_decimal(&q) {
+                // A whole number in range: its integer, without formatting it as text. Most quantities
+                // have no decimals at all, and need no look at their fraction.
                 Some(d)
-                    if d.fract().is_zero()
+                    if (d.scale() == 0 || d.fract().is_zero())
                         && !is_not_positive(d)
-                        && d <= Decimal::from(u32::MAX) =>
+                        && rust_decimal::prelude::ToPrimitive::to_u32(&d).is_some() =>
                 {
-                    // A whole number in range: its integer, without formatting it as text.
                     p.quantity = rust_decimal::prelude::ToPrimitive::to_u32(&d);
                 }
                 Some(d) if is_not_positive(d) => {
@@ -810,6 +811,23 @@ mod tests {
             items[1].weight,
             Some(Kg(Decimal::from_str("0.907").unwrap()))
         );
+    }
+
+    #[test]
+    fn quantities_read_as_whole_positive_numbers_or_are_refused() {
+        let q = |text: &str| {
+            let (items, p) = assemble(&[H, &["1Z1", "Ann", "1.5", "kg", "Book", text, "10"]]);
+            let rules: Vec<&str> = p.iter().map(|p| p.code).collect();
+            (items[0].products[0].quantity, rules)
+        };
+        assert_eq!(q("2"), (Some(2), vec![]));
+        assert_eq!(q("2.0"), (Some(2), vec![]));
+        assert_eq!(q("4294967295"), (Some(u32::MAX), vec![]));
+        assert_eq!(q("0"), (None, vec!["not-positive"]));
+        assert_eq!(q("0.0"), (None, vec!["not-positive"]));
+        assert_eq!(q("-3"), (None, vec!["not-positive"]));
+        assert_eq!(q("2.5"), (None, vec!["not-an-integer"]));
+        assert_eq!(q("4294967296"), (None, vec!["not-an-integer"]));
     }
 
     #[test]
