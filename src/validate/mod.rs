@@ -357,13 +357,25 @@ fn may_hold_forbidden_xml(v: &str) -> bool {
     chunks.remainder().iter().any(|&b| b < 0x20 || b == 0xEF)
 }
 
+/// 10^(12 + scale) for the scales 0 to 8, worked out once: a power computed per amount cost more than
+/// the rest of the range check.
+const LIMIT_BY_SCALE: [u128; 9] = {
+    let mut t = [0u128; 9];
+    let mut i = 0;
+    while i < 9 {
+        t[i] = 10u128.pow(12 + i as u32);
+        i += 1;
+    }
+    t
+};
+
 /// Whether a decimal fits what ACP takes: at most 12 digits before the point and 8 after.
 fn decimal_in_range(d: Decimal) -> bool {
     // Normalising only drops trailing zeros (the scale can only fall) and the integer part of a value
     // is below 10^12 exactly when the value is: with a scale of 8 or less the value is below 10^12 when
     // its mantissa is below 10^(12 + scale), compared as integers, with no division and no rescaling.
     if d.scale() <= 8 {
-        return d.mantissa().unsigned_abs() < 10u128.pow(12 + d.scale());
+        return d.mantissa().unsigned_abs() < LIMIT_BY_SCALE[d.scale() as usize];
     }
     let n = d.normalize();
     n.scale() <= 8 && n.abs().trunc() < Decimal::from(1_000_000_000_000i64)
@@ -862,6 +874,15 @@ mod tests {
                 .or_else(|_| Decimal::from_scientific(t))
                 .unwrap();
             assert_eq!(decimal_in_range(d), reference(d), "{t}");
+        }
+        // At every scale of the table, the last mantissa in range and the first out of it.
+        for scale in 0..=8u32 {
+            let limit = 10i128.pow(12 + scale);
+            for m in [limit - 1, limit, -(limit - 1), -limit] {
+                let d = Decimal::from_i128_with_scale(m, scale);
+                assert_eq!(decimal_in_range(d), reference(d), "{d}");
+                assert_eq!(decimal_in_range(d), m.abs() < limit, "{d}");
+            }
         }
     }
 
