@@ -458,21 +458,30 @@ mod tests {
         assert_eq!(sep_line(b"a,b\n"), None);
     }
 
-    fn normalised(input: &[u8], chunk: usize) -> Vec<u8> {
-        struct Chunks<'a>(&'a [u8], usize);
-        impl Read for Chunks<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.0.len().min(self.1).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
+    /// An input that gives out at most `.1` bytes a read.
+    struct Chunks<'a>(&'a [u8], usize);
+
+    impl Read for Chunks<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
         }
+    }
+
+    /// What `Lines` gives out for `input` read `chunk` bytes at a time, and whether it saw an open end.
+    fn normalised_and_open(input: &[u8], chunk: usize) -> (Vec<u8>, bool) {
+        let mut lines = Lines::new(Chunks(input, chunk));
+        let ends_open = lines.ends_open.clone();
         let mut out = Vec::new();
-        Lines::new(Chunks(input, chunk))
-            .read_to_end(&mut out)
-            .expect("in memory");
-        out
+        lines.read_to_end(&mut out).expect("in memory");
+        let open = ends_open.load(Ordering::Relaxed);
+        (out, open)
+    }
+
+    fn normalised(input: &[u8], chunk: usize) -> Vec<u8> {
+        normalised_and_open(input, chunk).0
     }
 
     /// What `Lines` gives out, byte by byte: the rules of its doc, and whether the input ends open.
@@ -512,22 +521,7 @@ mod tests {
             ),
             chunk in 1usize..80,
         ) {
-            struct Chunks<'a>(&'a [u8], usize);
-            impl Read for Chunks<'_> {
-                fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                    let n = self.0.len().min(self.1).min(buf.len());
-                    buf[..n].copy_from_slice(&self.0[..n]);
-                    self.0 = &self.0[n..];
-                    Ok(n)
-                }
-            }
-            let mut lines = Lines::new(Chunks(&input, chunk));
-            let ends_open = lines.ends_open.clone();
-            let mut out = Vec::new();
-            lines.read_to_end(&mut out).expect("in memory");
-            let (want, want_open) = oracle(&input);
-            proptest::prop_assert_eq!(out, want);
-            proptest::prop_assert_eq!(ends_open.load(Ordering::Relaxed), want_open);
+            proptest::prop_assert_eq!(normalised_and_open(&input, chunk), oracle(&input));
         }
     }
 
