@@ -196,7 +196,7 @@ impl Assembler {
         let Some(col) = self.columns[f.index()] else {
             return Ok(None);
         };
-        match read_cell(cells.stored(col), f, &self.ext) {
+        match read_cell(cells.stored(col), f, &self.ext, cells.may_hold_invisible()) {
             Ok(None) => Ok(None),
             Ok(Some((text, note))) => {
                 if let Some(n) = note {

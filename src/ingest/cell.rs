@@ -71,15 +71,20 @@ pub type CellText<'a> = (Cow<'a, str>, Option<CellNote>);
 
 /// A cell's text for column `f`: `Ok(None)` when blank, the text with an optional warning, or a refusal.
 #[inline]
+///
+/// `row_may_hold_invisible` is false when the reader knows that no byte of the whole row starts an
+/// invisible character ([`INVISIBLE_LEADS`]): its text cells then need no look for one. Pass true when
+/// unsure.
 pub fn read_cell<'a>(
     stored: Stored<'a>,
     f: Field,
     ext: &str,
+    row_may_hold_invisible: bool,
 ) -> Result<Option<CellText<'a>>, CellNote> {
     let kind = column_kind(f);
     match stored {
         Stored::Blank => Ok(None),
-        Stored::Text(s) => read_text(s, f, kind),
+        Stored::Text(s) => read_text(s, f, kind, row_may_hold_invisible),
         Stored::Number(v, fmt) => read_number(v, fmt, f, kind, ext).map(|t| Some((t.into(), None))),
         Stored::Date(d) => Err(CellNote {
             rule: &DATE_IN_CELL,
@@ -109,11 +114,16 @@ const INVISIBLE: &[char] = &[
 ];
 
 #[inline]
-fn read_text<'a>(s: &'a str, f: Field, kind: ColumnKind) -> Result<Option<CellText<'a>>, CellNote> {
+fn read_text<'a>(
+    s: &'a str,
+    f: Field,
+    kind: ColumnKind,
+    may_hold_invisible: bool,
+) -> Result<Option<CellText<'a>>, CellNote> {
     if s.is_empty() {
         return Ok(None);
     }
-    match plain_text(s, kind) {
+    match plain_text(s, kind, may_hold_invisible) {
         Some(t) => Ok(Some((Cow::Borrowed(t), None))),
         None => read_text_steps(s, f, kind),
     }
@@ -176,14 +186,16 @@ fn read_text_steps<'a>(
 /// A text cell that every step below would give out unchanged: no white space around it, no `="` wrapper,
 /// nothing invisible in it, and for its column kind no scientific notation (a code) or comma (a number).
 /// Most cells are plain, and are read with one look at their ends and one pass over their bytes.
+///
+/// `look_for_invisible` false skips the look for invisible characters, for a text known to hold none.
 #[inline]
-fn plain_text(s: &str, kind: ColumnKind) -> Option<&str> {
+fn plain_text(s: &str, kind: ColumnKind, look_for_invisible: bool) -> Option<&str> {
     let b = s.as_bytes();
     let (first, last) = (*b.first()?, *b.last()?);
     if !first.is_ascii_graphic()
         || !last.is_ascii_graphic()
         || b.starts_with(b"=\"")
-        || may_hold_invisible(s)
+        || (look_for_invisible && may_hold_invisible(s))
     {
         return None;
     }
@@ -220,8 +232,14 @@ fn typed<'a>(
 /// starts one of them in UTF-8.
 fn may_hold_invisible(text: &str) -> bool {
     // Cells are short: an ASCII test and a byte loop cost less than setting up a vector search.
-    !text.is_ascii() && text.bytes().any(|b| matches!(b, 0xC2 | 0xE2 | 0xEF))
+    let [c2, e2, ef] = INVISIBLE_LEADS;
+    !text.is_ascii() && text.bytes().any(|b| b == c2 || b == e2 || b == ef)
 }
+
+/// The first bytes, in UTF-8, of the [`INVISIBLE`] characters and the no-break space: U+00A0 and U+00AD
+/// start with 0xC2, U+200B to U+2060 with 0xE2, U+FEFF with 0xEF. None of them is a continuation byte,
+/// so a text without them holds none of those characters, in any of its parts.
+pub const INVISIBLE_LEADS: [u8; 3] = [0xC2, 0xE2, 0xEF];
 
 /// Whether a text cell equal to the text an earlier cell of its column was read as (see [`read_cell`])
 /// reads as that same text again, with no warning and no refusal: when it has no white space around it

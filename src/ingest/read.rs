@@ -88,6 +88,9 @@ pub const FORMULA_WITHOUT_VALUE: u32 = u32::MAX;
 #[derive(Clone, Copy)]
 pub struct CsvRecord<'a> {
     text: &'a str,
+    /// A byte of the record starts an invisible character ([`super::cell::INVISIBLE_LEADS`]): one
+    /// search over the record spares that look in each of its cells.
+    may_hold_invisible: bool,
     /// Where the fields are in `text`; every bound is a character boundary.
     record: &'a csv::ByteRecord,
 }
@@ -98,7 +101,8 @@ impl<'a> CsvRecord<'a> {
     pub fn new(record: &'a csv::ByteRecord) -> Option<CsvRecord<'a>> {
         let text = std::str::from_utf8(record.as_slice()).ok()?;
         // In ASCII text every byte is a boundary; otherwise each field's end must be one.
-        if !text.is_ascii()
+        let ascii = text.is_ascii();
+        if !ascii
             && !(0..record.len()).all(|i| {
                 record
                     .range(i)
@@ -107,7 +111,13 @@ impl<'a> CsvRecord<'a> {
         {
             return None;
         }
-        Some(CsvRecord { text, record })
+        let [c2, e2, ef] = super::cell::INVISIBLE_LEADS;
+        let may_hold_invisible = !ascii && memchr::memchr3(c2, e2, ef, text.as_bytes()).is_some();
+        Some(CsvRecord {
+            text,
+            may_hold_invisible,
+            record,
+        })
     }
 
     /// The number of fields.
@@ -183,6 +193,16 @@ impl<'a> RowRef<'a> {
                     .unwrap_or(&formats.fallback);
                 cell.map_or(Stored::Blank, |c| stored_data_ref(c, fmt))
             }
+        }
+    }
+
+    /// Whether a text cell of the row may hold an invisible character: false only for a csv record
+    /// without a byte that starts one (see [`super::cell::read_cell`]); true where the reader cannot tell.
+    #[inline]
+    pub fn may_hold_invisible(&self) -> bool {
+        match self {
+            RowRef::Csv(r) => r.may_hold_invisible,
+            RowRef::Sheet { .. } | RowRef::Xlsx { .. } => true,
         }
     }
 
@@ -537,6 +557,23 @@ mod tests {
         assert_eq!(r.as_str(), "1Z1Café Olé김민준");
         let empty = csv::ByteRecord::new();
         assert!(CsvRecord::new(&empty).is_some_and(|r| r.is_empty()));
+    }
+
+    #[test]
+    fn a_record_says_whether_a_cell_may_hold_an_invisible_character() {
+        let may = |fields: Vec<&str>| {
+            let b = csv::ByteRecord::from(fields);
+            RowRef::Csv(CsvRecord::new(&b).expect("UTF-8")).may_hold_invisible()
+        };
+        assert!(!may(vec!["1Z1", "Ann", "10"]));
+        assert!(!may(vec!["Café Olé", "김민준", ""]));
+        for hidden in ["a\u{A0}b", "\u{AD}", "x\u{200B}", "\u{2060}", "\u{FEFF}1"] {
+            assert!(may(vec!["1Z1", "Café", hidden]), "{hidden:?}");
+        }
+        // A character that merely starts like one (an ellipsis, a euro sign) is looked at cell by cell.
+        assert!(may(vec!["…"]) && may(vec!["€"]));
+        let cells: [Data; 0] = [];
+        assert!(RowRef::Sheet { cells: &cells }.may_hold_invisible());
     }
 
     #[test]
