@@ -62,8 +62,8 @@ fn sep_line(head: &[u8]) -> Option<(u8, usize)> {
 /// space, so the csv crate (which skips empty lines without counting them in the next record's line) keeps
 /// every row number true; a record of one space is blank and skipped like any blank row.
 ///
-/// Most reads need none of that (LF line ends, no empty line): a read without a CR, without two line ends
-/// in a row and not starting an empty line is given out as it was read, with no copy.
+/// Most reads need little of that: a read without an empty line and without a lone CR is normalised where
+/// it was read, given out as it is (LF line ends) or with the CR of each CRLF dropped, with no copy.
 struct Lines<R> {
     inner: R,
     after_cr: bool,
@@ -103,24 +103,37 @@ impl<R: Read> Lines<R> {
         self.line_start = true;
     }
 
-    /// Whether `data`, read after what was given out so far, is already normalised: no CR, no empty line.
-    /// If so, the state moves past it.
-    fn passes_through(&mut self, data: &[u8]) -> bool {
-        let (Some(&first), Some(&last)) = (data.first(), data.last()) else {
-            return false;
-        };
+    /// Normalises `data`, read after what was given out so far, where it lies, when it has no lone CR and
+    /// no empty line: a file with LF line ends stays as it is, and one with CRLF line ends (Excel for
+    /// Windows) loses the CR of each. Returns the normalised length, or `None` (the state untouched) when
+    /// `data` needs [`Self::normalise`].
+    fn normalise_in_place(&mut self, data: &mut [u8]) -> Option<usize> {
+        let (first, last) = (*data.first()?, *data.last()?);
         if self.after_cr
-            || (self.line_start && first == b'\n')
-            || memchr::memchr(b'\r', data).is_some()
+            || (self.line_start && matches!(first, b'\n' | b'\r'))
+            || last == b'\r'
             || memchr::memmem::find(data, b"\n\n").is_some()
+            || memchr::memmem::find(data, b"\n\r").is_some()
         {
-            return false;
+            return None;
+        }
+        let crs = memchr::memchr_iter(b'\r', data).count();
+        if crs > 0 && memchr::memmem::find_iter(data, b"\r\n").count() != crs {
+            return None;
         }
         if memchr::memchr_iter(b'"', data).count() % 2 == 1 {
             self.quoted = !self.quoted;
         }
         self.line_start = last == b'\n';
-        true
+        // Every CR is followed by a LF: the runs between the CRs move left over them.
+        let (mut write, mut from) = (0, 0);
+        while let Some(at) = memchr::memchr(b'\r', &data[from..]) {
+            data.copy_within(from..from + at, write);
+            write += at;
+            from += at + 1;
+        }
+        data.copy_within(from.., write);
+        Some(write + data.len() - from)
     }
 
     /// Normalises `data` into `out` (emptied first), byte runs without a line end or a quote copied whole.
@@ -169,8 +182,8 @@ impl<R: Read> Read for Lines<R> {
                 self.ends_open.store(!self.line_start, Ordering::Relaxed);
                 return Ok(0);
             }
-            if self.passes_through(&buf[..n]) {
-                return Ok(n);
+            if let Some(len) = self.normalise_in_place(&mut buf[..n]) {
+                return Ok(len);
             }
             self.normalise(&buf[..n]);
         }
@@ -523,19 +536,52 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(normalised_and_open(&input, chunk), oracle(&input));
         }
+
+        /// The same with CRLF as one unit, so that most reads hold CRLF line ends and no lone CR: the
+        /// reads normalised where they were read are held to the byte-by-byte rules too.
+        #[test]
+        fn crlf_lines_match_the_byte_rules(
+            units in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "bc", ",", "\"", "\r\n", "\n", " "]),
+                0..120,
+            ),
+            chunk in 1usize..300,
+        ) {
+            let input = units.concat().into_bytes();
+            proptest::prop_assert_eq!(normalised_and_open(&input, chunk), oracle(&input));
+        }
     }
 
     #[test]
-    fn clean_reads_pass_through_and_others_are_normalised() {
+    fn clean_reads_are_normalised_where_they_were_read() {
         let mut lines = Lines::new(&b""[..]);
-        assert!(lines.passes_through(b"a,b\n\"x\"\n"));
+        let in_place = |lines: &mut Lines<&[u8]>, data: &[u8]| {
+            let mut data = data.to_vec();
+            lines
+                .normalise_in_place(&mut data)
+                .map(|n| data[..n].to_vec())
+        };
+        assert_eq!(
+            in_place(&mut lines, b"a,b\n\"x\"\n").as_deref(),
+            Some(&b"a,b\n\"x\"\n"[..])
+        );
         assert!(lines.line_start);
-        // An empty line, a CR, a line end after a line end: normalised.
-        assert!(!lines.passes_through(b"\nc"));
-        assert!(!lines.passes_through(b"a\n\nb"));
-        assert!(!lines.passes_through(b"a\r\nb"));
+        // CRLF line ends lose their CR, inside quotes too.
+        assert_eq!(
+            in_place(&mut lines, b"a\r\n\"b\r\nc\"\r\nd").as_deref(),
+            Some(&b"a\n\"b\nc\"\nd"[..])
+        );
+        assert!(!lines.line_start);
+        // An empty line, a lone CR, a CR at the end of the read: left to `normalise`, state untouched.
+        for data in [&b"a\n\nb"[..], b"a\n\r\nb", b"a\rb", b"a\r"] {
+            assert_eq!(in_place(&mut lines, data), None, "{data:?}");
+        }
+        assert!(!lines.line_start && !lines.quoted);
+        assert_eq!(in_place(&mut lines, b"x\n"), Some(b"x\n".to_vec()));
+        assert_eq!(in_place(&mut lines, b"\r\nc"), None);
+        assert_eq!(in_place(&mut lines, b"\nc"), None);
         // Quote parity carries over a clean read.
-        assert!(lines.passes_through(b"\"open"));
+        assert!(in_place(&mut lines, b"\"open").is_some());
         assert!(lines.quoted && !lines.line_start);
     }
 
