@@ -70,11 +70,11 @@ pub struct CellNote {
 pub type CellText<'a> = (Cow<'a, str>, Option<CellNote>);
 
 /// A cell's text for column `f`: `Ok(None)` when blank, the text with an optional warning, or a refusal.
-#[inline]
 ///
 /// `row_may_hold_invisible` is false when the reader knows that no byte of the whole row starts an
 /// invisible character ([`INVISIBLE_LEADS`]): its text cells then need no look for one. Pass true when
 /// unsure.
+#[inline]
 pub fn read_cell<'a>(
     stored: Stored<'a>,
     f: Field,
