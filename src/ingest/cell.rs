@@ -140,18 +140,14 @@ fn read_text_steps<'a>(
     if trimmed.is_empty() {
         return Ok(None);
     }
-    // Most cells have no wrapper and nothing invisible: they are what the steps below end with.
-    if !trimmed.starts_with("=\"") && !may_hold_invisible(trimmed) {
-        return typed(Cow::Borrowed(trimmed), None, f, kind);
-    }
     let mut text: Cow<'a, str> = Cow::Borrowed(trimmed);
     // Excel's text-forcing wrapper ="02118": the user sees 02118.
     if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
         text = Cow::Owned(inner.replace("\"\"", "\""));
     }
     let mut note = None;
-    // Every character removed here starts with the byte 0xC2 (U+00A0, U+00AD), 0xE2 (U+200B to U+2060) or
-    // 0xEF (U+FEFF) in UTF-8: a cell without those bytes (ASCII, accented Latin, Hangul...) needs no look.
+    // Every character removed here starts with one of the [`INVISIBLE_LEADS`]: a cell without those bytes
+    // (ASCII, accented Latin, Hangul...) needs no look.
     let hidden: Vec<char> = if !may_hold_invisible(&text) {
         Vec::new()
     } else {
@@ -208,7 +204,6 @@ fn plain_text(s: &str, kind: ColumnKind, look_for_invisible: bool) -> Option<&st
 
 /// A non-blank cell's text, with nothing invisible left in it, as its column kind reads it: a code in
 /// scientific notation refused, a number's thousands separators stripped.
-#[inline]
 fn typed<'a>(
     text: Cow<'a, str>,
     note: Option<CellNote>,
