@@ -69,14 +69,17 @@ pub fn is_ups_tracking_number(text: &str) -> bool {
     text.len() == 18 && text.starts_with("1Z")
 }
 
-/// Verifies the check digit of a UPS `1Z` + 16 tracking number (case-insensitive).
+/// Verifies the check digit of a UPS `1Z` + 16 tracking number (case-insensitive: each letter is
+/// read as its capital, without a copy of the text).
 pub fn ups_tracking_number_valid(text: &str) -> bool {
-    let upper = text.to_ascii_uppercase();
-    let b = upper.as_bytes();
-    if b.len() != 18 || &b[..2] != b"1Z" {
+    let b = text.as_bytes();
+    if b.len() != 18 || !b[..2].eq_ignore_ascii_case(b"1Z") {
         return false;
     }
-    match (ups_check_digit(&b[2..17]), b[17]) {
+    let mut body = [0u8; 15];
+    body.copy_from_slice(&b[2..17]);
+    body.make_ascii_uppercase();
+    match (ups_check_digit(&body), b[17]) {
         (Some(d), last) if last.is_ascii_digit() => u32::from(last - b'0') == d,
         _ => false,
     }
@@ -123,5 +126,12 @@ mod tests {
         assert!(!ups_tracking_number_valid("1ZWE31190196785493"));
         assert!(!ups_tracking_number_valid("1ZWE3119019678549"));
         assert!(!ups_tracking_number_valid("1ZWE3119019678549!"));
+        // Letters in any case, the 1Z included, read as their capitals.
+        assert!(ups_tracking_number_valid("1zwe31190196785492"));
+        assert!(ups_tracking_number_valid("1Z999aa10123456784"));
+        assert!(!ups_tracking_number_valid("1zwe31190196785493"));
+        // Not 18 bytes (a character of two bytes in place of a letter).
+        assert!(!ups_tracking_number_valid("1ZWE3119019678549é"));
+        assert!(!ups_tracking_number_valid("1ZWé3119019678549"));
     }
 }

@@ -39,7 +39,12 @@ pub struct Verdict {
 
 /// The verdict on `tracking` (as sent: letters and digits), or `None` when it has no carrier's shape.
 pub fn verify(tracking: &str) -> Option<Verdict> {
-    let t = tracking.to_ascii_uppercase();
+    // Copied in capitals only when it has a small letter (most numbers are digits and capitals).
+    let t: std::borrow::Cow<'_, str> = if tracking.bytes().any(|c| c.is_ascii_lowercase()) {
+        std::borrow::Cow::Owned(tracking.to_ascii_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(tracking)
+    };
     let b = t.as_bytes();
     if is_ups_tracking_number(&t) {
         return Some(Verdict {
@@ -269,6 +274,10 @@ mod tests {
         let v = verify("1ZWE31190196785493").unwrap();
         assert!(v.ups && !v.valid);
         assert!(verify("1ZWE31190196785492").unwrap().valid);
+        // Small letters are read as capitals, for UPS and for S10 alike.
+        assert!(verify("1zwe31190196785492").unwrap().valid);
+        assert!(!verify("1zwe31190196785493").unwrap().valid);
+        assert_eq!(verify("rb123456785gb"), verify("RB123456785GB"));
     }
 
     #[test]
