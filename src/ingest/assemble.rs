@@ -152,6 +152,10 @@ pub struct Assembler {
     index: ahash::AHashMap<Text, usize>,
     /// The draft the previous data row belonged to (continuation rows join it).
     current: Option<usize>,
+    /// The product lines of the current draft's latest rows, moved into the draft when another draft
+    /// takes its turn: an item's lines (most often consecutive rows) are stored at their exact number,
+    /// without growing the item's list one line at a time.
+    lines: Vec<Product>,
     pub problems: Vec<Problem>,
 }
 
@@ -172,6 +176,7 @@ impl Assembler {
             drafts: Vec::new(),
             index: ahash::AHashMap::new(),
             current: None,
+            lines: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -267,8 +272,20 @@ impl Assembler {
             .column(f.name())
     }
 
+    /// Moves the lines read for the current draft into it (see [`Assembler::lines`]).
+    fn settle_lines(&mut self) {
+        let Some(d) = self.current.and_then(|i| self.drafts.get_mut(i)) else {
+            return;
+        };
+        if d.products.is_empty() {
+            d.products = Vec::with_capacity(self.lines.len());
+        }
+        d.products.append(&mut self.lines);
+    }
+
     /// Finishes the file: every draft becomes a [`MailItem`] with typed fields.
     pub fn finish(mut self) -> (Vec<MailItem>, Vec<Problem>) {
+        self.settle_lines();
         let drafts = std::mem::take(&mut self.drafts);
         let mut items = Vec::with_capacity(drafts.len());
         for d in drafts {
@@ -424,8 +441,8 @@ impl Assembler {
         };
         // The texts move out of the draft: no copy per field.
         let (origin_row, mut products) = (d.row, d.products);
-        // An item of more than 4 lines may have room left (see `row`), which would stay with the item
-        // for the whole run.
+        // An item whose rows are not all consecutive may have room left (see `settle_lines`), which
+        // would stay with the item for the whole run.
         products.shrink_to_fit();
         let mut fields = d.fields;
         // Most sheets have no shipper or return address columns: an address with no field is not built.
@@ -554,6 +571,7 @@ impl Assembler {
 
 impl RowSink for Assembler {
     fn begin_sheet(&mut self, sheet: &str, header: &HeaderMap, header_row: u32) {
+        self.settle_lines();
         self.sheet = Arc::from(sheet);
         self.columns = header.columns;
         self.item_fields = Field::ALL[..ITEM_FIELDS]
@@ -613,9 +631,9 @@ impl RowSink for Assembler {
                         sheet: self.sheet.clone(),
                         row,
                         units: self.units.clone(),
-                        fields: Box::new(std::array::from_fn(|_| None)),
-                        // Most items have one product line: room for it, and no shrinking in `build`.
-                        products: Vec::with_capacity(1),
+                        fields: Box::new([const { None }; ITEM_FIELDS]),
+                        // Filled by `settle_lines`.
+                        products: Vec::new(),
                     });
                     i
                 }
@@ -635,7 +653,10 @@ impl RowSink for Assembler {
                 }
             }
         };
-        self.current = Some(idx);
+        if self.current != Some(idx) {
+            self.settle_lines();
+            self.current = Some(idx);
+        }
         // Taken for the loop (which borrows `self` mutably) and put back after it.
         let item_fields = std::mem::take(&mut self.item_fields);
         for f in &item_fields {
@@ -668,13 +689,7 @@ impl RowSink for Assembler {
         }
         self.item_fields = item_fields;
         let product = self.product(cells, row);
-        // Up to 4 lines, one more slot at a time: most items have one to three, and a vector that
-        // doubles would be shrunk again in `build`, a second copy of its lines. Longer items double.
-        let products = &mut self.drafts[idx].products;
-        if products.len() < 4 {
-            products.reserve_exact(1);
-        }
-        products.push(product);
+        self.lines.push(product);
     }
 
     fn problem(&mut self, p: Problem) {
@@ -795,6 +810,77 @@ mod tests {
         "quantity",
         "value",
     ];
+
+    #[test]
+    fn an_item_keeps_its_lines_in_row_order_when_its_rows_are_apart() {
+        let (items, p) = assemble(&[
+            H,
+            &["1Z1", "Ann", "1.5", "kg", "Book", "2", "10"],
+            &["1Z2", "Bob", "2", "lb", "Cup", "1", "5"],
+            &["", "", "", "", "Saucer", "1", ""],
+            &["1Z1", "Ann", "1.5", "kg", "Pen", "1", "10"],
+            &["", "", "", "", "Ink", "3", ""],
+        ]);
+        assert!(p.is_empty(), "{p:?}");
+        let lines = |i: usize| {
+            items[i]
+                .products
+                .iter()
+                .map(|l| {
+                    (
+                        l.row,
+                        l.description.as_deref().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            lines(0),
+            [(2, "Book".into()), (5, "Pen".into()), (6, "Ink".into())]
+        );
+        assert_eq!(lines(1), [(3, "Cup".into()), (4, "Saucer".into())]);
+        // Each item holds room for its lines and no more.
+        assert!(items
+            .iter()
+            .all(|i| i.products.capacity() == i.products.len()));
+    }
+
+    #[test]
+    fn an_item_continued_on_another_sheet_keeps_the_lines_of_both() {
+        let header = HeaderMap::from_cells(H.iter().copied(), &ColumnAliases::default());
+        let mut a = Assembler::new(0, "t.xlsx");
+        let feed = |a: &mut Assembler, sheet: &str, rows: &[(u32, &[&str])]| {
+            a.begin_sheet(sheet, &header, 1);
+            for (row, r) in rows {
+                let rec = csv::ByteRecord::from(r.to_vec());
+                let fields = CsvRecord::new(&rec).expect("UTF-8 test rows");
+                a.row(*row, &RowRef::Csv(fields));
+            }
+        };
+        feed(
+            &mut a,
+            "May",
+            &[(2, &["1Z1", "Ann", "1.5", "kg", "Book", "2", "10"])],
+        );
+        feed(
+            &mut a,
+            "June",
+            &[
+                (2, &["1Z2", "Bob", "2", "lb", "Cup", "1", "5"]),
+                (3, &["1Z1", "Ann", "1.5", "kg", "Pen", "1", "10"]),
+            ],
+        );
+        let (items, p) = a.finish();
+        assert!(p.is_empty(), "{p:?}");
+        let names = |i: usize| -> Vec<&str> {
+            items[i]
+                .products
+                .iter()
+                .filter_map(|l| l.description.as_deref())
+                .collect()
+        };
+        assert_eq!((names(0), names(1)), (vec!["Book", "Pen"], vec!["Cup"]));
+    }
 
     #[test]
     fn rows_with_the_same_key_form_one_item() {
