@@ -336,25 +336,34 @@ fn chars_over(v: &str, max: usize) -> Option<usize> {
 /// 0x20 (the C0 controls) or 0xEF (U+FFFE and U+FFFF). A tab or a line break answers yes too;
 /// [`crate::acp::request::forbidden_xml_char`] then looks at the characters. Eight bytes are tested at a
 /// time with the word tricks of "Bit Twiddling Hacks" (`hasless`, `haszero`), exact as a yes or no:
-/// written by hand because cells are too short for a vector search to pay for its setup.
+/// written by hand because cells are too short for a vector search to pay for its setup. No byte is
+/// tested alone: a text shorter than a word is padded with spaces (neither kind of byte), and the bytes
+/// after the last whole word are tested as the text's last eight.
 fn may_hold_forbidden_xml(v: &str) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let word = |x: u64| {
+    let word = |bytes: [u8; 8]| {
+        let x = u64::from_le_bytes(bytes);
         let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
         let ef = x ^ (ONES * 0xEF);
         let is_ef = ef.wrapping_sub(ONES) & !ef & HIGH;
         below_space | is_ef != 0
     };
-    let mut chunks = v.as_bytes().chunks_exact(8);
+    let b = v.as_bytes();
+    let Some(last) = b.last_chunk::<8>() else {
+        let mut padded = [b' '; 8];
+        padded[..b.len()].copy_from_slice(b);
+        return word(padded);
+    };
+    let mut chunks = b.chunks_exact(8);
     for chunk in &mut chunks {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
-        if word(u64::from_le_bytes(bytes)) {
+        if word(bytes) {
             return true;
         }
     }
-    chunks.remainder().iter().any(|&b| b < 0x20 || b == 0xEF)
+    !chunks.remainder().is_empty() && word(*last)
 }
 
 /// 10^(12 + scale) for the scales 0 to 8, worked out once: a power computed per amount cost more than
@@ -893,6 +902,7 @@ mod tests {
         assert!(may_hold_forbidden_xml("a\u{1}b"));
         assert!(may_hold_forbidden_xml("tab\there"));
         assert!(may_hold_forbidden_xml("\u{FFFE}"));
+        assert!(!may_hold_forbidden_xml(""));
         // Word by word as byte by byte: every byte value at every place of texts of 1 to 24 bytes.
         let simple = |b: &[u8]| b.iter().any(|&b| b < 0x20 || b == 0xEF);
         for len in 1..=24 {
