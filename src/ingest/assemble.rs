@@ -5,7 +5,7 @@
 //! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
 //! every cell that cannot be parsed becomes a problem naming its row and column.
 
-use super::cell::{column_kind, read_cell, reads_as_itself, ColumnKind};
+use super::cell::{column_kind, read_cell, reads_as_itself, ColumnKind, Stored};
 use super::columns::{
     Field, HeaderMap, CONSIGNEE_FIELDS, FIELD_COUNT, RETURN_FIELDS, SHIPPER_FIELDS,
 };
@@ -192,6 +192,10 @@ impl Assembler {
 
     /// A cell as the user sees it: `Ok(None)` when blank, `Err(())` when refused (the problem is recorded);
     /// a warning about the cell (invisible characters removed) is recorded too.
+    ///
+    /// A sheet without the column and an empty cell (a continuation row leaves most item fields empty)
+    /// are answered here; other cells are read by [`Assembler::read_stored`].
+    #[inline(always)]
     fn read<'r>(
         &mut self,
         cells: &RowRef<'r>,
@@ -201,7 +205,21 @@ impl Assembler {
         let Some(col) = self.columns[f.index()] else {
             return Ok(None);
         };
-        match read_cell(cells.stored(col), f, &self.ext, cells.may_hold_invisible()) {
+        match cells.stored(col) {
+            Stored::Blank | Stored::Text("") => Ok(None),
+            stored => self.read_stored(stored, f, row, cells.may_hold_invisible()),
+        }
+    }
+
+    /// [`Assembler::read`] of a cell that is not empty.
+    fn read_stored<'r>(
+        &mut self,
+        stored: Stored<'r>,
+        f: Field,
+        row: u32,
+        row_may_hold_invisible: bool,
+    ) -> Result<Option<std::borrow::Cow<'r, str>>, ()> {
+        match read_cell(stored, f, &self.ext, row_may_hold_invisible) {
             Ok(None) => Ok(None),
             Ok(Some((text, note))) => {
                 if let Some(n) = note {
