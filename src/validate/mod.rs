@@ -161,8 +161,18 @@ impl ItemCheck<'_> {
         );
     }
 
+    #[inline]
     fn text(&mut self, field: Field, value: Option<&str>, max: usize) {
         let Some(v) = value else { return };
+        // Nearly every text is short enough and plain: it costs two looks, and no call.
+        if v.len() > max || may_hold_forbidden_xml(v) {
+            self.text_problems(field, v, max);
+        }
+    }
+
+    /// The rest of [`ItemCheck::text`], for a text that may be too long or hold a forbidden character.
+    #[cold]
+    fn text_problems(&mut self, field: Field, v: &str, max: usize) {
         if let Some(n) = chars_over(v, max) {
             self.push(
                 &TOO_LONG,
@@ -176,10 +186,16 @@ impl ItemCheck<'_> {
         }
     }
 
+    #[inline]
     fn xml(&mut self, field: Field, row: u32, v: &str) {
-        if !may_hold_forbidden_xml(v) {
-            return;
+        if may_hold_forbidden_xml(v) {
+            self.xml_problem(field, row, v);
         }
+    }
+
+    /// The rest of [`ItemCheck::xml`], for a text that may hold a forbidden character.
+    #[cold]
+    fn xml_problem(&mut self, field: Field, row: u32, v: &str) {
         if let Some((pos, c)) = crate::acp::request::forbidden_xml_char(v) {
             self.push_at(
                 &XML_CHARACTER,
