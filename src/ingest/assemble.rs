@@ -5,7 +5,7 @@
 //! Cells are parsed into typed values here (decimals, units converted to kg and m, integer quantities), and
 //! every cell that cannot be parsed becomes a problem naming its row and column.
 
-use super::cell::{column_kind, read_cell, reads_as_itself, ColumnKind, Stored};
+use super::cell::{column_kind, read_cell, read_plain_cell, reads_as_itself, ColumnKind, Stored};
 use super::columns::{
     Field, HeaderMap, CONSIGNEE_FIELDS, FIELD_COUNT, RETURN_FIELDS, SHIPPER_FIELDS,
 };
@@ -193,8 +193,9 @@ impl Assembler {
     /// A cell as the user sees it: `Ok(None)` when blank, `Err(())` when refused (the problem is recorded);
     /// a warning about the cell (invisible characters removed) is recorded too.
     ///
-    /// A sheet without the column and an empty cell (a continuation row leaves most item fields empty)
-    /// are answered here; other cells are read by [`Assembler::read_stored`].
+    /// A sheet without the column, an empty cell (a continuation row leaves most item fields empty) and
+    /// a plain text ([`read_plain_cell`]) are answered here; other cells are read by
+    /// [`Assembler::read_stored`].
     #[inline(always)]
     fn read<'r>(
         &mut self,
@@ -205,9 +206,14 @@ impl Assembler {
         let Some(col) = self.columns[f.index()] else {
             return Ok(None);
         };
-        match cells.stored(col) {
-            Stored::Blank | Stored::Text("") => Ok(None),
-            stored => self.read_stored(stored, f, row, cells.may_hold_invisible()),
+        let stored = cells.stored(col);
+        if let Stored::Blank | Stored::Text("") = stored {
+            return Ok(None);
+        }
+        let may_hold_invisible = cells.may_hold_invisible();
+        match read_plain_cell(&stored, f, may_hold_invisible) {
+            Some(t) => Ok(Some(std::borrow::Cow::Borrowed(t))),
+            None => self.read_stored(stored, f, row, may_hold_invisible),
         }
     }
 

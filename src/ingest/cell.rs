@@ -69,6 +69,21 @@ pub struct CellNote {
 /// A cell's text with an optional warning about it.
 pub type CellText<'a> = (Cow<'a, str>, Option<CellNote>);
 
+/// The text of a plain text cell of column `f`, exactly as [`read_cell`] gives it out with no warning,
+/// or `None` when the cell is not a plain text (read it with [`read_cell`]): the one look most cells
+/// need, small enough to be inlined where cells are read. `row_may_hold_invisible` as for [`read_cell`].
+#[inline(always)]
+pub fn read_plain_cell<'a>(
+    stored: &Stored<'a>,
+    f: Field,
+    row_may_hold_invisible: bool,
+) -> Option<&'a str> {
+    match *stored {
+        Stored::Text(s) => plain_text(s, column_kind(f), row_may_hold_invisible),
+        _ => None,
+    }
+}
+
 /// A cell's text for column `f`: `Ok(None)` when blank, the text with an optional warning, or a refusal.
 ///
 /// `row_may_hold_invisible` is false when the reader knows that no byte of the whole row starts an

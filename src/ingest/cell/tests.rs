@@ -397,8 +397,32 @@ proptest::proptest! {
                 }
                 None => proptest::prop_assert_eq!(read_text(&s, f, kind, true), steps),
             }
+            // What the assembler asks first gives out a plain cell as read_cell gives it out.
+            if let Some(t) = read_plain_cell(&Stored::Text(&s), f, true) {
+                proptest::prop_assert_eq!(
+                    read_cell(Stored::Text(&s), f, "csv", true),
+                    Ok(Some((Cow::Borrowed(t), None)))
+                );
+            }
         }
     }
+}
+
+#[test]
+fn only_text_cells_are_plain() {
+    let fmt = NumFmt::Unknown;
+    for stored in [
+        Stored::Blank,
+        Stored::Number(12.0, &fmt),
+        Stored::Bool(true),
+        Stored::FormulaNoValue,
+    ] {
+        assert_eq!(read_plain_cell(&stored, Field::ConsigneeName, true), None);
+    }
+    assert_eq!(
+        read_plain_cell(&Stored::Text("Jane"), Field::ConsigneeName, true),
+        Some("Jane")
+    );
 }
 
 #[test]
