@@ -166,8 +166,19 @@ pub enum RowRef<'a> {
 
 impl<'a> RowRef<'a> {
     /// A cell as the reader stored it.
-    #[inline]
+    ///
+    /// A csv field is found here, inlined where cells are read; a sheet's cell by
+    /// [`RowRef::stored_in_sheet`].
+    #[inline(always)]
     pub fn stored(&self, col: usize) -> Stored<'a> {
+        match self {
+            RowRef::Csv(r) => r.get(col).map_or(Stored::Blank, Stored::Text),
+            _ => self.stored_in_sheet(col),
+        }
+    }
+
+    /// [`RowRef::stored`] of a sheet's cell (xls, xlsx, xlsb, ods).
+    fn stored_in_sheet(&self, col: usize) -> Stored<'a> {
         match self {
             RowRef::Csv(r) => r.get(col).map_or(Stored::Blank, Stored::Text),
             RowRef::Sheet { cells } => cells
