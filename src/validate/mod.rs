@@ -316,17 +316,10 @@ impl ItemCheck<'_> {
 /// What is wrong with a US or Puerto Rico ZIP code (USPS Publication 28: 5 digits, or ZIP+4 as
 /// `12345-6789`); `None` for a good one or another country's postal code.
 pub fn us_zip_problem(country: &str, zip: &str) -> Option<String> {
-    if !matches!(country, "US" | "PR") {
+    if !matches!(country, "US" | "PR") || is_us_zip(zip) {
         return None;
     }
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    let ok = match zip.split_once('-') {
-        None => digits(zip, 5),
-        Some((five, four)) => digits(five, 5) && digits(four, 4),
-    };
-    if ok {
-        return None;
-    }
     let head = zip.split('-').next().unwrap_or(zip);
     Some(if digits(head, 4) || digits(head, 3) {
         format!(
@@ -336,6 +329,15 @@ pub fn us_zip_problem(country: &str, zip: &str) -> Option<String> {
     } else {
         format!("ZIP code \"{zip}\" is not a {country} ZIP: 5 digits, or ZIP+4 as 12345-6789")
     })
+}
+
+/// Whether `zip` has the shape of a US ZIP code: 5 digits, or ZIP+4 as `12345-6789`.
+pub fn is_us_zip(zip: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match zip.split_once('-') {
+        None => digits(zip, 5),
+        Some((five, four)) => digits(five, 5) && digits(four, 4),
+    }
 }
 
 /// The number of characters of `v` when it is more than `max`. A character is at least one byte, so a
@@ -909,6 +911,32 @@ mod tests {
                 assert_eq!(decimal_in_range(d), m.abs() < limit, "{d}");
             }
         }
+    }
+
+    #[test]
+    fn us_zip_codes_have_five_digits_or_zip_plus_four() {
+        for good in ["02903", "98101", "98101-1234"] {
+            assert!(is_us_zip(good), "{good}");
+            assert_eq!(us_zip_problem("US", good), None);
+        }
+        for bad in [
+            "2903",
+            "981011",
+            "98101-123",
+            "98101-",
+            "-1234",
+            "9810A",
+            "B3H 1A1",
+            "",
+        ] {
+            assert!(!is_us_zip(bad), "{bad}");
+            assert!(us_zip_problem("US", bad).is_some(), "{bad}");
+            assert!(us_zip_problem("PR", bad).is_some(), "{bad}");
+            // Another country's postal code is not judged here.
+            assert_eq!(us_zip_problem("CA", bad), None);
+        }
+        let lost = us_zip_problem("US", "2903").unwrap_or_default();
+        assert!(lost.contains("leading zero lost"), "{lost}");
     }
 
     #[test]

@@ -132,8 +132,7 @@ fn address_problems(a: &Address, fields: [Field; 10]) -> Vec<(&'static Rule, Fie
         Some(s) => crate::validate::codes::valid_state_for(country, s),
         None => !crate::validate::codes::country_requires_state(country),
     };
-    let well_formed_us_zip = crate::validate::us_zip_problem("US", zip).is_none();
-    if address::uses_us_zips(country) && well_formed_us_zip && state_ok {
+    if address::uses_us_zips(country) && crate::validate::is_us_zip(zip) && state_ok {
         match address::zip_state_problem(country, state, zip) {
             Some(address::ZipStateProblem::OtherState { message }) => {
                 let field = if country == "US" {
