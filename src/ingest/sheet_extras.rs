@@ -9,11 +9,14 @@
 //! Written here because calamine exposes neither (checked against calamine 0.38). Each part is inflated and
 //! searched for the few byte patterns that matter (`hidden=`, `zeroHeight=`, `<f`, `table:visibility=`);
 //! only a part that has one is parsed with quick-xml, so the common export without formulas or hidden rows
-//! costs one inflate and a `memchr` search. Hidden rows of xls and xlsb files are not seen.
+//! costs one inflate and one multi-pattern search (aho-corasick). Hidden rows of xls and xlsb files are not
+//! seen.
 
+use aho_corasick::packed::Searcher;
 use quick_xml::events::Event;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read, Seek};
+use std::sync::LazyLock;
 
 /// Hidden rows and formulas without a stored result of one sheet; rows and columns 1-based / 0-based as
 /// the readers use them (rows as the user sees them, columns as calamine indexes them).
@@ -53,7 +56,7 @@ pub fn scan<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, S
     let sheets = sheet_parts(&mut zip)?;
     let mut out = HashMap::new();
     for (name, part) in sheets {
-        if !needs_parse(&mut zip, &part, XLSX_PATTERNS)? {
+        if !needs_parse(&mut zip, &part, &XLSX_MARKS)? {
             continue;
         }
         let extras = parse_sheet(&mut zip, &part)?;
@@ -141,24 +144,31 @@ fn sheet_parts<R: Read + Seek>(
 /// What marks an xlsx sheet part worth parsing: a hidden row (`hidden="1"` or `"true"`), a zero-height
 /// default (`zeroHeight=`), or a formula (`<f>`, `<f t=…>`, or `<x:f>` with a namespace prefix). A false
 /// hit (`<formula1>` of a data validation) only costs a parse.
-const XLSX_PATTERNS: &[&[u8]] = &[b"hidden=\"", b"zeroHeight=\"", b"<f", b":f>"];
+const XLSX_PATTERNS: &[&str] = &["hidden=\"", "zeroHeight=\"", "<f", ":f>"];
 
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row.
-const ODS_PATTERNS: &[&[u8]] = &[b"table:visibility=\""];
+const ODS_PATTERNS: &[&str] = &["table:visibility=\""];
 
-/// Whether a part holds one of `patterns`: a SIMD substring search (memchr's memmem) over the inflated
-/// stream, with an overlap so a pattern cut by a read boundary is still found.
+/// The patterns as one automaton each: a part is searched once for all of them (with few short patterns
+/// aho-corasick searches with SIMD, Teddy), not once per pattern.
+static XLSX_MARKS: LazyLock<Option<Searcher>> = LazyLock::new(|| Searcher::new(XLSX_PATTERNS));
+static ODS_MARKS: LazyLock<Option<Searcher>> = LazyLock::new(|| Searcher::new(ODS_PATTERNS));
+
+/// Whether a part holds one of the patterns `marks` was built from, searched over the inflated stream
+/// with an overlap so a pattern cut by a read boundary is still found. Without an automaton (it could
+/// not be built) every part is parsed: slower, never wrong.
 fn needs_parse<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     part: &str,
-    patterns: &[&[u8]],
+    marks: &Option<Searcher>,
 ) -> Result<bool, String> {
     const OVERLAP: usize = 16;
     let Some(mut f) = entry(zip, part)? else {
         return Ok(false);
     };
-    let finders: Vec<memchr::memmem::Finder<'_>> =
-        patterns.iter().map(memchr::memmem::Finder::new).collect();
+    let Some(marks) = marks else {
+        return Ok(true);
+    };
     let mut buf = vec![0u8; 64 * 1024];
     let mut kept = 0usize;
     loop {
@@ -169,7 +179,7 @@ fn needs_parse<R: Read + Seek>(
             return Ok(false);
         }
         let end = kept + n;
-        if finders.iter().any(|fd| fd.find(&buf[..end]).is_some()) {
+        if marks.find(&buf[..end]).is_some() {
             return Ok(true);
         }
         let keep_from = end.saturating_sub(OVERLAP);
@@ -269,7 +279,7 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
         zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
     let mut out = HashMap::new();
     const PART: &str = "content.xml";
-    if !needs_parse(&mut zip, PART, ODS_PATTERNS)? {
+    if !needs_parse(&mut zip, PART, &ODS_MARKS)? {
         return Ok(out);
     }
     let Some(f) = entry(&mut zip, PART)? else {
@@ -388,6 +398,33 @@ mod tests {
     fn a_plain_sheet_is_not_parsed_and_has_no_extras() {
         let xml = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>"#;
         assert!(scan(workbook(xml)).expect("scan").is_empty());
+    }
+
+    #[test]
+    fn each_marker_is_found_wherever_the_reads_cut_it() {
+        // Padding puts each marker at offsets around the 64 KiB read: before, across and after the cut.
+        let markers = [
+            (
+                r#"<row r="2" hidden="1"><c r="A2"><v>1</v></c></row>"#,
+                "hidden",
+            ),
+            (r#"<row r="2"><c r="A2"><f>1+1</f></c></row>"#, "formula"),
+            (
+                r#"<row r="2"><c r="A2"><x:f>1+1</x:f></c></row>"#,
+                "prefixed formula",
+            ),
+        ];
+        for (row, what) in markers {
+            for shift in [65_500, 65_530, 65_533, 65_536, 65_540, 65_600] {
+                let pad = " ".repeat(shift);
+                let xml = format!("<worksheet>{pad}<sheetData>{row}</sheetData></worksheet>");
+                let found = scan(workbook(&xml)).expect("scan");
+                assert!(found.contains_key("A & B"), "{what} at {shift} not found");
+            }
+        }
+        let zero_height = r#"<worksheet><sheetFormatPr zeroHeight="1"/><sheetData><row r="1" hidden="0"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>"#;
+        let found = scan(workbook(zero_height)).expect("scan");
+        assert!(found["A & B"].is_hidden(2) && !found["A & B"].is_hidden(1));
     }
 
     #[test]
