@@ -123,6 +123,34 @@ fn whole_numbers_read_as_their_shortest_text() {
     assert_eq!(excel_number_text(48.0), "48");
 }
 
+#[test]
+fn few_decimal_places_are_written_without_ryu_and_the_rest_are_left_to_it() {
+    for (v, text) in [
+        (0.811, "0.811"),
+        (-3.5, "-3.5"),
+        (19.99, "19.99"),
+        (0.000001, "0.000001"),
+        (123_456_789.123456, "123456789.123456"),
+        (0.05, "0.05"),
+    ] {
+        assert_eq!(few_decimals_text(v).as_deref(), Some(text), "{v}");
+        assert_eq!(v.to_string(), text);
+    }
+    // Whole numbers, more than 6 places, float noise and sizes from 1e9 are not this path's.
+    for v in [
+        2.0,
+        -0.0,
+        1e-7,
+        0.1 + 0.2,
+        1.0 / 3.0,
+        1e9 + 0.5,
+        f64::NAN,
+        f64::INFINITY,
+    ] {
+        assert_eq!(few_decimals_text(v), None, "{v}");
+    }
+}
+
 /// `excel_number_text` as it was written with `Display` alone: the reference the ryu version must match.
 fn excel_number_text_by_display(v: f64) -> String {
     excel_text_of_shortest(v, v.to_string())
