@@ -112,13 +112,24 @@ pub fn parse_answer_counts(command: Command, body: &[u8]) -> Result<Answer, Answ
 /// item, only its trackingNumber is read.
 ///
 /// getInfo lists every new unit of the account, those of earlier MAWBs included, so a night's last
-/// confirmation reads tens of thousands of items of which it checks its own few; the others are read
-/// and dropped one by one instead of being collected. Other answers read as [`parse_answer_counts`].
+/// confirmation reads tens of thousands of items of which it checks its own few. The items whose
+/// trackingNumber a byte search reads and `wanted` refuses are cut out before parsing (`skim`), so an
+/// error inside such an item's content is not seen; the others are read and dropped one by one, and a
+/// body the search cannot decide, or whose cut version does not parse, is parsed whole. Other answers
+/// read as [`parse_answer_counts`].
 pub fn parse_info_wanted(
     command: Command,
     body: &[u8],
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<Answer, AnswerError> {
+    if command == Command::GetInfo {
+        let start = skip_bom_and_space(body);
+        if let Some(skimmed) = skim::without_unwanted_mail_items(body, start, wanted) {
+            if let Ok(answer) = parse(command, &skimmed, true, Some(wanted)) {
+                return Ok(answer);
+            }
+        }
+    }
     parse(command, body, true, Some(wanted))
 }
 

@@ -1,4 +1,5 @@
-//! getManifest's item listing cut out by searching bytes, for the counts-only reading.
+//! getManifest's item listing, and getInfo's items of other MAWBs, cut out by searching bytes, for the
+//! counts-only and the wanted-ids readings.
 //!
 //! A getManifest answer lists every item of the manifest with all its fields (about 1.5 kB each), and
 //! reconciliation reads only the counts and unit ids beside them: quick-xml skipping an item still
@@ -8,6 +9,13 @@
 //! `</mailItem>` after its start when no other `<mailItem>` opens before it. Each such element is replaced
 //! with `<mailItem/>`, which the counts-only reading skips as it skipped the whole element, and the rest
 //! of the body is parsed as before.
+//!
+//! getInfo lists every new unit of the account, so a night's last confirmation lists the items of every
+//! MAWB sent that night, of which it checks its own. There an item is cut only when its one
+//! `<trackingNumber>` element, read by bytes (no attributes, no markup or entity, no white space at its
+//! ends, UTF-8), is one the confirmation does not want: the parser would read that same text and drop
+//! the item, as it drops the `<mailItem/>` left in its place (no trackingNumber). An item whose
+//! trackingNumber bytes alone cannot tell is kept and parsed.
 //!
 //! Whatever this cannot decide by bytes alone (one of those constructs anywhere, an item inside an item,
 //! an item never closed) leaves the body to be parsed whole. What it gives up: an error inside an item's
@@ -24,6 +32,53 @@ const CLOSE: &[u8] = b"</mailItem";
 /// `start` is where the document starts (after a byte order mark and white space): an XML declaration
 /// there is the one processing instruction allowed.
 pub(super) fn without_mail_items(body: &[u8], start: usize) -> Option<Vec<u8>> {
+    cut_mail_items(body, start, &|_| false)
+}
+
+/// `body` with each `<mailItem …>…</mailItem>` whose trackingNumber `wanted` refuses replaced by
+/// `<mailItem/>`; items whose trackingNumber bytes alone cannot tell are kept (see the module doc).
+/// `None` as for [`without_mail_items`], and when no item was cut.
+pub(super) fn without_unwanted_mail_items(
+    body: &[u8],
+    start: usize,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Option<Vec<u8>> {
+    cut_mail_items(body, start, &|content| {
+        tracking_number(content).is_none_or(wanted)
+    })
+}
+
+/// The text of an item's one `<trackingNumber>` element when bytes alone tell it as the parser reads
+/// it: exactly one element of that name start (`<trackingNumberX>` counts), without attributes or
+/// `/>`, whose text up to `</trackingNumber>` holds no `&` (an entity), has no white space at its ends,
+/// and is UTF-8. `None` otherwise.
+fn tracking_number(content: &[u8]) -> Option<&str> {
+    const START: &[u8] = b"<trackingNumber";
+    const END: &[u8] = b"</trackingNumber>";
+    let mut starts = memmem::find_iter(content, START);
+    let at = starts.next()?;
+    if starts.next().is_some() {
+        return None;
+    }
+    let text_start = at + START.len() + 1;
+    if content.get(text_start - 1) != Some(&b'>') {
+        return None;
+    }
+    let rest = content.get(text_start..)?;
+    let text = &rest[..memchr::memchr(b'<', rest)?];
+    if !rest[text.len()..].starts_with(END)
+        || text.contains(&b'&')
+        || text.first().is_none_or(u8::is_ascii_whitespace)
+        || text.last().is_none_or(u8::is_ascii_whitespace)
+    {
+        return None;
+    }
+    std::str::from_utf8(text).ok()
+}
+
+/// `body` with each `<mailItem …>…</mailItem>` whose content `keep` refuses replaced by `<mailItem/>`;
+/// `None` when none was, or when the body holds what a byte search cannot see past.
+fn cut_mail_items(body: &[u8], start: usize, keep: &dyn Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
     if memmem::find(body, b"<!").is_some() {
         return None;
     }
@@ -69,6 +124,12 @@ pub(super) fn without_mail_items(body: &[u8], start: usize) -> Option<Vec<u8>> {
         if body.get(after_name + spaces) != Some(&b'>') {
             return None;
         }
+        if keep(&body[content..close]) {
+            // Kept whole, end tag included.
+            out.extend_from_slice(&body[at..=after_name + spaces]);
+            at = after_name + spaces + 1;
+            continue;
+        }
         if !cut {
             out.reserve(body.len() / 8);
         }
@@ -105,8 +166,10 @@ fn opens_item(content: &[u8]) -> Option<bool> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{parse, parse_answer_counts, skip_bom_and_space};
+    use super::super::AnswerError;
+    use super::super::{parse, parse_answer_counts, parse_info_wanted, skip_bom_and_space};
     use super::*;
+    use crate::wire::Answer;
     use crate::wire::Command;
     use proptest::prelude::*;
 
@@ -181,6 +244,110 @@ mod tests {
         assert!(parse_answer_counts(Command::GetManifest, body.as_bytes()).is_err());
     }
 
+    /// A getInfo answer around `items`, with a bag before and after them.
+    fn info(items: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\"?>\n<shippingApiResponse><info><result>ok</result><errorType/><error/>\
+             <bag><bagInfo><bagId>55</bagId></bagInfo></bag>{items}<bag><bagId>56</bagId></bag>\
+             </info></shippingApiResponse>"
+        )
+    }
+
+    /// getInfo read with the unwanted items cut, and read whole.
+    fn cut_and_whole(
+        body: &str,
+        wanted: &dyn Fn(&str) -> bool,
+    ) -> (Result<Answer, AnswerError>, Result<Answer, AnswerError>) {
+        (
+            parse_info_wanted(Command::GetInfo, body.as_bytes(), wanted),
+            parse(Command::GetInfo, body.as_bytes(), true, Some(wanted)),
+        )
+    }
+
+    #[test]
+    fn a_tracking_number_is_read_by_bytes_only_when_bytes_tell_it() {
+        let read = |c: &str| tracking_number(c.as_bytes()).map(str::to_string);
+        assert_eq!(
+            read("<trackingNumber>1Z9</trackingNumber>").as_deref(),
+            Some("1Z9")
+        );
+        assert_eq!(
+            read("<mailItemInfo><type>Direct</type><trackingNumber>김1</trackingNumber></mailItemInfo>")
+                .as_deref(),
+            Some("김1")
+        );
+        for undecided in [
+            "",
+            "<trackingNumber/>",
+            "<trackingNumber></trackingNumber>",
+            "<trackingNumber a=\"1\">1Z9</trackingNumber>",
+            "<trackingNumber> 1Z9</trackingNumber>",
+            "<trackingNumber>1Z9\n</trackingNumber>",
+            "<trackingNumber>1Z&amp;9</trackingNumber>",
+            "<trackingNumber>1Z9</trackingNumberX>",
+            "<trackingNumber>1Z9<b/></trackingNumber>",
+            "<trackingNumber>1Z9</trackingNumber><trackingNumber>1Z8</trackingNumber>",
+            "<trackingNumberOld>1Z8</trackingNumberOld><trackingNumber>1Z9</trackingNumber>",
+            "<trackingNumber>1Z9",
+        ] {
+            assert_eq!(read(undecided), None, "{undecided}");
+        }
+    }
+
+    #[test]
+    fn get_info_items_not_wanted_are_cut_and_the_answer_reads_the_same() {
+        let wanted = |id: &str| matches!(id, "1Z2" | "1Z4" | "56" | "1Z&9" | "1Z8");
+        for items in [
+            "<mailItem><trackingNumber>1Z1</trackingNumber><value>1</value></mailItem>\
+             <mailItem><trackingNumber>1Z2</trackingNumber></mailItem>",
+            "<mailItem><mailItemInfo><trackingNumber>1Z3</trackingNumber></mailItemInfo></mailItem>\
+             <mailItem>\n<mailItemInfo><trackingNumber>1Z4</trackingNumber></mailItemInfo></mailItem >",
+            // Undecided by bytes: kept and read by the parser, wanted or not.
+            "<mailItem><trackingNumber>1Z&amp;9</trackingNumber></mailItem>\
+             <mailItem><trackingNumber> 1Z2 </trackingNumber></mailItem>\
+             <mailItem><trackingNumber>1Z7</trackingNumber><trackingNumber>1Z8</trackingNumber></mailItem>\
+             <mailItem><shipperItemId>S3</shipperItemId></mailItem><mailItem/>",
+            // A trackingNumber the parser does not read (inside another element): dropped either way.
+            "<mailItem><extra><trackingNumber>1Z2</trackingNumber></extra></mailItem>\
+             <mailItem><extra><trackingNumber>1Z1</trackingNumber></extra></mailItem>",
+        ] {
+            let body = info(items);
+            let (cut, whole) = cut_and_whole(&body, &wanted);
+            assert!(whole.is_ok(), "{items}");
+            assert_eq!(cut, whole, "{items}");
+        }
+        let body = info(
+            "<mailItem><trackingNumber>1Z1</trackingNumber><value>1</value></mailItem>\
+             <mailItem><trackingNumber>1Z2</trackingNumber></mailItem>",
+        );
+        let skimmed = without_unwanted_mail_items(body.as_bytes(), 0, &wanted).expect("cut");
+        assert!(memmem::find(&skimmed, b"1Z1").is_none());
+        assert!(memmem::find(&skimmed, b"1Z2").is_some());
+        // Nothing to cut: parsed whole.
+        assert_eq!(
+            without_unwanted_mail_items(body.as_bytes(), 0, &|_| true),
+            None
+        );
+    }
+
+    #[test]
+    fn get_info_errors_outside_the_cut_items_are_the_same() {
+        let wanted = |id: &str| id == "1Z2";
+        for body in [
+            info("<mailItem><trackingNumber>1Z1</trackingNumber></mailItem><numBags>1</numBag>"),
+            info("<mailItem><trackingNumber>1Z2</trackingNumber><v>1</w></mailItem>"),
+            info("<mailItem><trackingNumber>1Z1</trackingNumber></mailItem>")
+                .replace("</info>", ""),
+        ] {
+            let (cut, whole) = cut_and_whole(&body, &wanted);
+            assert!(whole.is_err(), "{body}");
+            assert_eq!(cut, whole, "{body}");
+        }
+        // Inside an item cut out, which is never read: not seen.
+        let body = info("<mailItem><trackingNumber>1Z1</trackingNumber><v>1</w></mailItem>");
+        assert!(parse_info_wanted(Command::GetInfo, body.as_bytes(), &wanted).is_ok());
+    }
+
     proptest! {
         /// Items of any escaped text, fields and spacing: the counts read from the cut body are those
         /// read from the whole one.
@@ -203,6 +370,35 @@ mod tests {
             let whole = parse(Command::GetManifest, body.as_bytes(), true, None);
             prop_assert!(whole.is_ok());
             prop_assert_eq!(parse_answer_counts(Command::GetManifest, body.as_bytes()), whole);
+        }
+
+        /// getInfo items of any tracking text (escaped, spaced, wrapped or not), some wanted: cut or
+        /// whole, the same items and bags are kept.
+        #[test]
+        fn cut_or_whole_getinfo_keeps_the_same_units(
+            texts in proptest::collection::vec("[ 0-9A-Z&<>\u{AC00}]{0,8}", 0..8),
+            wanted_mask in 0u8..=255,
+            wrapped_mask in 0u8..=255,
+        ) {
+            let mut items = String::new();
+            let mut wanted_ids = Vec::new();
+            for (i, t) in texts.iter().enumerate() {
+                let escaped = t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+                let field = format!("<trackingNumber>{escaped}</trackingNumber><value>{i}</value>");
+                if wrapped_mask & (1 << i) != 0 {
+                    items.push_str(&format!("<mailItem><mailItemInfo>{field}</mailItemInfo></mailItem>"));
+                } else {
+                    items.push_str(&format!("<mailItem>{field}</mailItem>"));
+                }
+                if wanted_mask & (1 << i) != 0 {
+                    wanted_ids.push(t.clone());
+                }
+            }
+            let wanted = |id: &str| wanted_ids.iter().any(|w| w == id);
+            let body = info(&items);
+            let (cut, whole) = cut_and_whole(&body, &wanted);
+            prop_assert!(whole.is_ok());
+            prop_assert_eq!(cut, whole);
         }
     }
 }
