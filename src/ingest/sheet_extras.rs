@@ -149,6 +149,22 @@ const XLSX_PATTERNS: &[&str] = &["hidden=\"", "zeroHeight=\"", "<f", ":f>"];
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row.
 const ODS_PATTERNS: &[&str] = &["table:visibility=\""];
 
+/// Bytes kept from one read for the next: at least the longest pattern's length less one, so a pattern
+/// cut by a read boundary is found whole in the next read (checked for every pattern when compiling).
+const OVERLAP: usize = 64;
+const _: () = {
+    let mut i = 0;
+    while i < XLSX_PATTERNS.len() {
+        assert!(XLSX_PATTERNS[i].len() <= OVERLAP + 1);
+        i += 1;
+    }
+    let mut i = 0;
+    while i < ODS_PATTERNS.len() {
+        assert!(ODS_PATTERNS[i].len() <= OVERLAP + 1);
+        i += 1;
+    }
+};
+
 /// The patterns as one automaton each: a part is searched once for all of them (with few short patterns
 /// aho-corasick searches with SIMD, Teddy), not once per pattern.
 static XLSX_MARKS: LazyLock<Option<Searcher>> = LazyLock::new(|| Searcher::new(XLSX_PATTERNS));
@@ -162,7 +178,6 @@ fn needs_parse<R: Read + Seek>(
     part: &str,
     marks: &Option<Searcher>,
 ) -> Result<bool, String> {
-    const OVERLAP: usize = 16;
     let Some(mut f) = entry(zip, part)? else {
         return Ok(false);
     };
@@ -427,27 +442,52 @@ mod tests {
         assert!(found["A & B"].is_hidden(2) && !found["A & B"].is_hidden(1));
     }
 
-    #[test]
-    fn ods_rows_hidden_or_filtered_are_found_with_repeats() {
+    /// An ods workbook whose `content.xml` is `content`.
+    fn ods(content: &str) -> std::io::Cursor<Vec<u8>> {
         let mut out = std::io::Cursor::new(Vec::new());
         {
             let mut z = zip::ZipWriter::new(&mut out);
-            let o = zip::write::SimpleFileOptions::default();
-            let content = r#"<office:document-content><office:body><office:spreadsheet>
-                <table:table table:name="Parcels">
-                  <table:table-row><table:table-cell/></table:table-row>
-                  <table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>
-                  <table:table-row table:number-rows-repeated="2"><table:table-cell/></table:table-row>
-                  <table:table-row table:visibility="filter" table:number-rows-repeated="3"/>
-                </table:table>
-                <table:table table:name="Other"><table:table-row><table:table-cell/></table:table-row></table:table>
-            </office:spreadsheet></office:body></office:document-content>"#;
-            z.start_file("content.xml", o).expect("zip entry");
+            z.start_file("content.xml", zip::write::SimpleFileOptions::default())
+                .expect("zip entry");
             std::io::Write::write_all(&mut z, content.as_bytes()).expect("zip write");
             z.finish().expect("zip finish");
         }
         out.set_position(0);
-        let s = scan_ods(out).expect("scan");
+        out
+    }
+
+    #[test]
+    fn an_ods_hidden_row_is_found_wherever_the_reads_cut_its_mark() {
+        // The mark is 18 bytes long: it must be found whole when a read ends anywhere inside it.
+        let row =
+            r#"<table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>"#;
+        let head = r#"<office:document-content><office:body><office:spreadsheet><table:table table:name="P">"#;
+        let tail = "</table:table></office:spreadsheet></office:body></office:document-content>";
+        let mark_at = head.len() + row.find("table:visibility").expect("mark");
+        for cut_inside in 0..=18 {
+            let pad = " ".repeat(65_536 - mark_at - 18 + cut_inside);
+            let content = format!("{head}{pad}{row}{tail}");
+            let found = scan_ods(ods(&content)).expect("scan");
+            assert_eq!(
+                found.get("P").map(|e| e.hidden_rows.clone()),
+                Some(vec![(1, 1)]),
+                "mark cut {cut_inside} bytes from its end"
+            );
+        }
+    }
+
+    #[test]
+    fn ods_rows_hidden_or_filtered_are_found_with_repeats() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="Parcels">
+              <table:table-row><table:table-cell/></table:table-row>
+              <table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>
+              <table:table-row table:number-rows-repeated="2"><table:table-cell/></table:table-row>
+              <table:table-row table:visibility="filter" table:number-rows-repeated="3"/>
+            </table:table>
+            <table:table table:name="Other"><table:table-row><table:table-cell/></table:table-row></table:table>
+        </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
         assert_eq!(s["Parcels"].hidden_rows, vec![(2, 2), (5, 7)]);
         assert!(!s.contains_key("Other"));
     }
