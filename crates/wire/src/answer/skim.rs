@@ -43,24 +43,27 @@ pub(super) fn without_unwanted_mail_items(
     start: usize,
     wanted: &dyn Fn(&str) -> bool,
 ) -> Option<Vec<u8>> {
+    let starts = memmem::Finder::new(TRACKING_START);
     cut_mail_items(body, start, &|content| {
-        tracking_number(content).is_none_or(wanted)
+        tracking_number(content, &starts).is_none_or(wanted)
     })
 }
+
+const TRACKING_START: &[u8] = b"<trackingNumber";
 
 /// The text of an item's one `<trackingNumber>` element when bytes alone tell it as the parser reads
 /// it: exactly one element of that name start (`<trackingNumberX>` counts), without attributes or
 /// `/>`, whose text up to `</trackingNumber>` holds no `&` (an entity), has no white space at its ends,
 /// and is UTF-8. `None` otherwise.
-fn tracking_number(content: &[u8]) -> Option<&str> {
-    const START: &[u8] = b"<trackingNumber";
+/// `starts` is the search for `<trackingNumber`, built once for the whole body.
+fn tracking_number<'c>(content: &'c [u8], starts: &memmem::Finder<'_>) -> Option<&'c str> {
     const END: &[u8] = b"</trackingNumber>";
-    let mut starts = memmem::find_iter(content, START);
-    let at = starts.next()?;
-    if starts.next().is_some() {
+    let mut found = starts.find_iter(content);
+    let at = found.next()?;
+    if found.next().is_some() {
         return None;
     }
-    let text_start = at + START.len() + 1;
+    let text_start = at + TRACKING_START.len() + 1;
     if content.get(text_start - 1) != Some(&b'>') {
         return None;
     }
@@ -113,7 +116,7 @@ fn cut_mail_items(body: &[u8], start: usize, keep: &dyn Fn(&[u8]) -> bool) -> Op
         }
         let content = tag_end + 1;
         let close = content + closes.find(&body[content..])?;
-        if opens_item(&body[content..close])? {
+        if opens_item(&body[content..close], &opens)? {
             return None;
         }
         let after_name = close + CLOSE.len();
@@ -151,10 +154,10 @@ fn ends_name(b: Option<u8>) -> Option<bool> {
     b.map(|b| b == b'>' || b == b'/' || b.is_ascii_whitespace())
 }
 
-/// Whether `content` opens a `<mailItem` element (not `<mailItemInfo>`); `None` when it ends right after
-/// `<mailItem`.
-fn opens_item(content: &[u8]) -> Option<bool> {
-    for i in memmem::find_iter(content, OPEN) {
+/// Whether `content` opens a `<mailItem` element (not `<mailItemInfo>`), searched with `opens` (for
+/// `<mailItem`, built once for the body); `None` when it ends right after `<mailItem`.
+fn opens_item(content: &[u8], opens: &memmem::Finder<'_>) -> Option<bool> {
+    for i in opens.find_iter(content) {
         match ends_name(content.get(i + OPEN.len()).copied()) {
             Some(true) => return Some(true),
             Some(false) => {}
@@ -266,7 +269,8 @@ mod tests {
 
     #[test]
     fn a_tracking_number_is_read_by_bytes_only_when_bytes_tell_it() {
-        let read = |c: &str| tracking_number(c.as_bytes()).map(str::to_string);
+        let starts = memmem::Finder::new(TRACKING_START);
+        let read = |c: &str| tracking_number(c.as_bytes(), &starts).map(str::to_string);
         assert_eq!(
             read("<trackingNumber>1Z9</trackingNumber>").as_deref(),
             Some("1Z9")
