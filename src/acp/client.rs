@@ -332,7 +332,11 @@ impl Client {
             other => {
                 let xml;
                 if let Some(d) = other {
-                    xml = String::from_utf8_lossy(d).into_owned();
+                    // mawb's own XML is UTF-8: borrowed, not copied (lossy only for foreign bytes).
+                    xml = match std::str::from_utf8(d) {
+                        Ok(text) => Cow::Borrowed(text),
+                        Err(_) => String::from_utf8_lossy(d),
+                    };
                     fields.push(("data", &xml));
                     let body = form_urlencode(&fields);
                     request

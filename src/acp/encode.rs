@@ -19,29 +19,33 @@ use rand::Rng;
 /// `A-Z a-z 0-9 - . _ ~` percent-encoded (space as `%20`).
 pub fn form_urlencode(pairs: &[(&str, &str)]) -> String {
     let len: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let mut out = String::with_capacity(len + len / 2);
+    let mut out = Vec::with_capacity(len + len / 2);
     for (i, (key, value)) in pairs.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            out.push(b'&');
         }
         percent_encode_into(&mut out, key);
-        out.push('=');
+        out.push(b'=');
         percent_encode_into(&mut out, value);
     }
-    out
+    // Only ASCII was written: the conversion cannot fail, and would lose nothing if it did.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn percent_encode_into(out: &mut String, text: &str) {
+/// Appends `text` percent-encoded: runs of unreserved bytes are copied whole, each other byte as `%XX`.
+fn percent_encode_into(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in text.bytes() {
+    let bytes = text.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0xF) as usize] as char);
+            continue;
         }
+        out.extend_from_slice(&bytes[run..i]);
+        out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xF)]]);
+        run = i + 1;
     }
+    out.extend_from_slice(&bytes[run..]);
 }
 
 /// The content type of the `data` part.
