@@ -7,8 +7,9 @@
 //! (`table:table-row`, `table:visibility` "collapse" or "filter", `table:number-rows-repeated`).
 //!
 //! Written here because calamine exposes neither (checked against calamine 0.38). Each part is inflated and
-//! searched for the few byte patterns that matter (`hidden=`, `zeroHeight=`, `<f`, `table:visibility=`);
-//! only a part that has one is parsed with quick-xml, so the common export without formulas or hidden rows
+//! searched for the few byte patterns that matter (`hidden`, `zeroHeight`, `<f`, `:f`, `visibility`: the
+//! local names the parser looks for, whatever their prefix, quotes or spacing); only a part that has one
+//! is parsed with quick-xml, so the common export without formulas or hidden rows
 //! costs one inflate and one multi-pattern search (aho-corasick). Hidden rows of xls and xlsb files are not
 //! seen.
 
@@ -141,13 +142,16 @@ fn sheet_parts<R: Read + Seek>(
     Ok(sheets)
 }
 
-/// What marks an xlsx sheet part worth parsing: a hidden row (`hidden="1"` or `"true"`), a zero-height
-/// default (`zeroHeight=`), or a formula (`<f>`, `<f t=…>`, or `<x:f>` with a namespace prefix). A false
-/// hit (`<formula1>` of a data validation) only costs a parse.
-const XLSX_PATTERNS: &[&str] = &["hidden=\"", "zeroHeight=\"", "<f", ":f>"];
+/// What marks an xlsx sheet part worth parsing: a hidden row (`hidden="1"`, `hidden='true'`,
+/// `x:hidden = "1"`), a zero-height default (`zeroHeight`), or a formula (`<f>`, `<f t=…>`, `<x:f>`,
+/// `<x:f t=…>`). The parser matches local names, so the marks are the names alone: quotes, spacing and
+/// a prefix cannot hide them. A false hit (`<formula1>` of a data validation, a hidden column, a
+/// `:f` in a namespace) only costs a parse.
+const XLSX_PATTERNS: &[&str] = &["hidden", "zeroHeight", "<f", ":f"];
 
-/// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row.
-const ODS_PATTERNS: &[&str] = &["table:visibility=\""];
+/// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row (`visibility`, the
+/// local name the parser matches, whatever its prefix and quotes).
+const ODS_PATTERNS: &[&str] = &["visibility"];
 
 /// Bytes kept from one read for the next: at least the longest pattern's length less one, so a pattern
 /// cut by a read boundary is found whole in the next read (checked for every pattern when compiling).
@@ -425,6 +429,18 @@ mod tests {
             ),
             (r#"<row r="2"><c r="A2"><f>1+1</f></c></row>"#, "formula"),
             (
+                r#"<row r='2' hidden='1'><c r='A2'><v>1</v></c></row>"#,
+                "single quotes",
+            ),
+            (
+                r#"<row r="2" hidden = "true"><c r="A2"><v>1</v></c></row>"#,
+                "spaces",
+            ),
+            (
+                r#"<row r="2"><c r="A2"><x:f t="shared" ref="A2:A3" si="0">1+1</x:f></c></row>"#,
+                "prefixed formula with attributes",
+            ),
+            (
                 r#"<row r="2"><c r="A2"><x:f>1+1</x:f></c></row>"#,
                 "prefixed formula",
             ),
@@ -437,7 +453,7 @@ mod tests {
                 assert!(found.contains_key("A & B"), "{what} at {shift} not found");
             }
         }
-        let zero_height = r#"<worksheet><sheetFormatPr zeroHeight="1"/><sheetData><row r="1" hidden="0"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>"#;
+        let zero_height = r#"<worksheet><sheetFormatPr zeroHeight='1'/><sheetData><row r="1" hidden="0"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>"#;
         let found = scan(workbook(zero_height)).expect("scan");
         assert!(found["A & B"].is_hidden(2) && !found["A & B"].is_hidden(1));
     }
@@ -490,6 +506,17 @@ mod tests {
         let s = scan_ods(ods(content)).expect("scan");
         assert_eq!(s["Parcels"].hidden_rows, vec![(2, 2), (5, 7)]);
         assert!(!s.contains_key("Other"));
+        // Single quotes and spaces around the equals sign.
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="Q"><table:table-row><table:table-cell/></table:table-row>
+              <table:table-row table:visibility = 'collapse'><table:table-cell/></table:table-row>
+            </table:table>
+        </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
+        assert_eq!(
+            s.get("Q").map(|e| e.hidden_rows.clone()),
+            Some(vec![(2, 2)])
+        );
     }
 
     #[test]
