@@ -11,11 +11,13 @@
 //! of the body is parsed as before.
 //!
 //! getInfo lists every new unit of the account, so a night's last confirmation lists the items of every
-//! MAWB sent that night, of which it checks its own. There an item is cut only when its one
-//! `<trackingNumber>` element, read by bytes (no attributes, no markup or entity, no white space at its
-//! ends, UTF-8), is one the confirmation does not want: the parser would read that same text and drop
-//! the item, as it drops the `<mailItem/>` left in its place (no trackingNumber). An item whose
-//! trackingNumber bytes alone cannot tell is kept and parsed.
+//! MAWB sent that night, of which it checks its own. There an item is cut only when its trackingNumber,
+//! read by bytes, is one the confirmation does not want: the name's bytes occur exactly twice in the
+//! item, as `<trackingNumber>` and `</trackingNumber>` around a text without markup, entity or white
+//! space at its ends. The parser (which matches the local name, any prefix) would read that same text
+//! and drop the item, as it drops the `<mailItem/>` left in its place (no trackingNumber). An item whose
+//! trackingNumber bytes alone cannot tell (a second one under a prefix, the name in an attribute value)
+//! is kept and parsed.
 //!
 //! Whatever this cannot decide by bytes alone (one of those constructs anywhere, an item inside an item,
 //! an item never closed) leaves the body to be parsed whole. What it gives up: an error inside an item's
@@ -43,33 +45,39 @@ pub(super) fn without_unwanted_mail_items(
     start: usize,
     wanted: &dyn Fn(&str) -> bool,
 ) -> Option<Vec<u8>> {
-    let starts = memmem::Finder::new(TRACKING_START);
+    let names = memmem::Finder::new(TRACKING_NAME);
     cut_mail_items(body, start, &|content| {
-        tracking_number(content, &starts).is_none_or(wanted)
+        tracking_number(content, &names).is_none_or(wanted)
     })
 }
 
-const TRACKING_START: &[u8] = b"<trackingNumber";
+/// The element name the parser reads an item's trackingNumber from (its local name: any prefix).
+const TRACKING_NAME: &[u8] = b"trackingNumber";
 
-/// The text of an item's one `<trackingNumber>` element when bytes alone tell it as the parser reads
-/// it: exactly one element of that name start (`<trackingNumberX>` counts), without attributes or
-/// `/>`, whose text up to `</trackingNumber>` holds no `&` (an entity), has no white space at its ends,
-/// and is UTF-8. `None` otherwise.
-/// `starts` is the search for `<trackingNumber`, built once for the whole body.
-fn tracking_number<'c>(content: &'c [u8], starts: &memmem::Finder<'_>) -> Option<&'c str> {
-    const END: &[u8] = b"</trackingNumber>";
-    let mut found = starts.find_iter(content);
-    let at = found.next()?;
-    if found.next().is_some() {
+/// The text of an item's `<trackingNumber>` element when bytes alone tell it as the parser reads it:
+/// the name's bytes occur exactly twice in the item, as `<trackingNumber>` and right after its text as
+/// `</trackingNumber>`; the text holds no `&` (an entity), has no white space at its ends, and is UTF-8.
+/// `None` otherwise: another trackingNumber under a prefix (`<x:trackingNumber>`, which the parser
+/// reads too, the later one winning), the name inside an attribute value or another element's name,
+/// attributes, `/>`. `names` is the search for [`TRACKING_NAME`], built once for the whole body.
+fn tracking_number<'c>(content: &'c [u8], names: &memmem::Finder<'_>) -> Option<&'c str> {
+    let mut found = names.find_iter(content);
+    let (Some(open), Some(close), None) = (found.next(), found.next(), found.next()) else {
+        return None;
+    };
+    let text_start = open + TRACKING_NAME.len() + 1;
+    let end_start = close.checked_sub(2)?;
+    if open == 0
+        || content[open - 1] != b'<'
+        || content.get(text_start - 1) != Some(&b'>')
+        || end_start < text_start
+        || &content[end_start..close] != b"</"
+        || content.get(close + TRACKING_NAME.len()) != Some(&b'>')
+    {
         return None;
     }
-    let text_start = at + TRACKING_START.len() + 1;
-    if content.get(text_start - 1) != Some(&b'>') {
-        return None;
-    }
-    let rest = content.get(text_start..)?;
-    let text = &rest[..memchr::memchr(b'<', rest)?];
-    if !rest[text.len()..].starts_with(END)
+    let text = &content[text_start..end_start];
+    if text.contains(&b'<')
         || text.contains(&b'&')
         || text.first().is_none_or(u8::is_ascii_whitespace)
         || text.last().is_none_or(u8::is_ascii_whitespace)
@@ -269,8 +277,8 @@ mod tests {
 
     #[test]
     fn a_tracking_number_is_read_by_bytes_only_when_bytes_tell_it() {
-        let starts = memmem::Finder::new(TRACKING_START);
-        let read = |c: &str| tracking_number(c.as_bytes(), &starts).map(str::to_string);
+        let names = memmem::Finder::new(TRACKING_NAME);
+        let read = |c: &str| tracking_number(c.as_bytes(), &names).map(str::to_string);
         assert_eq!(
             read("<trackingNumber>1Z9</trackingNumber>").as_deref(),
             Some("1Z9")
@@ -293,6 +301,11 @@ mod tests {
             "<trackingNumber>1Z9</trackingNumber><trackingNumber>1Z8</trackingNumber>",
             "<trackingNumberOld>1Z8</trackingNumberOld><trackingNumber>1Z9</trackingNumber>",
             "<trackingNumber>1Z9",
+            "<trackingNumber>A</trackingNumber><x:trackingNumber>B</x:trackingNumber>",
+            "<x:trackingNumber>B</x:trackingNumber>",
+            "<n v=\"<trackingNumber>A</trackingNumber>\"/><p:trackingNumber>B</p:trackingNumber>",
+            "<n v=\"trackingNumber\"/><trackingNumber>1Z9</trackingNumber>",
+            "<trackingNumber>1Z9</x:trackingNumber>",
         ] {
             assert_eq!(read(undecided), None, "{undecided}");
         }
@@ -311,6 +324,10 @@ mod tests {
              <mailItem><trackingNumber> 1Z2 </trackingNumber></mailItem>\
              <mailItem><trackingNumber>1Z7</trackingNumber><trackingNumber>1Z8</trackingNumber></mailItem>\
              <mailItem><shipperItemId>S3</shipperItemId></mailItem><mailItem/>",
+            // A later trackingNumber under a prefix, which the parser reads (and keeps, the later
+            // one winning), and the name hidden in an attribute value: kept for the parser.
+            "<mailItem><trackingNumber>1Z1</trackingNumber><x:trackingNumber>1Z2</x:trackingNumber></mailItem>\
+             <mailItem><n v=\"<trackingNumber>1Z1</trackingNumber>\"/><p:trackingNumber>1Z4</p:trackingNumber></mailItem>",
             // A trackingNumber the parser does not read (inside another element): dropped either way.
             "<mailItem><extra><trackingNumber>1Z2</trackingNumber></extra></mailItem>\
              <mailItem><extra><trackingNumber>1Z1</trackingNumber></extra></mailItem>",
@@ -332,6 +349,26 @@ mod tests {
             without_unwanted_mail_items(body.as_bytes(), 0, &|_| true),
             None
         );
+    }
+
+    #[test]
+    fn a_wanted_item_named_under_a_prefix_is_kept() {
+        let wanted = |id: &str| matches!(id, "1Z2" | "1Z4");
+        let body = info(
+            "<mailItem><trackingNumber>1Z1</trackingNumber><x:trackingNumber>1Z2</x:trackingNumber></mailItem>\
+             <mailItem><n v=\"<trackingNumber>1Z1</trackingNumber>\"/><p:trackingNumber>1Z4</p:trackingNumber></mailItem>\
+             <mailItem><trackingNumber>1Z3</trackingNumber></mailItem>",
+        );
+        let Ok(Answer::Info(kept)) = parse_info_wanted(Command::GetInfo, body.as_bytes(), &wanted)
+        else {
+            panic!("not info")
+        };
+        let ids: Vec<_> = kept
+            .items
+            .iter()
+            .map(|i| i.tracking_number.as_deref())
+            .collect();
+        assert_eq!(ids, [Some("1Z2"), Some("1Z4")]);
     }
 
     #[test]
