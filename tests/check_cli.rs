@@ -622,6 +622,29 @@ fn rejects_an_xlsx_with_a_corrupt_sheet() {
 }
 
 #[test]
+fn a_hidden_row_is_seen_whatever_the_quotes_and_spacing_of_its_mark() {
+    // Valid XML another writer may produce: single quotes, spaces around the equals sign.
+    for (from, to) in [
+        ("hidden=\"1\"", "hidden='1'"),
+        ("hidden=\"1\"", "hidden = \"1\""),
+    ] {
+        let wd = Workdir::new();
+        let dir = wd.mkdir("m");
+        write_mawb_toml(&dir, VALID_MAWB);
+        write_pdf(&dir);
+        let sheets = [("Sheet1", sheet_cells(&Sheet::hawbs(1, 3)))];
+        write_xlsx_hiding(&dir, "hawbs.xlsx", &sheets, &[], &[3]);
+        rewrite_zip_entry(&dir.join("hawbs.xlsx"), "xl/worksheets/sheet1.xml", |xml| {
+            assert!(xml.contains(from), "{xml}");
+            xml.replace(from, to)
+        });
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, OK);
+        assert_place(&the_problem(&v, "hidden-row"), "hawbs.xlsx", Some(3), None);
+    }
+}
+
+#[test]
 fn rejects_a_binary_file_named_csv() {
     let wd = Workdir::new();
     let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
