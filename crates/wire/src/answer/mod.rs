@@ -97,14 +97,10 @@ pub fn parse_answer(command: Command, body: &[u8]) -> Result<Answer, AnswerError
 /// inside an item's content, which is never read, is not seen; any body the search cannot decide, and any
 /// body whose cut version does not parse, is parsed whole, so every other error is the one it was.
 pub fn parse_answer_counts(command: Command, body: &[u8]) -> Result<Answer, AnswerError> {
-    if command == Command::GetManifest {
-        if let Some(skimmed) = skim::without_mail_items(body, skip_bom_and_space(body)) {
-            if let Ok(answer) = parse(command, &skimmed, true, None) {
-                return Ok(answer);
-            }
-        }
-    }
-    parse(command, body, true, None)
+    let skimmed = (command == Command::GetManifest)
+        .then(|| skim::without_mail_items(body, skip_bom_and_space(body)))
+        .flatten();
+    parse_cut_or_whole(command, body, skimmed, None)
 }
 
 /// Like [`parse_answer_counts`], keeping of getInfo's listing only the mail items whose trackingNumber
@@ -122,15 +118,24 @@ pub fn parse_info_wanted(
     body: &[u8],
     wanted: &dyn Fn(&str) -> bool,
 ) -> Result<Answer, AnswerError> {
-    if command == Command::GetInfo {
-        let start = skip_bom_and_space(body);
-        if let Some(skimmed) = skim::without_unwanted_mail_items(body, start, wanted) {
-            if let Ok(answer) = parse(command, &skimmed, true, Some(wanted)) {
-                return Ok(answer);
-            }
-        }
+    let skimmed = (command == Command::GetInfo)
+        .then(|| skim::without_unwanted_mail_items(body, skip_bom_and_space(body), wanted))
+        .flatten();
+    parse_cut_or_whole(command, body, skimmed, Some(wanted))
+}
+
+/// The ids-and-counts reading of `body` from `skimmed`, its version with items cut out by `skim`, when
+/// there is one and it parses; else of the whole body, so any error is the one the body itself has.
+fn parse_cut_or_whole(
+    command: Command,
+    body: &[u8],
+    skimmed: Option<Vec<u8>>,
+    wanted: Option<&dyn Fn(&str) -> bool>,
+) -> Result<Answer, AnswerError> {
+    if let Some(Ok(answer)) = skimmed.map(|cut| parse(command, &cut, true, wanted)) {
+        return Ok(answer);
     }
-    parse(command, body, true, Some(wanted))
+    parse(command, body, true, wanted)
 }
 
 fn parse<'a>(
