@@ -9,9 +9,8 @@
 //! Written here because calamine exposes neither (checked against calamine 0.38). Each part is inflated and
 //! searched for the few byte patterns that matter (`hidden`, `zeroHeight`, `<f`, `:f`, `visibility`: the
 //! local names the parser looks for, whatever their prefix, quotes or spacing); only a part that has one
-//! is parsed with quick-xml, so the common export without formulas or hidden rows
-//! costs one inflate and one multi-pattern search (aho-corasick). Hidden rows of xls and xlsb files are not
-//! seen.
+//! is parsed with quick-xml, so the common export without formulas or hidden rows costs one inflate and
+//! one multi-pattern search (aho-corasick). Hidden rows of xls and xlsb files are not seen.
 
 use aho_corasick::packed::Searcher;
 use quick_xml::events::Event;
@@ -156,18 +155,20 @@ const ODS_PATTERNS: &[&str] = &["visibility"];
 /// Bytes kept from one read for the next: at least the longest pattern's length less one, so a pattern
 /// cut by a read boundary is found whole in the next read (checked for every pattern when compiling).
 const OVERLAP: usize = 64;
-const _: () = {
-    let mut i = 0;
-    while i < XLSX_PATTERNS.len() {
-        assert!(XLSX_PATTERNS[i].len() <= OVERLAP + 1);
+const _: () =
+    assert!(longest(XLSX_PATTERNS) <= OVERLAP + 1 && longest(ODS_PATTERNS) <= OVERLAP + 1);
+
+/// The length of the longest of `patterns`, in bytes.
+const fn longest(patterns: &[&str]) -> usize {
+    let (mut i, mut most) = (0, 0);
+    while i < patterns.len() {
+        if patterns[i].len() > most {
+            most = patterns[i].len();
+        }
         i += 1;
     }
-    let mut i = 0;
-    while i < ODS_PATTERNS.len() {
-        assert!(ODS_PATTERNS[i].len() <= OVERLAP + 1);
-        i += 1;
-    }
-};
+    most
+}
 
 /// The patterns as one automaton each: a part is searched once for all of them (with few short patterns
 /// aho-corasick searches with SIMD, Teddy), not once per pattern.
@@ -474,7 +475,7 @@ mod tests {
 
     #[test]
     fn an_ods_hidden_row_is_found_wherever_the_reads_cut_its_mark() {
-        // The mark is 18 bytes long: it must be found whole when a read ends anywhere inside it.
+        // The attribute is 18 bytes long: it must be seen when a read ends anywhere inside it.
         let row =
             r#"<table:table-row table:visibility="collapse"><table:table-cell/></table:table-row>"#;
         let head = r#"<office:document-content><office:body><office:spreadsheet><table:table table:name="P">"#;
