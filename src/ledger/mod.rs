@@ -154,7 +154,7 @@ CREATE TABLE IF NOT EXISTS mawbs (
   day_label_wanted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS items (
   mawb TEXT NOT NULL, key TEXT NOT NULL, tracking_number TEXT, shipper_item_id TEXT,
-  fingerprint TEXT NOT NULL, label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, key));
+  fingerprint TEXT NOT NULL, label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, key)) WITHOUT ROWID;
 -- Checking a folder's shipperItemIds against other MAWBs' items is a lookup per id, not a scan of items.
 CREATE INDEX IF NOT EXISTS items_shipper_item_id ON items (shipper_item_id);
 CREATE TABLE IF NOT EXISTS bags (
@@ -172,7 +172,7 @@ CREATE TABLE IF NOT EXISTS labels (
   PRIMARY KEY (mawb, file));
 CREATE TABLE IF NOT EXISTS packing (
   mawb TEXT NOT NULL, seq INTEGER NOT NULL, item_key TEXT NOT NULL, bag TEXT, shipper_bag_id TEXT,
-  weight_kg TEXT, PRIMARY KEY (mawb, seq));
+  weight_kg TEXT, PRIMARY KEY (mawb, seq)) WITHOUT ROWID;
 ";
 
 fn now() -> String {

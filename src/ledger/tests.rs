@@ -137,3 +137,59 @@ fn keeps_the_packing_order_and_replaces_it_whole() {
     assert_eq!(l.packing("M").unwrap().len(), 1);
     assert!(l.packing("other").unwrap().is_empty());
 }
+
+#[test]
+fn a_new_ledger_keeps_items_and_packing_in_their_key_order_without_rowids() {
+    let l = Ledger::in_memory().unwrap();
+    let sql: Vec<String> = l
+        .conn()
+        .prepare("SELECT sql FROM sqlite_schema WHERE name IN ('items', 'packing') ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(sql.len(), 2);
+    assert!(sql.iter().all(|s| s.ends_with("WITHOUT ROWID")), "{sql:?}");
+}
+
+#[test]
+fn a_ledger_whose_items_and_packing_have_rowids_still_records_and_reads_them() {
+    // Ledgers created before the tables were WITHOUT ROWID keep their tables as they are.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE items (
+               mawb TEXT NOT NULL, key TEXT NOT NULL, tracking_number TEXT, shipper_item_id TEXT,
+               fingerprint TEXT NOT NULL, label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, key));
+             CREATE TABLE packing (
+               mawb TEXT NOT NULL, seq INTEGER NOT NULL, item_key TEXT NOT NULL, bag TEXT, shipper_bag_id TEXT,
+               weight_kg TEXT, PRIMARY KEY (mawb, seq));
+             INSERT INTO items VALUES ('M', 'S0', 'T0', 'S0', 'old', 0);",
+        )
+        .unwrap();
+    }
+    let l = Ledger::open(&path).unwrap();
+    l.put_items("M", &[item("T1", "S1"), item("T0", "S0")])
+        .unwrap();
+    let items = l.items("M").unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items["S0"].fingerprint, "f");
+    assert_eq!(
+        l.tracking_by_shipper_item_id("M").unwrap()["S1"],
+        "T1".to_string()
+    );
+    l.put_packing(
+        "M",
+        &[PackingRow {
+            item_key: "S1".into(),
+            bag: None,
+            shipper_bag_id: None,
+            weight_kg: None,
+        }],
+    )
+    .unwrap();
+    assert_eq!(l.packing("M").unwrap()[0].item_key, "S1");
+}
