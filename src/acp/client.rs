@@ -383,7 +383,8 @@ impl Client {
         // The one place server text enters mawb: every form of the key an echo could carry is removed
         // before the answer is parsed, logged, stored or reported. (A key shorter than
         // `MIN_REDACTED_KEY` is not searched for in answers: it could match tracking numbers or ids.)
-        let body = read_body(response, 256 * 1024 * 1024)
+        let buffer = ANSWER_BUFFER.with(std::cell::Cell::take);
+        let body = read_body_into(response, 256 * 1024 * 1024, buffer)
             .map(|b| {
                 if self.cfg.api_key.expose().len() >= MIN_REDACTED_KEY {
                     self.cfg.api_key.redact_bytes(b)
@@ -395,6 +396,9 @@ impl Client {
         // The XML reader is a dependency: a panic inside it is an unreadable answer, not a crash.
         let parsed = crate::contain::contain(|| parser(command, &body))
             .unwrap_or_else(|msg| Err(AnswerError::ReaderFailed(msg)));
+        if body.capacity() <= KEPT_ANSWER_BUFFER {
+            ANSWER_BUFFER.with(|kept| kept.set(body));
+        }
         match parsed {
             Ok(Answer::CommonError(message)) => Err(CallError::Common {
                 command,
@@ -474,13 +478,29 @@ impl Client {
     }
 }
 
+thread_local! {
+    /// The buffer the last answer of this thread was read into, kept for the next one (when not above
+    /// [`KEPT_ANSWER_BUFFER`]): getInfo lists every new unit of the night, so answers grow to several MB,
+    /// and a fresh buffer each time is fresh memory the kernel must map and zero page by page.
+    static ANSWER_BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The largest answer buffer (bytes of capacity) a sending thread keeps between requests.
+const KEPT_ANSWER_BUFFER: usize = 32 * 1024 * 1024;
+
 fn read_body(r: ureq::Response, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_body_into(r, limit, Vec::new())
+}
+
+/// Reads at most `limit` bytes of the answer into `body` (emptied first; its memory is reused).
+fn read_body_into(r: ureq::Response, limit: u64, mut body: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    body.clear();
     // Sized once from Content-Length (capped): answers of several MB would otherwise grow and copy.
     let announced = r
         .header("Content-Length")
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(0);
-    let mut body = Vec::with_capacity(announced.min(limit).min(64 * 1024 * 1024) as usize);
+    body.reserve(announced.min(limit).min(64 * 1024 * 1024) as usize);
     r.into_reader().take(limit).read_to_end(&mut body)?;
     Ok(body)
 }
@@ -574,6 +594,22 @@ impl Secret {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_read_into_a_used_buffer_is_that_answer_alone() {
+        let first = ureq::Response::new(200, "OK", "<a>a long first answer</a>").unwrap();
+        let buffer = read_body_into(first, 1024, Vec::new()).unwrap();
+        assert_eq!(buffer, b"<a>a long first answer</a>");
+        let capacity = buffer.capacity();
+        let second = ureq::Response::new(200, "OK", "<b/>").unwrap();
+        let buffer = read_body_into(second, 1024, buffer).unwrap();
+        assert_eq!(buffer, b"<b/>");
+        // The memory of the first answer is what the second was read into.
+        assert_eq!(buffer.capacity(), capacity);
+        // The limit holds whatever the buffer held before.
+        let third = ureq::Response::new(200, "OK", "0123456789").unwrap();
+        assert_eq!(read_body_into(third, 4, buffer).unwrap(), b"0123");
+    }
 
     #[test]
     fn endpoints_get_a_trailing_slash() {
