@@ -384,15 +384,19 @@ pub fn manifest_request(
             .collect(),
     };
     let csv_name = format!("{}.csv", c.manifest_number);
-    if !opts.zip_manifest_file {
+    let csv = if opts.zip_manifest_file {
+        csv
+    } else {
+        // The CSV moves into the request (megabytes: not copied) and comes back out only to be zipped.
         manifest.file = Some(wire::Attachment {
             name: csv_name.clone(),
-            data: csv.clone(),
+            data: csv,
         });
         if let Ok(b) = budget::check_manifest_as(&manifest, modify) {
             return Ok((wire_request(manifest, modify), b));
         }
-    }
+        manifest.file.take().map(|f| f.data).unwrap_or_default()
+    };
     let zipped = manifest_file::zip_one(&csv_name, &csv).map_err(ManifestError::File)?;
     manifest.file = Some(wire::Attachment {
         name: format!("{}.zip", c.manifest_number),
