@@ -124,6 +124,7 @@ rules! {
     MAWB_TOML_INVALID = "mawb-toml-invalid", Error, "validate", "mawb.toml is not valid TOML, or a key has the wrong type or value.";
     MAWB_TOML_UNKNOWN_KEY = "mawb-toml-unknown-key", Error, "validate", "mawb.toml has a key mawb does not know (a typo? the message names the nearest known key); nothing is sent until it is fixed.";
     MAWB_NUMBER = "mawb-number", Error, "validate", "The MAWB number is not 3 digits, a dash, 8 digits, or its mod-7 check digit is wrong.";
+    DUPLICATE_MAWB = "duplicate-mawb", Error, "validate", "Two folders of the batch name the same MAWB number (manifest_number in mawb.toml): every folder after the first is refused, since one MAWB is one manifest at ACP.";
     LEG_MISSING = "leg-missing", Error, "validate", "mawb.toml has no [[leg]].";
     LEG_FORMAT = "leg-format", Error, "validate", "A leg's carrier is not a 2-3 character airline code, or its trip is not 1-10 letters and digits.";
     AIRPORT = "airport", Error, "validate", "An airport is not a 3-letter IATA code.";

@@ -1505,6 +1505,19 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "duplicate-mawb",
+            NOT_SENDABLE,
+            TOML,
+            None,
+            Some("manifest_number"),
+            |wd| {
+                // Two folders of one batch with the same MAWB number: the second is refused.
+                wd.mawb_folder("batch/a", &Sheet::hawbs(1, 1));
+                wd.mawb_folder("batch/b", &Sheet::hawbs(50, 1));
+                vec!["batch".into()]
+            },
+        ),
+        case(
             "label-not-applied",
             OK,
             CSV,

@@ -14,6 +14,7 @@ use common::acp::*;
 use common::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -451,6 +452,56 @@ fn a_mawb_repeating_a_key_of_an_earlier_mawb_is_refused_as_check_refuses_it() {
     objs.assert_no_duplicates();
     assert_eq!(objs.items_of_manifest(numbers[0]).len(), 5);
     assert_eq!(objs.items_of_manifest(numbers[2]).len(), 5);
+}
+
+#[test]
+fn a_second_folder_of_the_same_mawb_is_refused_and_the_first_is_sent_and_never_cancelled() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    wd.mawb_folder("batch/a", &Sheet::hawbs(0, 3));
+    wd.mawb_folder("batch/b", &Sheet::hawbs(100, 2));
+    let batch = wd.join("batch");
+    let local = Local::new(&wd, "run");
+    for (round, jobs) in [(1, "2"), (2, "1")] {
+        let (o, report) = run(&wd, &acp, &batch, &local, &["--jobs", jobs]);
+        assert_exit(&o, FAILED);
+        let by_folder: BTreeMap<String, &Value> = report["mawbs"]
+            .as_array()
+            .expect("mawbs")
+            .iter()
+            .map(|m| (text(&m["folder"]), m))
+            .collect();
+        let sent = if round == 1 { "sent" } else { "unchanged" };
+        assert_eq!(
+            text(&by_folder["a"]["outcome"]["status"]),
+            sent,
+            "round {round}"
+        );
+        assert_eq!(
+            text(&by_folder["b"]["outcome"]["status"]),
+            "invalid",
+            "round {round}"
+        );
+        let codes: Vec<String> = by_folder["b"]["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .map(|p| text(&p["code"]))
+            .collect();
+        assert_eq!(codes, ["duplicate-mawb"], "round {round}");
+    }
+    let commands = commands_of(&acp.requests());
+    assert!(
+        commands.iter().all(|c| !c.starts_with("cancel")),
+        "nothing is cancelled: {commands:?}"
+    );
+    assert_eq!(
+        commands.iter().filter(|c| *c == "createManifest").count(),
+        1
+    );
+    let objs = acp.objects();
+    objs.assert_no_duplicates();
+    assert_eq!(objs.items_of_manifest(VALID_MAWB).len(), 3);
 }
 
 // --------------------------------------------------------------------------------------------------------

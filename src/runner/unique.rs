@@ -57,6 +57,8 @@ pub(super) struct Seen {
     /// Where each key was first used, in [`Keys`] order.
     first: Keys<ahash::AHashMap<Box<str>, FirstUse>>,
     shells: Vec<Shell>,
+    /// The MAWB numbers seen so far, with the MAWB (its position in the batch) that named each first.
+    numbers: ahash::AHashMap<Box<str>, usize>,
 }
 
 impl Default for Seen {
@@ -64,6 +66,7 @@ impl Default for Seen {
         Seen {
             first: [ahash::AHashMap::new(), ahash::AHashMap::new()],
             shells: Vec::new(),
+            numbers: ahash::AHashMap::new(),
         }
     }
 }
@@ -86,7 +89,7 @@ impl Seen {
                 e.1[k] = key;
             }
         }
-        let problems = match (repeated.is_empty(), m.mawb.items.first()) {
+        let mut problems = match (repeated.is_empty(), m.mawb.items.first()) {
             (false, Some(template)) => {
                 let stand_ins = self.stand_ins(&repeated, template);
                 let mut batch: Vec<&Mawb> = stand_ins.iter().collect();
@@ -110,6 +113,17 @@ impl Seen {
             for (k, key) in keys_of(item).into_iter().enumerate() {
                 if let Some(key) = key.filter(|key| !self.first[k].contains_key(*key)) {
                     self.first[k].insert(key.into(), first());
+                }
+            }
+        }
+        // The stand-ins carry no mawb.toml: the MAWB numbers of the batch are remembered here.
+        if let Some(number) = validate::mawb_number_of(&m.mawb) {
+            match self.numbers.get(number) {
+                Some(&first) => {
+                    problems.push(validate::mawb_used_twice(number, &self.shells[first].dir))
+                }
+                None => {
+                    self.numbers.insert(number.into(), index);
                 }
             }
         }
@@ -249,5 +263,45 @@ mod tests {
         let counts: Vec<usize> = whole.iter().map(Vec::len).collect();
         assert_eq!(counts, [1, 3, 0, 7, 0], "{whole:#?}");
         assert!(seen.knows_shipper_item_id("S6") && !seen.knows_shipper_item_id("S7"));
+    }
+
+    #[test]
+    fn a_mawb_number_named_by_an_earlier_folder_is_refused_on_every_later_one() {
+        let numbered = |folder: &str, number: Option<&str>, items| {
+            let mut m = mawb(folder, items);
+            m.mawb.config = number.map(|n| crate::model::MawbConfig {
+                manifest_number: n.into(),
+                ..Default::default()
+            });
+            m
+        };
+        let batch = [
+            numbered("a", Some("112-44995451"), vec![item(0, 2, "T1", "S1")]),
+            numbered("b", Some("112-44995462"), vec![item(0, 2, "T2", "S2")]),
+            numbered("c", None, vec![item(0, 2, "T3", "S3")]),
+            // a's number again, and a's tracking number: both reported, the number last.
+            numbered("d", Some("112-44995451"), vec![item(0, 2, "T1", "S4")]),
+            numbered("e", Some("112-44995451"), Vec::new()),
+        ];
+        let refs: Vec<&Mawb> = batch.iter().map(|m| &m.mawb).collect();
+        let whole = validate::check_batch_uniqueness(&refs);
+        let mut seen = Seen::default();
+        let one_at_a_time: Vec<Vec<Problem>> = batch.iter().map(|m| seen.next(m)).collect();
+        assert_eq!(one_at_a_time, whole);
+        let codes = |ps: &[Problem]| ps.iter().map(|p| p.code).collect::<Vec<_>>();
+        assert!(whole[..3].iter().all(Vec::is_empty), "{whole:#?}");
+        assert_eq!(
+            codes(&whole[3]),
+            ["duplicate-tracking-number", "duplicate-mawb"]
+        );
+        assert_eq!(codes(&whole[4]), ["duplicate-mawb"]);
+        let p = &whole[4][0];
+        assert_eq!(p.file, "mawb.toml");
+        assert_eq!(p.column.as_deref(), Some("manifest_number"));
+        assert!(
+            p.message.contains("MAWB 112-44995451") && p.message.contains("batch/a"),
+            "{}",
+            p.message
+        );
     }
 }

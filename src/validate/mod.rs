@@ -10,10 +10,12 @@ pub mod rates;
 
 use crate::acp::wire::label_type;
 use crate::ingest::columns::{Field, CONSIGNEE_FIELDS, RETURN_FIELDS, SHIPPER_FIELDS};
+use crate::ingest::config::MAWB_TOML;
 use crate::model::*;
 use crate::problem::*;
 use rates::Rates;
 use rayon::prelude::*;
+use std::path::Path;
 use std::sync::Arc;
 
 /// ACP's limit on the MAWB scan.
@@ -703,8 +705,29 @@ pub fn validate_item(
     c.problems
 }
 
+/// The MAWB number of `mawb` (from its mawb.toml), when it has a valid one.
+pub fn mawb_number_of(mawb: &Mawb) -> Option<&str> {
+    mawb.config.as_ref().map(|c| c.manifest_number.as_str())
+}
+
+/// The `duplicate-mawb` error of a folder whose MAWB number `number` an earlier folder of the batch,
+/// `first_folder`, already names: the two would be one manifest at ACP, each run undoing the other's.
+pub fn mawb_used_twice(number: &str, first_folder: &Path) -> Problem {
+    Problem::new(
+        &DUPLICATE_MAWB,
+        MAWB_TOML,
+        format!(
+            "MAWB {number} is also the manifest_number of folder {} in this batch: one MAWB is one folder. \
+             Put all of its HAWB files in one folder, or correct manifest_number in one of them",
+            first_folder.display()
+        ),
+    )
+    .column("manifest_number")
+}
+
 /// Batch-wide uniqueness: a tracking number or shipper item id used twice anywhere in the batch is an
-/// error on every use after the first. Returns the problems per MAWB (by index).
+/// error on every use after the first, and so is a MAWB number named by two folders
+/// ([`mawb_used_twice`]). Returns the problems per MAWB (by index).
 pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
     let mut out = vec![Vec::new(); mawbs.len()];
     for (field, rule, get) in [
@@ -763,6 +786,17 @@ pub fn check_batch_uniqueness(mawbs: &[&Mawb]) -> Vec<Vec<Problem>> {
                     }
                 }
             }
+        }
+    }
+    let mut numbers: ahash::AHashMap<&str, usize> = ahash::AHashMap::with_capacity(mawbs.len());
+    for (m, mawb) in mawbs.iter().enumerate() {
+        let Some(number) = mawb_number_of(mawb) else {
+            continue;
+        };
+        if let Some(&first) = numbers.get(number) {
+            out[m].push(mawb_used_twice(number, &mawbs[first].dir));
+        } else {
+            numbers.insert(number, m);
         }
     }
     out
