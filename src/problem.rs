@@ -57,6 +57,7 @@ rules! {
     FILE_TOO_LARGE = "file-too-large", Error, "ingest", "A spreadsheet decompresses to more than the safety cap (zip bomb protection) or holds more rows than the cap.";
     COLUMNS_TOML_INVALID = "columns-toml", Error, "ingest", "columns.toml cannot be read or maps to an unknown column.";
     WORKBOOK_OPEN = "workbook-open", Warning, "ingest", "An office lock file (~$name.xlsx, .~lock.name#) is in the folder: the workbook is open in Excel or LibreOffice, maybe with unsaved changes; mawb reads the file as last saved.";
+    UNCLOSED_QUOTE = "unclosed-quote", Error, "ingest", "A csv cell opens a quote that is never closed: every line after it, to the end of the file, was read into that one cell (the rows there would be lost).";
     SHORT_ROW = "short-row", Warning, "ingest", "A csv row inside the file has fewer fields than the header: its missing cells are read as blank. (A last row cut short without a line end is a truncated file: file-unreadable.)";
     // Sheets and headers.
     SHEET_SKIPPED = "sheet-skipped", Warning, "ingest", "A sheet has no HAWB header row and was skipped.";

@@ -1066,6 +1066,16 @@ fn rule_cases() -> Vec<Case> {
             std::fs::write(&p, &b[..b.len() / 2]).unwrap();
             vec!["m".into()]
         }),
+        case("unclosed-quote", NOT_SENDABLE, CSV, Some(3), None, |wd| {
+            // Row 3's last cell opens a quote never closed: rows 4 and 5 would be read into it.
+            let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 4));
+            let text = std::fs::read_to_string(dir.join("hawbs.csv")).unwrap();
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            let cut = lines[2].rfind(',').unwrap() + 1;
+            lines[2].insert(cut, '"');
+            std::fs::write(dir.join("hawbs.csv"), lines.join("\n") + "\n").unwrap();
+            vec!["m".into()]
+        }),
         case("file-not-utf8", NOT_SENDABLE, CSV, None, None, |wd| {
             let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
             let mut t = std::fs::read(dir.join("hawbs.csv")).unwrap();

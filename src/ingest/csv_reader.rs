@@ -256,13 +256,17 @@ pub(super) fn read_csv(
         Ok(h) => h,
         Err(e) => return sink.problem(cannot(e)),
     };
+    // Bytes of the text dropped before the csv reader (a byte order mark, a `sep=` line).
+    let mut skipped = 0;
     if head.starts_with("\u{feff}".as_bytes()) {
         head.drain(..3);
+        skipped = 3;
     }
     // Excel hides its `sep=` line: the row after it is the spreadsheet's row 1.
     let delimiter = match sep_line(&head) {
         Some((d, len)) => {
             head.drain(..len);
+            skipped += len;
             d
         }
         None => sniff_delimiter(&head),
@@ -281,6 +285,10 @@ pub(super) fn read_csv(
     let mut breaks_in_fields: u64 = 0;
     let mut header_width = 0;
     let mut short_row: Option<(u32, csv::ByteRecord)> = None;
+    // The row and column of the last record's last cell when it holds a line break: where a quote never
+    // closed would have taken in the rest of the file.
+    let mut open_at_end: Option<(u32, usize)> = None;
+    let mut header_texts: Vec<String> = Vec::new();
     let mut lines_read = 0usize;
     loop {
         lines_read += 1;
@@ -326,8 +334,12 @@ pub(super) fn read_csv(
         // The fields' text without separators: one search over the row, not one per field, and a count
         // only in the rare row that has a break.
         let text = fields.as_str().as_bytes();
+        open_at_end = None;
         if memchr::memchr(b'\n', text).is_some() {
             breaks_in_fields += memchr::memchr_iter(b'\n', text).count() as u64;
+            if fields.iter().last().is_some_and(|f| f.contains('\n')) {
+                open_at_end = Some((row, fields.len() - 1));
+            }
         }
         let cells = RowRef::Csv(fields);
         if cells.is_blank() {
@@ -353,12 +365,37 @@ pub(super) fn read_csv(
         match search.offer(row, fields.iter(), aliases) {
             Header::Found(h) => {
                 search.accept(name, name, &h, row, sink);
+                header_texts = h.texts.clone();
                 summary.sheets_read.push(name.to_string());
                 header_found = true;
                 header_width = fields.len();
             }
             Header::NotYet => {}
             Header::GiveUp => break,
+        }
+    }
+    if let Some((row, column)) = open_at_end {
+        // Rare (the last cell of the file holds a line break): the text is read again, by the csv rules.
+        let unclosed = open_text(path).and_then(|(mut text, _)| {
+            std::io::copy(&mut (&mut text).take(skipped as u64), &mut std::io::sink())?;
+            ends_inside_quotes(text, delimiter)
+        });
+        if let Ok(true) = unclosed {
+            let header = header_texts
+                .get(column)
+                .map_or(String::new(), |h| format!(" ({h})"));
+            sink.problem(
+                Problem::new(
+                    &UNCLOSED_QUOTE,
+                    name,
+                    format!(
+                        "column {}{header}: this cell opens a quote that is never closed, so every line after it, to the end of the file, was read into this one cell and the rows there would be lost. Close the quote (or remove it) and save the file again",
+                        column + 1
+                    ),
+                )
+                .sheet(name)
+                .at(row),
+            );
         }
     }
     if let Some((r, short)) = short_row.take() {
@@ -400,6 +437,37 @@ pub(super) fn read_csv(
             )
             .sheet(name),
         );
+    }
+}
+
+/// Whether csv text ends inside a quoted field, by the csv crate's rules (RFC 4180): a quote opens a
+/// quoted field only at the start of a field; inside one, a doubled quote is a quote and a single one
+/// closes it; a quote anywhere else is text. `text` has LF line ends (see [`Lines`]).
+fn ends_inside_quotes(mut text: impl Read, delimiter: u8) -> std::io::Result<bool> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut at = At::FieldStart;
+    let mut buf = vec![0u8; READ_AT_ONCE];
+    loop {
+        let n = text.read(&mut buf)?;
+        if n == 0 {
+            return Ok(at == At::Quoted);
+        }
+        for &b in &buf[..n] {
+            at = match (at, b) {
+                (At::Quoted, b'"') => At::QuoteInQuoted,
+                (At::Quoted, _) => At::Quoted,
+                (At::QuoteInQuoted | At::FieldStart, b'"') => At::Quoted,
+                (_, b'\n') => At::FieldStart,
+                (_, d) if d == delimiter => At::FieldStart,
+                _ => At::Unquoted,
+            };
+        }
     }
 }
 
@@ -452,6 +520,25 @@ fn short_row_warning(name: &str, row: u32, fields: usize, header: usize, sink: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_ends_inside_quotes_only_when_a_quote_opened_at_a_field_start_is_never_closed() {
+        let ends_open = |t: &str, d: u8| ends_inside_quotes(t.as_bytes(), d).unwrap();
+        assert!(ends_open("a,b\n1,\"x\n2,y\n", b','));
+        assert!(ends_open("a;b\n1;\"x\n", b';'));
+        // A doubled quote inside a quoted cell is a quote, not its end.
+        assert!(ends_open("a,b\n1,\"5\"\" TV\n", b','));
+        assert!(!ends_open("a,b\n1,\"5\"\" TV\"\n", b','));
+        // Closed, with line breaks and separators inside.
+        assert!(!ends_open("a,b\n1,\"x\n2,y\"\n", b','));
+        // A quote inside an unquoted cell is text and opens nothing.
+        assert!(!ends_open("a,b\n1,5\" TV\n", b','));
+        // Text after a closing quote is read on, unquoted: its quote opens nothing.
+        assert!(!ends_open("a,b\n1,\"x\"y\"\n", b','));
+        // The separator decides where fields start.
+        assert!(!ends_open("a;b\n1,\"x\n", b';'));
+        assert!(!ends_open("", b','));
+    }
 
     #[test]
     fn delimiter_is_sniffed_outside_quotes() {
