@@ -504,6 +504,45 @@ fn a_second_folder_of_the_same_mawb_is_refused_and_the_first_is_sent_and_never_c
     assert_eq!(objs.items_of_manifest(VALID_MAWB).len(), 3);
 }
 
+#[test]
+fn a_ledger_filled_in_test_mode_or_at_another_endpoint_refuses_to_send_elsewhere_and_a_new_ledger_sends(
+) {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    wd.mawb_folder("batch/a", &Sheet::hawbs(0, 2));
+    let batch = wd.join("batch");
+    let local = Local::new(&wd, "run");
+    run_ok(&wd, &acp, &batch, &local, &["--test-mode"]);
+    let sent = acp.requests().len();
+    // The same ledger, live (then at another endpoint): refused before anything is sent.
+    let other = Acp::start();
+    let live_here: &[&str] = &[];
+    for (endpoint, extra) in [
+        (acp.endpoint(), live_here),
+        (other.endpoint(), &["--test-mode"]),
+    ] {
+        let mut args = run_args(&acp, &batch, &local, extra);
+        args[3] = endpoint.clone();
+        let mut cmd = wd.mawb();
+        cmd.args(&args).env("ACP_API_KEY", &acp.key);
+        let o = wd.run(&mut cmd);
+        assert_exit(&o, USAGE);
+        let err = stderr(&o);
+        assert!(
+            err.contains("in test mode")
+                && err.contains("nothing was sent")
+                && err.contains("--state"),
+            "{endpoint} {extra:?}: {err}"
+        );
+    }
+    assert_eq!(acp.requests().len(), sent, "nothing more reached ACP");
+    assert!(other.requests().is_empty());
+    // A ledger of its own for the other endpoint: the MAWB is sent there.
+    let live = Local::new(&wd, "live");
+    let report = run_ok(&wd, &other, &batch, &live, &[]);
+    assert_eq!(statuses(&report)[VALID_MAWB], "sent");
+}
+
 // --------------------------------------------------------------------------------------------------------
 // 5. A changed MAWB: modifyManifest
 // --------------------------------------------------------------------------------------------------------
@@ -1002,8 +1041,11 @@ fn a_wrong_api_key_is_a_configuration_error_exit_2() {
         serde_json::from_slice(&std::fs::read(&local.report).expect("a report")).expect("JSON");
     for (m, o) in outcomes(&report) {
         assert_eq!(o["configuration_error"], true, "{m}: {o}");
-        assert_eq!(o["status"], "failed", "{m}: {o}");
+        // Not a failed MAWB: neither in the report nor in the ledger.
+        assert_eq!(o["status"], "configuration-error", "{m}: {o}");
     }
+    let status = wd.run_mawb(["status".to_string()].into_iter().chain(state_args(&local)));
+    assert!(!stdout(&status).contains("failed"), "{}", stdout(&status));
     assert!(acp.objects().items.is_empty(), "nothing created at ACP");
     run_ok(&wd, &acp, &batch, &local, &[]);
 }

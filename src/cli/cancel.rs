@@ -3,7 +3,6 @@
 use super::conn::{ConnArgs, StateArgs};
 use super::{EXIT_FAILED, EXIT_OK};
 use crate::acp::wire::{self, Answer, Params, Request};
-use crate::ledger::Ledger;
 use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -60,7 +59,7 @@ pub fn run(args: CancelArgs) -> Result<i32, String> {
         test_mode: args.conn.test_mode,
         ..Default::default()
     };
-    let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
+    let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
     let rid = ledger
         .begin_request("-", req.command().as_str(), &args.id, 0)
         .map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 //! Connection and local-state flags shared by `run`, `watch`, `cancel` and `status`.
 
 use crate::acp::client::{Client, ClientConfig, RetryPolicy, Secret};
+use crate::ledger::{Ledger, Target};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -76,4 +77,26 @@ impl ConnArgs {
         };
         Client::new(cfg).map_err(|e| e.to_string())
     }
+}
+
+/// Opens the ledger of a command that sends (`run`, `watch`, `cancel`) and binds it to the client's ACP
+/// target (`Ledger::bind_target`: a ledger that records sends to another endpoint or mode is refused
+/// before anything is sent); a key an earlier version stored in it is removed. Errors are configuration
+/// errors (exit 2).
+pub fn open_sending_ledger(state: &StateArgs, client: &Client) -> Result<Ledger, String> {
+    let ledger = Ledger::open(&state.state).map_err(|e| e.to_string())?;
+    ledger
+        .bind_target(&Target {
+            endpoint: client.endpoint().to_string(),
+            test_mode: client.test_mode(),
+        })
+        .map_err(|e| e.to_string())?;
+    match ledger.scrub(&client.key_echo_forms()) {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::warn!("removed the API key from {n} ledger row(s) an earlier version stored")
+        }
+        Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
+    }
+    Ok(ledger)
 }

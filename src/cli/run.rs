@@ -5,7 +5,6 @@ use super::InputArgs;
 use crate::archive::Archive;
 use crate::check::CheckReport;
 use crate::flow::{Outcome, Services};
-use crate::ledger::Ledger;
 use crate::report::{write_summary, JsonReport};
 use crate::runner::Runner;
 use clap::Args;
@@ -63,14 +62,7 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     exit_quietly_on_interrupt();
     let opts = args.input.options()?;
     let client = args.conn.client()?;
-    let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
-    match ledger.scrub(&client.key_echo_forms()) {
-        Ok(0) => {}
-        Ok(n) => {
-            tracing::warn!("removed the API key from {n} ledger row(s) an earlier version stored")
-        }
-        Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
-    }
+    let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
     if ledger.is_new() {
         tracing::warn!(
             "ledger {}: new (it has recorded nothing yet); objects ACP already holds under these folders' ids will not be touched without --adopt",

@@ -6,7 +6,6 @@
 use super::conn::{ConnArgs, StateArgs};
 use super::{InputArgs, EXIT_FAILED, EXIT_OK};
 use crate::archive::Archive;
-use crate::ledger::Ledger;
 use crate::watch::{watch, Services, WatchConfig};
 use clap::Args;
 use std::path::PathBuf;
@@ -109,14 +108,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     }
     let check = args.input.options()?;
     let client = args.conn.client()?;
-    let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
-    match ledger.scrub(&client.key_echo_forms()) {
-        Ok(0) => {}
-        Ok(n) => {
-            tracing::warn!("removed the API key from {n} ledger row(s) an earlier version stored")
-        }
-        Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
-    }
+    let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
     let archive = Archive::new(&args.state.archive);
     let mut plan = args.plan.options(args.conn.test_mode);
     plan.print_ready = args.print_ready;

@@ -59,6 +59,9 @@ pub enum RunStatus {
     Invalid,
     /// ACP refused something, or the counts did not reconcile, or ACP could not be reached.
     Failed,
+    /// Stopped by a configuration error (ACP refused the API key or the endpoint): nothing is wrong with
+    /// the MAWB, which is not recorded as failed; the run exits 2.
+    ConfigurationError,
 }
 
 /// Counts reconciled against ACP's getManifest.
@@ -289,19 +292,24 @@ pub fn run_mawb(ctx: &FlowContext<'_>, checked: &CheckedMawb) -> Outcome {
     match run.go() {
         Ok(()) => {}
         Err(e) => {
-            tracing::error!(mawb = %run.mawb, "failed: {e}");
-            run.out.status = RunStatus::Failed;
             run.out.configuration_error = e.is_configuration();
             run.out.retryable = e.retryable() || run.out.configuration_error;
-            run.out.error = Some(if run.out.configuration_error {
-                format!("configuration error: {e} (check ACP_API_KEY and ACP_ENDPOINT; the folder is fine)")
+            if run.out.configuration_error {
+                // Not the MAWB's failure: the ledger keeps where the MAWB stood, for the next run.
+                tracing::error!(mawb = %run.mawb, "stopped by a configuration error: {e}");
+                run.out.status = RunStatus::ConfigurationError;
+                run.out.error = Some(format!(
+                    "configuration error: {e} (check ACP_API_KEY and ACP_ENDPOINT; the folder is fine)"
+                ));
             } else {
-                e.to_string()
-            });
-            let _ = ctx
-                .services
-                .ledger
-                .set_state(&run.mawb, "failed", Some(&e.to_string()));
+                tracing::error!(mawb = %run.mawb, "failed: {e}");
+                run.out.status = RunStatus::Failed;
+                run.out.error = Some(e.to_string());
+                let _ = ctx
+                    .services
+                    .ledger
+                    .set_state(&run.mawb, "failed", Some(&e.to_string()));
+            }
         }
     }
     // The packing order `mawb labels` prints in: the folder as this run saw it.

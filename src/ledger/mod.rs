@@ -14,10 +14,12 @@ use std::sync::Mutex;
 
 mod labels;
 mod packing;
+mod target;
 mod wal;
 
 pub use labels::LabelWanted;
 pub use packing::PackingRow;
+pub use target::Target;
 
 /// Why the ledger cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,17 @@ pub enum LedgerError {
     /// The write-ahead log beside the database cannot be the one SQLite wrote (see `wal`).
     #[error("state database {path}: {why}")]
     DamagedLog { path: String, why: String },
+    /// A sending command aims at another ACP target than the one the ledger records (see `target`).
+    #[error(
+        "ledger {path} records what was sent to ACP at {recorded}; this command would send to {wanted}, \
+         where none of it was sent: nothing was sent. One ledger follows one ACP endpoint and mode: give this \
+         one its own ledger (--state FILE, or MAWB_STATE_DIR), or send to {recorded} as before"
+    )]
+    OtherTarget {
+        path: String,
+        recorded: Target,
+        wanted: Target,
+    },
 }
 
 /// Where a MAWB stands.
