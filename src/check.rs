@@ -89,7 +89,17 @@ pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
 }
 
 /// A cell refused at ingest (digits lost, a date, a formula without a result) reads as blank: the field
-/// rules' "required" for that same cell would only repeat it, so it is dropped.
+/// rules' "required" for that same cell (`required`, and the rules that require one field:
+/// `tracking-required`, `email-required`, `product-value-required`) would only repeat it, with advice
+/// about a blank cell, so it is dropped.
+/// The codes of the rules that find a cell blank which should not be (see [`without_refused_cells`]).
+const REQUIRES_A_CELL: [&str; 4] = [
+    crate::problem::REQUIRED.code,
+    crate::problem::TRACKING_REQUIRED.code,
+    crate::problem::EMAIL_REQUIRED.code,
+    crate::problem::PRODUCT_VALUE_REQUIRED.code,
+];
+
 fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Vec<Problem> {
     type Cell<'p> = (&'p str, Option<&'p str>, Option<u32>, Option<&'p str>);
     let refused: std::collections::HashSet<Cell<'_>> = ingest
@@ -110,7 +120,7 @@ fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Ve
     field_problems
         .into_iter()
         .filter(|p| {
-            !(p.code == crate::problem::REQUIRED.code
+            !(REQUIRES_A_CELL.contains(&p.code)
                 && refused.contains(&(
                     p.file.as_str(),
                     p.sheet.as_deref(),

@@ -48,8 +48,10 @@ macro_rules! rules {
 rules! {
     // Folder and files.
     PATH_NOT_FOUND = "path-not-found", Error, "ingest", "A path given on the command line does not exist or cannot be read.";
+    STRAY_SPREADSHEET = "stray-spreadsheet", Warning, "ingest", "A spreadsheet lies at the top of a batch folder, beside its MAWB folders: it belongs to no MAWB and is not read.";
     NO_MAWB_FOLDER = "no-mawb-folder", Error, "ingest", "A batch folder holds no MAWB folder (no subfolder with a mawb.toml or spreadsheets).";
     NO_SPREADSHEET = "no-spreadsheet", Error, "ingest", "A MAWB folder holds no HAWB spreadsheet (xlsx xlsm xlsb xls ods csv).";
+    LINKED_SPREADSHEET = "linked-spreadsheet", Error, "ingest", "A spreadsheet of the MAWB folder is a symbolic link: only the folder's own files are read, so its rows would be left out.";
     FILE_UNREADABLE = "file-unreadable", Error, "ingest", "A spreadsheet cannot be opened or is corrupt or truncated.";
     FILE_NOT_UTF8 = "file-not-utf8", Error, "ingest", "A csv file is not UTF-8 text; save it as \"CSV UTF-8\".";
     FILE_NOT_SPREADSHEET = "file-not-spreadsheet", Error, "ingest", "A file named as a spreadsheet holds something else (binary, image...).";

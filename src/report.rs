@@ -117,7 +117,9 @@ impl JsonReport {
         }
     }
 
-    /// Writes the report to a file (atomically: temp name, then rename) or to stdout for `-`.
+    /// Writes the report to a file (atomically: temp name, then rename) or to stdout for `-`. A target that
+    /// exists and is not a plain file (a pipe such as `>(jq .)`, a device) is written to as it is, never
+    /// replaced; a symbolic link is followed, so the file it names gets the report and the link stays.
     pub fn write_to(&self, target: &Path) -> std::io::Result<()> {
         let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         if target.as_os_str() == "-" {
@@ -126,7 +128,18 @@ impl JsonReport {
             out.write_all(b"\n")?;
             return out.flush();
         }
-        crate::fsutil::write_atomic(target, &text)
+        match std::fs::metadata(target) {
+            Ok(m) if !m.is_file() && !m.is_dir() => {
+                let mut f = std::fs::OpenOptions::new().write(true).open(target)?;
+                f.write_all(&text)?;
+                f.write_all(b"\n")?;
+                f.flush()
+            }
+            Ok(_) if target.is_symlink() => {
+                crate::fsutil::write_atomic(&std::fs::canonicalize(target)?, &text)
+            }
+            _ => crate::fsutil::write_atomic(target, &text),
+        }
     }
 }
 

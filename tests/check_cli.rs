@@ -160,6 +160,43 @@ fn an_unwritable_json_report_is_an_io_error() {
 }
 
 #[test]
+fn a_json_report_to_a_link_or_a_pipe_is_written_through_it_and_replaces_nothing() {
+    use std::os::unix::fs::FileTypeExt;
+    let wd = Workdir::new();
+    wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    // A link: the file it names gets the report, the link stays a link.
+    std::fs::write(wd.join("target.json"), "old").unwrap();
+    std::os::unix::fs::symlink(wd.join("target.json"), wd.join("link.json")).unwrap();
+    let o = wd.run_mawb(["check", "m", "--json", "link.json"]);
+    assert_exit(&o, OK);
+    assert!(std::fs::symlink_metadata(wd.join("link.json"))
+        .unwrap()
+        .is_symlink());
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(wd.join("target.json")).unwrap()).unwrap();
+    assert_eq!(written["command"], "check");
+    // A named pipe with a reader: the reader gets the report, the pipe stays a pipe.
+    let fifo = wd.join("report.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let o = wd.run_mawb(["check", "m", "--json", "report.fifo"]);
+    assert_exit(&o, OK);
+    let got: Value = serde_json::from_slice(&reader.join().unwrap()).unwrap();
+    assert_eq!(got["command"], "check");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+#[test]
 fn checks_one_mawb_folder_or_a_whole_batch() {
     let wd = Workdir::new();
     let batch = wd.samples(2, 12, 5);
@@ -645,6 +682,28 @@ fn a_hidden_row_is_seen_whatever_the_quotes_and_spacing_of_its_mark() {
 }
 
 #[test]
+fn a_visible_sheet_that_cannot_be_read_is_named_with_its_fix_and_not_called_hidden() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    Sheet::hawbs(1, 3).write_xlsx(&dir, "hawbs.xlsx");
+    // The sheet's XML cut in the middle: the zip is sound, the sheet is not.
+    rewrite_zip_entry(&dir.join("hawbs.xlsx"), "xl/worksheets/sheet1.xml", |xml| {
+        xml[..xml.len() * 2 / 3].to_string()
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "file-unreadable");
+    let msg = p["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("save it again as .xlsx"), "{msg}");
+    assert!(
+        problems_with(&v, "no-header").is_empty(),
+        "no guess at a hidden sheet: {v:#}"
+    );
+}
+
+#[test]
 fn rejects_a_binary_file_named_csv() {
     let wd = Workdir::new();
     let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
@@ -1051,6 +1110,21 @@ fn rule_cases() -> Vec<Case> {
             wd.mkdir("batch");
             vec!["batch".into()]
         }),
+        case(
+            "stray-spreadsheet",
+            OK,
+            Some("batch/hawbs-extra.csv"),
+            None,
+            None,
+            |wd| {
+                // A spreadsheet beside the MAWB folders of a batch: the batch is still a batch.
+                let batch = wd.mkdir("batch");
+                wd.mawb_folder("batch/a", &Sheet::hawbs(1, 1));
+                Sheet::hawbs(10, 1).write_csv(&batch, "hawbs-extra.csv");
+                std::fs::write(batch.join("notes.txt"), "call the airline\n").unwrap();
+                vec!["batch".into()]
+            },
+        ),
         case("no-spreadsheet", NOT_SENDABLE, None, None, None, |wd| {
             let dir = wd.mkdir("m");
             write_mawb_toml(&dir, VALID_MAWB);
@@ -1076,6 +1150,22 @@ fn rule_cases() -> Vec<Case> {
             std::fs::write(dir.join("hawbs.csv"), lines.join("\n") + "\n").unwrap();
             vec!["m".into()]
         }),
+        case(
+            "linked-spreadsheet",
+            NOT_SENDABLE,
+            Some("more.csv"),
+            None,
+            None,
+            |wd| {
+                // A second HAWB file linked in from elsewhere: its rows would be left out.
+                let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+                let elsewhere = wd.mkdir("elsewhere");
+                Sheet::hawbs(10, 2).write_csv(&elsewhere, "more.csv");
+                std::os::unix::fs::symlink(elsewhere.join("more.csv"), dir.join("more.csv"))
+                    .unwrap();
+                vec!["m".into()]
+            },
+        ),
         case("file-not-utf8", NOT_SENDABLE, CSV, None, None, |wd| {
             let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
             let mut t = std::fs::read(dir.join("hawbs.csv")).unwrap();
@@ -2056,7 +2146,8 @@ fn a_reader_panic_is_a_located_problem_and_the_rest_of_the_batch_is_read() {
     let wd = Workdir::new();
     let a = wd.mawb_folder("batch/A", &Sheet::hawbs(1, 5));
     Sheet::hawbs(50, 3).write_xlsx(&a, "boom.xlsx");
-    wd.mawb_folder("batch/B", &Sheet::hawbs(100, 4));
+    let b = wd.mawb_folder("batch/B", &Sheet::hawbs(100, 4));
+    write_mawb_toml(&b, "112-44995462");
     let (o, report) = check_with_fault(&wd, "read-panic:boom.xlsx", &wd.join("batch"), &[]);
     assert_exit(&o, NOT_SENDABLE);
     let p = the_problem(&report, "file-unreadable");

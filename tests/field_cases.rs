@@ -138,6 +138,12 @@ fn long_tracking_numbers_stored_as_floats_are_refused_with_the_cause() {
     );
     let msg = problems_with(&v, "digits-lost")[0]["message"].to_string();
     assert!(msg.contains("15 digits") && msg.contains("Text"), "{msg}");
+    // The cell refused is not also "required" (with advice about labels).
+    assert!(
+        found(&v, "tracking-required").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
 }
 
 #[test]
@@ -154,7 +160,7 @@ fn consecutive_labels_that_collapse_to_one_float_name_the_cause_not_a_cascade() 
         ]
     );
     assert!(
-        found(&v, "item-field-conflict").is_empty(),
+        found(&v, "item-field-conflict").is_empty() && found(&v, "tracking-required").is_empty(),
         "{}",
         problem_lines(&v)
     );

@@ -316,7 +316,7 @@ fn an_id_that_is_not_acps_left_in_the_ledger_is_forgotten_and_the_mawb_recovers(
     {
         let c = rusqlite::Connection::open(&local.state).unwrap();
         c.execute(
-            "UPDATE items SET tracking_number = '&lol9;' WHERE rowid = (SELECT MIN(rowid) FROM items)",
+            "UPDATE items SET tracking_number = '&lol9;' WHERE key = (SELECT MIN(key) FROM items)",
             [],
         )
         .unwrap();

@@ -90,6 +90,40 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The spreadsheets of `dir` that are symbolic links (sorted by name), each refused with where it leads:
+/// [`list_files`] reads only the folder's own files, so their rows would otherwise be left out unsaid.
+fn linked_spreadsheets(dir: &Path) -> Vec<Problem> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut links: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
+        .map(|e| e.path())
+        .filter(|p| SPREADSHEET_EXTENSIONS.contains(&extension(p).as_str()))
+        .collect();
+    links.sort();
+    links
+        .iter()
+        .map(|link| {
+            let name = link
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let to = match std::fs::read_link(link) {
+                Ok(t) if link.exists() => format!("a link to {}", t.display()),
+                Ok(t) => format!("a link to {}, which does not exist", t.display()),
+                Err(_) => "a link".to_string(),
+            };
+            Problem::new(
+                &LINKED_SPREADSHEET,
+                name.clone(),
+                format!("{name} is {to}: mawb reads only the MAWB folder's own files, so its rows would be left out. Copy the file itself into the folder in place of the link"),
+            )
+        })
+        .collect()
+}
+
 /// Whether `dir` looks like one MAWB folder: it holds `mawb.toml` or a spreadsheet.
 pub fn is_mawb_folder(dir: &Path) -> bool {
     if dir.join(config::MAWB_TOML).is_file() {
@@ -102,6 +136,37 @@ pub fn is_mawb_folder(dir: &Path) -> bool {
                 .any(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
         })
         .unwrap_or(false)
+}
+
+/// Whether a subfolder of `dir` holds a `mawb.toml`.
+fn holds_mawb_toml_folders(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| !is_ignored_name(&e.file_name().to_string_lossy()))
+            .any(|e| e.path().join(config::MAWB_TOML).is_file())
+    })
+}
+
+/// The spreadsheets at the top of batch folder `dir`, each a warning: they belong to no MAWB and are not
+/// read.
+fn stray_spreadsheets(dir: &Path) -> Vec<Problem> {
+    list_files(dir)
+        .unwrap_or_default()
+        .iter()
+        .filter(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
+        .map(|f| {
+            let shown = f.display().to_string();
+            Problem::new(
+                &STRAY_SPREADSHEET,
+                shown.clone(),
+                format!(
+                    "{shown} lies in the batch folder beside its MAWB folders: it belongs to no MAWB and is not read. Move it into the folder of its MAWB (or out of the batch)"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Finds the MAWB folders named by `paths`: each path is a MAWB folder or a batch folder of them.
@@ -124,9 +189,15 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
             ));
             continue;
         }
-        if is_mawb_folder(path) {
+        // A folder without mawb.toml whose subfolders have one is a batch, whatever lies beside them (a
+        // stray spreadsheet or a notes.txt must not turn the whole batch into one MAWB without mawb.toml).
+        let batch = !path.join(config::MAWB_TOML).is_file() && holds_mawb_toml_folders(path);
+        if !batch && is_mawb_folder(path) {
             dirs.push(path.clone());
             continue;
+        }
+        if batch {
+            problems.extend(stray_spreadsheets(path));
         }
         let mut found = 0;
         for entry in walkdir::WalkDir::new(path)
@@ -207,6 +278,7 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     }
 
     problems.extend(open_workbooks(dir));
+    problems.extend(linked_spreadsheets(dir));
 
     let image_name = config.as_ref().and_then(|c| c.image.clone());
     let image = locate_image(dir, &files, image_name.as_deref(), &mut problems);

@@ -292,6 +292,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
     let metadata = wb.sheets_metadata().to_vec();
     let mut capped = false;
     let mut hidden_skipped = Vec::new();
+    let mut unreadable = false;
     for meta in &metadata {
         let sheet = &meta.name;
         if meta.visible != SheetVisible::Visible && !ctx.opts.read_hidden_sheets {
@@ -351,10 +352,11 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                 Problem::new(
                     &FILE_UNREADABLE,
                     name,
-                    format!("sheet cannot be read (corrupt?): {e}"),
+                    format!("sheet cannot be read (corrupt?): {e}; open the file in the program that made it and save it again as .xlsx"),
                 )
                 .sheet(sheet.clone()),
             );
+            unreadable = true;
             continue;
         }
         if capped || summary.timed_out {
@@ -386,7 +388,8 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             .sheet(s.clone()),
         );
     }
-    if summary.sheets_read.is_empty() {
+    // A sheet that cannot be read has its own error: "no header" would only guess at why.
+    if summary.sheets_read.is_empty() && !(unreadable && summary.sheets_skipped.is_empty()) {
         let names: Vec<&str> = metadata.iter().map(|m| m.name.as_str()).collect();
         let msg = if metadata.is_empty() {
             "the workbook has no sheet".to_string()
