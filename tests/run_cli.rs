@@ -543,6 +543,44 @@ fn a_ledger_filled_in_test_mode_or_at_another_endpoint_refuses_to_send_elsewhere
     assert_eq!(statuses(&report)[VALID_MAWB], "sent");
 }
 
+#[test]
+fn a_ledger_of_the_earlier_default_in_the_working_folder_is_not_left_behind_silently() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    wd.mawb_folder("batch/a", &Sheet::hawbs(0, 2));
+    let run_in_wd = |extra: &[&str]| {
+        let mut cmd = wd.mawb();
+        cmd.args(["run", "batch", "--endpoint", &acp.endpoint()])
+            .args(extra)
+            .env("ACP_API_KEY", &acp.key);
+        wd.run(&mut cmd)
+    };
+    // A run of an earlier version's default: the ledger in the working folder.
+    assert_exit(
+        &run_in_wd(&["--state", "mawb-state.sqlite", "--archive", "archive"]),
+        OK,
+    );
+    let sent = acp.requests().len();
+    // The default ledger would be new: refused, with the flags that go on with the earlier one.
+    let o = run_in_wd(&[]);
+    assert_exit(&o, USAGE);
+    let err = stderr(&o);
+    assert!(
+        err.contains("mawb-state.sqlite")
+            && err.contains("--state mawb-state.sqlite --archive archive"),
+        "{err}"
+    );
+    assert_eq!(acp.requests().len(), sent, "nothing sent");
+    assert!(
+        !wd.join(".mawb-state/state.sqlite").exists(),
+        "no new ledger"
+    );
+    // Those flags: the MAWB is unchanged.
+    let o = run_in_wd(&["--state", "mawb-state.sqlite", "--archive", "archive"]);
+    assert_exit(&o, OK);
+    assert!(stdout(&o).contains("unchanged"), "{}", stdout(&o));
+}
+
 // --------------------------------------------------------------------------------------------------------
 // 5. A changed MAWB: modifyManifest
 // --------------------------------------------------------------------------------------------------------

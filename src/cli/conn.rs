@@ -84,6 +84,7 @@ impl ConnArgs {
 /// before anything is sent); a key an earlier version stored in it is removed. Errors are configuration
 /// errors (exit 2).
 pub fn open_sending_ledger(state: &StateArgs, client: &Client) -> Result<Ledger, String> {
+    earlier_default_ledger(state)?;
     let ledger = Ledger::open(&state.state).map_err(|e| e.to_string())?;
     ledger
         .bind_target(&Target {
@@ -99,4 +100,25 @@ pub fn open_sending_ledger(state: &StateArgs, client: &Client) -> Result<Ledger,
         Err(e) => tracing::warn!("cannot check the ledger for a stored API key: {e}"),
     }
     Ok(ledger)
+}
+
+/// The ledger file earlier versions used by default, in the working folder.
+pub const EARLIER_DEFAULT_LEDGER: &str = "mawb-state.sqlite";
+
+/// Refuses to start a new default ledger while the working folder holds one of the earlier default
+/// (`mawb-state.sqlite`): its history (what was sent, under which ids) would be left behind without a
+/// word, and the first run would meet its own objects as "already at ACP, and this ledger never sent it".
+fn earlier_default_ledger(state: &StateArgs) -> Result<(), String> {
+    let default = state_dir().join("state.sqlite");
+    let earlier = std::path::Path::new(EARLIER_DEFAULT_LEDGER);
+    if state.state != default || state.state.exists() || !earlier.is_file() {
+        return Ok(());
+    }
+    Err(format!(
+        "the working folder holds {EARLIER_DEFAULT_LEDGER}, the ledger earlier versions kept here, and the default \
+         ledger {} does not exist yet: nothing was sent. To go on with that ledger, pass --state \
+         {EARLIER_DEFAULT_LEDGER} --archive archive (or move both into {})",
+        default.display(),
+        state_dir().display()
+    ))
 }
