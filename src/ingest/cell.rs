@@ -199,7 +199,10 @@ fn read_text_steps<'a>(
 /// Most cells are plain, and are read with one look at their ends and one pass over their bytes.
 ///
 /// `look_for_invisible` false skips the look for invisible characters, for a text known to hold none.
-#[inline]
+/// Always inlined: once the csv reader grew (an unclosed quote's check), the compiler stopped inlining it
+/// into the row loop, and a csv row cost 0.8% more instructions (1,611.1 M -> 1,624.0 M for 89,873 rows;
+/// 1,613.7 M inlined).
+#[inline(always)]
 fn plain_text(s: &str, kind: ColumnKind, look_for_invisible: bool) -> Option<&str> {
     let b = s.as_bytes();
     let (first, last) = (*b.first()?, *b.last()?);

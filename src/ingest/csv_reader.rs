@@ -375,28 +375,15 @@ pub(super) fn read_csv(
         }
     }
     if let Some((row, column)) = open_at_end {
-        // Rare (the last cell of the file holds a line break): the text is read again, by the csv rules.
-        let unclosed = open_text(path).and_then(|(mut text, _)| {
-            std::io::copy(&mut (&mut text).take(skipped as u64), &mut std::io::sink())?;
-            ends_inside_quotes(text, delimiter)
-        });
-        if let Ok(true) = unclosed {
-            let header = header_texts
-                .get(column)
-                .map_or(String::new(), |h| format!(" ({h})"));
-            sink.problem(
-                Problem::new(
-                    &UNCLOSED_QUOTE,
-                    name,
-                    format!(
-                        "column {}{header}: this cell opens a quote that is never closed, so every line after it, to the end of the file, was read into this one cell and the rows there would be lost. Close the quote (or remove it) and save the file again",
-                        column + 1
-                    ),
-                )
-                .sheet(name)
-                .at(row),
-            );
-        }
+        unclosed_quote(
+            path,
+            skipped,
+            delimiter,
+            name,
+            (row, column),
+            &header_texts,
+            sink,
+        );
     }
     if let Some((r, short)) = short_row.take() {
         if ends_open.load(Ordering::Relaxed) {
@@ -436,6 +423,42 @@ pub(super) fn read_csv(
                 "the header row is followed by no data rows",
             )
             .sheet(name),
+        );
+    }
+}
+
+/// Reports, at `(row, column)` (the last cell of the file, which holds a line break), a quote that opens
+/// there and is never closed: the text is read again by the csv rules ([`ends_inside_quotes`]). Rare, and
+/// kept out of the reading loop.
+#[inline(never)]
+fn unclosed_quote(
+    path: &Path,
+    skipped: usize,
+    delimiter: u8,
+    name: &str,
+    (row, column): (u32, usize),
+    header_texts: &[String],
+    sink: &mut dyn RowSink,
+) {
+    let unclosed = open_text(path).and_then(|(mut text, _)| {
+        std::io::copy(&mut (&mut text).take(skipped as u64), &mut std::io::sink())?;
+        ends_inside_quotes(text, delimiter)
+    });
+    if let Ok(true) = unclosed {
+        let header = header_texts
+            .get(column)
+            .map_or(String::new(), |h| format!(" ({h})"));
+        sink.problem(
+            Problem::new(
+                &UNCLOSED_QUOTE,
+                name,
+                format!(
+                    "column {}{header}: this cell opens a quote that is never closed, so every line after it, to the end of the file, was read into this one cell and the rows there would be lost. Close the quote (or remove it) and save the file again",
+                    column + 1
+                ),
+            )
+            .sheet(name)
+            .at(row),
         );
     }
 }
