@@ -155,6 +155,12 @@ pub struct PlanArgs {
     /// Always zip the manifest file (it is zipped anyway when needed to fit ACP's limits).
     #[arg(long)]
     pub zip_manifest_file: bool,
+}
+
+/// The flag of the commands that send (`run`, `watch`): what to do with objects ACP holds that this
+/// ledger never sent.
+#[derive(Debug, Clone, Args)]
+pub struct AdoptArgs {
     /// Take over items, bags, days and manifests ACP already holds under this folder's ids although this
     /// ledger never sent them (a new or moved ledger). Without it they stop the MAWB, untouched.
     #[arg(long)]
@@ -167,7 +173,6 @@ impl PlanArgs {
             batch_items: self.batch_items.max(1),
             test_mode,
             zip_manifest_file: self.zip_manifest_file,
-            adopt: self.adopt,
             ..Default::default()
         }
     }

@@ -33,6 +33,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub plan: super::PlanArgs,
     #[command(flatten)]
+    pub adopt: super::AdoptArgs,
+    #[command(flatten)]
     pub input: InputArgs,
 }
 
@@ -73,6 +75,7 @@ pub fn run(args: RunArgs) -> Result<i32, String> {
     }
     let archive = Archive::new(&args.state.archive);
     let mut plan = args.plan.options(args.conn.test_mode);
+    plan.adopt = args.adopt.adopt;
     plan.print_ready = args.print_ready;
     // Folders are discovered once: the count sizes the progress bars, the list is what is checked.
     let (dirs, discovered) = crate::ingest::discover(&args.paths);

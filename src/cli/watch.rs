@@ -72,6 +72,8 @@ pub struct WatchArgs {
     #[command(flatten)]
     pub plan: super::PlanArgs,
     #[command(flatten)]
+    pub adopt: super::AdoptArgs,
+    #[command(flatten)]
     pub input: InputArgs,
 }
 
@@ -111,6 +113,7 @@ pub fn run(args: WatchArgs) -> Result<i32, String> {
     let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
     let archive = Archive::new(&args.state.archive);
     let mut plan = args.plan.options(args.conn.test_mode);
+    plan.adopt = args.adopt.adopt;
     plan.print_ready = args.print_ready;
     let cfg = WatchConfig {
         drop_dir: args.drop_dir.clone(),

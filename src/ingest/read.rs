@@ -356,12 +356,15 @@ pub fn read_file(
         FileKind::NonUtf8Text => sink.problem(Problem::new(
             &FILE_NOT_UTF8,
             name,
-            "the file is text but not UTF-8 (probably Latin-1): in Excel use \"Save As > CSV UTF-8\" (or \"Unicode Text\")",
+            "the file is text but not UTF-8 (a legacy encoding such as Windows-1252, Latin-1 or Shift-JIS): in Excel use \"Save As > CSV UTF-8\" (or \"Unicode Text\")",
         )),
         other => sink.problem(Problem::new(
             &FILE_NOT_SPREADSHEET,
             name,
-            format!("the file's content is {} , not a spreadsheet or csv", other.name()),
+            format!(
+                "the file's content is {}, not a spreadsheet or csv: open it in the program that made it and save it as .xlsx or \"CSV UTF-8\"",
+                other.name()
+            ),
         )),
     }
     summary
