@@ -704,6 +704,53 @@ fn a_visible_sheet_that_cannot_be_read_is_named_with_its_fix_and_not_called_hidd
 }
 
 #[test]
+fn empty_files_and_a_folder_for_a_scan_are_named_for_what_they_are() {
+    // A 0-byte workbook beside a good csv: a save cut short, not "text named .xlsx".
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::write(dir.join("more.xlsx"), b"").unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "file-unreadable");
+    assert_place(&p, "more.xlsx", None, None);
+    assert!(
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("empty (0 bytes)")),
+        "{p}"
+    );
+    assert!(problems_with(&v, "file-kind-mismatch").is_empty(), "{v:#}");
+    // A 0-byte scan.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::write(dir.join("mawb.pdf"), b"").unwrap();
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "image-type");
+    assert!(
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("empty (0 bytes)")),
+        "{p}"
+    );
+    // A folder named as the scan.
+    let wd = Workdir::new();
+    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
+    std::fs::remove_file(dir.join("mawb.pdf")).unwrap();
+    std::fs::create_dir(dir.join("mawb.pdf")).unwrap();
+    write_mawb_toml_with(&dir, VALID_MAWB, "image = \"mawb.pdf\"");
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let p = the_problem(&v, "image-missing");
+    assert!(
+        p["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is a folder")),
+        "{p}"
+    );
+}
+
+#[test]
 fn rejects_a_binary_file_named_csv() {
     let wd = Workdir::new();
     let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));

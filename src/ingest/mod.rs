@@ -451,6 +451,17 @@ fn read_one(
         }
     };
     let ext = extension(path);
+    // An empty workbook file is a save or copy cut short, not a text file misnamed.
+    if problems.is_empty()
+        && !matches!(ext.as_str(), "csv" | "txt")
+        && std::fs::metadata(path).is_ok_and(|m| m.len() == 0)
+    {
+        problems.push(Problem::new(
+            &FILE_UNREADABLE,
+            name,
+            format!("the file is empty (0 bytes): it was not saved or copied completely; save the .{ext} again from the program that made it"),
+        ));
+    }
     let expected = match ext.as_str() {
         "csv" | "txt" => FileKind::Text,
         "xls" => FileKind::Ole2,
@@ -663,11 +674,16 @@ fn locate_image(
                 return None;
             }
             if !p.is_file() {
+                let why = if p.is_dir() {
+                    "is a folder, not the scan's file"
+                } else {
+                    "does not exist in the folder"
+                };
                 problems.push(
                     Problem::new(
                         &IMAGE_MISSING,
                         config::MAWB_TOML,
-                        format!("image \"{n}\" does not exist in the folder"),
+                        format!("image \"{n}\" {why}"),
                     )
                     .column("image"),
                 );

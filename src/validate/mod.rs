@@ -43,7 +43,16 @@ impl Default for ValidateOptions {
 pub fn validate_mawb(mawb: &Mawb, opts: &ValidateOptions) -> Vec<Problem> {
     let mut problems = Vec::new();
     if let Some(img) = &mawb.image {
-        if !img.kind.is_mawb_image() {
+        if img.size == 0 {
+            problems.push(
+                Problem::new(
+                    &IMAGE_TYPE,
+                    img.name.clone(),
+                    "the MAWB scan is empty (0 bytes): it was not saved or copied completely; scan the MAWB again",
+                )
+                .column("image"),
+            );
+        } else if !img.kind.is_mawb_image() {
             problems.push(
                 Problem::new(
                     &IMAGE_TYPE,
