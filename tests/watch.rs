@@ -489,6 +489,9 @@ fn a_bad_spreadsheet_goes_to_failed_with_a_report_naming_the_row() {
     let txt = fs::read_to_string(rig.sub("failed/bad-weight/report.txt")).unwrap();
     assert!(txt.contains("row 4"), "{txt}");
     assert!(txt.contains("result: failed (invalid)"), "{txt}");
+    // The folder is named where it now is, not where it was run.
+    assert!(txt.contains("failed/bad-weight)"), "{txt}");
+    assert!(!txt.contains("processing"), "{txt}");
     assert!(
         rig.requests().is_empty(),
         "nothing sent for an invalid folder"

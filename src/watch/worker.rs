@@ -467,8 +467,11 @@ fn write_reports(
     reason: Option<&str>,
 ) -> std::io::Result<()> {
     let finished = now_ms();
+    // The reports sit in the folder's last place (`done/` or `failed/`), and say so.
+    let mut moved = checked.clone();
+    moved.mawb.dir = dest.to_path_buf();
     let report = CheckReport {
-        mawbs: vec![checked.clone()],
+        mawbs: vec![moved],
         problems: Vec::new(),
         totals: checked.totals.clone(),
     };
