@@ -12,40 +12,16 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 
+mod error;
 mod labels;
 mod packing;
 mod target;
 mod wal;
 
+pub use error::LedgerError;
 pub use labels::LabelWanted;
 pub use packing::PackingRow;
 pub use target::Target;
-
-/// Why the ledger cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    #[error("state database {path}: {source}")]
-    Open {
-        path: String,
-        source: rusqlite::Error,
-    },
-    #[error("state database: {0}")]
-    Sql(#[from] rusqlite::Error),
-    /// The write-ahead log beside the database cannot be the one SQLite wrote (see `wal`).
-    #[error("state database {path}: {why}")]
-    DamagedLog { path: String, why: String },
-    /// A sending command aims at another ACP target than the one the ledger records (see `target`).
-    #[error(
-        "ledger {path} records what was sent to ACP at {recorded}; this command would send to {wanted}, \
-         where none of it was sent: nothing was sent. One ledger follows one ACP endpoint and mode: give this \
-         one its own ledger (--state FILE, or MAWB_STATE_DIR), or send to {recorded} as before"
-    )]
-    OtherTarget {
-        path: String,
-        recorded: Target,
-        wanted: Target,
-    },
-}
 
 /// Where a MAWB stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -200,6 +176,9 @@ impl Ledger {
         let shown = path.display().to_string();
         let new = !path.exists();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if dir.exists() && !dir.is_dir() {
+                return Err(LedgerError::NotAFolder(dir.display().to_string()));
+            }
             let _ = std::fs::create_dir_all(dir);
         }
         // Another process opening the same ledger at this moment (a second run, the watcher) can hold the

@@ -193,3 +193,19 @@ fn a_ledger_whose_items_and_packing_have_rowids_still_records_and_reads_them() {
     .unwrap();
     assert_eq!(l.packing("M").unwrap()[0].item_key, "S1");
 }
+
+#[test]
+fn a_ledger_whose_folder_is_a_file_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state");
+    std::fs::write(&file, "not a folder").unwrap();
+    let Err(e) = Ledger::open(&file.join("state.sqlite")) else {
+        panic!("a ledger opened in a file")
+    };
+    assert!(matches!(e, LedgerError::NotAFolder(_)), "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("is a file, not a folder") && msg.contains("MAWB_STATE_DIR"),
+        "{msg}"
+    );
+}
