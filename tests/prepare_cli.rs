@@ -111,6 +111,29 @@ fn prepared_requests_replay_against_the_sandbox_in_order() {
 }
 
 #[test]
+fn a_batch_with_a_stray_spreadsheet_beside_its_folders_is_prepared_as_a_batch() {
+    let w = Workdir::new();
+    let batch = w.samples(2, 10, 12);
+    std::fs::write(batch.join("notes.txt"), "call the airline\n").unwrap();
+    let out = w.join("out");
+    let o = w.run_mawb([
+        "prepare".as_ref(),
+        batch.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_exit(&o, 0);
+    for dir in w.mawb_dirs(&batch) {
+        let prepared = out.join(dir.file_name().unwrap());
+        assert!(
+            prepared.join("summary.json").is_file(),
+            "{}",
+            prepared.display()
+        );
+    }
+}
+
+#[test]
 fn prepare_of_a_batch_writes_one_folder_per_mawb_and_a_json_report() {
     let w = Workdir::new();
     let batch = w.samples(2, 10, 12);

@@ -70,9 +70,22 @@ fn extension(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The plain files directly inside `dir`, sorted by name, ignored names left out.
-fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// Whether `path` is named as a HAWB spreadsheet (by its extension).
+fn is_spreadsheet_name(path: &Path) -> bool {
+    SPREADSHEET_EXTENSIONS.contains(&extension(path).as_str())
+}
+
+/// What lies directly inside a folder, sorted by name, ignored names left out.
+#[derive(Default)]
+struct Listing {
+    /// The plain files: what is read.
+    files: Vec<PathBuf>,
+    /// The symbolic links: never read (see [`linked_spreadsheets`]).
+    links: Vec<PathBuf>,
+}
+
+fn list_dir(dir: &Path) -> std::io::Result<Listing> {
+    let mut out = Listing::default();
     for entry in walkdir::WalkDir::new(dir)
         .min_depth(1)
         .max_depth(1)
@@ -82,29 +95,31 @@ fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             e.into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("walk error"))
         })?;
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_file() && !is_ignored_name(&name) {
-            out.push(entry.into_path());
+        if is_ignored_name(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        let kind = entry.file_type();
+        if kind.is_file() {
+            out.files.push(entry.into_path());
+        } else if kind.is_symlink() {
+            out.links.push(entry.into_path());
         }
     }
     Ok(out)
 }
 
-/// The spreadsheets of `dir` that are symbolic links (sorted by name), each refused with where it leads:
-/// [`list_files`] reads only the folder's own files, so their rows would otherwise be left out unsaid.
-fn linked_spreadsheets(dir: &Path) -> Vec<Problem> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut links: Vec<PathBuf> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_symlink()))
-        .map(|e| e.path())
-        .filter(|p| SPREADSHEET_EXTENSIONS.contains(&extension(p).as_str()))
-        .collect();
-    links.sort();
+/// The plain files directly inside `dir`, sorted by name, ignored names left out.
+fn list_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    list_dir(dir).map(|l| l.files)
+}
+
+/// A problem for each of `links` (a folder's symbolic links, see [`Listing`]) named as a spreadsheet,
+/// with where it leads: only the folder's own files are read, so its rows would otherwise be left out
+/// unsaid.
+fn linked_spreadsheets(links: &[PathBuf]) -> Vec<Problem> {
     links
         .iter()
+        .filter(|link| is_spreadsheet_name(link))
         .map(|link| {
             let name = link
                 .file_name()
@@ -124,18 +139,17 @@ fn linked_spreadsheets(dir: &Path) -> Vec<Problem> {
         .collect()
 }
 
-/// Whether `dir` looks like one MAWB folder: it holds `mawb.toml` or a spreadsheet.
+/// Whether `dir` is one MAWB folder: it holds `mawb.toml`, or a spreadsheet while no subfolder holds a
+/// `mawb.toml`. A folder whose subfolders have one is a batch, whatever lies beside them: a stray
+/// spreadsheet or a notes.txt must not turn a whole batch into one MAWB without mawb.toml.
 pub fn is_mawb_folder(dir: &Path) -> bool {
     if dir.join(config::MAWB_TOML).is_file() {
         return true;
     }
-    list_files(dir)
-        .map(|files| {
-            files
-                .iter()
-                .any(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
-        })
-        .unwrap_or(false)
+    !holds_mawb_toml_folders(dir)
+        && list_files(dir)
+            .map(|files| files.iter().any(|f| is_spreadsheet_name(f)))
+            .unwrap_or(false)
 }
 
 /// Whether a subfolder of `dir` holds a `mawb.toml`.
@@ -155,7 +169,7 @@ fn stray_spreadsheets(dir: &Path) -> Vec<Problem> {
     list_files(dir)
         .unwrap_or_default()
         .iter()
-        .filter(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
+        .filter(|f| is_spreadsheet_name(f))
         .map(|f| {
             let shown = f.display().to_string();
             Problem::new(
@@ -189,16 +203,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
             ));
             continue;
         }
-        // A folder without mawb.toml whose subfolders have one is a batch, whatever lies beside them (a
-        // stray spreadsheet or a notes.txt must not turn the whole batch into one MAWB without mawb.toml).
-        let batch = !path.join(config::MAWB_TOML).is_file() && holds_mawb_toml_folders(path);
-        if !batch && is_mawb_folder(path) {
+        if is_mawb_folder(path) {
             dirs.push(path.clone());
             continue;
         }
-        if batch {
-            problems.extend(stray_spreadsheets(path));
-        }
+        // A batch folder: a spreadsheet beside its MAWB folders belongs to none of them.
+        problems.extend(stray_spreadsheets(path));
         let mut found = 0;
         for entry in walkdir::WalkDir::new(path)
             .min_depth(1)
@@ -239,15 +249,15 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
 pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     let mut problems = Vec::new();
     let config = config::read_config(dir, &mut problems);
-    let files = match list_files(dir) {
-        Ok(f) => f,
+    let Listing { files, links } = match list_dir(dir) {
+        Ok(l) => l,
         Err(e) => {
             problems.push(Problem::new(
                 &PATH_NOT_FOUND,
                 dir.display().to_string(),
                 format!("cannot list the folder: {e}"),
             ));
-            Vec::new()
+            Listing::default()
         }
     };
     let rel = |p: &Path| {
@@ -278,7 +288,7 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
     }
 
     problems.extend(open_workbooks(dir));
-    problems.extend(linked_spreadsheets(dir));
+    problems.extend(linked_spreadsheets(&links));
 
     let image_name = config.as_ref().and_then(|c| c.image.clone());
     let image = locate_image(dir, &files, image_name.as_deref(), &mut problems);
@@ -296,7 +306,7 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
 
     let sheets: Vec<PathBuf> = files
         .iter()
-        .filter(|f| SPREADSHEET_EXTENSIONS.contains(&extension(f).as_str()))
+        .filter(|f| is_spreadsheet_name(f))
         .filter(|f| Some(*f) != image_path.as_ref())
         .filter(|f| !screening_files.contains(f))
         .cloned()
