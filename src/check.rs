@@ -88,10 +88,6 @@ pub fn check_one(dir: &std::path::Path, opts: &CheckOptions) -> CheckedMawb {
     }
 }
 
-/// A cell refused at ingest (digits lost, a date, a formula without a result) reads as blank: the field
-/// rules' "required" for that same cell (`required`, and the rules that require one field:
-/// `tracking-required`, `email-required`, `product-value-required`) would only repeat it, with advice
-/// about a blank cell, so it is dropped.
 /// The codes of the rules that find a cell blank which should not be (see [`without_refused_cells`]).
 const REQUIRES_A_CELL: [&str; 4] = [
     crate::problem::REQUIRED.code,
@@ -100,6 +96,10 @@ const REQUIRES_A_CELL: [&str; 4] = [
     crate::problem::PRODUCT_VALUE_REQUIRED.code,
 ];
 
+/// A cell refused at ingest (digits lost, a date, a formula without a result) reads as blank: the field
+/// rules' "required" for that same cell (`required`, and the rules that require one field:
+/// `tracking-required`, `email-required`, `product-value-required`) would only repeat it, with advice
+/// about a blank cell, so it is dropped.
 fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Vec<Problem> {
     type Cell<'p> = (&'p str, Option<&'p str>, Option<u32>, Option<&'p str>);
     let refused: std::collections::HashSet<Cell<'_>> = ingest

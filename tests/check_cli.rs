@@ -705,48 +705,41 @@ fn a_visible_sheet_that_cannot_be_read_is_named_with_its_fix_and_not_called_hidd
 
 #[test]
 fn empty_files_and_a_folder_for_a_scan_are_named_for_what_they_are() {
+    // A valid one-item folder "m" changed by `edit`, checked: refused with `code`, whose message says
+    // `says`; the report, for more.
+    let refused = |edit: &dyn Fn(&Path), code: &str, says: &str| -> (Value, Value) {
+        let wd = Workdir::new();
+        edit(&wd.mawb_folder("m", &Sheet::hawbs(1, 1)));
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, NOT_SENDABLE);
+        let p = the_problem(&v, code);
+        let message = p["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{p}");
+        (p, v)
+    };
     // A 0-byte workbook beside a good csv: a save cut short, not "text named .xlsx".
-    let wd = Workdir::new();
-    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
-    std::fs::write(dir.join("more.xlsx"), b"").unwrap();
-    let (o, v) = check_json(&wd, &["m"]);
-    assert_exit(&o, NOT_SENDABLE);
-    let p = the_problem(&v, "file-unreadable");
-    assert_place(&p, "more.xlsx", None, None);
-    assert!(
-        p["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("empty (0 bytes)")),
-        "{p}"
+    let (p, v) = refused(
+        &|dir| std::fs::write(dir.join("more.xlsx"), b"").unwrap(),
+        "file-unreadable",
+        "empty (0 bytes)",
     );
+    assert_place(&p, "more.xlsx", None, None);
     assert!(problems_with(&v, "file-kind-mismatch").is_empty(), "{v:#}");
     // A 0-byte scan.
-    let wd = Workdir::new();
-    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
-    std::fs::write(dir.join("mawb.pdf"), b"").unwrap();
-    let (o, v) = check_json(&wd, &["m"]);
-    assert_exit(&o, NOT_SENDABLE);
-    let p = the_problem(&v, "image-type");
-    assert!(
-        p["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("empty (0 bytes)")),
-        "{p}"
+    refused(
+        &|dir| std::fs::write(dir.join("mawb.pdf"), b"").unwrap(),
+        "image-type",
+        "empty (0 bytes)",
     );
     // A folder named as the scan.
-    let wd = Workdir::new();
-    let dir = wd.mawb_folder("m", &Sheet::hawbs(1, 1));
-    std::fs::remove_file(dir.join("mawb.pdf")).unwrap();
-    std::fs::create_dir(dir.join("mawb.pdf")).unwrap();
-    write_mawb_toml_with(&dir, VALID_MAWB, "image = \"mawb.pdf\"");
-    let (o, v) = check_json(&wd, &["m"]);
-    assert_exit(&o, NOT_SENDABLE);
-    let p = the_problem(&v, "image-missing");
-    assert!(
-        p["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("is a folder")),
-        "{p}"
+    refused(
+        &|dir| {
+            std::fs::remove_file(dir.join("mawb.pdf")).unwrap();
+            std::fs::create_dir(dir.join("mawb.pdf")).unwrap();
+            write_mawb_toml_with(dir, VALID_MAWB, "image = \"mawb.pdf\"");
+        },
+        "image-missing",
+        "is a folder",
     );
 }
 

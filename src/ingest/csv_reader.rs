@@ -365,7 +365,7 @@ pub(super) fn read_csv(
         match search.offer(row, fields.iter(), aliases) {
             Header::Found(h) => {
                 search.accept(name, name, &h, row, sink);
-                header_texts = h.texts.clone();
+                header_texts = h.texts;
                 summary.sheets_read.push(name.to_string());
                 header_found = true;
                 header_width = fields.len();
