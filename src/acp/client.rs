@@ -118,6 +118,14 @@ pub enum ConfigError {
     InsecureEndpoint(String),
     #[error("the API key variable {0} is not set or empty; export it (the key is never written anywhere)")]
     MissingKey(String),
+    /// The endpoint carries a user, a password, a query or a fragment. Not echoed: that part may hold a
+    /// secret (`https://user:pass@…`, `…?apikey=…`).
+    #[error("the endpoint ({scheme}://{host}/…) carries {part}, which ACP's endpoint never takes and which may hold a secret, so it is not repeated here: give the endpoint as https://host/path/ alone; the API key goes in the variable named by --api-key-env (ACP_API_KEY)")]
+    ExtraInUrl {
+        scheme: String,
+        host: String,
+        part: &'static str,
+    },
 }
 
 /// Checks an endpoint and returns it with the trailing slash ACP strongly recommends.
@@ -126,7 +134,26 @@ pub fn normalise_endpoint(endpoint: &str) -> Result<String, ConfigError> {
     let (scheme, rest) = e
         .split_once("://")
         .ok_or_else(|| ConfigError::BadUrl(e.to_string()))?;
-    let host_port = rest.split('/').next().unwrap_or_default();
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if let Some((_, host_port)) = authority.rsplit_once('@') {
+        return Err(ConfigError::ExtraInUrl {
+            scheme: scheme.to_string(),
+            host: host_port.to_string(),
+            part: "a user or password before its host",
+        });
+    }
+    if let Some(at) = rest.find(['?', '#']) {
+        return Err(ConfigError::ExtraInUrl {
+            scheme: scheme.to_string(),
+            host: authority.to_string(),
+            part: if rest[at..].starts_with('?') {
+                "a query (?…)"
+            } else {
+                "a fragment (#…)"
+            },
+        });
+    }
+    let host_port = authority;
     if host_port.is_empty() {
         return Err(ConfigError::BadUrl(e.to_string()));
     }
@@ -153,11 +180,10 @@ pub fn normalise_endpoint(endpoint: &str) -> Result<String, ConfigError> {
         }
         _ => return Err(ConfigError::BadUrl(e.to_string())),
     }
-    let no_query = e.split(['?', '#']).next().unwrap_or(e);
-    Ok(if no_query.ends_with('/') {
-        no_query.to_string()
+    Ok(if e.ends_with('/') {
+        e.to_string()
     } else {
-        format!("{no_query}/")
+        format!("{e}/")
     })
 }
 
@@ -649,6 +675,24 @@ mod tests {
             normalise_endpoint("nonsense"),
             Err(ConfigError::BadUrl(_))
         ));
+    }
+
+    #[test]
+    fn credentials_queries_and_fragments_are_refused_without_being_repeated() {
+        for (url, part) in [
+            ("https://ops:hunter2@acp.example/api/", "user or password"),
+            ("http://ops:hunter2@127.0.0.1:8080/", "user or password"),
+            ("https://acp.example/api/?apikey=hunter2", "query"),
+            ("https://acp.example?apikey=hunter2", "query"),
+            ("https://acp.example/api/#hunter2", "fragment"),
+        ] {
+            let e = normalise_endpoint(url).unwrap_err();
+            assert!(matches!(e, ConfigError::ExtraInUrl { .. }), "{url}: {e:?}");
+            let message = e.to_string();
+            assert!(!message.contains("hunter2"), "{url}: {message}");
+            assert!(message.contains(part), "{url}: {message}");
+            assert!(message.contains("acp.example") || message.contains("127.0.0.1"));
+        }
     }
 
     #[test]

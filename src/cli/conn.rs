@@ -10,7 +10,8 @@ use std::time::Duration;
 /// holding it, so it never shows in `ps` or shell history.
 #[derive(Debug, Clone, Args)]
 pub struct ConnArgs {
-    /// ACP endpoint URL (https; http only on loopback). A trailing slash is added when missing.
+    /// ACP endpoint URL (https; http only on loopback; no user, password, query or fragment). A trailing
+    /// slash is added when missing.
     #[arg(long, env = "ACP_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
     /// Name of the environment variable holding the API key.
