@@ -541,6 +541,28 @@ fn a_ledger_filled_in_test_mode_or_at_another_endpoint_refuses_to_send_elsewhere
     let live = Local::new(&wd, "live");
     let report = run_ok(&wd, &other, &batch, &live, &[]);
     assert_eq!(statuses(&report)[VALID_MAWB], "sent");
+    // `mawb status` says where each ledger sends, in text and (for one MAWB) in JSON.
+    for (ledger, endpoint, mode, test_mode) in [
+        (&local, acp.endpoint(), "in test mode", true),
+        (&live, other.endpoint(), "live (not test mode)", false),
+    ] {
+        let state = ledger.state.to_str().unwrap();
+        let o = wd.run(wd.mawb().args(["status", "--state", state]));
+        assert_exit(&o, OK);
+        let first = stdout(&o).lines().next().unwrap_or_default().to_string();
+        assert!(
+            first.contains(&format!("sends to {endpoint}")) && first.contains(mode),
+            "{first}"
+        );
+        let o = wd.run(
+            wd.mawb()
+                .args(["status", VALID_MAWB, "--json", "--state", state]),
+        );
+        assert_exit(&o, OK);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["target"]["endpoint"].as_str(), Some(endpoint.as_str()));
+        assert_eq!(v["target"]["test_mode"], test_mode);
+    }
 }
 
 #[test]

@@ -25,6 +25,15 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
         ));
     }
     let ledger = Ledger::open(&args.state.state).map_err(|e| e.to_string())?;
+    // Where this ledger's requests went: the endpoint and mode its first sending command bound it to.
+    let target = ledger.target().map_err(|e| e.to_string())?;
+    let sends_to = match &target {
+        Some(t) => format!("ledger {} sends to {t}", args.state.state.display()),
+        None => format!(
+            "ledger {} has sent nothing yet (no ACP endpoint recorded)",
+            args.state.state.display()
+        ),
+    };
     match &args.mawb {
         None => {
             let rows = ledger.all_mawbs().map_err(|e| e.to_string())?;
@@ -34,6 +43,7 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
                     serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
                 );
             } else {
+                outln!("{sends_to}");
                 outln!(
                     "{:<16} {:<12} {:<12} {:<18} {:<24} last error",
                     "MAWB",
@@ -71,12 +81,16 @@ pub fn run(args: StatusArgs) -> Result<i32, String> {
                 let v = serde_json::json!({
                     "mawb": row, "items": items.len(), "bags": bags.values().collect::<Vec<_>>(),
                     "requests": requests, "labels": labels,
+                    "target": target.as_ref().map(|t| serde_json::json!({
+                        "endpoint": t.endpoint, "test_mode": t.test_mode,
+                    })),
                 });
                 outln!(
                     "{}",
                     serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
                 );
             } else {
+                outln!("{sends_to}");
                 outln!(
                     "MAWB {}  folder {}  state {}",
                     row.mawb,
