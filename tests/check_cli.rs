@@ -1842,6 +1842,20 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "decimals-hidden",
+            NOT_SENDABLE,
+            XLSX,
+            Some(2),
+            Some("weight"),
+            |wd| {
+                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+                let c = HAWB_COLUMNS.iter().position(|c| *c == "weight").unwrap();
+                // Excel shows 1.51; the cell holds 1.505.
+                rows[1][c] = Cell::Formatted(1.505, "0.00".into());
+                xlsx_folder(wd, &[("Sheet1", rows)])
+            },
+        ),
+        case(
             "date-in-cell",
             NOT_SENDABLE,
             XLSX,

@@ -446,9 +446,20 @@ fn read_number(
 ) -> Result<String, CellNote> {
     let name = f.name();
     if kind == ColumnKind::Number {
-        return match fmt {
-            NumFmt::Date => Err(date_serial(f, v)),
-            _ => Ok(excel_number_text(v)),
+        if matches!(fmt, NumFmt::Date) {
+            return Err(date_serial(f, v));
+        }
+        let text = excel_number_text(v);
+        return match fmt.shown_decimals() {
+            Some(shown) if shows_fewer_decimals(&text, v, shown) => Err(CellNote {
+                rule: &DECIMALS_HIDDEN,
+                message: format!(
+                    "the {name} cell holds {text}, but its format \"{}\" shows {shown} decimal{}, so the spreadsheet shows a rounded number and sending {text} would not be what the user sees (mawb does not round for you): round the value in the cell (or its formula, with ROUND), or format the cell to show every decimal",
+                    fmt.code(),
+                    if shown == 1 { "" } else { "s" },
+                ),
+            }),
+            _ => Ok(text),
         };
     }
     if v.abs() >= 1e15 {
@@ -495,6 +506,17 @@ fn read_number(
             ),
         }),
     }
+}
+
+/// Whether `text` (Excel's text of the number `v`) has more decimals than a format showing `shown` of
+/// them displays. Scientific texts (`1E-05`) are judged on the number itself.
+fn shows_fewer_decimals(text: &str, v: f64, shown: usize) -> bool {
+    if text.contains(['E', 'e']) {
+        let scaled = v * 10f64.powi(shown as i32);
+        return (scaled - scaled.round()).abs() > 1e-9 * scaled.abs().max(1.0);
+    }
+    text.split_once('.')
+        .is_some_and(|(_, decimals)| decimals.trim_end_matches('0').len() > shown)
 }
 
 fn date_serial(f: Field, v: f64) -> CellNote {

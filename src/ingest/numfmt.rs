@@ -70,6 +70,82 @@ impl NumFmt {
     }
 }
 
+impl NumFmt {
+    /// How many decimals the format shows of a positive number, when mawb can tell exactly: a digit
+    /// pattern's fraction placeholders (`0.00` and `0.0#` show 2), or the fraction placeholders of the
+    /// first section of a currency or thousands format (`"$"#,##0.00` shows 2). `None` for General, Text,
+    /// dates, unknown formats (xls, xlsb, ods), and formats that change the number before showing it
+    /// (percent, scientific, fractions, `0.0,` scaling by a thousand).
+    pub fn shown_decimals(&self) -> Option<usize> {
+        match self {
+            NumFmt::Digits(p) => Some(p.max_decimals()),
+            NumFmt::Other(code) => {
+                let first = split_sections(code).into_iter().next().unwrap_or_default();
+                decimals_of_section(&first)
+            }
+            NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => None,
+        }
+    }
+
+    /// The format code as written (`"General"` for General, `"@"` for Text), for messages.
+    pub fn code(&self) -> &str {
+        match self {
+            NumFmt::Digits(p) => &p.code,
+            NumFmt::Other(code) => code,
+            NumFmt::General => "General",
+            NumFmt::Text => "@",
+            NumFmt::Date => "a date format",
+            NumFmt::Unknown => "unknown",
+        }
+    }
+}
+
+/// The decimals one section of a format code shows: the `0`, `#` and `?` placeholders after its decimal
+/// point (outside quotes, escapes and `[…]`), 0 without a point; `None` when the section has no digit
+/// placeholder, or scales or transforms the number (`%`, `E+`, a fraction `/`, a `,` right after the last
+/// placeholder).
+fn decimals_of_section(section: &str) -> Option<usize> {
+    let mut chars = section.chars().peekable();
+    let (mut quoted, mut after_point, mut placeholders, mut decimals) = (false, false, 0, 0);
+    let mut last_was_placeholder = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            quoted = c != '"';
+            continue;
+        }
+        let placeholder = matches!(c, '0' | '#' | '?');
+        match c {
+            '"' => quoted = true,
+            '\\' | '_' | '*' => {
+                chars.next();
+            }
+            '[' => {
+                for inner in chars.by_ref() {
+                    if inner == ']' {
+                        break;
+                    }
+                }
+            }
+            '%' | 'E' | 'e' | '/' => return None,
+            ',' if last_was_placeholder
+                && !chars.peek().is_some_and(|n| matches!(n, '0' | '#' | '?')) =>
+            {
+                return None
+            }
+            '.' if !after_point => after_point = true,
+            _ if placeholder => {
+                placeholders += 1;
+                if after_point {
+                    decimals += 1;
+                }
+            }
+            _ => {}
+        }
+        last_was_placeholder = placeholder;
+    }
+    (placeholders > 0).then_some(decimals)
+}
+
 /// Splits a format code at `;` outside quotes and escapes.
 fn split_sections(code: &str) -> Vec<String> {
     let mut out = vec![String::new()];

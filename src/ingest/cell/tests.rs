@@ -85,6 +85,41 @@ fn number_columns_read_doubles_as_excel_shows_them() {
         Ok("1.125")
     );
     assert_eq!(number(46024.0, "d-mmm", Field::Weight), Err("date-in-cell"));
+    // A format that shows fewer decimals than the cell holds shows a rounded number: refused.
+    for (v, code) in [
+        (45.505, "0.00"),
+        (22.7525, "#,##0.00"),
+        (22.7525, "\"$\"#,##0.00_);(\"$\"#,##0.00)"),
+        (1.5, "0"),
+        (0.0004, "0.000"),
+        (0.00001, "0.00"),
+        (33.333333333333336, "0.00"),
+    ] {
+        assert_eq!(
+            number(v, code, Field::Value),
+            Err("decimals-hidden"),
+            "{v} {code}"
+        );
+    }
+    // Formats that show every decimal the cell holds, or that mawb cannot count decimals of, read as before.
+    for (v, code, read) in [
+        (45.5, "0.00", "45.5"),
+        (45.51, "0.00", "45.51"),
+        (45.505, "0.000", "45.505"),
+        (45.505, "0.0##", "45.505"),
+        (1299.0, "#,##0", "1299"),
+        (0.1, "0.00", "0.1"),
+        (45.505, "General", "45.505"),
+        (45.505, "0.00%", "45.505"),
+        (45.505, "0.00E+00", "45.505"),
+        (45.505, "@", "45.505"),
+    ] {
+        assert_eq!(
+            number(v, code, Field::Value).as_deref(),
+            Ok(read),
+            "{v} {code}"
+        );
+    }
     assert_eq!(excel_number_text(-3.5), "-3.5");
     assert_eq!(excel_number_text(123456789012.5), "123456789012.5");
 }
