@@ -1123,6 +1123,20 @@ fn xlsx_folder(wd: &Workdir, sheets: &[(&str, Vec<Vec<Cell>>)]) -> Vec<String> {
     vec!["m".into()]
 }
 
+/// Edits the worksheet XML of the workbook [`xlsx_folder`] wrote.
+fn edit_sheet_xml(wd: &Workdir, edit: impl Fn(String) -> String) {
+    rewrite_zip_entry(&wd.join("m/hawbs.xlsx"), "xl/worksheets/sheet1.xml", edit);
+}
+
+/// A worksheet XML with the cells of `area` (`K2:K4`) merged, as Excel writes it after `sheetData`.
+fn merge(xml: String, area: &str) -> String {
+    xml.replacen(
+        "</sheetData>",
+        &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{area}"/></mergeCells>"#),
+        1,
+    )
+}
+
 fn sheet_cells(s: &Sheet) -> Vec<Vec<Cell>> {
     s.all_rows()
         .into_iter()
@@ -1853,6 +1867,48 @@ fn rule_cases() -> Vec<Case> {
                 // Excel shows 1.51; the cell holds 1.505.
                 rows[1][c] = Cell::Formatted(1.505, "0.00".into());
                 xlsx_folder(wd, &[("Sheet1", rows)])
+            },
+        ),
+        case(
+            "hidden-column",
+            OK,
+            XLSX,
+            Some(1),
+            Some("consigneeEmail"),
+            |wd| {
+                let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&Sheet::hawbs(1, 2)))]);
+                // Column I (consigneeEmail) hidden, as Excel writes it.
+                edit_sheet_xml(wd, |x| {
+                    x.replacen(
+                        "<sheetData>",
+                        r#"<cols><col min="9" max="9" width="0" hidden="1" customWidth="1"/></cols><sheetData>"#,
+                        1,
+                    )
+                });
+                args
+            },
+        ),
+        case("merged-cells", OK, XLSX, Some(2), Some("currency"), |wd| {
+            // Column K (currency) merged over the three parcels: the cells under the top one are empty.
+            let mut s = Sheet::hawbs(1, 3);
+            s.set(1, "currency", "");
+            s.set(2, "currency", "");
+            let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&s))]);
+            edit_sheet_xml(wd, |x| merge(x, "K2:K4"));
+            args
+        }),
+        case(
+            "merged-header",
+            NOT_SENDABLE,
+            XLSX,
+            Some(1),
+            Some("currency"),
+            |wd| {
+                let mut s = Sheet::hawbs(1, 2);
+                s.set(0, "currency", "");
+                let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&s))]);
+                edit_sheet_xml(wd, |x| merge(x, "K1:K2"));
+                args
             },
         ),
         case(

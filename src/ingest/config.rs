@@ -35,6 +35,7 @@ const KNOWN_KEYS: &[&str] = &[
     "ddp",
     "hidden_sheets",
     "hidden_rows",
+    "hidden_columns",
     "strict_tracking",
     "dangerous_goods",
     "screening_list",
@@ -314,6 +315,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
     let legs = r.legs(&table);
     let read_hidden_sheets = r.skip_or_read(&table, "hidden_sheets");
     let read_hidden_rows = r.skip_or_read(&table, "hidden_rows");
+    let read_hidden_columns = r.skip_or_read(&table, "hidden_columns");
     let strict_tracking = r.boolean(&table, "strict_tracking").unwrap_or(false);
     let refuse_dangerous_goods = r.warn_or_refuse(&table, "dangerous_goods");
     let screening_list = r.string(&table, "screening_list");
@@ -339,6 +341,7 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
         legs,
         read_hidden_sheets,
         read_hidden_rows,
+        read_hidden_columns,
         strict_tracking,
         refuse_dangerous_goods,
         screening_list,

@@ -323,6 +323,7 @@ pub fn read_mawb(dir: &Path, opts: &IngestOptions) -> (Mawb, Vec<Problem>) {
         limits: opts.limits,
         read_hidden_sheets: config.as_ref().is_some_and(|c| c.read_hidden_sheets),
         read_hidden_rows: config.as_ref().is_some_and(|c| c.read_hidden_rows),
+        read_hidden_columns: config.as_ref().is_some_and(|c| c.read_hidden_columns),
         deadline: None,
     };
     let read: Vec<(HawbFile, Vec<MailItem>, Vec<Problem>)> = sheets

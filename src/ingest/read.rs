@@ -40,6 +40,8 @@ pub struct ReadOptions {
     pub read_hidden_sheets: bool,
     /// Read hidden and filtered-out rows (`hidden_rows = "read"`); skipped with a warning otherwise.
     pub read_hidden_rows: bool,
+    /// Read hidden columns of xlsx sheets (`hidden_columns = "read"`); skipped with a warning otherwise.
+    pub read_hidden_columns: bool,
     /// When reading must stop (`--read-timeout`): checked between rows, the summary says it was reached.
     pub deadline: Option<std::time::Instant>,
 }

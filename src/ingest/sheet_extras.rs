@@ -1,12 +1,16 @@
 //! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows of xlsx and ods
-//! sheets, and xlsx formulas whose result the file does not store.
+//! sheets, and of xlsx sheets also hidden columns, merged cells and formulas whose result the file does
+//! not store.
 //!
-//! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`), §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows
-//! hidden unless stated), §18.3.1.40 (`f`) and §18.3.1.96 (`v`), sheet names to parts through
+//! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`, `row/@ht`: a row of height 0 is not seen),
+//! §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden unless stated), §18.3.1.13 (`col/@hidden`,
+//! `col/@width` 0), §18.3.1.55 (`mergeCell/@ref`), §18.3.1.40 (`f`) and §18.3.1.96 (`v`), sheet names to parts through
 //! `xl/workbook.xml` and its relationships (§18.2.19, OPC Part 2 §9.3); OpenDocument 1.3 Part 3 §9.1.3
 //! (`table:table-row`, `table:visibility` "collapse" or "filter", `table:number-rows-repeated`).
 //!
-//! Written here because calamine exposes neither (checked against calamine 0.38). Each part is inflated and
+//! Written here because calamine exposes neither hidden rows, hidden columns nor missing results (checked
+//! against calamine 0.38); its merged regions (`Xlsx::load_merged_regions`) parse every sheet whole a
+//! second time, where this scan reads `mergeCells` only in the parts it already parses. Each part is inflated and
 //! searched for the few byte patterns that matter (`hidden`, `zeroHeight`, `<f`, `:f`, `visibility`: the
 //! local names the parser looks for, whatever their prefix, quotes or spacing); only a part that has one
 //! is parsed with quick-xml, so the common export without formulas or hidden rows costs one inflate and
@@ -26,6 +30,33 @@ pub struct SheetExtras {
     pub hidden_rows: Vec<(u32, u32)>,
     /// Cells `(row, column)` holding a formula whose result is not stored.
     pub formulas_without_value: HashSet<(u32, u32)>,
+    /// Columns (0-based) the user does not see (hidden, or of width 0), as inclusive ranges.
+    pub hidden_columns: Vec<(u32, u32)>,
+    /// Merged areas that span more than one row, in the order the file lists them.
+    pub merged: Vec<MergedArea>,
+}
+
+/// A merged area of cells: Excel shows the value of its top-left cell over the whole area and stores
+/// nothing in the other cells. Rows 1-based as the user numbers them, columns 0-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedArea {
+    pub first_row: u32,
+    pub last_row: u32,
+    pub first_col: u32,
+    pub last_col: u32,
+}
+
+impl MergedArea {
+    /// The area as Excel names it (`H2:H4`).
+    pub fn a1(&self) -> String {
+        format!(
+            "{}{}:{}{}",
+            super::read::column_letter(self.first_col as usize),
+            self.first_row,
+            super::read::column_letter(self.last_col as usize),
+            self.last_row
+        )
+    }
 }
 
 impl SheetExtras {
@@ -44,8 +75,18 @@ impl SheetExtras {
         }
     }
 
+    /// Whether column `col` (0-based) is hidden.
+    pub fn is_hidden_column(&self, col: u32) -> bool {
+        self.hidden_columns
+            .iter()
+            .any(|(first, last)| (*first..=*last).contains(&col))
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.hidden_rows.is_empty() && self.formulas_without_value.is_empty()
+        self.hidden_rows.is_empty()
+            && self.formulas_without_value.is_empty()
+            && self.hidden_columns.is_empty()
+            && self.merged.is_empty()
     }
 }
 
@@ -141,12 +182,25 @@ fn sheet_parts<R: Read + Seek>(
     Ok(sheets)
 }
 
-/// What marks an xlsx sheet part worth parsing: a hidden row (`hidden="1"`, `hidden='true'`,
-/// `x:hidden = "1"`), a zero-height default (`zeroHeight`), or a formula (`<f>`, `<f t=…>`, `<x:f>`,
-/// `<x:f t=…>`). The parser matches local names, so the marks are the names alone: quotes, spacing and
-/// a prefix cannot hide them. A false hit (`<formula1>` of a data validation, a hidden column, a
-/// `:f` in a namespace) only costs a parse.
-const XLSX_PATTERNS: &[&str] = &["hidden", "zeroHeight", "<f", ":f"];
+/// What marks an xlsx sheet part worth parsing: a hidden row or column (`hidden="1"`, `hidden='true'`,
+/// `x:hidden = "1"`), a zero-height default (`zeroHeight`), a row of height 0 or a column of width 0
+/// (` ht="0"`, ` width="0"`, either quote, after a space: `right="0.7"` of the page margins every sheet
+/// has must not match), a merged area (`mergeCell`), or a formula (`<f>`, `<f t=…>`,
+/// `<x:f>`, `<x:f t=…>`). The parser matches local names, so those marks are the names alone: quotes,
+/// spacing and a prefix cannot hide them (a height or width of 0 written with spaces around `=` is the
+/// exception). A false hit (`<formula1>` of a data validation, a height of 0.75, a `:f` in a namespace)
+/// only costs a parse.
+const XLSX_PATTERNS: &[&str] = &[
+    "hidden",
+    "zeroHeight",
+    "<f",
+    ":f",
+    "mergeCell",
+    " ht=\"0",
+    " ht='0",
+    " width=\"0",
+    " width='0",
+];
 
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row (`visibility`, the
 /// local name the parser matches, whatever its prefix and quotes).
@@ -245,7 +299,7 @@ fn parse_sheet<R: Read + Seek>(
                             Some("1" | "true") => true,
                             Some(_) => false,
                             None => zero_height,
-                        };
+                        } || is_zero(attr(e, b"ht").as_deref());
                         if hidden {
                             extras.hide(row, row);
                         }
@@ -260,6 +314,32 @@ fn parse_sheet<R: Read + Seek>(
                         has_value = false;
                         if empty {
                             cell = None;
+                        }
+                    }
+                    b"col" => {
+                        let hidden = matches!(attr(e, b"hidden").as_deref(), Some("1" | "true"))
+                            || is_zero(attr(e, b"width").as_deref());
+                        let bound = |name: &[u8]| attr(e, name).and_then(|v| v.parse::<u32>().ok());
+                        if let (true, Some(min), Some(max)) = (hidden, bound(b"min"), bound(b"max"))
+                        {
+                            if min >= 1 && max >= min {
+                                extras.hidden_columns.push((min - 1, max - 1));
+                            }
+                        }
+                    }
+                    b"mergeCell" => {
+                        let area = attr(e, b"ref").and_then(|r| {
+                            let (a, b) = r.split_once(':')?;
+                            let ((r1, c1), (r2, c2)) = (cell_ref(a)?, cell_ref(b)?);
+                            Some(MergedArea {
+                                first_row: r1.min(r2),
+                                last_row: r1.max(r2),
+                                first_col: c1.min(c2),
+                                last_col: c1.max(c2),
+                            })
+                        });
+                        if let Some(area) = area.filter(|a| a.last_row > a.first_row) {
+                            extras.merged.push(area);
                         }
                     }
                     b"f" => has_formula = true,
@@ -282,7 +362,7 @@ fn parse_sheet<R: Read + Seek>(
                         }
                     }
                 }
-                b"sheetData" => break,
+                // `mergeCells` follow `sheetData`: read on to the end.
                 _ => {}
             },
             Event::Eof => break,
@@ -351,6 +431,11 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
     Ok(out)
 }
 
+/// Whether a height or width attribute is 0 (the row or column is not seen).
+fn is_zero(v: Option<&str>) -> bool {
+    v.and_then(|v| v.trim().parse::<f64>().ok()) == Some(0.0)
+}
+
 /// `"AB12"` → `(12, 27)`: the row as the user sees it, the column 0-based.
 fn cell_ref(r: &str) -> Option<(u32, u32)> {
     let split = r.find(|c: char| c.is_ascii_digit())?;
@@ -415,8 +500,29 @@ mod tests {
     }
 
     #[test]
+    fn hidden_columns_rows_of_height_zero_and_merged_areas_are_found() {
+        let xml = r#"<worksheet><cols><col min="2" max="3" width="9" hidden="1"/><col min="5" max="5" width="0"/><col min="6" max="6" width="12"/></cols><sheetData>
+            <row r="1"><c r="A1"><v>1</v></c></row>
+            <row r="2" ht="0" customHeight="1"><c r="A2"><v>2</v></c></row>
+            <row r="3" ht="15"><c r="A3"><v>3</v></c></row>
+        </sheetData><mergeCells count="3"><mergeCell ref="H2:H4"/><mergeCell ref="A1:F1"/><mergeCell ref="C5:D6"/></mergeCells></worksheet>"#;
+        let s = scan(workbook(xml)).expect("scan");
+        let e = &s["A & B"];
+        assert_eq!(e.hidden_columns, vec![(1, 2), (4, 4)]);
+        assert!(e.is_hidden_column(1) && e.is_hidden_column(4));
+        assert!(!e.is_hidden_column(0) && !e.is_hidden_column(3) && !e.is_hidden_column(5));
+        assert_eq!(e.hidden_rows, vec![(2, 2)]);
+        // A merge within one row (a title over columns) changes no row: not kept.
+        let areas: Vec<String> = e.merged.iter().map(MergedArea::a1).collect();
+        assert_eq!(areas, vec!["H2:H4", "C5:D6"]);
+    }
+
+    #[test]
     fn a_plain_sheet_is_not_parsed_and_has_no_extras() {
-        let xml = r#"<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData></worksheet>"#;
+        // With the page margins and column widths Excel writes in every sheet (`right="0.7"` holds `ht="0`).
+        let xml = r#"<worksheet><cols><col min="1" max="1" width="10.5" customWidth="1"/></cols><sheetData><row r="1" ht="15"><c r="A1"><v>1</v></c></row></sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#;
+        let mut zip = zip::ZipArchive::new(workbook(xml)).expect("zip");
+        assert!(!needs_parse(&mut zip, "xl/worksheets/sheet1.xml", &XLSX_MARKS).expect("search"));
         assert!(scan(workbook(xml)).expect("scan").is_empty());
     }
 

@@ -4,11 +4,11 @@
 //! without a stored result are reported ([`super::sheet_extras`]). The header row is searched below title
 //! blocks.
 
-use super::columns::ColumnAliases;
+use super::columns::{ColumnAliases, HeaderMap};
 use super::filetype::FileKind;
 use super::numfmt::NumFmt;
 use super::read::*;
-use super::sheet_extras::{self, SheetExtras};
+use super::sheet_extras::{self, MergedArea, SheetExtras};
 use crate::problem::*;
 use calamine::{Data, DataRef, Reader, SheetVisible};
 use std::collections::HashMap;
@@ -222,6 +222,7 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
         fallback: NumFmt::General,
     };
     let no_value = extras.map(|e| &e.formulas_without_value);
+    let mut merged = Merged::new(extras.map_or(&[], |e| &e.merged));
     let mut cells: Vec<DataRef<'_>> = Vec::new();
     let mut styles: Vec<u32> = Vec::new();
     let mut current: Option<u32> = None;
@@ -245,6 +246,7 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
         let (r, c) = cell.get_position();
         if current != Some(r) {
             if let Some(prev) = current {
+                merged.spread(prev + 1, &mut cells, &mut styles);
                 if !emit(prev, &cells, &styles, f) {
                     return Ok(());
                 }
@@ -276,9 +278,66 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
         }
     }
     if let Some(prev) = current {
+        merged.spread(prev + 1, &mut cells, &mut styles);
         emit(prev, &cells, &styles, f);
     }
     Ok(())
+}
+
+/// Cells merged down several rows, as the user sees them: Excel shows the top cell's value over the whole
+/// area and stores nothing in the cells below it, so each row of the area gets the top cell's value (and
+/// style) in the area's first column. Rows come in order; the areas of the rows being read are kept.
+struct Merged<'m, 'c> {
+    areas: &'m [MergedArea],
+    /// Indexes of `areas` by first row.
+    order: Vec<usize>,
+    next: usize,
+    /// Areas whose rows are being read, with their top cell once read.
+    active: Vec<(usize, Option<(DataRef<'c>, u32)>)>,
+}
+
+impl<'m, 'c> Merged<'m, 'c> {
+    fn new(areas: &'m [MergedArea]) -> Self {
+        let mut order: Vec<usize> = (0..areas.len()).collect();
+        order.sort_by_key(|&i| areas[i].first_row);
+        Merged {
+            areas,
+            order,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// Fills the cells of `row` (as the user numbers it) that merged areas cover.
+    fn spread(&mut self, row: u32, cells: &mut Vec<DataRef<'c>>, styles: &mut Vec<u32>) {
+        if self.areas.is_empty() {
+            return;
+        }
+        while let Some(&i) = self.order.get(self.next) {
+            if self.areas[i].first_row > row {
+                break;
+            }
+            self.active.push((i, None));
+            self.next += 1;
+        }
+        let areas = self.areas;
+        self.active.retain(|(i, _)| areas[*i].last_row >= row);
+        for (i, top) in &mut self.active {
+            let a = areas[*i];
+            let c = a.first_col as usize;
+            let here = cells.get(c).filter(|d| !matches!(d, DataRef::Empty));
+            if row == a.first_row {
+                *top = here.map(|d| (d.clone(), styles.get(c).copied().unwrap_or(0)));
+            } else if let (None, Some((value, style))) = (here, top.as_ref()) {
+                if c >= cells.len() {
+                    cells.resize(c + 1, DataRef::Empty);
+                    styles.resize(c + 1, 0);
+                }
+                cells[c] = value.clone();
+                styles[c] = *style;
+            }
+        }
+    }
 }
 
 fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
@@ -301,8 +360,13 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         }
         let extras = ctx.extras.get(sheet);
         let hidden_rows = extras.filter(|_| !ctx.opts.read_hidden_rows);
+        let hidden_columns =
+            extras.filter(|e| !ctx.opts.read_hidden_columns && !e.hidden_columns.is_empty());
         let mut search = HeaderSearch::default();
         let mut header = false;
+        // The header row, its texts and the hidden columns it named, once found.
+        let mut found: Option<(u32, Box<HeaderMap>)> = None;
+        let mut hidden_named: Vec<(usize, String)> = Vec::new();
         let mut rows_in_sheet = 0usize;
         let mut rows_seen = 0usize;
         let read = rows_of(wb, sheet, extras, &mut |row, r| {
@@ -315,11 +379,22 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                 return true;
             }
             if !header {
-                let texts = r.header_texts();
+                let mut texts = r.header_texts();
+                // A hidden column is not there for the user: its header names no field.
+                let mut hidden_here = Vec::new();
+                if let Some(e) = hidden_columns {
+                    for (c, t) in texts.iter_mut().enumerate() {
+                        if e.is_hidden_column(c as u32) && !t.trim().is_empty() {
+                            hidden_here.push((c, std::mem::take(t)));
+                        }
+                    }
+                }
                 return match search.offer(row, texts.iter().map(String::as_str), ctx.aliases) {
                     Header::Found(h) => {
                         search.accept(name, sheet, &h, row, sink);
                         header = true;
+                        hidden_named = hidden_here;
+                        found = Some((row, h));
                         true
                     }
                     Header::NotYet => true,
@@ -361,6 +436,10 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         }
         if capped || summary.timed_out {
             return;
+        }
+        if let Some((header_row, h)) = &found {
+            report_unseen_columns(name, sheet, *header_row, &hidden_named, sink);
+            report_merged(name, sheet, *header_row, h, extras, sink);
         }
         if header {
             if rows_in_sheet == 0 {
@@ -412,5 +491,82 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                     .sheet(s.clone()),
             );
         }
+    }
+}
+
+/// One warning per hidden column the header row names: its values were not read.
+fn report_unseen_columns(
+    name: &str,
+    sheet: &str,
+    header_row: u32,
+    hidden: &[(usize, String)],
+    sink: &mut dyn RowSink,
+) {
+    for (c, text) in hidden {
+        sink.problem(
+            Problem::new(
+                &HIDDEN_COLUMN,
+                name,
+                format!(
+                    "column {} (\"{text}\") is hidden in the spreadsheet and was not read: unhide it if it belongs to this MAWB, delete it if not, or set hidden_columns = \"read\" in mawb.toml to read hidden columns",
+                    column_letter(*c)
+                ),
+            )
+            .sheet(sheet)
+            .at(header_row)
+            .column(text.clone()),
+        );
+    }
+}
+
+/// The merged areas of a sheet that reach its parcel rows in a column the header maps: a warning for an
+/// area among the parcel rows (its value was read for each row), an error for one merged down from the
+/// header row (the header's text would be a parcel's value).
+fn report_merged(
+    name: &str,
+    sheet: &str,
+    header_row: u32,
+    h: &HeaderMap,
+    extras: Option<&SheetExtras>,
+    sink: &mut dyn RowSink,
+) {
+    let Some(e) = extras else {
+        return;
+    };
+    for a in &e.merged {
+        let c = a.first_col as usize;
+        if a.last_row <= header_row || !h.columns.contains(&Some(c)) {
+            continue;
+        }
+        let column = h.texts.get(c).cloned().unwrap_or_else(|| column_letter(c));
+        let p = if a.first_row <= header_row {
+            Problem::new(
+                &MERGED_HEADER,
+                name,
+                format!(
+                    "cells {} are merged from the header row down into the parcel rows, so Excel shows the header \"{column}\" on rows {} to {}: unmerge the cells and enter each parcel's value in its own row",
+                    a.a1(),
+                    header_row + 1,
+                    a.last_row
+                ),
+            )
+            .at(header_row)
+        } else {
+            Problem::new(
+                &MERGED_CELLS,
+                name,
+                format!(
+                    "cells {} are merged: Excel shows the value of {}{} on rows {} to {}, and it was read for each of those rows; if it belongs to row {} alone, unmerge the cells",
+                    a.a1(),
+                    column_letter(c),
+                    a.first_row,
+                    a.first_row,
+                    a.last_row,
+                    a.first_row
+                ),
+            )
+            .at(a.first_row)
+        };
+        sink.problem(p.sheet(sheet).column(column));
     }
 }

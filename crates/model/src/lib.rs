@@ -430,6 +430,9 @@ pub struct MawbConfig {
     pub read_hidden_sheets: bool,
     /// `hidden_rows = "read"`: hidden and filtered-out rows are read (default `"skip"`, with a warning).
     pub read_hidden_rows: bool,
+    /// `hidden_columns = "read"`: hidden columns (and columns of width 0) of xlsx sheets are read (default
+    /// `"skip"`, with a warning).
+    pub read_hidden_columns: bool,
     /// `strict_tracking = true`: a carrier tracking number with a wrong check digit is an error, not a
     /// warning.
     pub strict_tracking: bool,
