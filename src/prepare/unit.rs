@@ -51,6 +51,13 @@ pub enum UnitError {
         "{out} is, or holds, the input {input}; give --out a folder outside the MAWB or batch folder"
     )]
     HoldsInput { out: String, input: String },
+    /// `--out` names a folder inside the input: the next check or run of that batch would take it for a
+    /// MAWB folder.
+    #[error(
+        "{out} is inside the input {input}: a batch's next check or run would take it for a MAWB folder (and \
+         fail it); give --out a folder outside the MAWB or batch folder"
+    )]
+    InsideInput { out: String, input: String },
     /// A filesystem operation failed.
     #[error("cannot {what} {path}: {source}")]
     Io {
@@ -113,6 +120,12 @@ impl OutputUnit {
         let (abs_target, abs_input) = (absolute(target), absolute(input));
         if abs_input.starts_with(&abs_target) {
             return Err(UnitError::HoldsInput {
+                out: target.display().to_string(),
+                input: input.display().to_string(),
+            });
+        }
+        if abs_target.starts_with(&abs_input) {
+            return Err(UnitError::InsideInput {
                 out: target.display().to_string(),
                 input: input.display().to_string(),
             });
@@ -385,10 +398,15 @@ mod tests {
             assert!(matches!(e, UnitError::HoldsInput { .. }), "{e}");
         }
         assert!(inp.is_dir());
-        // A folder inside the input is fine: the input is read before anything is written.
-        OutputUnit::begin(&inp.join("out"), &inp)
-            .unwrap()
-            .commit()
-            .unwrap();
+        // Nor inside it: the batch would hold one more folder for its next check or run to fail.
+        for out in [inp.join("out"), inp.join("sub/../out")] {
+            let e = OutputUnit::begin(&out, &inp).unwrap_err();
+            assert!(matches!(e, UnitError::InsideInput { .. }), "{e}");
+            assert!(!inp.join("out").exists());
+        }
+        // A sibling whose name starts like the input's is outside it.
+        let beside = PathBuf::from(format!("{}-prepared", inp.display()));
+        OutputUnit::begin(&beside, &inp).unwrap().commit().unwrap();
+        assert!(beside.is_dir());
     }
 }
