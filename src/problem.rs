@@ -78,6 +78,7 @@ rules! {
     ITEM_FIELD_CONFLICT = "item-field-conflict", Error, "ingest", "A row repeats an item field with a different value than an earlier row of the same item.";
     DIGITS_LOST = "digits-lost", Error, "ingest", "An identifier was stored as a number with more than 15 significant digits, or shown in scientific notation (9.40011E+21): its digits are gone.";
     NUMBER_FORMAT = "number-format", Error, "ingest", "A number in a code column (zip, hts, phone...) whose displayed text mawb cannot be sure of: a fraction whose zeros may be gone, a format it cannot reproduce, or a file type whose formats it cannot see.";
+    TOO_MANY_DECIMALS = "too-many-decimals", Warning, "ingest", "A weight in kg or a dimension in m with more than 3 decimals (0.997903214 kg, a formula's result): ACP takes grams and millimetres, so the value is sent rounded to 3 decimals, and the warning names what is sent.";
     DECIMALS_HIDDEN = "decimals-hidden", Error, "ingest", "A number whose cell format shows fewer decimals than the cell holds (45.505 shown as 45.51 by the format 0.00): sending it would not send what the spreadsheet shows, and mawb does not round for the user.";
     DATE_IN_CELL = "date-in-cell", Error, "ingest", "A spreadsheet turned a value into a date (\"1/2\", \"MAR1\"): a date cell where text or a number belongs.";
     FORMULA_NO_VALUE = "formula-no-value", Error, "ingest", "A formula cell whose result is not stored in the file (written by a program, never saved by a spreadsheet).";

@@ -1870,6 +1870,19 @@ fn rule_cases() -> Vec<Case> {
             },
         ),
         case(
+            "too-many-decimals",
+            OK,
+            CSV,
+            Some(2),
+            Some("weight"),
+            |wd| {
+                let mut s = Sheet::hawbs(1, 1);
+                s.set(0, "weight", "0.997903214");
+                wd.mawb_folder("m", &s);
+                vec!["m".into()]
+            },
+        ),
+        case(
             "hidden-column",
             OK,
             XLSX,

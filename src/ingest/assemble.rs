@@ -431,6 +431,26 @@ impl Assembler {
                 conflict(Field::Currency, "currency", c, h);
             }
         }
+        // Kilograms and metres go to ACP with 3 decimals: a finer value is sent rounded, and the user told.
+        let finer = |f: Field, v: Option<Decimal>, unit: &str| {
+            v.filter(|v| finer_than_acp(*v)).map(|v| {
+                too_many_decimals(name, f, v, unit)
+                    .sheet(&*sheet)
+                    .at(row_of(f))
+                    .column(f.name())
+            })
+        };
+        if weight_unit == crate::model::WeightUnit::Kg {
+            problems.extend(finer(Field::Weight, raw_weight, "kg"));
+        }
+        if dim_unit == crate::model::DimensionUnit::M {
+            for (f, v) in [Field::Length, Field::Width, Field::Height]
+                .into_iter()
+                .zip(dims)
+            {
+                problems.extend(finer(f, v, "m"));
+            }
+        }
         let dimensions = match dims {
             [None, None, None] => None,
             [Some(l), Some(w), Some(h)] => Some(Dimensions {
@@ -579,7 +599,17 @@ impl Assembler {
                         Field::UnitValue => p.unit_value = Some(v),
                         Field::ProductValue => p.value = Some(v),
                         _ => {
-                            p.weight = Some(match self.units.product_weight {
+                            let unit = self.units.product_weight;
+                            if unit.is_none_or(|u| u == crate::model::WeightUnit::Kg)
+                                && finer_than_acp(v)
+                            {
+                                let pr = too_many_decimals(&self.name, f, v, "kg")
+                                    .sheet(&*self.sheet)
+                                    .at(row)
+                                    .column(f.name());
+                                self.problems.push(pr);
+                            }
+                            p.weight = Some(match unit {
                                 Some(u) => Kg::from_unit(v, u),
                                 None => Kg(round3(v)),
                             })
@@ -811,6 +841,29 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     }
 }
 
+/// Whether `v` has more decimals than ACP takes for kilograms and metres (3: grams, millimetres).
+fn finer_than_acp(v: Decimal) -> bool {
+    v.scale() > WEIGHT_SCALE && v.normalize().scale() > WEIGHT_SCALE
+}
+
+/// The warning of a weight in kg or a dimension in m finer than ACP takes, naming what is sent (sheet,
+/// row and column are the caller's).
+fn too_many_decimals(file: &str, f: Field, v: Decimal, unit: &str) -> Problem {
+    let (grain, rounded) = (
+        if unit == "kg" { "grams" } else { "millimetres" },
+        round3(v),
+    );
+    Problem::new(
+        &TOO_MANY_DECIMALS,
+        file,
+        format!(
+            "{} {v} {unit} has more than 3 decimals, and ACP takes {unit} to 3 ({grain}): {rounded} is sent{}. Round the value in the spreadsheet (or its formula, with ROUND) so that it shows what is sent",
+            f.name(),
+            if rounded.is_zero() { ", which is no weight or size at all" } else { "" }
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -838,6 +891,65 @@ mod tests {
         "quantity",
         "value",
     ];
+
+    #[test]
+    fn kilograms_and_metres_finer_than_grams_and_millimetres_are_sent_rounded_with_a_warning() {
+        let h: &[&str] = &[
+            "trackingNumber",
+            "consigneeName",
+            "weight",
+            "weightUnit",
+            "productDescription",
+            "quantity",
+            "value",
+            "length",
+            "width",
+            "height",
+            "dimensionUnit",
+            "productWeight",
+        ];
+        let warned = |weight: &str, unit: &str, length: &str, dim_unit: &str, product: &str| {
+            let (items, p) = assemble(&[
+                h,
+                &[
+                    "1Z1", "Ann", weight, unit, "Book", "1", "10", length, "0.2", "0.3", dim_unit,
+                    product,
+                ],
+            ]);
+            assert!(p.iter().all(|p| p.code == "too-many-decimals"), "{p:?}");
+            let at: Vec<(String, String)> = p
+                .iter()
+                .map(|p| (p.column.clone().unwrap_or_default(), p.message.clone()))
+                .collect();
+            (items[0].weight, at)
+        };
+        let (w, at) = warned("1.2345", "kg", "0.1", "m", "");
+        assert_eq!(w, Some(Kg(Decimal::from_str("1.235").unwrap())));
+        assert_eq!(at.len(), 1);
+        assert_eq!(at[0].0, "weight");
+        assert!(
+            at[0].1.contains("1.2345 kg") && at[0].1.contains("1.235 is sent"),
+            "{}",
+            at[0].1
+        );
+        let (_, at) = warned("1.5", "kg", "0.12345", "m", "0.00049");
+        let mut at = at;
+        at.sort();
+        let columns: Vec<&str> = at.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(columns, vec!["length", "productWeight"]);
+        assert!(
+            at[1].1.contains("0.000 is sent, which is no weight"),
+            "{}",
+            at[1].1
+        );
+        // Trailing zeros are not decimals; pounds and centimetres are converted, never typed in kg or m.
+        for (weight, unit, length, dim_unit) in [
+            ("1.2340", "kg", "0.1000", "m"),
+            ("1.2345", "lb", "12.345", "cm"),
+        ] {
+            assert!(warned(weight, unit, length, dim_unit, "").1.is_empty());
+        }
+    }
 
     #[test]
     fn an_item_keeps_its_lines_in_row_order_when_its_rows_are_apart() {

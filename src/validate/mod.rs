@@ -500,7 +500,7 @@ pub fn validate_item(
         Some(w) if is_not_positive(w.0) => c.push(
             &NOT_POSITIVE,
             Weight,
-            format!("weight {} kg must be greater than zero", w.0),
+            format!("weight {} kg (as ACP receives it: kilograms to 3 decimals) must be greater than zero: enter the parcel's weight", w.0),
         ),
         _ => {}
     }
@@ -510,7 +510,7 @@ pub fn validate_item(
                 c.push(
                     &NOT_POSITIVE,
                     f,
-                    format!("{} must be greater than zero", f.name()),
+                    format!("{} {v} m (as ACP receives it: metres to 3 decimals) must be greater than zero: enter the parcel's size", f.name()),
                 );
             }
         }
@@ -650,7 +650,7 @@ pub fn validate_item(
                 &mut c,
                 &NOT_POSITIVE,
                 ProductWeight,
-                "productWeight must be greater than zero".into(),
+                format!("productWeight {} kg (as ACP receives it: kilograms to 3 decimals) must be greater than zero: enter the product's weight, or leave the cell empty", p.weight.map(|w| w.0).unwrap_or_default()),
             );
         }
         if over_200 && p.unit_value.is_none() && p.value.is_none() {
