@@ -136,6 +136,11 @@ fn labels_that_never_come_fail_the_run_naming_the_parcel_and_the_next_run_gets_t
         acp.objects().manifests.is_empty(),
         "nothing after the items is sent while a label is missing"
     );
+    let reason = o["error"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("were held back (not sent)") && !reason.contains("was not sent"),
+        "the reason says what was held back, without a double negative: {o:#}"
+    );
     acp.clear_faults();
 
     let report = run_ok(&wd, &acp, &batch, &local, &[]);

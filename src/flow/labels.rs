@@ -167,7 +167,7 @@ pub(super) fn stop_for_missing(missing: &[String], held_back: &str) -> Stop {
         shown.push("…");
     }
     Stop::Refused(format!(
-        "{n} label(s) are not in the archive: {}. {held_back} was not sent; run again: the next run \
+        "{n} label(s) are not in the archive: {}. So {held_back} were held back (not sent); run again: the next run \
          cancels these objects at ACP and creates them again to get their labels",
         shown.join("; ")
     ))

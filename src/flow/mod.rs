@@ -431,7 +431,7 @@ impl Run<'_, '_> {
                 // A labelled object is not done without its label: nothing after it is sent.
                 return Err(stop_for_missing(
                     &self.out.labels_missing,
-                    &format!("Nothing from {} on", step.command()),
+                    &format!("{} and every request after it", step.command()),
                 ));
             }
             self.execute(step, &mut at)?;
