@@ -1027,6 +1027,31 @@ fn a_tracking_number_used_in_two_mawbs_of_a_batch_is_a_duplicate() {
 }
 
 #[test]
+fn one_folder_named_twice_is_read_once() {
+    let wd = Workdir::new();
+    wd.mawb_folder("batch/a", &Sheet::hawbs(1, 3));
+    // The same folder twice, by two spellings, and inside a batch also given.
+    for args in [
+        &["batch/a", "batch/a"][..],
+        &["batch/a", "./batch/../batch/a/"],
+        &["batch", "batch/a"],
+    ] {
+        let (o, v) = check_json(&wd, args);
+        assert_exit(&o, OK);
+        assert_eq!(
+            v["mawbs"].as_array().map(Vec::len),
+            Some(1),
+            "{args:?}: {v:#}"
+        );
+        assert!(problems_with(&v, "duplicate-mawb").is_empty(), "{args:?}");
+        assert!(
+            problems_with(&v, "duplicate-tracking-number").is_empty(),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
 fn stray_files_in_a_mawb_folder_do_not_break_it() {
     // Editor lock files, hidden files and partial copies are not data.
     let wd = Workdir::new();

@@ -242,6 +242,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Problem>) {
             ));
         }
     }
+    // One folder named twice (`check m m`, a glob and a name, a batch and a folder of it) is one MAWB:
+    // read once, not reported as two folders of one MAWB number.
+    let mut seen = std::collections::HashSet::new();
+    dirs.retain(|d| seen.insert(std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())));
     (dirs, problems)
 }
 
