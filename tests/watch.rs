@@ -850,6 +850,40 @@ fn a_wrong_api_key_keeps_the_folder_for_a_retry() {
     assert_eq!(report["mawbs"][0]["outcome"]["status"], "sent");
 }
 
+/// A symbolic link to a MAWB folder and a loose spreadsheet dropped into inbox/ are named, not ignored.
+#[test]
+fn links_and_files_in_the_inbox_are_named_not_taken() {
+    let rig = Rig::new();
+    let src = rig.samples(1, 3, 32);
+    let name = name_of(&src[0]);
+    fs::write(src[0].join("READY"), b"").unwrap();
+    fs::create_dir_all(rig.sub("inbox")).unwrap();
+    std::os::unix::fs::symlink(&src[0], rig.sub("inbox").join(&name)).unwrap();
+    let sheet = fs::read_dir(&src[0])
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "csv" || x == "xlsx"))
+        .expect("a spreadsheet in the sample");
+    let loose = sheet.file_name().unwrap().to_string_lossy().into_owned();
+    fs::copy(&sheet, rig.sub("inbox").join(&loose)).unwrap();
+    let o = rig.once(&[]);
+    assert_exit(&o, 0);
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("inbox/{name} is a symbolic link, not taken"))
+            && err.contains("copy or move the folder itself"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("inbox/{loose} is a file, not taken")),
+        "{err}"
+    );
+    // Both are left where they are.
+    assert!(rig.sub("inbox").join(&name).is_symlink());
+    assert!(rig.sub("inbox").join(&loose).is_file());
+}
+
 /// `watch --once` names the inbox folders it leaves because they wait for READY.
 #[test]
 fn once_names_the_folders_that_wait_for_ready() {

@@ -34,7 +34,35 @@ impl DropDir {
 /// The names of the folders directly inside `dir` (hidden and temporary names left out), sorted.
 /// Symbolic links are left out too: renaming a link would move the link, not the folder.
 pub fn list_folders(dir: &Path) -> std::io::Result<Vec<String>> {
+    list_entries(dir).map(|e| e.folders)
+}
+
+/// The entries directly inside a folder, as [`list_entries`] sorts them.
+#[derive(Debug, Default)]
+pub struct Entries {
+    /// Folders (not links), by name.
+    pub folders: Vec<String>,
+    /// Files and symbolic links, by name, with whether each is a link.
+    pub others: Vec<(String, bool)>,
+}
+
+/// What an entry of `inbox/` that is not a folder is, and what to do instead: an operator must hear of
+/// it, or the MAWB it was meant to be is never sent.
+pub fn why_not_taken(is_link: bool) -> &'static str {
+    if is_link {
+        "a symbolic link, not taken: mawb moves each MAWB folder from inbox/ to processing/ and on, and \
+         moving a link would move the link, not the folder; copy or move the folder itself into inbox/"
+    } else {
+        "a file, not taken: inbox/ takes MAWB folders (mawb.toml, the MAWB scan and the HAWB spreadsheets \
+         together in one folder); put the file in its MAWB's folder and drop that folder"
+    }
+}
+
+/// The folders directly inside `dir` as [`list_folders`] gives them, and the other entries (files and
+/// symbolic links, hidden and temporary names left out) with whether each is a link, sorted.
+pub fn list_entries(dir: &Path) -> std::io::Result<Entries> {
     let mut out = Vec::new();
+    let mut others = Vec::new();
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let Ok(name) = entry.file_name().into_string() else {
@@ -47,12 +75,18 @@ pub fn list_folders(dir: &Path) -> std::io::Result<Vec<String>> {
         if is_ignored_name(&name) {
             continue;
         }
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            out.push(name);
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => out.push(name),
+            Ok(t) => others.push((name, t.is_symlink())),
+            Err(_) => {}
         }
     }
     out.sort();
-    Ok(out)
+    others.sort();
+    Ok(Entries {
+        folders: out,
+        others,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ pub fn watch(cfg: &WatchConfig, svc: Services, stop: &AtomicBool) -> Result<Summ
         once_ready: None,
         summary: Summary::default(),
         waiting_for_name: HashSet::new(),
+        told_not_taken: HashSet::new(),
     };
     let summary = lp.run(&worker, &tx, &rx, stop);
     drop(events);
@@ -126,6 +127,8 @@ pub(super) struct Loop<'a> {
     summary: Summary,
     /// Inbox names told to wait (`processing/NAME` exists, or the claim failed): logged once.
     waiting_for_name: HashSet<String>,
+    /// Inbox entries that are not folders (files, symbolic links), told not taken: logged once each.
+    told_not_taken: HashSet<String>,
 }
 
 impl<'a> Loop<'a> {
@@ -288,8 +291,17 @@ impl<'a> Loop<'a> {
 
     /// Takes a fresh look at every folder in `inbox/`.
     pub(super) fn scan(&mut self, now: Instant) {
-        let names = match list_folders(&self.dirs.inbox) {
-            Ok(n) => n,
+        let names = match list_entries(&self.dirs.inbox) {
+            Ok(Entries { folders: n, others }) => {
+                self.told_not_taken
+                    .retain(|t| others.iter().any(|(o, _)| o == t));
+                for (name, is_link) in others {
+                    if self.told_not_taken.insert(name.clone()) {
+                        tracing::warn!("inbox/{name} is {}", why_not_taken(is_link));
+                    }
+                }
+                n
+            }
             Err(e) => {
                 tracing::error!("cannot list {}: {e}", self.dirs.inbox.display());
                 if e.kind() == std::io::ErrorKind::NotFound {
