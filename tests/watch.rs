@@ -884,6 +884,27 @@ fn links_and_files_in_the_inbox_are_named_not_taken() {
     assert!(rig.sub("inbox").join(&loose).is_file());
 }
 
+/// A batch folder dropped into inbox/ fails, saying it is a batch and naming its MAWB folders.
+#[test]
+fn a_batch_dropped_into_the_inbox_is_named_a_batch() {
+    let rig = Rig::new();
+    let src = rig.samples(2, 3, 33);
+    let batch = rig.sub("inbox").join("tonight");
+    for s in &src {
+        copy_folder(s, &batch.join(name_of(s)));
+    }
+    fs::write(batch.join("READY"), b"").unwrap();
+    let o = rig.once(&[]);
+    assert_exit(&o, 1);
+    let report = rig.wait_report("failed", "tonight").to_string();
+    let (a, b) = (name_of(&src[0]), name_of(&src[1]));
+    assert!(
+        report.contains("it is a batch, not one MAWB")
+            && report.contains(&format!("2 MAWB folder(s) ({a}, {b})")),
+        "{report}"
+    );
+}
+
 /// `watch --once` names the inbox folders it leaves because they wait for READY.
 #[test]
 fn once_names_the_folders_that_wait_for_ready() {

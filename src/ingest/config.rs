@@ -105,14 +105,21 @@ pub fn read_config(dir: &Path, problems: &mut Vec<Problem>) -> Option<MawbConfig
             }
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            problems.push(Problem::new(
-                &MAWB_TOML_MISSING,
-                MAWB_TOML,
+            let inner = super::mawb_toml_subfolders(dir);
+            let message = if inner.is_empty() {
                 format!(
                     "{} has no mawb.toml: create one with at least manifest_number and one [[leg]] (see README)",
                     dir.display()
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "{} has no mawb.toml of its own but holds {} MAWB folder(s) ({}): it is a batch, not one MAWB; give (or drop into a watch inbox) each MAWB folder on its own",
+                    dir.display(),
+                    inner.len(),
+                    inner.join(", ")
+                )
+            };
+            problems.push(Problem::new(&MAWB_TOML_MISSING, MAWB_TOML, message));
             return None;
         }
         Err(e) => {

@@ -152,6 +152,23 @@ pub fn is_mawb_folder(dir: &Path) -> bool {
             .unwrap_or(false)
 }
 
+/// The names of the subfolders of `dir` that hold a `mawb.toml`, sorted (a batch given where one MAWB
+/// folder belongs: a batch dropped into a watch inbox).
+pub(crate) fn mawb_toml_subfolders(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !is_ignored_name(n) && dir.join(n).join(config::MAWB_TOML).is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// Whether a subfolder of `dir` holds a `mawb.toml`.
 fn holds_mawb_toml_folders(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
