@@ -1027,6 +1027,23 @@ fn a_tracking_number_used_in_two_mawbs_of_a_batch_is_a_duplicate() {
 }
 
 #[test]
+fn a_nul_byte_in_a_csv_cell_is_named_by_row_and_column() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 3);
+    s.set(1, "consigneeName", "Ann\u{0}Lee");
+    wd.mawb_folder("m", &s);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert!(
+        problems_with(&v, "file-not-spreadsheet").is_empty(),
+        "{v:#}"
+    );
+    let p = the_problem(&v, "xml-character");
+    assert_place(&p, "hawbs.csv", Some(3), Some("consigneeName"));
+    assert!(p["message"].as_str().unwrap().contains("U+0000"), "{p}");
+}
+
+#[test]
 fn one_folder_named_twice_is_read_once() {
     let wd = Workdir::new();
     wd.mawb_folder("batch/a", &Sheet::hawbs(1, 3));
