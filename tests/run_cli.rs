@@ -565,6 +565,35 @@ fn a_ledger_filled_in_test_mode_or_at_another_endpoint_refuses_to_send_elsewhere
     }
 }
 
+/// A folder whose fingerprint moves while its manifest payload does not (a setting that only changes how
+/// sheets are checked, as a newer mawb's own settings do) sends nothing again: ACP holds that payload.
+#[test]
+fn a_folder_whose_payload_did_not_change_is_unchanged_and_sends_no_manifest_again() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = hand_made_batch_with(&wd, &Sheet::hawbs(0, 3), "123", true);
+    let local = Local::new(&wd, "run");
+    let first = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(statuses(&first)[VALID_MAWB], "sent");
+    let toml = batch.join(VALID_MAWB).join("mawb.toml");
+    let text = wd.read_string(&toml);
+    wd.write(&toml, format!("hidden_rows = \"read\"\n{text}"));
+    let writes = |acp: &Acp| {
+        acp.requests()
+            .into_iter()
+            .filter(|r| !["getManifest", "getInfo"].contains(&r["command"].as_str().unwrap_or("")))
+            .count()
+    };
+    let before = writes(&acp);
+    let again = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(statuses(&again)[VALID_MAWB], "unchanged", "{again:#}");
+    assert_eq!(writes(&acp), before, "nothing but reads reached ACP");
+    // And the run after it has nothing to ask.
+    let third = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(statuses(&third)[VALID_MAWB], "unchanged");
+    assert_eq!(writes(&acp), before);
+}
+
 #[test]
 fn a_ledger_of_the_earlier_default_in_the_working_folder_is_not_left_behind_silently() {
     let wd = Workdir::new();

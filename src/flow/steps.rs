@@ -535,12 +535,23 @@ impl Run<'_, '_> {
         let mut data = Vec::with_capacity(breakdown.total);
         write_request_to_vec(&req, &mut data)
             .map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
-        let manifest_fp = hex(&Sha256::digest(&data));
+        // The fingerprint is of the createManifest form of the payload (no manifestId), whichever form is
+        // sent: a modifyManifest's own bytes could never equal the createManifest's recorded, and every
+        // re-run whose folder fingerprint moved (a newer mawb, a mawb.toml comment) sent the same payload
+        // again as a modifyManifest.
+        let manifest_fp = if manifest_id.is_some() {
+            self.create_form_fingerprint(&ids, at.day_revision)?
+        } else {
+            hex(&Sha256::digest(&data))
+        };
         let mut adopted = false;
+        let mut as_sent = false;
         let manifest_id = match manifest_id {
             Some(mid)
                 if current_row.manifest_fingerprint.as_deref() == Some(manifest_fp.as_str()) =>
             {
+                // ACP holds this very payload: nothing to send.
+                as_sent = true;
                 mid
             }
             Some(mid) => {
@@ -574,7 +585,12 @@ impl Run<'_, '_> {
         };
         self.out.manifest_id = Some(manifest_id.clone());
         if at.row_manifest_id.is_some() {
-            self.out.status = RunStatus::Modified;
+            // Unchanged when nothing at all was sent: the folder's fingerprint moved, what ACP holds did not.
+            self.out.status = if as_sent && self.out.requests_sent == 0 {
+                RunStatus::Unchanged
+            } else {
+                RunStatus::Modified
+            };
         }
         at.manifest = Some(Uploaded {
             id: manifest_id,
@@ -584,6 +600,23 @@ impl Run<'_, '_> {
         });
 
         Ok(())
+    }
+
+    /// The fingerprint of the createManifest form of this MAWB's manifest payload (what is recorded for a
+    /// manifest, created or modified).
+    fn create_form_fingerprint(&self, ids: &KnownIds, day_revision: u32) -> Result<String, Stop> {
+        let (req, _) = plan::manifest_request(
+            self.checked,
+            ids,
+            day_revision,
+            None,
+            &self.ctx.services.plan,
+        )
+        .map_err(|e| Stop::Local(e.to_string()))?;
+        let mut data = Vec::new();
+        write_request_to_vec(&req, &mut data)
+            .map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
+        Ok(hex(&Sha256::digest(&data)))
     }
 
     /// Reconciles ACP's counts with ours and records the MAWB done.
