@@ -511,12 +511,26 @@ fn read_number(
 /// Whether `text` (Excel's text of the number `v`) has more decimals than a format showing `shown` of
 /// them displays. Scientific texts (`1E-05`) are judged on the number itself.
 fn shows_fewer_decimals(text: &str, v: f64, shown: usize) -> bool {
-    if text.contains(['E', 'e']) {
+    let sci = |v: f64| {
         let scaled = v * 10f64.powi(shown as i32);
-        return (scaled - scaled.round()).abs() > 1e-9 * scaled.abs().max(1.0);
+        (scaled - scaled.round()).abs() > 1e-9 * scaled.abs().max(1.0)
+    };
+    let bytes = text.as_bytes();
+    // Searched from the end: the decimals are few, and most numbers have no more than the format shows.
+    match bytes.iter().rposition(|&b| b == b'.') {
+        None => bytes.iter().any(|&b| b == b'E' || b == b'e') && sci(v),
+        Some(p) => {
+            let decimals = &bytes[p + 1..];
+            if decimals.len() <= shown {
+                return false;
+            }
+            if decimals.iter().any(|&b| b == b'E' || b == b'e') {
+                return sci(v);
+            }
+            let zeros = decimals.iter().rev().take_while(|&&b| b == b'0').count();
+            decimals.len() - zeros > shown
+        }
     }
-    text.split_once('.')
-        .is_some_and(|(_, decimals)| decimals.trim_end_matches('0').len() > shown)
 }
 
 fn date_serial(f: Field, v: f64) -> CellNote {
