@@ -1044,6 +1044,47 @@ fn a_nul_byte_in_a_csv_cell_is_named_by_row_and_column() {
 }
 
 #[test]
+fn numbers_shown_rounded_or_changed_by_their_format_are_refused() {
+    // The built-in currency format 5 (no numFmt entry in the file: calamine alone reads it as General),
+    // a percentage, a fraction and scientific notation, each in the value column.
+    for code in ["$#,##0_);($#,##0)", "0%", "# ?/8", "0.00E+00"] {
+        let wd = Workdir::new();
+        one_xlsx_cell(&wd, "value", Cell::Formatted(366.3, code.into()));
+        let book = wd.join("m/hawbs.xlsx");
+        if code.starts_with('$') {
+            // As Excel writes a built-in format: its id alone.
+            rewrite_zip_entry(&book, "xl/styles.xml", |xml| {
+                let start = xml.find("<numFmts").expect("numFmts");
+                let end = xml.find("</numFmts>").expect("numFmts end") + "</numFmts>".len();
+                format!("{}{}", &xml[..start], &xml[end..])
+                    .replace(r#"numFmtId="164""#, r#"numFmtId="5""#)
+            });
+            let styles = unzip_entry(&book, "xl/styles.xml");
+            assert!(
+                styles.contains(r#"numFmtId="5""#) && !styles.contains("<numFmt "),
+                "the fixture uses the built-in id: {styles}"
+            );
+        }
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, NOT_SENDABLE);
+        let p = the_problem(&v, "decimals-hidden");
+        assert_place(&p, "hawbs.xlsx", Some(2), Some("value"));
+    }
+    // A weight shown with the 3 decimals ACP takes shows what is sent: a warning, not an error.
+    let wd = Workdir::new();
+    one_xlsx_cell(&wd, "weight", Cell::Formatted(0.997903214, "0.000".into()));
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert!(problems_with(&v, "decimals-hidden").is_empty(), "{v:#}");
+    assert_place(
+        &the_problem(&v, "too-many-decimals"),
+        "hawbs.xlsx",
+        Some(2),
+        Some("weight"),
+    );
+}
+
+#[test]
 fn one_folder_named_twice_is_read_once() {
     let wd = Workdir::new();
     wd.mawb_folder("batch/a", &Sheet::hawbs(1, 3));
@@ -1132,6 +1173,17 @@ fn one_cell(wd: &Workdir, col: &str, value: &str) -> Vec<String> {
     s.set(0, col, value);
     wd.mawb_folder("m", &s);
     vec!["m".into()]
+}
+
+/// A one-item xlsx folder "m" whose cell of `col` in the item's row is `cell`.
+fn one_xlsx_cell(wd: &Workdir, col: &str, cell: Cell) -> Vec<String> {
+    let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+    let c = HAWB_COLUMNS
+        .iter()
+        .position(|c| *c == col)
+        .expect("a HAWB column");
+    rows[1][c] = cell;
+    xlsx_folder(wd, &[("Sheet1", rows)])
 }
 
 /// A one-item folder "m" built from an edited sheet.
@@ -1396,10 +1448,8 @@ fn rule_cases() -> Vec<Case> {
             Some(2),
             Some("weight"),
             |wd| {
-                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
-                let w = HAWB_COLUMNS.iter().position(|c| *c == "weight").unwrap();
-                rows[1][w] = Cell::Formula("=NA()".into(), "#N/A".into());
-                let args = xlsx_folder(wd, &[("Sheet1", rows)]);
+                let args =
+                    one_xlsx_cell(wd, "weight", Cell::Formula("=NA()".into(), "#N/A".into()));
                 // rust_xlsxwriter stores the cached result as a string; make it an error value.
                 rewrite_zip_entry(
                     &wd.join("m/hawbs.xlsx"),
@@ -1877,12 +1927,7 @@ fn rule_cases() -> Vec<Case> {
             CSV,
             Some(2),
             Some("trackingNumber"),
-            |wd| {
-                let mut s = Sheet::hawbs(1, 2);
-                s.set(0, "trackingNumber", "9.40011E+21");
-                wd.mawb_folder("m", &s);
-                vec!["m".into()]
-            },
+            |wd| one_cell(wd, "trackingNumber", "9.40011E+21"),
         ),
         case(
             "number-format",
@@ -1890,12 +1935,7 @@ fn rule_cases() -> Vec<Case> {
             XLSX,
             Some(2),
             Some("hts"),
-            |wd| {
-                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
-                let c = HAWB_COLUMNS.iter().position(|c| *c == "hts").unwrap();
-                rows[1][c] = Cell::Number(6109.1);
-                xlsx_folder(wd, &[("Sheet1", rows)])
-            },
+            |wd| one_xlsx_cell(wd, "hts", Cell::Number(6109.1)),
         ),
         case(
             "decimals-hidden",
@@ -1903,13 +1943,8 @@ fn rule_cases() -> Vec<Case> {
             XLSX,
             Some(2),
             Some("weight"),
-            |wd| {
-                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
-                let c = HAWB_COLUMNS.iter().position(|c| *c == "weight").unwrap();
-                // Excel shows 1.51; the cell holds 1.505.
-                rows[1][c] = Cell::Formatted(1.505, "0.00".into());
-                xlsx_folder(wd, &[("Sheet1", rows)])
-            },
+            // Excel shows 1.51; the cell holds 1.505.
+            |wd| one_xlsx_cell(wd, "weight", Cell::Formatted(1.505, "0.00".into())),
         ),
         case(
             "too-many-decimals",
@@ -1917,12 +1952,7 @@ fn rule_cases() -> Vec<Case> {
             CSV,
             Some(2),
             Some("weight"),
-            |wd| {
-                let mut s = Sheet::hawbs(1, 1);
-                s.set(0, "weight", "0.997903214");
-                wd.mawb_folder("m", &s);
-                vec!["m".into()]
-            },
+            |wd| one_cell(wd, "weight", "0.997903214"),
         ),
         case(
             "hidden-column",
@@ -1973,13 +2003,11 @@ fn rule_cases() -> Vec<Case> {
             Some(2),
             Some("consigneeAddress1"),
             |wd| {
-                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
-                let c = HAWB_COLUMNS
-                    .iter()
-                    .position(|c| *c == "consigneeAddress1")
-                    .unwrap();
-                rows[1][c] = Cell::Formatted(46024.0, "d-mmm".into());
-                xlsx_folder(wd, &[("Sheet1", rows)])
+                one_xlsx_cell(
+                    wd,
+                    "consigneeAddress1",
+                    Cell::Formatted(46024.0, "d-mmm".into()),
+                )
             },
         ),
         case(
@@ -1989,10 +2017,7 @@ fn rule_cases() -> Vec<Case> {
             Some(2),
             Some("value"),
             |wd| {
-                let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
-                let c = HAWB_COLUMNS.iter().position(|c| *c == "value").unwrap();
-                rows[1][c] = Cell::Formula("=P2*Q2".into(), "10".into());
-                let args = xlsx_folder(wd, &[("Sheet1", rows)]);
+                let args = one_xlsx_cell(wd, "value", Cell::Formula("=P2*Q2".into(), "10".into()));
                 // A script's workbook: the formula without its cached result.
                 rewrite_zip_entry(
                     &wd.join("m/hawbs.xlsx"),

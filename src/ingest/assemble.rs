@@ -894,20 +894,18 @@ mod tests {
 
     #[test]
     fn kilograms_and_metres_finer_than_grams_and_millimetres_are_sent_rounded_with_a_warning() {
-        let h: &[&str] = &[
-            "trackingNumber",
-            "consigneeName",
-            "weight",
-            "weightUnit",
-            "productDescription",
-            "quantity",
-            "value",
-            "length",
-            "width",
-            "height",
-            "dimensionUnit",
-            "productWeight",
-        ];
+        let with_sizes: Vec<&str> = H
+            .iter()
+            .copied()
+            .chain([
+                "length",
+                "width",
+                "height",
+                "dimensionUnit",
+                "productWeight",
+            ])
+            .collect();
+        let h = &with_sizes[..];
         let warned = |weight: &str, unit: &str, length: &str, dim_unit: &str, product: &str| {
             let (items, p) = assemble(&[
                 h,

@@ -12,7 +12,7 @@
 //! ECMA-376 Part 1 §18.17.4.
 
 use super::columns::Field;
-use super::numfmt::NumFmt;
+use super::numfmt::{NumFmt, Shown};
 use crate::problem::*;
 use std::borrow::Cow;
 
@@ -450,13 +450,22 @@ fn read_number(
             return Err(date_serial(f, v));
         }
         let text = excel_number_text(v);
-        return match fmt.shown_decimals() {
-            Some(shown) if shows_fewer_decimals(&text, v, shown) => Err(CellNote {
+        return match fmt.shown(v) {
+            // ACP takes weights and sizes to 3 decimals: a format showing 3 or more shows what is sent.
+            Shown::Decimals(shown) if shown >= 3 && sent_to_three_decimals(f) => Ok(text),
+            Shown::Decimals(shown) if shows_fewer_decimals(&text, v, shown) => Err(CellNote {
                 rule: &DECIMALS_HIDDEN,
                 message: format!(
                     "the {name} cell holds {text}, but its format \"{}\" shows {shown} decimal{}, so the spreadsheet shows a rounded number and sending {text} would not be what the user sees (mawb does not round for you): round the value in the cell (or its formula, with ROUND), or format the cell to show every decimal",
                     fmt.code(),
                     if shown == 1 { "" } else { "s" },
+                ),
+            }),
+            Shown::Transformed if v != 0.0 => Err(CellNote {
+                rule: &DECIMALS_HIDDEN,
+                message: format!(
+                    "the {name} cell holds {text}, but its format \"{}\" shows it changed (as a percentage, in scientific notation, as a fraction, scaled, or by a condition), so the spreadsheet does not show {text} and mawb will not send a number the user does not see: format the cell as a plain number (General, or 0.00)",
+                    fmt.code(),
                 ),
             }),
             _ => Ok(text),
@@ -506,6 +515,14 @@ fn read_number(
             ),
         }),
     }
+}
+
+/// Fields ACP takes to 3 decimals (kilograms, metres): decimals past the third are never sent.
+fn sent_to_three_decimals(f: Field) -> bool {
+    matches!(
+        f,
+        Field::Weight | Field::ProductWeight | Field::Length | Field::Width | Field::Height
+    )
 }
 
 /// Whether `text` (Excel's text of the number `v`) has more decimals than a format showing `shown` of

@@ -70,20 +70,37 @@ impl NumFmt {
     }
 }
 
+/// How a format shows a number, as far as its decimals go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The number itself, with at most this many decimals (`0.00` and `0.0#` show 2, `#,##0` none).
+    Decimals(usize),
+    /// Another number or text: a percentage, scientific notation, a fraction, scaled by a thousand
+    /// (`0.0,`), or chosen by a condition (`[<1]0.000;0.0`).
+    Transformed,
+    /// Not told by the format: General, Text, a date, or a file type whose formats mawb cannot see.
+    Unknown,
+}
+
 impl NumFmt {
-    /// How many decimals the format shows of a positive number, when mawb can tell exactly: a digit
-    /// pattern's fraction placeholders (`0.00` and `0.0#` show 2), or the fraction placeholders of the
-    /// first section of a currency or thousands format (`"$"#,##0.00` shows 2). `None` for General, Text,
-    /// dates, unknown formats (xls, xlsb, ods), and formats that change the number before showing it
-    /// (percent, scientific, fractions, `0.0,` scaling by a thousand).
-    pub fn shown_decimals(&self) -> Option<usize> {
+    /// How the format shows `v`: the section that applies to it (the second for a negative number and
+    /// the third for zero, when there are that many), as [`Shown`] says. ECMA-376 Part 1 §18.8.31.
+    pub fn shown(&self, v: f64) -> Shown {
         match self {
-            NumFmt::Digits(p) => Some(p.max_decimals()),
-            NumFmt::Other(code) => {
-                let first = split_sections(code).into_iter().next().unwrap_or_default();
-                decimals_of_section(&first)
+            NumFmt::Digits(p) if v > 0.0 => Shown::Decimals(p.max_decimals()),
+            NumFmt::Digits(DigitPattern { code, .. }) | NumFmt::Other(code) => {
+                let sections = split_sections(code);
+                let i = match sections.len() {
+                    n if v < 0.0 && n >= 2 => 1,
+                    n if v == 0.0 && n >= 3 => 2,
+                    _ => 0,
+                };
+                match sections.get(i).map(|s| decimals_of_section(s)) {
+                    Some(Some(d)) => Shown::Decimals(d),
+                    _ => Shown::Transformed,
+                }
             }
-            NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => None,
+            NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => Shown::Unknown,
         }
     }
 
@@ -101,9 +118,9 @@ impl NumFmt {
 }
 
 /// The decimals one section of a format code shows: the `0`, `#` and `?` placeholders after its decimal
-/// point (outside quotes, escapes and `[…]`), 0 without a point; `None` when the section has no digit
-/// placeholder, or scales or transforms the number (`%`, `E+`, a fraction `/`, a `,` right after the last
-/// placeholder).
+/// point (outside quotes, escapes and `[…]` colours and currencies), 0 without a point; `None` when the
+/// section has no digit placeholder, or scales or transforms the number (`%`, `E+`, a fraction `/`, a `,`
+/// right after the last placeholder, a condition `[<1]`).
 fn decimals_of_section(section: &str) -> Option<usize> {
     let mut chars = section.chars().peekable();
     let (mut quoted, mut after_point, mut placeholders, mut decimals) = (false, false, 0, 0);
@@ -120,6 +137,9 @@ fn decimals_of_section(section: &str) -> Option<usize> {
                 chars.next();
             }
             '[' => {
+                if chars.peek().is_some_and(|n| matches!(n, '<' | '>' | '=')) {
+                    return None;
+                }
                 for inner in chars.by_ref() {
                     if inner == ']' {
                         break;

@@ -214,9 +214,9 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
             .styles()
             .iter()
             .map(|s| {
-                s.number_format
-                    .as_ref()
-                    .map_or(NumFmt::General, |n| NumFmt::parse(&n.format_code))
+                s.number_format.as_ref().map_or(NumFmt::General, |n| {
+                    NumFmt::parse(builtin_code(n).unwrap_or(&n.format_code))
+                })
             })
             .collect(),
         fallback: NumFmt::General,
@@ -568,5 +568,22 @@ fn report_merged(
             .at(a.first_row)
         };
         sink.problem(p.sheet(sheet).column(column));
+    }
+}
+
+/// The code of a built-in number format calamine does not know (it reads them as General): the currency
+/// formats 5 to 8 and the East Asian date formats 27 to 36 and 50 to 58 (ECMA-376 Part 1 §18.8.30; the
+/// currency sign is the locale's, `$` in the standard's own list). `None` for every other format.
+fn builtin_code(n: &calamine::NumberFormat) -> Option<&'static str> {
+    if n.format_code != "General" {
+        return None;
+    }
+    match n.format_id? {
+        5 => Some("$#,##0_);($#,##0)"),
+        6 => Some("$#,##0_);[Red]($#,##0)"),
+        7 => Some("$#,##0.00_);($#,##0.00)"),
+        8 => Some("$#,##0.00_);[Red]($#,##0.00)"),
+        27..=36 | 50..=58 => Some("yyyy-mm-dd"),
+        _ => None,
     }
 }

@@ -380,6 +380,20 @@ pub fn write_xlsx_hiding(
     path
 }
 
+/// The text of one entry of a zip file (xlsx).
+pub fn unzip_entry(path: &Path, entry: &str) -> String {
+    use std::io::Read;
+    let mut archive =
+        zip::ZipArchive::new(fs::File::open(path).expect("open the zip")).expect("a zip");
+    let mut text = String::new();
+    archive
+        .by_name(entry)
+        .expect("the entry")
+        .read_to_string(&mut text)
+        .expect("UTF-8 entry");
+    text
+}
+
 /// Rewrites one entry of a zip file (xlsx) through `edit`, keeping every other entry as it is.
 pub fn rewrite_zip_entry(path: &Path, entry: &str, edit: impl Fn(String) -> String) {
     use std::io::Read;

@@ -94,6 +94,14 @@ fn number_columns_read_doubles_as_excel_shows_them() {
         (0.0004, "0.000"),
         (0.00001, "0.00"),
         (33.333333333333336, "0.00"),
+        // Formats that show another number than the cell's.
+        (0.125, "0%"),
+        (45.505, "0.00%"),
+        (655.71, "0.00E+00"),
+        (2.7, "# ?/8"),
+        (1299.0, "#,##0.00,"),
+        (2.533, "[<1]0.000;0.0"),
+        (-2.5, "0.00;(0)"),
     ] {
         assert_eq!(
             number(v, code, Field::Value),
@@ -110,9 +118,11 @@ fn number_columns_read_doubles_as_excel_shows_them() {
         (1299.0, "#,##0", "1299"),
         (0.1, "0.00", "0.1"),
         (45.505, "General", "45.505"),
-        (45.505, "0.00%", "45.505"),
-        (45.505, "0.00E+00", "45.505"),
         (45.505, "@", "45.505"),
+        (0.0, "0%", "0"),
+        (-2.5, "0.00;(0.00)", "-2.5"),
+        (45.5, "[Red]0.00;[Blue]-0.00", "45.5"),
+        (45.5, "[$€-407] #,##0.00", "45.5"),
     ] {
         assert_eq!(
             number(v, code, Field::Value).as_deref(),
@@ -120,6 +130,19 @@ fn number_columns_read_doubles_as_excel_shows_them() {
             "{v} {code}"
         );
     }
+    // Weights and sizes go to ACP with 3 decimals: a format showing 3 shows what is sent.
+    for f in [Field::Weight, Field::ProductWeight, Field::Length] {
+        assert_eq!(
+            number(2.53331, "0.000", f).as_deref(),
+            Ok("2.53331"),
+            "{f:?}"
+        );
+        assert_eq!(number(2.53331, "0.00", f), Err("decimals-hidden"), "{f:?}");
+    }
+    assert_eq!(
+        number(2.53331, "0.000", Field::Value),
+        Err("decimals-hidden")
+    );
     assert_eq!(excel_number_text(-3.5), "-3.5");
     assert_eq!(excel_number_text(123456789012.5), "123456789012.5");
 }
