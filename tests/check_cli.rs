@@ -1085,6 +1085,35 @@ fn numbers_shown_rounded_or_changed_by_their_format_are_refused() {
 }
 
 #[test]
+fn hidden_columns_are_named_by_their_field_and_helper_columns_are_not_reported() {
+    let wd = Workdir::new();
+    let mut s = Sheet::hawbs(1, 2);
+    s.rename("consigneeEmail", "consignee_email");
+    let mut rows = sheet_cells(&s);
+    // Column R: a helper column of no HAWB field, hidden too.
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.push(Cell::from(if i == 0 { "calc" } else { "0.15" }));
+    }
+    xlsx_folder(&wd, &[("Sheet1", rows)]);
+    edit_sheet_xml(&wd, |x| {
+        x.replacen(
+            "<sheetData>",
+            r#"<cols><col min="9" max="9" hidden="1"/><col min="18" max="18" hidden="1"/></cols><sheetData>"#,
+            1,
+        )
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    let hidden = problems_with(&v, "hidden-column");
+    assert_eq!(hidden.len(), 1, "{hidden:?}");
+    assert_place(&hidden[0], "hawbs.xlsx", Some(1), Some("consigneeEmail"));
+    assert!(hidden[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"consignee_email\""));
+}
+
+#[test]
 fn one_folder_named_twice_is_read_once() {
     let wd = Workdir::new();
     wd.mawb_folder("batch/a", &Sheet::hawbs(1, 3));

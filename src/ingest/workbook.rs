@@ -438,7 +438,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             return;
         }
         if let Some((header_row, h)) = &found {
-            report_unseen_columns(name, sheet, *header_row, &hidden_named, sink);
+            report_unseen_columns(name, sheet, *header_row, &hidden_named, ctx.aliases, sink);
             report_merged(name, sheet, *header_row, h, extras, sink);
         }
         if header {
@@ -494,15 +494,24 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
     }
 }
 
-/// One warning per hidden column the header row names: its values were not read.
+/// One warning per hidden column whose header names a HAWB field: its values were not read. A hidden
+/// column of no field (a helper or cost column) is not read either way, and is not reported.
 fn report_unseen_columns(
     name: &str,
     sheet: &str,
     header_row: u32,
     hidden: &[(usize, String)],
+    aliases: &ColumnAliases,
     sink: &mut dyn RowSink,
 ) {
-    for (c, text) in hidden {
+    if hidden.is_empty() {
+        return;
+    }
+    let fields = HeaderMap::from_cells(hidden.iter().map(|(_, t)| t.as_str()), aliases);
+    for f in super::columns::Field::ALL {
+        let Some((c, text)) = fields.columns[f.index()].and_then(|i| hidden.get(i)) else {
+            continue;
+        };
         sink.problem(
             Problem::new(
                 &HIDDEN_COLUMN,
@@ -514,7 +523,7 @@ fn report_unseen_columns(
             )
             .sheet(sheet)
             .at(header_row)
-            .column(text.clone()),
+            .column(f.name()),
         );
     }
 }
@@ -535,7 +544,13 @@ fn report_merged(
     };
     for a in &e.merged {
         let c = a.first_col as usize;
-        if a.last_row <= header_row || !h.columns.contains(&Some(c)) {
+        let Some(field) = super::columns::Field::ALL
+            .iter()
+            .find(|f| h.columns[f.index()] == Some(c))
+        else {
+            continue;
+        };
+        if a.last_row <= header_row {
             continue;
         }
         let column = h.texts.get(c).cloned().unwrap_or_else(|| column_letter(c));
@@ -567,7 +582,7 @@ fn report_merged(
             )
             .at(a.first_row)
         };
-        sink.problem(p.sheet(sheet).column(column));
+        sink.problem(p.sheet(sheet).column(field.name()));
     }
 }
 
