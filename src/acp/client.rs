@@ -126,6 +126,9 @@ pub enum ConfigError {
         host: String,
         part: &'static str,
     },
+    /// The endpoint holds the API key (pasted into its path). Neither is repeated.
+    #[error("the endpoint holds the API key, which would then be logged and recorded with the endpoint: give the endpoint without it (https://host/path/); the key goes only in the variable named by --api-key-env (ACP_API_KEY)")]
+    KeyInEndpoint,
 }
 
 /// Checks an endpoint and returns it with the trailing slash ACP strongly recommends.
@@ -281,6 +284,18 @@ impl Client {
 
     /// A client for `cfg`; the endpoint is checked (https, or http on loopback) and given its trailing slash.
     pub fn new(mut cfg: ClientConfig) -> Result<Client, ConfigError> {
+        // A key pasted into the endpoint's path would be logged, recorded in the ledger and shown by
+        // `mawb status` with the endpoint: refused, without repeating either. (A key shorter than
+        // `MIN_REDACTED_KEY` could be a word of any path, `api`: not searched for.)
+        if cfg.api_key.expose().len() >= MIN_REDACTED_KEY
+            && cfg
+                .api_key
+                .echo_forms()
+                .iter()
+                .any(|form| cfg.endpoint.contains(form.as_str()))
+        {
+            return Err(ConfigError::KeyInEndpoint);
+        }
         cfg.endpoint = normalise_endpoint(&cfg.endpoint)?;
         let agent = ureq::AgentBuilder::new()
             .timeout_connect(cfg.connect_timeout)
@@ -693,6 +708,24 @@ mod tests {
             assert!(message.contains(part), "{url}: {message}");
             assert!(message.contains("acp.example") || message.contains("127.0.0.1"));
         }
+    }
+
+    #[test]
+    fn an_endpoint_holding_the_key_is_refused_without_repeating_it() {
+        let key = "k1234567890";
+        for endpoint in [
+            format!("http://127.0.0.1:9/{key}/"),
+            format!("https://acp.example/api/{key}"),
+        ] {
+            let e = Client::new(ClientConfig::new(&endpoint, Secret::new(key))).unwrap_err();
+            assert!(matches!(e, ConfigError::KeyInEndpoint), "{e:?}");
+            assert!(!e.to_string().contains(key), "{e}");
+        }
+        assert!(Client::new(ClientConfig::new(
+            "http://127.0.0.1:9/api/",
+            Secret::new(key)
+        ))
+        .is_ok());
     }
 
     #[test]
