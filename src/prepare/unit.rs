@@ -96,7 +96,8 @@ fn siblings(target: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
-/// `target` as an absolute path without `..`, for comparing it with the input.
+/// `target` as an absolute path without `..`, its existing part with symbolic links resolved, for
+/// comparing it with the input (an output reached through a link into the input is inside it).
 fn absolute(path: &Path) -> PathBuf {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut out = PathBuf::new();
@@ -109,7 +110,21 @@ fn absolute(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
-    fs::canonicalize(&out).unwrap_or(out)
+    // The deepest folder that exists is resolved; the names below it (still to be created) follow it.
+    let mut existing = out.clone();
+    let mut missing = Vec::new();
+    while !existing.exists() {
+        match existing.file_name() {
+            Some(name) => {
+                missing.push(name.to_owned());
+                existing.pop();
+            }
+            None => break,
+        }
+    }
+    let mut real = fs::canonicalize(&existing).unwrap_or(existing);
+    real.extend(missing.iter().rev());
+    real
 }
 
 impl OutputUnit {
@@ -403,6 +418,13 @@ mod tests {
             let e = OutputUnit::begin(&out, &inp).unwrap_err();
             assert!(matches!(e, UnitError::InsideInput { .. }), "{e}");
             assert!(!inp.join("out").exists());
+        }
+        // Nor inside it through a symbolic link to it.
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&inp, &link).unwrap();
+        for out in [link.join("out"), link.join("new/deeper")] {
+            let e = OutputUnit::begin(&out, &inp).unwrap_err();
+            assert!(matches!(e, UnitError::InsideInput { .. }), "{e}");
         }
         // A sibling whose name starts like the input's is outside it.
         let beside = PathBuf::from(format!("{}-prepared", inp.display()));
