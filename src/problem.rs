@@ -88,7 +88,7 @@ rules! {
     HIDDEN_ROW = "hidden-row", Warning, "ingest", "A hidden or filtered-out row was not read (hidden_rows = \"read\" in mawb.toml reads it).";
     HIDDEN_COLUMN = "hidden-column", Warning, "ingest", "A hidden column (or one of width 0) of an xlsx sheet was not read (hidden_columns = \"read\" in mawb.toml reads it).";
     MERGED_CELLS = "merged-cells", Warning, "ingest", "Cells merged down several parcel rows of an xlsx sheet: the value Excel shows over the area (its top cell's) was read for each row it covers.";
-    MERGED_HEADER = "merged-header", Error, "ingest", "Cells merged from the header row down into the parcel rows of an xlsx sheet: the header's text would be read as a parcel's value.";
+    MERGED_HEADER = "merged-header", Error, "ingest", "Header cells of an xlsx sheet merged down into the rows below (a two-row header): one error for the sheet; the rows it covers are not read as parcels.";
     TOTALS_ROW = "totals-row", Warning, "ingest", "A totals row under the parcels (no key, no consignee, a \"total\" label or sums) was recognised and skipped.";
     HEADER_BELOW_TITLE = "header-below-title", Warning, "ingest", "The header row is not the first row: the rows above it (a title block) were skipped.";
     // Field rules (ACP).

@@ -1114,6 +1114,52 @@ fn hidden_columns_are_named_by_their_field_and_helper_columns_are_not_reported()
 }
 
 #[test]
+fn a_header_merged_over_two_rows_is_one_error_and_no_parcel() {
+    // Every header cell merged down over an empty second row, as a two-row template leaves it.
+    let wd = Workdir::new();
+    let mut rows = sheet_cells(&Sheet::hawbs(1, 2));
+    rows.insert(1, vec![Cell::Blank; HAWB_COLUMNS.len()]);
+    xlsx_folder(&wd, &[("Sheet1", rows)]);
+    let areas: String = (0..HAWB_COLUMNS.len())
+        .map(|c| {
+            let l = (b'A' + c as u8) as char;
+            format!(r#"<mergeCell ref="{l}1:{l}2"/>"#)
+        })
+        .collect();
+    edit_sheet_xml(&wd, |x| {
+        x.replacen(
+            "</sheetData>",
+            &format!(
+                r#"</sheetData><mergeCells count="{}">{areas}</mergeCells>"#,
+                HAWB_COLUMNS.len()
+            ),
+            1,
+        )
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    let errors: Vec<&str> = v["mawbs"][0]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        errors,
+        ["merged-header"],
+        "one error, no cascade from row 2: {v:#}"
+    );
+    let p = the_problem(&v, "merged-header");
+    assert_place(&p, "hawbs.xlsx", Some(1), None);
+    assert!(p["message"].as_str().unwrap().contains("… 17 areas"), "{p}");
+    assert_eq!(
+        v["mawbs"][0]["totals"]["items"], 2,
+        "the parcels below are read: {v:#}"
+    );
+}
+
+#[test]
 fn one_folder_named_twice_is_read_once() {
     let wd = Workdir::new();
     wd.mawb_folder("batch/a", &Sheet::hawbs(1, 3));
@@ -2011,20 +2057,13 @@ fn rule_cases() -> Vec<Case> {
             edit_sheet_xml(wd, |x| merge(x, "K2:K4"));
             args
         }),
-        case(
-            "merged-header",
-            NOT_SENDABLE,
-            XLSX,
-            Some(1),
-            Some("currency"),
-            |wd| {
-                let mut s = Sheet::hawbs(1, 2);
-                s.set(0, "currency", "");
-                let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&s))]);
-                edit_sheet_xml(wd, |x| merge(x, "K1:K2"));
-                args
-            },
-        ),
+        case("merged-header", NOT_SENDABLE, XLSX, Some(1), None, |wd| {
+            let mut s = Sheet::hawbs(1, 2);
+            s.set(0, "currency", "");
+            let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&s))]);
+            edit_sheet_xml(wd, |x| merge(x, "K1:K2"));
+            args
+        }),
         case(
             "date-in-cell",
             NOT_SENDABLE,

@@ -367,6 +367,8 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         // The header row, its texts and the hidden columns it named, once found.
         let mut found: Option<(u32, Box<HeaderMap>)> = None;
         let mut hidden_named: Vec<(usize, String)> = Vec::new();
+        // The last row header cells are merged down to: rows down to it belong to the header, not parcels.
+        let mut header_end: Option<u32> = None;
         let mut rows_in_sheet = 0usize;
         let mut rows_seen = 0usize;
         let read = rows_of(wb, sheet, extras, &mut |row, r| {
@@ -394,12 +396,16 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                         search.accept(name, sheet, &h, row, sink);
                         header = true;
                         hidden_named = hidden_here;
+                        header_end = extras.and_then(|e| header_merged_down_to(e, row));
                         found = Some((row, h));
                         true
                     }
                     Header::NotYet => true,
                     Header::GiveUp => false,
                 };
+            }
+            if header_end.is_some_and(|end| row <= end) {
+                return true;
             }
             if hidden_rows.is_some_and(|h| h.is_hidden(row)) {
                 sink.problem(
@@ -542,7 +548,36 @@ fn report_merged(
     let Some(e) = extras else {
         return;
     };
+    // A header merged down (a two-row header: group titles over sub-headers): one error for the sheet.
+    if let Some(end) = header_merged_down_to(e, header_row) {
+        let areas: Vec<String> = e
+            .merged
+            .iter()
+            .filter(|a| a.first_row <= header_row && a.last_row > header_row)
+            .map(MergedArea::a1)
+            .collect();
+        let shown = if areas.len() > 3 {
+            format!("{}, … {} areas", areas[..3].join(", "), areas.len())
+        } else {
+            areas.join(", ")
+        };
+        sink.problem(
+            Problem::new(
+                &MERGED_HEADER,
+                name,
+                format!(
+                    "the header row {header_row} has cells merged down to row {end} ({shown}): a header must stand in one row, so rows {} to {end} were not read as parcels. Unmerge the header cells, put every column's name in row {header_row} (one name per column, sub-headers included) and delete the rows below it that are not parcels",
+                    header_row + 1
+                ),
+            )
+            .sheet(sheet)
+            .at(header_row),
+        );
+    }
     for a in &e.merged {
+        if a.first_row <= header_row {
+            continue;
+        }
         let c = a.first_col as usize;
         let Some(field) = super::columns::Field::ALL
             .iter()
@@ -550,40 +585,30 @@ fn report_merged(
         else {
             continue;
         };
-        if a.last_row <= header_row {
-            continue;
-        }
-        let column = h.texts.get(c).cloned().unwrap_or_else(|| column_letter(c));
-        let p = if a.first_row <= header_row {
-            Problem::new(
-                &MERGED_HEADER,
-                name,
-                format!(
-                    "cells {} are merged from the header row down into the parcel rows, so Excel shows the header \"{column}\" on rows {} to {}: unmerge the cells and enter each parcel's value in its own row",
-                    a.a1(),
-                    header_row + 1,
-                    a.last_row
-                ),
-            )
-            .at(header_row)
-        } else {
-            Problem::new(
-                &MERGED_CELLS,
-                name,
-                format!(
-                    "cells {} are merged: Excel shows the value of {}{} on rows {} to {}, and it was read for each of those rows; if it belongs to row {} alone, unmerge the cells",
-                    a.a1(),
-                    column_letter(c),
-                    a.first_row,
-                    a.first_row,
-                    a.last_row,
-                    a.first_row
-                ),
-            )
-            .at(a.first_row)
-        };
-        sink.problem(p.sheet(sheet).column(field.name()));
+        let p = Problem::new(
+            &MERGED_CELLS,
+            name,
+            format!(
+                "cells {} are merged: Excel shows the value of {}{} on rows {} to {}, and it was read for each of those rows; if it belongs to row {} alone, unmerge the cells",
+                a.a1(),
+                column_letter(c),
+                a.first_row,
+                a.first_row,
+                a.last_row,
+                a.first_row
+            ),
+        );
+        sink.problem(p.sheet(sheet).at(a.first_row).column(field.name()));
     }
+}
+
+/// The last row that cells of the header row `header_row` are merged down to, when any are.
+fn header_merged_down_to(e: &SheetExtras, header_row: u32) -> Option<u32> {
+    e.merged
+        .iter()
+        .filter(|a| a.first_row <= header_row && a.last_row > header_row)
+        .map(|a| a.last_row)
+        .max()
 }
 
 /// The code of a built-in number format calamine does not know (it reads them as General): the currency
