@@ -565,6 +565,48 @@ fn a_ledger_filled_in_test_mode_or_at_another_endpoint_refuses_to_send_elsewhere
     }
 }
 
+/// A mistyped endpoint whose port refuses every connection does not keep the ledger from the right one:
+/// nothing ever reached it.
+#[test]
+fn a_ledger_whose_endpoint_was_never_reached_sends_to_the_corrected_one() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    wd.mawb_folder("batch/a", &Sheet::hawbs(0, 2));
+    let batch = wd.join("batch");
+    let local = Local::new(&wd, "run");
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}/", l.local_addr().unwrap().port())
+    };
+    let mut args = run_args(&acp, &batch, &local, &["--attempts", "2"]);
+    args[3] = refused.clone();
+    let mut cmd = wd.mawb();
+    cmd.args(&args).env("ACP_API_KEY", &acp.key);
+    let o = wd.run(&mut cmd);
+    assert_exit(&o, FAILED);
+    assert!(stdout(&o).contains("Connection refused") || stderr(&o).contains("Connection refused"));
+    // The right endpoint, the same ledger: sent, with a word about the move.
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(&acp, &batch, &local, &[]))
+        .env("ACP_API_KEY", &acp.key);
+    let o = wd.run(&mut cmd);
+    assert_exit(&o, OK);
+    assert!(
+        stderr(&o).contains(&format!("nothing it recorded ever reached {refused}")),
+        "{}",
+        stderr(&o)
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&local.report).unwrap()).unwrap();
+    assert_eq!(statuses(&report)[VALID_MAWB], "sent");
+    // And from now on the ledger is the right endpoint's: the refused one is refused.
+    let mut args = run_args(&acp, &batch, &local, &[]);
+    args[3] = refused;
+    let mut cmd = wd.mawb();
+    cmd.args(&args).env("ACP_API_KEY", &acp.key);
+    assert_exit(&wd.run(&mut cmd), USAGE);
+}
+
 /// A folder whose fingerprint moves while its manifest payload does not (a setting that only changes how
 /// sheets are checked, as a newer mawb's own settings do) sends nothing again: ACP holds that payload.
 #[test]

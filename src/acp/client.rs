@@ -198,6 +198,9 @@ pub enum CallError {
         command: Command,
         endpoint: String,
         message: String,
+        /// Nothing of the request left: ACP's name did not resolve or its port refused the connection,
+        /// on every attempt. Such a request cannot have created anything.
+        unreached: bool,
     },
     #[error("{command}: ACP answered HTTP {status}: {snippet}")]
     Http {
@@ -345,13 +348,14 @@ impl Client {
         fields.push(("command", command.as_str()));
         fields.extend(pairs.iter().map(|(k, v)| (*k, v.as_str())));
         // ureq's messages start with the URL, which the error already names.
-        let transport = |message: String| CallError::Transport {
+        let transport = |message: String, unreached: bool| CallError::Transport {
             command,
             endpoint: self.cfg.endpoint.clone(),
             message: message
                 .strip_prefix(self.cfg.endpoint.as_str())
                 .map(|m| m.trim_start_matches([':', ' ']).to_string())
                 .unwrap_or(message),
+            unreached,
         };
         // A per-request deadline: ureq's agent-level read timeout is not re-applied to pooled connections.
         // Large uploads get two seconds per megabyte on top of the answer timeout; connecting counts within it.
@@ -418,7 +422,14 @@ impl Client {
                 });
             }
             Err(ureq::Error::Transport(t)) => {
-                return Err(transport(redact(&t.to_string(), &self.cfg.api_key)))
+                let unreached = matches!(
+                    t.kind(),
+                    ureq::ErrorKind::Dns | ureq::ErrorKind::ConnectionFailed
+                );
+                return Err(transport(
+                    redact(&t.to_string(), &self.cfg.api_key),
+                    unreached,
+                ));
             }
         };
         // The one place server text enters mawb: every form of the key an echo could carry is removed
@@ -433,7 +444,7 @@ impl Client {
                     b
                 }
             })
-            .map_err(|e| transport(format!("reading the answer: {e}")))?;
+            .map_err(|e| transport(format!("reading the answer: {e}"), false))?;
         // The XML reader is a dependency: a panic inside it is an unreadable answer, not a crash.
         let parsed = crate::contain::contain(|| parser(command, &body))
             .unwrap_or_else(|msg| Err(AnswerError::ReaderFailed(msg)));
@@ -494,8 +505,17 @@ impl Client {
     ) -> Result<Answer, CallError> {
         let start = Instant::now();
         let mut attempt = 1;
+        // Whether an earlier attempt may have reached ACP: then the last one's "unreached" is not the
+        // request's.
+        let mut reached = false;
         loop {
-            let result = self.post_with(command, params, data, parser);
+            let mut result = self.post_with(command, params, data, parser);
+            if let Err(CallError::Transport { unreached, .. }) = &mut result {
+                *unreached &= !reached;
+                reached |= !*unreached;
+            } else {
+                reached = true;
+            }
             let retry = match &result {
                 Ok(a) => has_system_error(a),
                 Err(e) => e.is_retryable(),
@@ -767,7 +787,8 @@ mod tests {
         assert!(CallError::Transport {
             command: c,
             endpoint: String::new(),
-            message: String::new()
+            message: String::new(),
+            unreached: true,
         }
         .is_retryable());
         assert!(CallError::Http {

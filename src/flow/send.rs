@@ -95,6 +95,12 @@ impl Run<'_, '_> {
         self.last_request = (id, attempts);
         match &result {
             Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
+            // Refused or unresolved on every attempt: nothing reached ACP (see `Ledger::bind_target`).
+            Err(
+                e @ crate::acp::client::CallError::Transport {
+                    unreached: true, ..
+                },
+            ) => ledger.finish_request(id, "unreached", &e.to_string(), attempts)?,
             Err(e) => ledger.finish_request(id, "transport-error", &e.to_string(), attempts)?,
         }
         Ok(result?)

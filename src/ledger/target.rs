@@ -59,6 +59,16 @@ fn read_target(c: &rusqlite::Connection) -> rusqlite::Result<Option<Target>> {
     .optional()
 }
 
+/// Whether no request of the ledger can have reached its recorded target: every one is `unreached`.
+fn never_reached(c: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    let reached: i64 = c.query_row(
+        "SELECT COUNT(*) FROM requests WHERE status <> 'unreached'",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(reached == 0)
+}
+
 impl Ledger {
     /// The target this ledger sends to, when a sending command recorded one.
     pub fn target(&self) -> Result<Option<Target>, LedgerError> {
@@ -66,7 +76,9 @@ impl Ledger {
     }
 
     /// Binds the ledger to `wanted` before anything is sent: recorded when the ledger has no target yet (a
-    /// new ledger, or one of a version that did not record it: its sends are taken to have gone there).
+    /// new ledger, or one of a version that did not record it: its sends are taken to have gone there),
+    /// and moved to `wanted` when no request of the ledger ever reached the recorded one (every request
+    /// `unreached`: a mistyped endpoint whose port refused or whose name did not resolve).
     /// `Err(LedgerError::OtherTarget)` when the ledger sends elsewhere.
     pub fn bind_target(&self, wanted: &Target) -> Result<(), LedgerError> {
         let mut c = self.conn();
@@ -74,6 +86,18 @@ impl Ledger {
         tx.execute_batch(TARGET_SCHEMA)?;
         match read_target(&tx)? {
             Some(recorded) if recorded == *wanted => Ok(()),
+            Some(recorded) if never_reached(&tx)? => {
+                tx.execute(
+                    "UPDATE target SET endpoint = ?1, test_mode = ?2, since = ?3 WHERE id = 1",
+                    rusqlite::params![wanted.endpoint, wanted.test_mode, super::now()],
+                )?;
+                tx.commit()?;
+                tracing::warn!(
+                    "ledger {}: nothing it recorded ever reached {recorded} (refused or not found), so it now sends to {wanted}",
+                    self.describe()
+                );
+                Ok(())
+            }
             Some(recorded) => Err(LedgerError::OtherTarget {
                 path: self.describe(),
                 recorded,
@@ -103,6 +127,33 @@ mod tests {
     }
 
     #[test]
+    fn a_target_nothing_ever_reached_gives_way_to_the_next() {
+        let l = Ledger::in_memory().unwrap();
+        let typo = target("http://127.0.0.1:8099/", false);
+        l.bind_target(&typo).unwrap();
+        // Refused on every attempt: the request never left.
+        let id = l
+            .begin_request("m", "createMailing", "batch 1", 10)
+            .unwrap();
+        l.finish_request(id, "unreached", "Connection refused", 6)
+            .unwrap();
+        let right = target("http://127.0.0.1:8080/", false);
+        l.bind_target(&right).unwrap();
+        assert_eq!(l.target().unwrap(), Some(right.clone()));
+        // A request that may have reached it (a timeout) binds the ledger for good.
+        let id = l
+            .begin_request("m", "createMailing", "batch 1", 10)
+            .unwrap();
+        l.finish_request(id, "transport-error", "timed out", 6)
+            .unwrap();
+        assert!(matches!(
+            l.bind_target(&typo),
+            Err(LedgerError::OtherTarget { .. })
+        ));
+        assert_eq!(l.target().unwrap(), Some(right));
+    }
+
+    #[test]
     fn the_first_target_is_kept_and_any_other_is_refused() {
         let l = Ledger::in_memory().unwrap();
         assert_eq!(l.target().unwrap(), None);
@@ -110,6 +161,10 @@ mod tests {
         l.bind_target(&sandbox).unwrap();
         l.bind_target(&sandbox).unwrap();
         assert_eq!(l.target().unwrap(), Some(sandbox.clone()));
+        let id = l
+            .begin_request("m", "createMailing", "batch 1", 10)
+            .unwrap();
+        l.finish_request(id, "answered", "ok", 1).unwrap();
         for other in [
             target("http://127.0.0.1:8080/", true),
             target("https://acp.example/api/", false),
@@ -132,7 +187,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.sqlite");
         let live = target("https://acp.example/api/", false);
-        Ledger::open(&path).unwrap().bind_target(&live).unwrap();
+        let first = Ledger::open(&path).unwrap();
+        first.bind_target(&live).unwrap();
+        let id = first
+            .begin_request("m", "createMailing", "batch 1", 10)
+            .unwrap();
+        first.finish_request(id, "answered", "ok", 1).unwrap();
+        drop(first);
         let again = Ledger::open(&path).unwrap();
         assert_eq!(again.target().unwrap(), Some(live));
         let e = again
