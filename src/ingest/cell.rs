@@ -499,7 +499,7 @@ fn read_number(
                 excel_number_text(v)
             ),
         }),
-        NumFmt::Other(code) => Err(CellNote {
+        NumFmt::Other(code, _) => Err(CellNote {
             rule: &NUMBER_FORMAT,
             message: format!(
                 "the {name} cell holds the number {} shown with the format \"{code}\", which mawb cannot reproduce exactly: format the column as Text and re-enter the value",

@@ -20,8 +20,8 @@ pub enum NumFmt {
     /// Digit placeholders and literals only (`00000`, `00000-0000`, `0000.00`, `0`): rendered exactly.
     Digits(DigitPattern),
     /// Any other format (currency, percent, thousands separators, scientific, fractions, colours,
-    /// conditions), kept as written for messages.
-    Other(String),
+    /// conditions), kept as written for messages, with the decimals of its sections.
+    Other(String, Sections),
     /// The file type does not let mawb see number formats (xls, xlsb, ods).
     Unknown,
 }
@@ -35,6 +35,44 @@ pub struct DigitPattern {
     frac: Option<Vec<Item>>,
     /// The format as written.
     pub code: String,
+    /// The decimals of each of its sections, for [`NumFmt::shown`].
+    sections: Sections,
+}
+
+/// The decimals each of a format's first three sections shows ([`decimals_of_section`]: `None` when the
+/// section shows another number), and how many sections the format has. Read once per format, so that
+/// judging a cell allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sections {
+    decimals: [Option<usize>; 3],
+    count: usize,
+}
+
+impl Sections {
+    fn of(sections: &[String]) -> Sections {
+        let mut decimals = [None; 3];
+        for (d, s) in decimals.iter_mut().zip(sections) {
+            *d = decimals_of_section(s);
+        }
+        Sections {
+            decimals,
+            count: sections.len(),
+        }
+    }
+
+    /// How the section that applies to `v` shows it (the second for a negative number and the third for
+    /// zero, when there are that many).
+    fn shown(&self, v: f64) -> Shown {
+        let i = match self.count {
+            n if v < 0.0 && n >= 2 => 1,
+            n if v == 0.0 && n >= 3 => 2,
+            _ => 0,
+        };
+        match self.decimals[i] {
+            Some(d) => Shown::Decimals(d),
+            None => Shown::Transformed,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,14 +96,16 @@ impl NumFmt {
             return NumFmt::Date;
         }
         // Only the first section (positive numbers) matters for codes; a second section for negatives is
-        // harmless, a third or a text section is not needed either way.
-        let first = split_sections(trimmed)
-            .into_iter()
-            .next()
-            .unwrap_or_default();
-        match DigitPattern::parse(&first, trimmed) {
-            Some(p) => NumFmt::Digits(p),
-            None => NumFmt::Other(trimmed.to_string()),
+        // harmless, a third or a text section is not needed either way. Numbers are judged by the
+        // section that applies to them.
+        let all = split_sections(trimmed);
+        let sections = Sections::of(&all);
+        match all
+            .first()
+            .and_then(|first| DigitPattern::parse(first, trimmed))
+        {
+            Some(p) => NumFmt::Digits(DigitPattern { sections, ..p }),
+            None => NumFmt::Other(trimmed.to_string(), sections),
         }
     }
 }
@@ -88,17 +128,8 @@ impl NumFmt {
     pub fn shown(&self, v: f64) -> Shown {
         match self {
             NumFmt::Digits(p) if v > 0.0 => Shown::Decimals(p.max_decimals()),
-            NumFmt::Digits(DigitPattern { code, .. }) | NumFmt::Other(code) => {
-                let sections = split_sections(code);
-                let i = match sections.len() {
-                    n if v < 0.0 && n >= 2 => 1,
-                    n if v == 0.0 && n >= 3 => 2,
-                    _ => 0,
-                };
-                match sections.get(i).map(|s| decimals_of_section(s)) {
-                    Some(Some(d)) => Shown::Decimals(d),
-                    _ => Shown::Transformed,
-                }
+            NumFmt::Digits(DigitPattern { sections, .. }) | NumFmt::Other(_, sections) => {
+                sections.shown(v)
             }
             NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => Shown::Unknown,
         }
@@ -108,7 +139,7 @@ impl NumFmt {
     pub fn code(&self) -> &str {
         match self {
             NumFmt::Digits(p) => &p.code,
-            NumFmt::Other(code) => code,
+            NumFmt::Other(code, _) => code,
             NumFmt::General => "General",
             NumFmt::Text => "@",
             NumFmt::Date => "a date format",
@@ -280,6 +311,7 @@ impl DigitPattern {
             int,
             frac,
             code: whole.to_string(),
+            sections: Sections::default(),
         })
     }
 
@@ -377,7 +409,10 @@ mod tests {
             Some("07102-1234")
         );
         assert!(
-            matches!(NumFmt::parse("[<=99999]00000;00000-0000"), NumFmt::Other(_)),
+            matches!(
+                NumFmt::parse("[<=99999]00000;00000-0000"),
+                NumFmt::Other(..)
+            ),
             "a conditional format is not a plain pattern"
         );
     }
@@ -414,10 +449,10 @@ mod tests {
         assert_eq!(NumFmt::parse("d-mmm"), NumFmt::Date);
         assert_eq!(NumFmt::parse("yyyy-mm-dd h:mm:ss"), NumFmt::Date);
         assert_eq!(NumFmt::parse("[h]:mm:ss"), NumFmt::Date);
-        assert!(matches!(NumFmt::parse("#,##0.00"), NumFmt::Other(_)));
-        assert!(matches!(NumFmt::parse("0.00E+00"), NumFmt::Other(_)));
-        assert!(matches!(NumFmt::parse("0%"), NumFmt::Other(_)));
-        assert!(matches!(NumFmt::parse("[Red]0"), NumFmt::Other(_)));
+        assert!(matches!(NumFmt::parse("#,##0.00"), NumFmt::Other(..)));
+        assert!(matches!(NumFmt::parse("0.00E+00"), NumFmt::Other(..)));
+        assert!(matches!(NumFmt::parse("0%"), NumFmt::Other(..)));
+        assert!(matches!(NumFmt::parse("[Red]0"), NumFmt::Other(..)));
         assert!(matches!(NumFmt::parse("\"$\"0.00"), NumFmt::Digits(_)));
     }
 }
