@@ -37,7 +37,7 @@ fn sniff_text(head: &[u8]) -> FileKind {
         return FileKind::Text;
     }
     // A few NUL bytes in UTF-8 text (a damaged copy, a scanner's stray byte) leave it text: the cell
-    // holding one is then named with its row and column (`control-character`). Many NULs (UTF-16
+    // holding one is then named with its row and column (`xml-character`). Many NULs (UTF-16
     // without its byte order mark, a binary file) do not.
     let nuls = |s: &str| s.bytes().filter(|&b| b == 0).count();
     match std::str::from_utf8(head) {

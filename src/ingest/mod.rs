@@ -146,7 +146,7 @@ pub fn is_mawb_folder(dir: &Path) -> bool {
     if dir.join(config::MAWB_TOML).is_file() {
         return true;
     }
-    !holds_mawb_toml_folders(dir)
+    mawb_toml_subfolders(dir).is_empty()
         && list_files(dir)
             .map(|files| files.iter().any(|f| is_spreadsheet_name(f)))
             .unwrap_or(false)
@@ -167,17 +167,6 @@ pub(crate) fn mawb_toml_subfolders(dir: &Path) -> Vec<String> {
         .unwrap_or_default();
     names.sort();
     names
-}
-
-/// Whether a subfolder of `dir` holds a `mawb.toml`.
-fn holds_mawb_toml_folders(dir: &Path) -> bool {
-    std::fs::read_dir(dir).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter(|e| !is_ignored_name(&e.file_name().to_string_lossy()))
-            .any(|e| e.path().join(config::MAWB_TOML).is_file())
-    })
 }
 
 /// The spreadsheets at the top of batch folder `dir`, each a warning: they belong to no MAWB and are not

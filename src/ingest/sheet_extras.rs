@@ -47,6 +47,11 @@ pub struct MergedArea {
 }
 
 impl MergedArea {
+    /// Whether the area holds row `row` and rows below it.
+    pub fn runs_below(&self, row: u32) -> bool {
+        self.first_row <= row && self.last_row > row
+    }
+
     /// The area as Excel names it (`H2:H4`).
     pub fn a1(&self) -> String {
         format!(

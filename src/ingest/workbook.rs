@@ -363,9 +363,9 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         let hidden_columns =
             extras.filter(|e| !ctx.opts.read_hidden_columns && !e.hidden_columns.is_empty());
         let mut search = HeaderSearch::default();
-        let mut header = false;
-        // The header row, its texts and the hidden columns it named, once found.
+        // The header row and its map, once found.
         let mut found: Option<(u32, Box<HeaderMap>)> = None;
+        // The hidden columns the header row names (blanked before the header was read).
         let mut hidden_named: Vec<(usize, String)> = Vec::new();
         // The last row header cells are merged down to: rows down to it belong to the header, not parcels.
         let mut header_end: Option<u32> = None;
@@ -380,7 +380,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             if r.is_blank() {
                 return true;
             }
-            if !header {
+            if found.is_none() {
                 let mut texts = r.header_texts();
                 // A hidden column is not there for the user: its header names no field.
                 let mut hidden_here = Vec::new();
@@ -394,7 +394,6 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
                 return match search.offer(row, texts.iter().map(String::as_str), ctx.aliases) {
                     Header::Found(h) => {
                         search.accept(name, sheet, &h, row, sink);
-                        header = true;
                         hidden_named = hidden_here;
                         header_end = extras.and_then(|e| header_merged_down_to(e, row));
                         found = Some((row, h));
@@ -447,7 +446,7 @@ fn sheets<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
             report_unseen_columns(name, sheet, *header_row, &hidden_named, ctx.aliases, sink);
             report_merged(name, sheet, *header_row, h, extras, sink);
         }
-        if header {
+        if found.is_some() {
             if rows_in_sheet == 0 {
                 sink.problem(
                     Problem::new(
@@ -553,7 +552,7 @@ fn report_merged(
         let areas: Vec<String> = e
             .merged
             .iter()
-            .filter(|a| a.first_row <= header_row && a.last_row > header_row)
+            .filter(|a| a.runs_below(header_row))
             .map(MergedArea::a1)
             .collect();
         let shown = if areas.len() > 3 {
@@ -606,7 +605,7 @@ fn report_merged(
 fn header_merged_down_to(e: &SheetExtras, header_row: u32) -> Option<u32> {
     e.merged
         .iter()
-        .filter(|a| a.first_row <= header_row && a.last_row > header_row)
+        .filter(|a| a.runs_below(header_row))
         .map(|a| a.last_row)
         .max()
 }
