@@ -524,26 +524,12 @@ impl Run<'_, '_> {
             .mawb(&self.mawb)?
             .ok_or_else(|| Stop::Local("ledger row vanished".into()))?;
         let manifest_id = current_row.manifest_id.clone();
-        let (req, breakdown) = plan::manifest_request(
-            self.checked,
-            &ids,
-            at.day_revision,
-            manifest_id.clone(),
-            &self.ctx.services.plan,
-        )
-        .map_err(|e| Stop::Local(e.to_string()))?;
-        let mut data = Vec::with_capacity(breakdown.total);
-        write_request_to_vec(&req, &mut data)
-            .map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
         // The fingerprint is of the createManifest form of the payload (no manifestId), whichever form is
         // sent: a modifyManifest's own bytes could never equal the createManifest's recorded, and every
         // re-run whose folder fingerprint moved (a newer mawb, a mawb.toml comment) sent the same payload
-        // again as a modifyManifest.
-        let manifest_fp = if manifest_id.is_some() {
-            self.create_form_fingerprint(&ids, at.day_revision)?
-        } else {
-            hex(&Sha256::digest(&data))
-        };
+        // again as a modifyManifest. The modifyManifest form is built only when it is sent.
+        let (req, breakdown, data) = self.manifest_payload(&ids, at.day_revision, None)?;
+        let manifest_fp = hex(&Sha256::digest(&data));
         let mut adopted = false;
         let mut as_sent = false;
         let manifest_id = match manifest_id {
@@ -555,6 +541,8 @@ impl Run<'_, '_> {
                 mid
             }
             Some(mid) => {
+                let (_, _, data) =
+                    self.manifest_payload(&ids, at.day_revision, Some(mid.clone()))?;
                 tracing::info!(mawb = %self.mawb, "modifyManifest {mid} ({} bytes)", data.len());
                 let a =
                     self.send_data(Command::ModifyManifest, &mid, &self.params(), Some(&data))?;
@@ -602,21 +590,26 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// The fingerprint of the createManifest form of this MAWB's manifest payload (what is recorded for a
-    /// manifest, created or modified).
-    fn create_form_fingerprint(&self, ids: &KnownIds, day_revision: u32) -> Result<String, Stop> {
-        let (req, _) = plan::manifest_request(
+    /// This MAWB's manifest request, createManifest or (with `manifest_id`) modifyManifest, its size
+    /// breakdown, and the `data` XML it is sent as.
+    fn manifest_payload(
+        &self,
+        ids: &KnownIds,
+        day_revision: u32,
+        manifest_id: Option<String>,
+    ) -> Result<(Request, crate::acp::budget::Breakdown, Vec<u8>), Stop> {
+        let (req, breakdown) = plan::manifest_request(
             self.checked,
             ids,
             day_revision,
-            None,
+            manifest_id,
             &self.ctx.services.plan,
         )
         .map_err(|e| Stop::Local(e.to_string()))?;
-        let mut data = Vec::new();
+        let mut data = Vec::with_capacity(breakdown.total);
         write_request_to_vec(&req, &mut data)
             .map_err(|e| Stop::Local(format!("cannot write the manifest: {e}")))?;
-        Ok(hex(&Sha256::digest(&data)))
+        Ok((req, breakdown, data))
     }
 
     /// Reconciles ACP's counts with ours and records the MAWB done.
