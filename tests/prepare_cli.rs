@@ -38,12 +38,7 @@ fn prepared_requests_replay_against_the_sandbox_in_order() {
     let batch = w.samples(1, 25, 11);
     let mawb_dir = w.mawb_dirs(&batch).remove(0);
     let out = w.join("out");
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        mawb_dir.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let o = prepare(&w, &mawb_dir, &out, &[]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("requests written"), "{}", stdout(&o));
 
@@ -116,21 +111,9 @@ fn a_batch_with_a_stray_spreadsheet_beside_its_folders_is_prepared_as_a_batch() 
     let batch = w.samples(2, 10, 12);
     std::fs::write(batch.join("notes.txt"), "call the airline\n").unwrap();
     let out = w.join("out");
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        batch.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let o = prepare(&w, &batch, &out, &[]);
     assert_exit(&o, 0);
-    for dir in w.mawb_dirs(&batch) {
-        let prepared = out.join(dir.file_name().unwrap());
-        assert!(
-            prepared.join("summary.json").is_file(),
-            "{}",
-            prepared.display()
-        );
-    }
+    each_mawb_prepared(&w, &batch, &out);
 }
 
 #[test]
@@ -139,23 +122,18 @@ fn prepare_of_a_batch_writes_one_folder_per_mawb_and_a_json_report() {
     let batch = w.samples(2, 10, 12);
     let out = w.join("out");
     let report = w.join("report.json");
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        batch.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--json".as_ref(),
-        report.as_os_str(),
-        "--zip-manifest-file".as_ref(),
-    ]);
+    let o = prepare(
+        &w,
+        &batch,
+        &out,
+        &[
+            "--json".as_ref(),
+            report.as_os_str(),
+            "--zip-manifest-file".as_ref(),
+        ],
+    );
     assert_exit(&o, 0);
-    for dir in w.mawb_dirs(&batch) {
-        let prepared = out.join(dir.file_name().unwrap());
-        assert!(
-            prepared.join("summary.json").is_file(),
-            "{}",
-            prepared.display()
-        );
+    for (dir, prepared) in each_mawb_prepared(&w, &batch, &out) {
         let zip_name = format!("{}.zip", dir.file_name().unwrap().to_string_lossy());
         let zip_bytes = std::fs::read(prepared.join(&zip_name)).unwrap();
         assert!(zip_bytes.starts_with(b"PK\x03\x04"));
@@ -172,12 +150,7 @@ fn a_mawb_with_errors_is_refused_and_nothing_is_written() {
     let dir = w.mawb_dirs(&batch).remove(0);
     std::fs::remove_file(dir.join("mawb.toml")).unwrap();
     let out = w.join("out");
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        dir.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let o = prepare(&w, &dir, &out, &[]);
     assert_exit(&o, 1);
     assert!(stdout(&o).contains("mawb-toml-missing"), "{}", stdout(&o));
     assert!(!out.join("summary.json").exists());
@@ -197,12 +170,7 @@ fn a_scan_over_12_mb_is_refused_with_advice() {
         .replace("mawb.pdf", "scan.tif");
     std::fs::write(dir.join("mawb.toml"), toml).unwrap();
     let out = w.join("out");
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        dir.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let o = prepare(&w, &dir, &out, &[]);
     assert_exit(&o, 1);
     let text = stdout(&o);
     assert!(text.contains("image-size"), "{text}");
@@ -211,12 +179,7 @@ fn a_scan_over_12_mb_is_refused_with_advice() {
     // Exactly at the limit is accepted.
     tiff.truncate(12_000_000);
     std::fs::write(dir.join("scan.tif"), &tiff).unwrap();
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        dir.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let o = prepare(&w, &dir, &out, &[]);
     assert_exit(&o, 0);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
@@ -268,12 +231,7 @@ fn names_with_markup_and_emoji_are_escaped_not_lost() {
         .to_string();
     std::fs::write(&csv_path, lines.join("\n") + "\n").unwrap();
     let out = w.join("out");
-    let o = w.run_mawb([
-        "prepare".as_ref(),
-        dir.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-    ]);
+    let o = prepare(&w, &dir, &out, &[]);
     assert_exit(&o, 0);
     let xml = std::fs::read_to_string(out.join("001-createMailing-batch.xml")).unwrap();
     assert!(
@@ -305,6 +263,43 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         }
     }
     files
+}
+
+/// `mawb prepare INPUT --out OUT EXTRA…`.
+fn prepare(
+    w: &Workdir,
+    input: &Path,
+    out: &Path,
+    extra: &[&std::ffi::OsStr],
+) -> std::process::Output {
+    let args: [&std::ffi::OsStr; 4] = [
+        "prepare".as_ref(),
+        input.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ];
+    w.run_mawb(args.iter().chain(extra))
+}
+
+/// Asserts that every MAWB folder of `batch` was prepared into its own folder of `out` (with its
+/// summary); returns each (MAWB folder, prepared folder).
+fn each_mawb_prepared(
+    w: &Workdir,
+    batch: &Path,
+    out: &Path,
+) -> Vec<(std::path::PathBuf, std::path::PathBuf)> {
+    w.mawb_dirs(batch)
+        .into_iter()
+        .map(|dir| {
+            let prepared = out.join(dir.file_name().unwrap());
+            assert!(
+                prepared.join("summary.json").is_file(),
+                "{}",
+                prepared.display()
+            );
+            (dir, prepared)
+        })
+        .collect()
 }
 
 fn prepare_cmd(w: &Workdir, batch: &Path, out: &str) -> std::process::Command {
