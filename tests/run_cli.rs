@@ -1020,6 +1020,95 @@ fn objects_cancelled_by_hand_are_recreated_by_the_next_run() {
     assert_eq!(text(&o["manifest_id"]), text(&m["manifestId"]));
 }
 
+#[test]
+fn cancel_refuses_what_its_ledger_did_not_send_and_sends_nothing() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    // Ledger A sends 112-44995451; ledger B sends 112-44995462 (items TN00000011…).
+    let a = Local::new(&wd, "a");
+    let report = run_ok(
+        &wd,
+        &acp,
+        &hand_made_batch(&wd, &sheet(2, 1), "123"),
+        &a,
+        &[],
+    );
+    let a_manifest = text(&outcomes(&report)[VALID_MAWB]["manifest_id"]);
+    let other = "112-44995462";
+    let mut b_sheet = Sheet::hawbs(11, 2);
+    b_sheet.set(0, "bag", "B1");
+    let dir = wd.mawb_folder(format!("batch-b/{other}"), &b_sheet);
+    write_file(
+        &dir.join("mawb.toml"),
+        mawb_toml_text(other, "create_day = true").as_bytes(),
+    );
+    let b = Local::new(&wd, "b");
+    let report = run_ok(&wd, &acp, &wd.join("batch-b"), &b, &[]);
+    let b = &outcomes(&report)[other];
+    let (b_manifest, b_day) = (text(&b["manifest_id"]), text(&b["day_id"]));
+    let b_bag = acp
+        .objects()
+        .bags
+        .iter()
+        .map(|g| text(&g["shipperBagId"]))
+        .find(|s| s.starts_with(other))
+        .expect("ledger B's bag");
+    let before = acp.objects();
+
+    let cancel = |args: &[&str], local: &Local| {
+        let mut cmd = wd.mawb();
+        cmd.arg("cancel")
+            .args(args)
+            .args(["--endpoint", &acp.endpoint()])
+            .args(state_args(local))
+            .env("ACP_API_KEY", &acp.key);
+        let o = wd.run(&mut cmd);
+        assert_no_panic(&o);
+        o
+    };
+    // Ledger A is asked to cancel B's objects (a wrong --state), or ids it never saw (a typo).
+    for args in [
+        vec!["manifest", b_manifest.as_str()],
+        vec!["manifest", "--shipper-id", other],
+        vec!["day", b_day.as_str()],
+        vec!["day", "--shipper-id", "112-44995462-DAY"],
+        vec!["bag", "--shipper-id", b_bag.as_str()],
+        vec!["item", "TN00000011"],
+        vec!["item", "--shipper-id", "SI00000012"],
+        vec!["manifest", "999999"],
+    ] {
+        let o = cancel(&args, &a);
+        assert_exit(&o, USAGE);
+        let err = stderr(&o);
+        assert!(
+            err.contains("holds no")
+                && err.contains("nothing was sent")
+                && err.contains(args[args.len() - 1]),
+            "cancel {args:?}: {err}"
+        );
+    }
+    // A ledger file that does not exist is not created by the refusal.
+    let missing = Local::new(&wd, "missing");
+    let o = cancel(&["manifest", b_manifest.as_str()], &missing);
+    assert_exit(&o, USAGE);
+    assert!(!missing.state.exists());
+    assert!(acp.requests_of("cancelManifest").is_empty());
+    assert!(acp.requests_of("cancelDay").is_empty());
+    assert!(acp.requests_of("cancelBag").is_empty());
+    assert!(acp.requests_of("cancelMailing").is_empty());
+    let after = acp.objects();
+    assert_eq!(after.manifests.len(), before.manifests.len());
+    assert_eq!(after.items.len(), before.items.len());
+
+    // Each ledger still cancels its own manifest, by either id.
+    assert_exit(&cancel(&["manifest", a_manifest.as_str()], &a), OK);
+    assert_exit(
+        &cancel(&["manifest", "--shipper-id", other], &Local::new(&wd, "b")),
+        OK,
+    );
+    assert!(acp.objects().manifests.is_empty());
+}
+
 // --------------------------------------------------------------------------------------------------------
 // 8. Configuration errors
 // --------------------------------------------------------------------------------------------------------

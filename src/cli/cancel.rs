@@ -1,4 +1,8 @@
 //! `mawb cancel manifest|day|bag|item ID`: cancels one object at ACP for an operator, and records it.
+//!
+//! Only an object the ledger (`--state`) records sending is cancelled: mawb never cancels at ACP what its
+//! ledger did not send. An id the ledger does not hold (mistyped, or sent by another ledger or tool) is
+//! refused before anything is sent, and a ledger file that does not exist is not created.
 
 use super::conn::{ConnArgs, StateArgs};
 use super::{EXIT_FAILED, EXIT_OK};
@@ -30,8 +34,72 @@ pub struct CancelArgs {
     pub state: StateArgs,
 }
 
+impl What {
+    fn as_str(self) -> &'static str {
+        match self {
+            What::Manifest => "manifest",
+            What::Day => "day",
+            What::Bag => "bag",
+            What::Item => "item",
+        }
+    }
+
+    /// The name of the id `mawb cancel` was given, as ACP spells it.
+    fn id_name(self, shipper_side: bool) -> &'static str {
+        match (self, shipper_side) {
+            (What::Manifest, false) => "manifestId",
+            (What::Manifest, true) => "userManifestId",
+            (What::Day, false) => "dayId",
+            (What::Day, true) => "shipperDayId",
+            (What::Bag, false) => "bagId",
+            (What::Bag, true) => "shipperBagId",
+            (What::Item, false) => "trackingNumber",
+            (What::Item, true) => "shipperItemId",
+        }
+    }
+}
+
+/// Whether `ledger` sent the object named by `args`: an error naming the ledger and the fix when it did not.
+fn sent_by(ledger: &crate::ledger::Ledger, args: &CancelArgs) -> Result<(), String> {
+    let what = args.what.as_str();
+    let found = match ledger
+        .senders_of(what, &args.id, args.shipper_id)
+        .map_err(|e| e.to_string())?
+    {
+        Some(found) => found,
+        // A day's shipperDayId is the MAWB's, by its revision (see `plan::shipper_day_id`).
+        None => ledger
+            .all_mawbs()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .filter(|m| {
+                m.day_id.is_some()
+                    && crate::plan::shipper_day_id(&m.mawb, m.day_revision) == args.id
+            })
+            .map(|m| m.mawb)
+            .collect(),
+    };
+    if found.is_empty() {
+        return Err(not_sent(&ledger.describe(), args));
+    }
+    Ok(())
+}
+
+fn not_sent(ledger: &str, args: &CancelArgs) -> String {
+    format!(
+        "the ledger {ledger} holds no {} with {} {}: mawb cancels only what its ledger sent, so nothing was sent to ACP. Check the id, and that --state names the ledger of the runs that sent it (`mawb status --state FILE` lists its MAWBs); an object another ledger or tool sent is cancelled from there",
+        args.what.as_str(),
+        args.what.id_name(args.shipper_id),
+        args.id
+    )
+}
+
 pub fn run(args: CancelArgs) -> Result<i32, String> {
     let client = args.conn.client()?;
+    // A ledger that does not exist holds nothing to cancel, and is not created for the refusal.
+    if !args.state.state.exists() {
+        return Err(not_sent(&args.state.state.display().to_string(), &args));
+    }
     let (sys, own) = if args.shipper_id {
         (None, Some(args.id.clone()))
     } else {
@@ -60,6 +128,7 @@ pub fn run(args: CancelArgs) -> Result<i32, String> {
         ..Default::default()
     };
     let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
+    sent_by(&ledger, &args)?;
     let rid = ledger
         .begin_request("-", req.command().as_str(), &args.id, 0)
         .map_err(|e| e.to_string())?;
@@ -87,13 +156,9 @@ pub fn run(args: CancelArgs) -> Result<i32, String> {
     let _ = ledger.finish_request(rid, "answered", &summary, 1);
     if status.ok {
         outln!("cancelled {:?} {}", args.what, args.id);
-        let what = match args.what {
-            What::Manifest => "manifest",
-            What::Day => "day",
-            What::Bag => "bag",
-            What::Item => "item",
-        };
-        let touched = ledger.forget(what, &args.id).map_err(|e| e.to_string())?;
+        let touched = ledger
+            .forget(args.what.as_str(), &args.id)
+            .map_err(|e| e.to_string())?;
         for m in touched {
             outln!("MAWB {m}: recorded; its next run re-syncs it with ACP (and recreates what its folder still holds)");
         }

@@ -698,6 +698,38 @@ impl Ledger {
         Ok(rows)
     }
 
+    /// The MAWBs whose record says this ledger sent the object `what` (`"item"`, `"bag"`, `"day"` or
+    /// `"manifest"`) under `id`: ACP's id (trackingNumber, bagId, dayId, manifestId), or with
+    /// `shipper_side` the shipper's (shipperItemId, shipperBagId, userManifestId of a manifest ACP
+    /// accepted). A day's shipperDayId is not stored: `None` for it, the caller derives it from
+    /// [`Ledger::all_mawbs`]. Empty when the ledger holds no such object (another ledger or tool sent it,
+    /// or the id is mistyped): `mawb cancel` then sends nothing.
+    pub fn senders_of(
+        &self,
+        what: &str,
+        id: &str,
+        shipper_side: bool,
+    ) -> Result<Option<Vec<String>>, LedgerError> {
+        let sql = match (what, shipper_side) {
+            ("item", false) => "SELECT DISTINCT mawb FROM items WHERE tracking_number = ?1",
+            ("item", true) => "SELECT DISTINCT mawb FROM items WHERE shipper_item_id = ?1",
+            ("bag", false) => "SELECT DISTINCT mawb FROM bags WHERE bag_id = ?1",
+            ("bag", true) => "SELECT DISTINCT mawb FROM bags WHERE shipper_bag_id = ?1",
+            ("day", false) => "SELECT mawb FROM mawbs WHERE day_id = ?1",
+            ("day", true) => return Ok(None),
+            (_, false) => "SELECT mawb FROM mawbs WHERE manifest_id = ?1",
+            (_, true) => {
+                "SELECT mawb FROM mawbs WHERE user_manifest_id = ?1 AND manifest_id IS NOT NULL"
+            }
+        };
+        let c = self.conn();
+        let mut st = c.prepare(sql)?;
+        let rows = st
+            .query_map([id], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(rows))
+    }
+
     /// Forgets an object an operator cancelled by hand, and marks its MAWB for a re-sync on the next run
     /// (which then recreates what the folder still holds). Returns the MAWBs touched.
     pub fn forget(&self, what: &str, id: &str) -> Result<Vec<String>, LedgerError> {
