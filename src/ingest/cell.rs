@@ -123,10 +123,26 @@ pub fn read_cell<'a>(
     }
 }
 
-/// Characters nobody sees: stripped, with a warning naming them.
-const INVISIBLE: &[char] = &[
-    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}',
-];
+/// Characters nobody sees: stripped, with a warning naming them. The Default_Ignorable_Code_Point
+/// characters of Unicode 16.0 (`DerivedCoreProperties.txt`) that stand alone (the zero-width spaces and
+/// joiners, the soft hyphen, the byte order mark, the invisible operators) and the bidirectional marks,
+/// embeddings, overrides and isolates (Unicode Standard Annex #9, 2024-08: they reorder what is shown
+/// and are never seen). Variation selectors, which change how the character before them is drawn, are
+/// not among them.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
 
 #[inline]
 fn read_text<'a>(
@@ -167,7 +183,7 @@ fn read_text_steps<'a>(
         Vec::new()
     } else {
         text.chars()
-            .filter(|c| INVISIBLE.contains(c) || (kind == ColumnKind::Code && *c == '\u{00A0}'))
+            .filter(|c| is_invisible(*c) || (kind == ColumnKind::Code && *c == '\u{00A0}'))
             .collect()
     };
     if !hidden.is_empty() {
@@ -175,7 +191,7 @@ fn read_text_steps<'a>(
         names.dedup();
         let cleaned: String = text
             .chars()
-            .filter(|c| !(INVISIBLE.contains(c) || (kind == ColumnKind::Code && *c == '\u{00A0}')))
+            .filter(|c| !(is_invisible(*c) || (kind == ColumnKind::Code && *c == '\u{00A0}')))
             .collect();
         note = Some(CellNote {
             rule: &INVISIBLE_CHARACTER,
@@ -241,18 +257,25 @@ fn typed<'a>(
     }
 }
 
-/// Whether a text may hold one of the [`INVISIBLE`] characters or a no-break space: it holds a byte that
-/// starts one of them in UTF-8.
+/// Whether a text may hold one of the invisible characters ([`is_invisible`]) or a no-break space: it
+/// holds a byte that starts one of them in UTF-8.
 fn may_hold_invisible(text: &str) -> bool {
     // Cells are short: an ASCII test and a byte loop cost less than setting up a vector search.
-    let [c2, e2, ef] = INVISIBLE_LEADS;
-    !text.is_ascii() && text.bytes().any(|b| b == c2 || b == e2 || b == ef)
+    !text.is_ascii() && text.bytes().any(|b| INVISIBLE_LEADS.contains(&b))
 }
 
-/// The first bytes, in UTF-8, of the [`INVISIBLE`] characters and the no-break space: U+00A0 and U+00AD
-/// start with 0xC2, U+200B to U+2060 with 0xE2, U+FEFF with 0xEF. None of them is a continuation byte,
-/// so a text without them holds none of those characters, in any of its parts.
-pub const INVISIBLE_LEADS: [u8; 3] = [0xC2, 0xE2, 0xEF];
+/// Whether a text of many cells (a csv record) holds a byte that starts an invisible character
+/// ([`INVISIBLE_LEADS`]): two vector searches of three bytes each.
+pub fn bytes_may_hold_invisible(bytes: &[u8]) -> bool {
+    let [a, b, c, d, e, f] = INVISIBLE_LEADS;
+    memchr::memchr3(a, b, c, bytes).is_some() || memchr::memchr3(d, e, f, bytes).is_some()
+}
+
+/// The first bytes, in UTF-8, of the invisible characters ([`is_invisible`]) and the no-break space:
+/// U+00A0 and U+00AD start with 0xC2, U+034F with 0xCD, U+061C with 0xD8, U+180E with 0xE1, U+200B to
+/// U+2069 with 0xE2, U+FEFF with 0xEF. None of them is a continuation byte, so a text without them holds
+/// none of those characters, in any of its parts.
+pub const INVISIBLE_LEADS: [u8; 6] = [0xC2, 0xE2, 0xEF, 0xCD, 0xD8, 0xE1];
 
 /// Whether a text cell equal to the text an earlier cell of its column was read as (see [`read_cell`])
 /// reads as that same text again, with no warning and no refusal: when it has no white space around it
@@ -283,6 +306,24 @@ fn code_point_name(c: char) -> String {
         '\u{FEFF}' => "BYTE ORDER MARK",
         '\u{00AD}' => "SOFT HYPHEN",
         '\u{00A0}' => "NO-BREAK SPACE",
+        '\u{034F}' => "COMBINING GRAPHEME JOINER",
+        '\u{061C}' => "ARABIC LETTER MARK",
+        '\u{180E}' => "MONGOLIAN VOWEL SEPARATOR",
+        '\u{200E}' => "LEFT-TO-RIGHT MARK",
+        '\u{200F}' => "RIGHT-TO-LEFT MARK",
+        '\u{202A}' => "LEFT-TO-RIGHT EMBEDDING",
+        '\u{202B}' => "RIGHT-TO-LEFT EMBEDDING",
+        '\u{202C}' => "POP DIRECTIONAL FORMATTING",
+        '\u{202D}' => "LEFT-TO-RIGHT OVERRIDE",
+        '\u{202E}' => "RIGHT-TO-LEFT OVERRIDE",
+        '\u{2061}' => "FUNCTION APPLICATION",
+        '\u{2062}' => "INVISIBLE TIMES",
+        '\u{2063}' => "INVISIBLE SEPARATOR",
+        '\u{2064}' => "INVISIBLE PLUS",
+        '\u{2066}' => "LEFT-TO-RIGHT ISOLATE",
+        '\u{2067}' => "RIGHT-TO-LEFT ISOLATE",
+        '\u{2068}' => "FIRST STRONG ISOLATE",
+        '\u{2069}' => "POP DIRECTIONAL ISOLATE",
         _ => "invisible character",
     };
     format!("U+{:04X} {name}", c as u32)

@@ -113,8 +113,7 @@ impl<'a> CsvRecord<'a> {
         {
             return None;
         }
-        let [c2, e2, ef] = super::cell::INVISIBLE_LEADS;
-        let may_hold_invisible = !ascii && memchr::memchr3(c2, e2, ef, text.as_bytes()).is_some();
+        let may_hold_invisible = !ascii && super::cell::bytes_may_hold_invisible(text.as_bytes());
         Some(CsvRecord {
             text,
             may_hold_invisible,

@@ -149,11 +149,68 @@ fn number_columns_read_doubles_as_excel_shows_them() {
 
 #[test]
 fn the_invisible_pre_check_sees_every_invisible_character() {
-    for c in INVISIBLE.iter().chain(&['\u{00A0}']) {
-        assert!(may_hold_invisible(&format!("a{c}b")), "{c:?}");
+    let invisible: Vec<char> = (0..=0x10FFFF)
+        .filter_map(char::from_u32)
+        .filter(|c| is_invisible(*c) || *c == '\u{00A0}')
+        .collect();
+    assert_eq!(invisible.len(), 25, "{invisible:?}");
+    for c in invisible {
+        let s = format!("a{c}b");
+        assert!(may_hold_invisible(&s), "{c:?}");
+        assert!(bytes_may_hold_invisible(s.as_bytes()), "{c:?}");
+        assert!(
+            !code_point_name(c).ends_with("invisible character"),
+            "{c:?}"
+        );
     }
     assert!(!may_hold_invisible("René-Lévesque 김민준"));
+    assert!(!bytes_may_hold_invisible("René-Lévesque 김민준".as_bytes()));
     assert!(!may_hold_invisible("plain"));
+}
+
+#[test]
+fn bidirectional_marks_are_invisible_characters_removed_with_a_warning_naming_them() {
+    for (cell, read, named) in [
+        ("FC-\u{200E}0001", "FC-0001", "U+200E LEFT-TO-RIGHT MARK"),
+        (
+            "\u{202B}FC-0001\u{202C}",
+            "FC-0001",
+            "U+202B RIGHT-TO-LEFT EMBEDDING",
+        ),
+        (
+            "FC-\u{2066}0001\u{2069}",
+            "FC-0001",
+            "U+2069 POP DIRECTIONAL ISOLATE",
+        ),
+        ("FC\u{061C}-0001", "FC-0001", "U+061C ARABIC LETTER MARK"),
+        (
+            "FC-00\u{180E}01",
+            "FC-0001",
+            "U+180E MONGOLIAN VOWEL SEPARATOR",
+        ),
+        (
+            "FC-0\u{034F}001",
+            "FC-0001",
+            "U+034F COMBINING GRAPHEME JOINER",
+        ),
+    ] {
+        for f in [Field::ShipperItemId, Field::ConsigneeName] {
+            let (text, note) = read_cell(Stored::Text(cell), f, "csv", true)
+                .expect("read")
+                .expect("not blank");
+            assert_eq!(text, read, "{cell:?}");
+            let note = note.expect("a warning");
+            assert_eq!(note.rule.code, "invisible-character");
+            assert!(note.message.contains(named), "{}", note.message);
+        }
+    }
+    // Arabic and Hebrew names without marks are read as they are, with no warning.
+    for name in ["محمد علي", "דוד לוי"] {
+        assert_eq!(
+            read_cell(Stored::Text(name), Field::ConsigneeName, "csv", true),
+            Ok(Some((Cow::Borrowed(name), None)))
+        );
+    }
 }
 
 #[test]
@@ -459,7 +516,7 @@ proptest::proptest! {
         chars in proptest::collection::vec(
             proptest::sample::select(vec![
                 '1', '9', '0', 'a', 'Z', 'E', 'e', '.', ',', '-', '+', '=', '"', ' ', '\t', '\u{A0}',
-                '\u{200B}', '\u{FEFF}', 'é', '한',
+                '\u{200B}', '\u{FEFF}', '\u{200E}', '\u{202E}', 'é', '한', 'م',
             ]),
             0..14,
         ),
