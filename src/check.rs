@@ -131,69 +131,90 @@ fn without_refused_cells(field_problems: Vec<Problem>, ingest: &[Problem]) -> Ve
         .collect()
 }
 
-/// What only the ledger knows: a shipperItemId already used by an item of another MAWB it sent. Adds an
-/// error to each MAWB concerned (so it is not sent).
+/// What only the ledger knows: a shipperItemId or trackingNumber already used by an item of another MAWB it
+/// sent. Adds an error to each MAWB concerned (so it is not sent: ACP would refuse that parcel only after
+/// the MAWB's other parcels were registered).
 pub fn check_against_ledger(
     mawbs: &mut [CheckedMawb],
     ledger: &crate::ledger::Ledger,
 ) -> Result<(), crate::ledger::LedgerError> {
-    check_against_ledger_except(mawbs, ledger, &|_| false)
+    check_against_ledger_except(mawbs, ledger, &|_, _| false)
 }
 
-/// [`check_against_ledger`] for the shipperItemIds `skip` does not name. A run that sends each MAWB as soon
-/// as it is checked skips the ids an earlier MAWB of its batch uses: that use is already an error of the
-/// batch (`validate::check_batch_uniqueness`), and whether the ledger holds it yet would depend on how far
-/// the earlier MAWB's flow has gone, so the report would not be the same from one run to the next.
+/// [`check_against_ledger`] for the ids `skip` does not name. A run that sends each MAWB as soon as it is
+/// checked skips the ids an earlier MAWB of its batch uses: that use is already an error of the batch
+/// (`validate::check_batch_uniqueness`), and whether the ledger holds it yet would depend on how far the
+/// earlier MAWB's flow has gone, so the report would not be the same from one run to the next.
 pub fn check_against_ledger_except(
     mawbs: &mut [CheckedMawb],
     ledger: &crate::ledger::Ledger,
-    skip: &dyn Fn(&str) -> bool,
+    skip: &dyn Fn(crate::ledger::ItemIdColumn, &str) -> bool,
 ) -> Result<(), crate::ledger::LedgerError> {
     use crate::ingest::columns::Field;
+    use crate::ledger::ItemIdColumn;
     for m in mawbs {
         let Some(number) = m.mawb.config.as_ref().map(|c| c.manifest_number.clone()) else {
             continue;
         };
-        let ids: Vec<&str> = m
-            .mawb
-            .items
-            .iter()
-            .filter_map(|i| i.shipper_item_id.as_deref())
-            .filter(|id| !skip(id))
-            .collect();
-        let used = ledger.shipper_item_ids_elsewhere(&number, &ids)?;
-        if used.is_empty() {
-            continue;
-        }
         let mut found = Vec::new();
-        for item in &m.mawb.items {
-            let Some(other) = item
-                .shipper_item_id
-                .as_deref()
-                .and_then(|id| used.get(id).map(|o| (id, o)))
-            else {
-                continue;
-            };
-            let file = m
+        for (column, field, rule, what) in [
+            (
+                ItemIdColumn::TrackingNumber,
+                Field::TrackingNumber,
+                &crate::problem::TRACKING_NUMBER_USED,
+                "tracking number",
+            ),
+            (
+                ItemIdColumn::ShipperItemId,
+                Field::ShipperItemId,
+                &crate::problem::SHIPPER_ITEM_ID_USED,
+                "shipperItemId",
+            ),
+        ] {
+            fn id_of(i: &crate::model::MailItem, column: ItemIdColumn) -> Option<&str> {
+                match column {
+                    ItemIdColumn::TrackingNumber => i.tracking_number.as_deref(),
+                    ItemIdColumn::ShipperItemId => i.shipper_item_id.as_deref(),
+                }
+            }
+            let ids: Vec<&str> = m
                 .mawb
-                .files
-                .get(item.origin.file)
-                .map(|f| f.name.clone())
-                .unwrap_or_default();
-            found.push(
-                Problem::new(
-                    &crate::problem::SHIPPER_ITEM_ID_USED,
-                    file,
-                    format!(
-                        "shipperItemId {} is already used by an item of MAWB {} in the ledger: ACP keeps one item per \
-                         shipperItemId, so give this parcel its own id",
-                        other.0, other.1
-                    ),
-                )
-                .sheet(&*item.origin.sheet)
-                .at(item.row_of(Field::ShipperItemId))
-                .column(Field::ShipperItemId.name()),
-            );
+                .items
+                .iter()
+                .filter_map(|i| id_of(i, column))
+                .filter(|id| !skip(column, id))
+                .collect();
+            let used = ledger.ids_elsewhere(&number, column, &ids)?;
+            if used.is_empty() {
+                continue;
+            }
+            for item in &m.mawb.items {
+                let Some((id, other)) =
+                    id_of(item, column).and_then(|id| used.get(id).map(|o| (id, o)))
+                else {
+                    continue;
+                };
+                let file = m
+                    .mawb
+                    .files
+                    .get(item.origin.file)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default();
+                found.push(
+                    Problem::new(
+                        rule,
+                        file,
+                        format!(
+                            "{} {id} is already used by an item of MAWB {other} in the ledger: ACP keeps one item per \
+                             {what}, so give this parcel its own (a row copied from an earlier night?)",
+                            field.name()
+                        ),
+                    )
+                    .sheet(&*item.origin.sheet)
+                    .at(item.row_of(field))
+                    .column(field.name()),
+                );
+            }
         }
         m.problems.extend(found);
     }

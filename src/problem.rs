@@ -125,6 +125,7 @@ rules! {
     DUPLICATE_TRACKING = "duplicate-tracking-number", Error, "validate", "A trackingNumber is used by two items of the batch.";
     DUPLICATE_SHIPPER_ITEM_ID = "duplicate-shipper-item-id", Error, "validate", "A shipperItemId is used by two items of the batch.";
     SHIPPER_ITEM_ID_USED = "shipper-item-id-used", Error, "ledger", "A shipperItemId is already used by an item of another MAWB in the ledger (run, watch).";
+    TRACKING_NUMBER_USED = "tracking-number-used", Error, "ledger", "A trackingNumber is already used by an item of another MAWB in the ledger (run, watch): ACP would refuse the parcel after the MAWB's others were sent.";
     LABEL_NOT_APPLIED = "label-not-applied", Warning, "validate", "mawb.toml asks for labels (label other than 0) but items carry their own trackingNumber: those are registered with label 0 and get no label from ACP.";
     UNKNOWN_CURRENCY_RATE = "unknown-rate", Warning, "validate", "No USD rate is known for a currency, so the 200/800 USD rules could not be applied.";
     // mawb.toml and the MAWB.

@@ -124,6 +124,13 @@ impl LabelRow {
     }
 }
 
+/// The item ids unique at ACP that the ledger can be asked about ([`Ledger::ids_elsewhere`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemIdColumn {
+    TrackingNumber,
+    ShipperItemId,
+}
+
 /// The ledger (one connection, shared by the MAWBs processed at once).
 pub struct Ledger {
     conn: Mutex<Connection>,
@@ -146,6 +153,8 @@ CREATE TABLE IF NOT EXISTS items (
   fingerprint TEXT NOT NULL, label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, key)) WITHOUT ROWID;
 -- Checking a folder's shipperItemIds against other MAWBs' items is a lookup per id, not a scan of items.
 CREATE INDEX IF NOT EXISTS items_shipper_item_id ON items (shipper_item_id);
+-- The same for trackingNumbers (and for cancelling an item by its trackingNumber).
+CREATE INDEX IF NOT EXISTS items_tracking_number ON items (tracking_number);
 CREATE TABLE IF NOT EXISTS bags (
   mawb TEXT NOT NULL, shipper_bag_id TEXT NOT NULL, bag_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
   label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, shipper_bag_id));
@@ -409,10 +418,12 @@ impl Ledger {
             .query_row("SELECT EXISTS (SELECT 1 FROM items)", [], |r| r.get(0))?)
     }
 
-    /// The MAWB (other than `mawb`) whose item holds each of `ids` as its shipperItemId, where one does.
-    pub fn shipper_item_ids_elsewhere(
+    /// The MAWB (other than `mawb`) whose item holds each of `ids` as its shipperItemId or trackingNumber
+    /// (`column`), where one does.
+    pub fn ids_elsewhere(
         &self,
         mawb: &str,
+        column: ItemIdColumn,
         ids: &[&str],
     ) -> Result<HashMap<String, String>, LedgerError> {
         let c = self.conn();
@@ -426,9 +437,14 @@ impl Ledger {
         if !others {
             return Ok(out);
         }
-        let mut st = c.prepare_cached(
-            "SELECT mawb FROM items WHERE shipper_item_id = ?1 AND mawb != ?2 LIMIT 1",
-        )?;
+        let mut st = c.prepare_cached(match column {
+            ItemIdColumn::ShipperItemId => {
+                "SELECT mawb FROM items WHERE shipper_item_id = ?1 AND mawb != ?2 LIMIT 1"
+            }
+            ItemIdColumn::TrackingNumber => {
+                "SELECT mawb FROM items WHERE tracking_number = ?1 AND mawb != ?2 LIMIT 1"
+            }
+        })?;
         for id in ids {
             if let Some(other) = st
                 .query_row(params![id, mawb], |r| r.get::<_, String>(0))

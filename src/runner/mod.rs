@@ -85,7 +85,7 @@ impl Runner<'_> {
                         crate::check::check_against_ledger_except(
                             std::slice::from_mut(m),
                             ledger,
-                            &|id| seen.knows_shipper_item_id(id),
+                            &|column, id| seen.knows(column, id),
                         )?;
                     }
                     let extra = seen.next(m);

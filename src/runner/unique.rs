@@ -29,7 +29,8 @@ struct FirstUse {
 /// The two keys unique in a batch, as `[trackingNumber, shipperItemId]`.
 type Keys<T> = [T; 2];
 
-/// Where shipperItemId stands in [`Keys`].
+/// Where trackingNumber and shipperItemId stand in [`Keys`].
+const TRACKING_NUMBER: usize = 0;
 const SHIPPER_ITEM_ID: usize = 1;
 
 /// An item's keys, in [`Keys`] order.
@@ -134,9 +135,13 @@ impl Seen {
         problems
     }
 
-    /// Whether a MAWB seen so far uses the shipperItemId `id`.
-    pub(super) fn knows_shipper_item_id(&self, id: &str) -> bool {
-        self.first[SHIPPER_ITEM_ID].contains_key(id)
+    /// Whether a MAWB seen so far uses `id` as its trackingNumber or shipperItemId (`column`).
+    pub(super) fn knows(&self, column: crate::ledger::ItemIdColumn, id: &str) -> bool {
+        let key = match column {
+            crate::ledger::ItemIdColumn::TrackingNumber => TRACKING_NUMBER,
+            crate::ledger::ItemIdColumn::ShipperItemId => SHIPPER_ITEM_ID,
+        };
+        self.first[key].contains_key(id)
     }
 
     /// One stand-in MAWB per earlier MAWB holding first uses of `repeated`: its folder and files, and an
@@ -262,7 +267,8 @@ mod tests {
         assert_eq!(one_at_a_time, whole);
         let counts: Vec<usize> = whole.iter().map(Vec::len).collect();
         assert_eq!(counts, [1, 3, 0, 7, 0], "{whole:#?}");
-        assert!(seen.knows_shipper_item_id("S6") && !seen.knows_shipper_item_id("S7"));
+        let sid = crate::ledger::ItemIdColumn::ShipperItemId;
+        assert!(seen.knows(sid, "S6") && !seen.knows(sid, "S7"));
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl Worker {
                 std::slice::from_mut(&mut checked),
                 &self.svc.run.ledger,
             ) {
-                tracing::warn!("cannot compare the folder's shipperItemIds with the ledger: {e}");
+                tracing::warn!("cannot compare the folder's trackingNumbers and shipperItemIds with the ledger: {e}");
             }
             let key = checked
                 .mawb
