@@ -83,7 +83,7 @@ rules! {
     DATE_IN_CELL = "date-in-cell", Error, "ingest", "A spreadsheet turned a value into a date (\"1/2\", \"MAR1\"): a date cell where text or a number belongs.";
     FORMULA_NO_VALUE = "formula-no-value", Error, "ingest", "A formula cell whose result is not stored in the file (written by a program, never saved by a spreadsheet).";
     INVISIBLE_CHARACTER = "invisible-character", Warning, "ingest", "Invisible characters (zero-width space, byte order mark, soft hyphen, no-break space in a code) were removed from a cell.";
-    UNIT_CONFLICT = "unit-conflict", Error, "ingest", "A unit written in a header (\"Weight (lb)\", \"Value (EUR)\") disagrees with the unit or currency column, or is not a unit mawb knows.";
+    UNIT_CONFLICT = "unit-conflict", Error, "ingest", "A unit written in a header (\"Weight (lb)\", \"Value (EUR)\") or shown by a cell's number format (\"45,50 €\", \"1.50 lb\") disagrees with the unit or currency column, or is not a unit mawb knows.";
     HIDDEN_SHEET = "hidden-sheet", Warning, "ingest", "A hidden sheet was not read (hidden_sheets = \"read\" in mawb.toml reads it).";
     HIDDEN_ROW = "hidden-row", Warning, "ingest", "A hidden or filtered-out row was not read (hidden_rows = \"read\" in mawb.toml reads it).";
     HIDDEN_COLUMN = "hidden-column", Warning, "ingest", "A hidden column (or one of width 0) of an xlsx sheet was not read (hidden_columns = \"read\" in mawb.toml reads it).";

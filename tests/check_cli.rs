@@ -1044,6 +1044,44 @@ fn a_nul_byte_in_a_csv_cell_is_named_by_row_and_column() {
 }
 
 #[test]
+fn a_currency_or_unit_shown_by_the_cell_format_must_be_the_items() {
+    // The row's currency is USD, its weight unit kg (Sheet::hawbs); lengths default to metres.
+    for (col, number, code, shown) in [
+        ("value", 45.5, "#,##0.00 [$€-407]", "€"),
+        ("value", 45.5, "\"£\"#,##0.00", "£"),
+        ("unitValue", 10.0, "[$EUR] #,##0.00", "EUR"),
+        ("weight", 1.5, "0.00 \"lb\"", "lb"),
+        ("weight", 1.5, "0.00\\g", "g"),
+    ] {
+        let wd = Workdir::new();
+        one_xlsx_cell(&wd, col, Cell::Formatted(number, code.into()));
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, NOT_SENDABLE);
+        let p = the_problem(&v, "unit-conflict");
+        assert_place(&p, "hawbs.xlsx", Some(2), Some(col));
+        let msg = p["message"].as_str().unwrap_or_default();
+        assert!(msg.contains(shown) && msg.contains(code), "{code}: {msg}");
+    }
+    // What the format shows agrees with the item: read as before.
+    for (col, number, code) in [
+        ("value", 10.0, "[$$-409]#,##0.00"),
+        ("value", 10.0, "$#,##0.00"),
+        ("value", 10.0, "[$USD] #,##0.00"),
+        ("weight", 1.5, "0.00 \"kg\""),
+        ("weight", 1.5, "0.00 \"net\""),
+    ] {
+        let wd = Workdir::new();
+        one_xlsx_cell(&wd, col, Cell::Formatted(number, code.into()));
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, OK);
+        assert!(
+            problems_with(&v, "unit-conflict").is_empty(),
+            "{code}: {v:#}"
+        );
+    }
+}
+
+#[test]
 fn numbers_shown_rounded_or_changed_by_their_format_are_refused() {
     // The built-in currency format 5 (no numFmt entry in the file: calamine alone reads it as General),
     // a percentage, a fraction and scientific notation, each in the value column.

@@ -27,6 +27,8 @@ struct Draft {
     /// Boxed: a draft moves as its item's rows are read, its fields stay put.
     fields: Box<[Option<(Text, u32)>; ITEM_FIELDS]>,
     products: Vec<Product>,
+    /// The item's money, weight and size cells whose format shows a currency or unit.
+    labels: Vec<super::format_label::Label>,
 }
 
 /// Units stated in a sheet's header ("Weight (lb)", "Length (cm)", "Value (EUR)").
@@ -236,6 +238,9 @@ impl Assembler {
                     let p = self.problem_at(n.rule, row, f, n.message);
                     self.problems.push(p);
                 }
+                if let Stored::Number(_, fmt) = stored {
+                    self.keep_label(f, row, &text, fmt);
+                }
                 Ok(Some(text))
             }
             Err(n) => {
@@ -243,6 +248,23 @@ impl Assembler {
                 self.problems.push(p);
                 Err(())
             }
+        }
+    }
+
+    /// Keeps, with the current item, a money, weight or size number whose format shows a currency or unit,
+    /// to be held against the item's ([`super::format_label`]).
+    fn keep_label(&mut self, f: Field, row: u32, text: &str, fmt: &super::numfmt::NumFmt) {
+        let (Some(label), Some(i)) = (fmt.label(), self.current) else {
+            return;
+        };
+        if let (true, Some(d)) = (super::format_label::labelled(f), self.drafts.get_mut(i)) {
+            d.labels.push(super::format_label::Label {
+                field: f,
+                row,
+                number: text.to_string(),
+                label: label.into(),
+                code: fmt.code().into(),
+            });
         }
     }
 
@@ -450,6 +472,26 @@ impl Assembler {
             {
                 problems.extend(finer(f, v, "m"));
             }
+        }
+        let shown = super::format_label::Read {
+            currency: d.fields[Field::Currency.index()]
+                .as_ref()
+                .map(|(c, _)| &**c)
+                .or(header_currency.as_deref()),
+            weight: weight_unit,
+            product_weight: d
+                .units
+                .product_weight
+                .unwrap_or(crate::model::WeightUnit::Kg),
+            dimensions: dim_unit,
+        };
+        for (f, r, msg) in super::format_label::conflicts(&d.labels, &shown) {
+            problems.push(
+                Problem::new(&UNIT_CONFLICT, name, msg)
+                    .sheet(&*sheet)
+                    .at(r)
+                    .column(f.name()),
+            );
         }
         let dimensions = match dims {
             [None, None, None] => None,
@@ -692,6 +734,7 @@ impl RowSink for Assembler {
                         fields: Box::new([const { None }; ITEM_FIELDS]),
                         // Filled by `settle_lines`.
                         products: Vec::new(),
+                        labels: Vec::new(),
                     });
                     i
                 }

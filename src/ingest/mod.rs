@@ -12,6 +12,7 @@ pub mod columns;
 pub mod config;
 mod csv_reader;
 pub mod filetype;
+pub mod format_label;
 pub mod numfmt;
 pub mod read;
 pub mod sheet_extras;

@@ -46,6 +46,8 @@ pub struct DigitPattern {
 pub struct Sections {
     decimals: [Option<usize>; 3],
     count: usize,
+    /// The text the first section shows beside a number ([`label_of_section`]).
+    label: Option<Box<str>>,
 }
 
 impl Sections {
@@ -57,6 +59,10 @@ impl Sections {
         Sections {
             decimals,
             count: sections.len(),
+            label: sections
+                .first()
+                .and_then(|s| label_of_section(s))
+                .map(Into::into),
         }
     }
 
@@ -135,6 +141,17 @@ impl NumFmt {
         }
     }
 
+    /// The text the format shows beside a positive number: a currency (`€` of `#,##0.00 [$€-407]`, `£` of
+    /// `"£"#,##0.00`, `USD` of `[$USD] #,##0.00`) or a unit (`lb` of `0.00 "lb"`); `None` for a bare number.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            NumFmt::Digits(DigitPattern { sections, .. }) | NumFmt::Other(_, sections) => {
+                sections.label.as_deref()
+            }
+            NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => None,
+        }
+    }
+
     /// The format code as written (`"General"` for General, `"@"` for Text), for messages.
     pub fn code(&self) -> &str {
         match self {
@@ -195,6 +212,42 @@ fn decimals_of_section(section: &str) -> Option<usize> {
         last_was_placeholder = placeholder;
     }
     (placeholders > 0).then_some(decimals)
+}
+
+/// The text a format section shows beside the number: its quoted literals (`"lb"`), escaped characters
+/// (`\€`), the symbol of a `[$€-407]` currency, and the characters outside quotes that are no format syntax
+/// (`$`, `€`, `£`), joined and trimmed; `None` when it shows none. Padding (`_)`) and fills (`*-`) show
+/// no text of their own. ECMA-376 Part 1 §18.8.31.
+fn label_of_section(section: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = section.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                for q in chars.by_ref() {
+                    if q == '"' {
+                        break;
+                    }
+                    out.push(q);
+                }
+            }
+            '\\' => out.extend(chars.next()),
+            '_' | '*' => {
+                chars.next();
+            }
+            '[' => {
+                let inner: String = chars.by_ref().take_while(|c| *c != ']').collect();
+                if let Some(currency) = inner.strip_prefix('$') {
+                    out.push_str(currency.split('-').next().unwrap_or_default());
+                }
+            }
+            '$' => out.push(c),
+            _ if !c.is_ascii() => out.push(c),
+            _ => {}
+        }
+    }
+    let label = out.trim();
+    (!label.is_empty()).then(|| label.to_string())
 }
 
 /// Splits a format code at `;` outside quotes and escapes.
@@ -397,6 +450,28 @@ mod tests {
         match NumFmt::parse(code) {
             NumFmt::Digits(p) => p.render(v),
             other => panic!("{code} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_label_is_the_text_a_format_shows_beside_a_positive_number() {
+        for (code, label) in [
+            ("#,##0.00 [$€-407]", Some("€")),
+            ("[$$-409]#,##0.00", Some("$")),
+            ("[$USD] #,##0.00", Some("USD")),
+            ("[$-409]#,##0.00", None),
+            ("\"£\"#,##0.00", Some("£")),
+            ("$#,##0_);($#,##0)", Some("$")),
+            ("#,##0.00_);[Red](#,##0.00)", None),
+            ("0.00 \"lb\"", Some("lb")),
+            ("0.0\\k\\g", Some("kg")),
+            ("0.00 \"kg\";-0.00 \"kg\"", Some("kg")),
+            ("_-* #,##0.00 €_-;-* #,##0.00 €_-", Some("€")),
+            ("0.00", None),
+            ("00000", None),
+            ("General", None),
+        ] {
+            assert_eq!(NumFmt::parse(code).label(), label, "{code}");
         }
     }
 
