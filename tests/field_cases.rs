@@ -442,4 +442,20 @@ fn ods_hidden_rows_and_numeric_codes() {
         "{}",
         problem_lines(&v)
     );
+
+    // A collapsed column is not read, as in xlsx: the ZIP typed as a number in it is not seen either.
+    let email = HAWB_COLUMNS
+        .iter()
+        .position(|c| *c == "consigneeEmail")
+        .unwrap();
+    rows[1][zip] = Cell::Text("02134".into());
+    write_ods_hiding(&dir, "hawbs.ods", &rows, &[], &[email]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(
+        found(&v, "hidden-column"),
+        vec![at(1, "consigneeEmail")],
+        "{}",
+        problem_lines(&v)
+    );
 }

@@ -1,11 +1,12 @@
-//! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows of xlsx and ods
-//! sheets, and of xlsx sheets also hidden columns, merged cells and formulas whose result the file does
-//! not store.
+//! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows and hidden
+//! columns of xlsx and ods sheets, and of xlsx sheets also merged cells and formulas whose result the file
+//! does not store.
 //!
 //! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`, `row/@ht`: a row of height 0 is not seen),
 //! §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden unless stated), §18.3.1.13 (`col/@hidden`,
 //! `col/@width` 0), §18.3.1.55 (`mergeCell/@ref`), §18.3.1.40 (`f`) and §18.3.1.96 (`v`), sheet names to parts through
-//! `xl/workbook.xml` and its relationships (§18.2.19, OPC Part 2 §9.3); OpenDocument 1.3 Part 3 §9.1.3
+//! `xl/workbook.xml` and its relationships (§18.2.19, OPC Part 2 §9.3); OpenDocument 1.3 Part 3 §9.1.6
+//! (`table:table-column`, `table:number-columns-repeated`), §9.1.3
 //! (`table:table-row`, `table:visibility` "collapse" or "filter", `table:number-rows-repeated`).
 //!
 //! Written here because calamine exposes neither hidden rows, hidden columns nor missing results (checked
@@ -378,7 +379,8 @@ fn parse_sheet<R: Read + Seek>(
     Ok(extras)
 }
 
-/// Scans `content.xml` of an ods workbook for hidden and filtered-out rows; sheets keyed by their name.
+/// Scans `content.xml` of an ods workbook for hidden and filtered-out rows and hidden columns; sheets keyed
+/// by their name.
 pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, String> {
     let mut zip =
         zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
@@ -393,7 +395,7 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
     let mut xml = quick_xml::Reader::from_reader(BufReader::new(f));
     let mut buf = Vec::new();
     let mut sheet: Option<(String, SheetExtras)> = None;
-    let mut row: u32 = 0;
+    let (mut row, mut col): (u32, u32) = (0, 0);
     loop {
         let ev = xml
             .read_event_into(&mut buf)
@@ -402,7 +404,23 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
             Event::Start(ref e) | Event::Empty(ref e) => match e.name().as_ref() {
                 b"table:table" if matches!(ev, Event::Start(_)) => {
                     sheet = Some((attr(e, b"name").unwrap_or_default(), SheetExtras::default()));
-                    row = 0;
+                    (row, col) = (0, 0);
+                }
+                // Columns are described in order, before the rows (OpenDocument 1.3 Part 3 §9.1.6).
+                b"table:table-column" => {
+                    let repeated: u32 = attr(e, b"number-columns-repeated")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(1)
+                        .max(1);
+                    let first = col;
+                    col = col.saturating_add(repeated);
+                    let hidden = matches!(
+                        attr(e, b"visibility").as_deref(),
+                        Some("collapse" | "filter")
+                    );
+                    if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
+                        extras.hidden_columns.push((first, col - 1));
+                    }
                 }
                 b"table:table-row" => {
                     let repeated: u32 = attr(e, b"number-rows-repeated")
@@ -629,6 +647,28 @@ mod tests {
             s.get("Q").map(|e| e.hidden_rows.clone()),
             Some(vec![(2, 2)])
         );
+    }
+
+    #[test]
+    fn ods_hidden_columns_are_found_with_repeats() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="P">
+              <table:table-column table:number-columns-repeated="2"/>
+              <table:table-column table:visibility="collapse"/>
+              <table:table-column/>
+              <table:table-column table:visibility="collapse" table:number-columns-repeated="3"/>
+              <table:table-row><table:table-cell/></table:table-row>
+            </table:table>
+            <table:table table:name="Q">
+              <table:table-column table:visibility="collapse"/>
+              <table:table-row><table:table-cell/></table:table-row>
+            </table:table>
+          </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
+        assert_eq!(s["P"].hidden_columns, vec![(2, 2), (4, 6)]);
+        assert!(s["P"].is_hidden_column(5) && !s["P"].is_hidden_column(3));
+        assert_eq!(s["Q"].hidden_columns, vec![(0, 0)]);
+        assert!(s["P"].hidden_rows.is_empty());
     }
 
     #[test]

@@ -801,6 +801,17 @@ pub fn eventually<T>(
 /// Writes a minimal OpenDocument spreadsheet: one sheet of text cells (`Cell::Number` as float cells),
 /// with the given rows (as the user numbers them) collapsed (hidden).
 pub fn write_ods(dir: &Path, name: &str, rows: &[Vec<Cell>], hidden_rows: &[u32]) -> PathBuf {
+    write_ods_hiding(dir, name, rows, hidden_rows, &[])
+}
+
+/// [`write_ods`] with the given columns (0-based) collapsed (hidden) too.
+pub fn write_ods_hiding(
+    dir: &Path,
+    name: &str,
+    rows: &[Vec<Cell>],
+    hidden_rows: &[u32],
+    hidden_columns: &[usize],
+) -> PathBuf {
     use std::fmt::Write as _;
     let esc = |t: &str| {
         t.replace('&', "&amp;")
@@ -811,6 +822,13 @@ pub fn write_ods(dir: &Path, name: &str, rows: &[Vec<Cell>], hidden_rows: &[u32]
     let mut content = String::from(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3"><office:body><office:spreadsheet><table:table table:name="Sheet1">"#,
     );
+    for c in 0..rows.iter().map(Vec::len).max().unwrap_or(0) {
+        content.push_str(if hidden_columns.contains(&c) {
+            r#"<table:table-column table:visibility="collapse"/>"#
+        } else {
+            "<table:table-column/>"
+        });
+    }
     for (i, row) in rows.iter().enumerate() {
         let hidden = hidden_rows.contains(&(i as u32 + 1));
         content.push_str(if hidden {
