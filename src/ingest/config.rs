@@ -249,6 +249,19 @@ pub fn parse_config(text: &str, problems: &mut Vec<Problem>) -> Option<MawbConfi
                 )
                 .column("declared_weight"),
             );
+        } else if w.normalize().scale() > 3 {
+            // ACP takes userDefinedWeight with 3 decimals: a finer weight would be sent rounded.
+            r.problems.push(
+                Problem::new(
+                    &MAWB_TOML_INVALID,
+                    MAWB_TOML,
+                    format!(
+                        "declared_weight {w} has more than 3 decimals, and ACP takes the shipment's weight to 3 (userDefinedWeight): write it with at most 3 decimals ({} would be sent)",
+                        w.round_dp(3)
+                    ),
+                )
+                .column("declared_weight"),
+            );
         }
     }
     let image = r.string(&table, "image");
@@ -781,6 +794,31 @@ trip = "123"
         assert!(c.create_day);
         assert_eq!(c.legs.len(), 1);
         assert_eq!(c.legs[0].carrier, "AA");
+    }
+
+    #[test]
+    fn a_declared_weight_finer_than_the_gram_is_refused_naming_what_would_be_sent() {
+        for (given, refused) in [
+            ("2.52049", true),
+            ("\"2.5205\"", true),
+            ("2.520", false),
+            ("2.5200000", false),
+            ("56", false),
+        ] {
+            let (_, p) = parse(&GOOD.replace(
+                "declared_weight = 56.0",
+                &format!("declared_weight = {given}"),
+            ));
+            let found: Vec<&Problem> = p
+                .iter()
+                .filter(|p| p.column.as_deref() == Some("declared_weight"))
+                .collect();
+            assert_eq!(found.len(), usize::from(refused), "{given}: {p:?}");
+            if let Some(f) = found.first() {
+                assert_eq!(f.code, MAWB_TOML_INVALID.code);
+                assert!(f.message.contains("2.52"), "{}", f.message);
+            }
+        }
     }
 
     #[test]
