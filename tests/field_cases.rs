@@ -458,4 +458,38 @@ fn ods_hidden_rows_and_numeric_codes() {
         "{}",
         problem_lines(&v)
     );
+
+    // A cell typed as a percentage shows another number; a currency cell shows its currency, which must
+    // be the item's (USD here).
+    let value = HAWB_COLUMNS.iter().position(|c| *c == "value").unwrap();
+    for (cell, code) in [
+        (
+            Cell::Formatted(0.455, "percentage".into()),
+            "decimals-hidden",
+        ),
+        (Cell::Formatted(10.0, "EUR".into()), "unit-conflict"),
+    ] {
+        let mut rows = rows.clone();
+        rows[1][value] = cell;
+        write_ods(&dir, "hawbs.ods", &rows, &[]);
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, NOT_SENDABLE);
+        assert_eq!(
+            found(&v, code),
+            vec![at(2, "value")],
+            "{}",
+            problem_lines(&v)
+        );
+    }
+    rows[1][value] = Cell::Formatted(10.0, "USD".into());
+    rows[1][zip] = Cell::Formatted(0.5, "percentage".into());
+    write_ods(&dir, "hawbs.ods", &rows, &[]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert!(
+        found(&v, "unit-conflict").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+    assert_eq!(found(&v, "number-format"), vec![at(2, "consigneeZip")]);
 }

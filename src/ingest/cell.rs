@@ -547,8 +547,17 @@ fn read_number(
                 excel_number_text(v)
             ),
         }),
-        NumFmt::Unknown if kind == ColumnKind::Text => Ok(excel_number_text(v)),
-        NumFmt::Unknown => Err(CellNote {
+        NumFmt::Percentage => Err(CellNote {
+            rule: &NUMBER_FORMAT,
+            message: format!(
+                "the {name} cell holds the number {} as a percentage, so the spreadsheet shows it multiplied by 100 with a %: format the column as Text and re-enter the value",
+                excel_number_text(v)
+            ),
+        }),
+        NumFmt::Unknown | NumFmt::Currency(_) if kind == ColumnKind::Text => {
+            Ok(excel_number_text(v))
+        }
+        NumFmt::Unknown | NumFmt::Currency(_) => Err(CellNote {
             rule: &NUMBER_FORMAT,
             message: format!(
                 "the {name} cell holds the number {}, and in .{ext} files mawb cannot see how the cell displays it (leading zeros, decimals): format the column as Text and re-enter the values, or save the workbook as .xlsx",

@@ -24,6 +24,12 @@ pub enum NumFmt {
     Other(String, Sections),
     /// The file type does not let mawb see number formats (xls, xlsb, ods).
     Unknown,
+    /// An ods cell whose value type is `percentage`: shown multiplied by 100 with a `%`, whatever its
+    /// style (OpenDocument 1.3 Part 3 §19.389, `office:value-type`).
+    Percentage,
+    /// An ods cell whose value type is `currency`, shown with its currency (`office:currency`, an ISO 4217
+    /// code); its decimals are the style's, which mawb does not read.
+    Currency(Box<str>),
 }
 
 /// A digit-placeholder format: literals around an integer part of `0`/`#` and an optional fraction part.
@@ -137,7 +143,12 @@ impl NumFmt {
             NumFmt::Digits(DigitPattern { sections, .. }) | NumFmt::Other(_, sections) => {
                 sections.shown(v)
             }
-            NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => Shown::Unknown,
+            NumFmt::Percentage => Shown::Transformed,
+            NumFmt::General
+            | NumFmt::Text
+            | NumFmt::Date
+            | NumFmt::Unknown
+            | NumFmt::Currency(_) => Shown::Unknown,
         }
     }
 
@@ -148,7 +159,12 @@ impl NumFmt {
             NumFmt::Digits(DigitPattern { sections, .. }) | NumFmt::Other(_, sections) => {
                 sections.label.as_deref()
             }
-            NumFmt::General | NumFmt::Text | NumFmt::Date | NumFmt::Unknown => None,
+            NumFmt::Currency(code) => Some(code),
+            NumFmt::General
+            | NumFmt::Text
+            | NumFmt::Date
+            | NumFmt::Unknown
+            | NumFmt::Percentage => None,
         }
     }
 
@@ -161,6 +177,8 @@ impl NumFmt {
             NumFmt::Text => "@",
             NumFmt::Date => "a date format",
             NumFmt::Unknown => "unknown",
+            NumFmt::Percentage => "percentage",
+            NumFmt::Currency(_) => "currency",
         }
     }
 }

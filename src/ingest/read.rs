@@ -152,9 +152,11 @@ impl<'a> CsvRecord<'a> {
 /// One data row, borrowed from the reader.
 pub enum RowRef<'a> {
     Csv(CsvRecord<'a>),
-    /// Cells of a sheet loaded whole (xls, xlsb, ods); their number formats are not visible.
+    /// Cells of a sheet loaded whole (xls, xlsb, ods); their number formats are not visible, but for
+    /// those `formats` gives by column (an ods cell typed as a percentage or a currency).
     Sheet {
         cells: &'a [Data],
+        formats: &'a [NumFmt],
     },
     /// Cells streamed from an xlsx sheet (shared strings borrowed, not copied), with their style ids and
     /// the workbook's formats.
@@ -182,9 +184,9 @@ impl<'a> RowRef<'a> {
     fn stored_in_sheet(&self, col: usize) -> Stored<'a> {
         match self {
             RowRef::Csv(r) => r.get(col).map_or(Stored::Blank, Stored::Text),
-            RowRef::Sheet { cells } => cells
-                .get(col)
-                .map_or(Stored::Blank, |c| stored_data(c, &UNKNOWN_FORMATS.fallback)),
+            RowRef::Sheet { cells, formats } => cells.get(col).map_or(Stored::Blank, |c| {
+                stored_data(c, formats.get(col).unwrap_or(&UNKNOWN_FORMATS.fallback))
+            }),
             RowRef::Xlsx {
                 cells,
                 styles,
@@ -222,7 +224,7 @@ impl<'a> RowRef<'a> {
     pub fn any_text(&self, f: impl Fn(&str) -> bool) -> bool {
         match self {
             RowRef::Csv(r) => r.iter().any(&f),
-            RowRef::Sheet { cells } => cells.iter().any(|c| match c {
+            RowRef::Sheet { cells, .. } => cells.iter().any(|c| match c {
                 Data::String(s) => f(s),
                 _ => false,
             }),
@@ -238,7 +240,7 @@ impl<'a> RowRef<'a> {
     pub fn header_texts(&self) -> Vec<String> {
         match self {
             RowRef::Csv(r) => r.iter().map(String::from).collect(),
-            RowRef::Sheet { cells } => cells.iter().map(header_text).collect(),
+            RowRef::Sheet { cells, .. } => cells.iter().map(header_text).collect(),
             RowRef::Xlsx { cells, .. } => cells
                 .iter()
                 .map(|c| match c {
@@ -255,7 +257,7 @@ impl<'a> RowRef<'a> {
     pub fn is_blank(&self) -> bool {
         match self {
             RowRef::Csv(r) => r.iter().all(|c| c.trim().is_empty()),
-            RowRef::Sheet { cells } => cells.iter().all(|c| match c {
+            RowRef::Sheet { cells, .. } => cells.iter().all(|c| match c {
                 Data::Empty => true,
                 Data::String(s) => s.trim().is_empty(),
                 _ => false,
@@ -588,7 +590,11 @@ mod tests {
         // A character that merely starts like one (an ellipsis, a euro sign) is looked at cell by cell.
         assert!(may(vec!["…"]) && may(vec!["€"]));
         let cells: [Data; 0] = [];
-        assert!(RowRef::Sheet { cells: &cells }.may_hold_invisible());
+        assert!(RowRef::Sheet {
+            cells: &cells,
+            formats: &[]
+        }
+        .may_hold_invisible());
     }
 
     #[test]

@@ -23,6 +23,8 @@ use std::collections::{HashMap, HashSet};
 use std::io::{BufReader, Read, Seek};
 use std::sync::LazyLock;
 
+use super::numfmt::NumFmt;
+
 /// Hidden rows and formulas without a stored result of one sheet; rows and columns 1-based / 0-based as
 /// the readers use them (rows as the user sees them, columns as calamine indexes them).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -35,6 +37,9 @@ pub struct SheetExtras {
     pub hidden_columns: Vec<(u32, u32)>,
     /// Merged areas that span more than one row, in the order the file lists them.
     pub merged: Vec<MergedArea>,
+    /// Cells `(row, column)` of an ods sheet whose value type says how the number is shown
+    /// ([`NumFmt::Percentage`], [`NumFmt::Currency`]); the other cells' formats are not seen.
+    pub number_formats: HashMap<(u32, u32), NumFmt>,
 }
 
 /// A merged area of cells: Excel shows the value of its top-left cell over the whole area and stores
@@ -93,6 +98,7 @@ impl SheetExtras {
             && self.formulas_without_value.is_empty()
             && self.hidden_columns.is_empty()
             && self.merged.is_empty()
+            && self.number_formats.is_empty()
     }
 }
 
@@ -208,9 +214,15 @@ const XLSX_PATTERNS: &[&str] = &[
     " width='0",
 ];
 
-/// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row (`visibility`, the
-/// local name the parser matches, whatever its prefix and quotes).
-const ODS_PATTERNS: &[&str] = &["visibility"];
+/// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row or column (`visibility`,
+/// the local name the parser matches, whatever its prefix and quotes), a cell typed as a percentage or a
+/// currency (`office:value-type`).
+const ODS_PATTERNS: &[&str] = &["visibility", "percentage", "currency"];
+
+/// The most cells of one workbook whose ods value type is kept: a `number-columns-repeated` or
+/// `number-rows-repeated` over a typed cell is expanded cell by cell, so a pathological file cannot make
+/// the map grow without bound (a HAWB sheet has far fewer cells).
+const MAX_TYPED_CELLS: usize = 1_000_000;
 
 /// Bytes kept from one read for the next: at least the longest pattern's length less one, so a pattern
 /// cut by a read boundary is found whole in the next read (checked for every pattern when compiling).
@@ -396,6 +408,9 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
     let mut buf = Vec::new();
     let mut sheet: Option<(String, SheetExtras)> = None;
     let (mut row, mut col): (u32, u32) = (0, 0);
+    // The rows (first, last) of the row being read, and the column of its next cell.
+    let (mut rows, mut cell) = ((0u32, 0u32), 0u32);
+    let mut typed_cells = 0usize;
     loop {
         let ev = xml
             .read_event_into(&mut buf)
@@ -429,12 +444,38 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                         .max(1);
                     let first = row.saturating_add(1);
                     row = row.saturating_add(repeated);
+                    (rows, cell) = ((first, row), 0);
                     let hidden = matches!(
                         attr(e, b"visibility").as_deref(),
                         Some("collapse" | "filter")
                     );
                     if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
                         extras.hide(first, row);
+                    }
+                }
+                // Cells in order, covered ones (under a merge) included (§9.1.4, §9.1.5).
+                b"table:table-cell" | b"table:covered-table-cell" => {
+                    let repeated: u32 = attr(e, b"number-columns-repeated")
+                        .and_then(|n| n.parse().ok())
+                        .unwrap_or(1)
+                        .max(1);
+                    let first = cell;
+                    cell = cell.saturating_add(repeated);
+                    let format = match attr(e, b"value-type").as_deref() {
+                        Some("percentage") => Some(NumFmt::Percentage),
+                        Some("currency") => Some(NumFmt::Currency(
+                            attr(e, b"currency").unwrap_or_default().into(),
+                        )),
+                        _ => None,
+                    };
+                    if let (Some(format), Some((_, extras))) = (format, sheet.as_mut()) {
+                        let cells = (rows.0..=rows.1)
+                            .flat_map(|r| (first..cell).map(move |c| (r, c)))
+                            .take(MAX_TYPED_CELLS - typed_cells);
+                        for at in cells {
+                            typed_cells += 1;
+                            extras.number_formats.insert(at, format.clone());
+                        }
                     }
                 }
                 _ => {}
@@ -669,6 +710,29 @@ mod tests {
         assert!(s["P"].is_hidden_column(5) && !s["P"].is_hidden_column(3));
         assert_eq!(s["Q"].hidden_columns, vec![(0, 0)]);
         assert!(s["P"].hidden_rows.is_empty());
+    }
+
+    #[test]
+    fn ods_cells_typed_as_percentages_or_currencies_are_found_with_repeats() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="P">
+              <table:table-row><table:table-cell/><table:table-cell office:value-type="string"/></table:table-row>
+              <table:table-row table:number-rows-repeated="2">
+                <table:table-cell table:number-columns-repeated="2"/>
+                <table:table-cell office:value-type="percentage" office:value="0.5" table:number-columns-repeated="2"/>
+                <table:covered-table-cell/>
+                <table:table-cell office:value-type="currency" office:currency="EUR" office:value="3"/>
+              </table:table-row>
+            </table:table>
+          </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
+        let typed = &s["P"].number_formats;
+        assert_eq!(typed.len(), 6, "{typed:?}");
+        for row in [2, 3] {
+            assert_eq!(typed[&(row, 2)], NumFmt::Percentage);
+            assert_eq!(typed[&(row, 3)], NumFmt::Percentage);
+            assert_eq!(typed[&(row, 5)], NumFmt::Currency("EUR".into()));
+        }
     }
 
     #[test]

@@ -168,12 +168,15 @@ type SheetRows<R> = fn(
 fn range_rows<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
     wb: &mut R,
     sheet: &str,
-    _extras: Option<&SheetExtras>,
+    extras: Option<&SheetExtras>,
     f: &mut dyn FnMut(u32, &RowRef<'_>) -> bool,
 ) -> Result<(), String>
 where
     R::Error: std::fmt::Display,
 {
+    // The formats the file tells for some cells (ods value types), by row; none for most sheets.
+    let typed = extras.map(|e| &e.number_formats).filter(|t| !t.is_empty());
+    let mut formats: Vec<NumFmt> = Vec::new();
     let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
     let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
     let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
@@ -188,8 +191,21 @@ where
             padded.extend_from_slice(cells);
             &padded[..]
         };
-        let row = RowRef::Sheet { cells };
-        if !f(first_row + i as u32 + 1, &row) {
+        let row_number = first_row + i as u32 + 1;
+        formats.clear();
+        if let Some(typed) = typed {
+            for c in 0..cells.len() {
+                if let Some(fmt) = typed.get(&(row_number, c as u32)) {
+                    formats.resize(c, NumFmt::Unknown);
+                    formats.push(fmt.clone());
+                }
+            }
+        }
+        let row = RowRef::Sheet {
+            cells,
+            formats: &formats,
+        };
+        if !f(row_number, &row) {
             break;
         }
     }

@@ -845,6 +845,23 @@ pub fn write_ods_hiding(
                         esc(t)
                     );
                 }
+                // An ods cell has a value type, not a format code: `percentage`, or a currency code
+                // (`EUR`) for a currency cell; any other code is a float.
+                Cell::Formatted(f, code) if code == "percentage" => {
+                    let _ = write!(
+                        content,
+                        r#"<table:table-cell office:value-type="percentage" office:value="{f}"><text:p>{}%</text:p></table:table-cell>"#,
+                        f * 100.0
+                    );
+                }
+                Cell::Formatted(f, code)
+                    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) =>
+                {
+                    let _ = write!(
+                        content,
+                        r#"<table:table-cell office:value-type="currency" office:currency="{code}" office:value="{f}"><text:p>{f} {code}</text:p></table:table-cell>"#
+                    );
+                }
                 Cell::Number(f) | Cell::Formatted(f, _) => {
                     let _ = write!(
                         content,
