@@ -794,6 +794,29 @@ fn reads_utf16_unicode_text_with_a_bom() {
     let (o, v) = check_json(&wd, &["m"]);
     assert_exit(&o, OK);
     assert_eq!(v["totals"]["items"], 2, "{}", problem_lines(&v));
+
+    // A UTF-32 csv (little and big endian) is named as such, not read as UTF-16 and missing its header.
+    for le in [true, false] {
+        let mut utf32 = if le {
+            vec![0xFF, 0xFE, 0, 0]
+        } else {
+            vec![0, 0, 0xFE, 0xFF]
+        };
+        for c in s.csv_text("\r\n").chars() {
+            let c = c as u32;
+            utf32.extend(if le { c.to_le_bytes() } else { c.to_be_bytes() });
+        }
+        let _ = std::fs::remove_file(dir.join("hawbs.txt"));
+        std::fs::write(dir.join("hawbs.csv"), utf32).unwrap();
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, NOT_SENDABLE);
+        let p = the_problem(&v, "file-not-utf8");
+        assert!(
+            p["message"].as_str().unwrap_or_default().contains("UTF-32"),
+            "{p}"
+        );
+        assert!(problems_with(&v, "no-header").is_empty(), "{v:#}");
+    }
 }
 
 #[test]

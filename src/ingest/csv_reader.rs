@@ -232,6 +232,14 @@ fn open_text(path: &Path) -> std::io::Result<(Box<dyn Read>, Arc<AtomicBool>)> {
     Ok((Box::new(lines), ends_open))
 }
 
+/// Whether a file starts with a UTF-32 byte order mark (little or big endian); the little-endian one
+/// starts like UTF-16's.
+fn is_utf32(path: &Path) -> std::io::Result<bool> {
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(path)?.read(&mut head)?;
+    Ok(n == 4 && (head == [0xFF, 0xFE, 0, 0] || head == [0, 0, 0xFE, 0xFF]))
+}
+
 /// Whether a file starts with a UTF-16 byte order mark (Excel's "Unicode Text").
 fn is_utf16(head: &[u8]) -> bool {
     head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF])
@@ -248,6 +256,13 @@ pub(super) fn read_csv(
     let limits = opts.limits;
     let cannot =
         |e: std::io::Error| Problem::new(&FILE_UNREADABLE, name, format!("cannot read: {e}"));
+    if let Ok(true) = is_utf32(path) {
+        return sink.problem(Problem::new(
+            &FILE_NOT_UTF8,
+            name,
+            "the file is UTF-32 text (its byte order mark says so), which mawb does not read: save it as \"CSV UTF-8\" (or as Unicode Text, which is UTF-16)",
+        ));
+    }
     let (mut text, ends_open) = match open_text(path) {
         Ok(t) => t,
         Err(e) => return sink.problem(cannot(e)),

@@ -32,8 +32,12 @@ fn sniff_text(head: &[u8]) -> FileKind {
     if head.is_empty() {
         return FileKind::Text;
     }
-    // UTF-16 with a byte order mark (Excel's "Unicode Text") is decoded by the csv reader.
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+    // UTF-16 with a byte order mark (Excel's "Unicode Text") is decoded by the csv reader; UTF-32 (its
+    // little-endian mark starts like UTF-16's) is text the csv reader names and refuses.
+    if head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+        || head.starts_with(&[0, 0, 0xFE, 0xFF])
+    {
         return FileKind::Text;
     }
     // A few NUL bytes in UTF-8 text (a damaged copy, a scanner's stray byte) leave it text: the cell
