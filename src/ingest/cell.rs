@@ -204,6 +204,12 @@ fn read_text_steps<'a>(
         });
         text = Cow::Owned(cleaned.trim().to_string());
     }
+    // A decomposed text (é as e and U+0301, as macOS writes names) is the same text composed: read
+    // composed, so it is measured, compared and sent as the user sees it.
+    if !text.is_ascii() && !unicode_normalization::is_nfc(&text) {
+        use unicode_normalization::UnicodeNormalization;
+        text = Cow::Owned(text.nfc().collect());
+    }
     if text.is_empty() {
         return Ok(None);
     }
@@ -257,18 +263,28 @@ fn typed<'a>(
     }
 }
 
-/// Whether a text may hold one of the invisible characters ([`is_invisible`]) or a no-break space: it
-/// holds a byte that starts one of them in UTF-8.
+/// Whether a text may need a step of [`read_text_steps`] beyond the white space and the wrapper: it
+/// may hold one of the invisible characters ([`is_invisible`]) or a no-break space (it holds a byte that
+/// starts one of them in UTF-8), or it may not be in Unicode's composed form (NFC).
 fn may_hold_invisible(text: &str) -> bool {
     // Cells are short: an ASCII test and a byte loop cost less than setting up a vector search.
-    !text.is_ascii() && text.bytes().any(|b| INVISIBLE_LEADS.contains(&b))
+    !text.is_ascii()
+        && (text.bytes().any(|b| INVISIBLE_LEADS.contains(&b)) || !surely_composed(text))
 }
 
-/// Whether a text of many cells (a csv record) holds a byte that starts an invisible character
-/// ([`INVISIBLE_LEADS`]): two vector searches of three bytes each.
-pub fn bytes_may_hold_invisible(bytes: &[u8]) -> bool {
+/// Whether a text of many cells (a csv record, not ASCII) may hold a cell [`may_hold_invisible`] says
+/// may need a step: two vector searches of three bytes each, and the quick NFC check.
+pub fn bytes_may_hold_invisible(text: &str) -> bool {
     let [a, b, c, d, e, f] = INVISIBLE_LEADS;
-    memchr::memchr3(a, b, c, bytes).is_some() || memchr::memchr3(d, e, f, bytes).is_some()
+    let bytes = text.as_bytes();
+    memchr::memchr3(a, b, c, bytes).is_some()
+        || memchr::memchr3(d, e, f, bytes).is_some()
+        || !surely_composed(text)
+}
+
+/// Whether a text is in NFC by Unicode's quick check (UAX #15, 2024-08): "maybe" counts as no.
+fn surely_composed(text: &str) -> bool {
+    unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
 }
 
 /// The first bytes, in UTF-8, of the invisible characters ([`is_invisible`]) and the no-break space:

@@ -113,7 +113,7 @@ impl<'a> CsvRecord<'a> {
         {
             return None;
         }
-        let may_hold_invisible = !ascii && super::cell::bytes_may_hold_invisible(text.as_bytes());
+        let may_hold_invisible = !ascii && super::cell::bytes_may_hold_invisible(text);
         Some(CsvRecord {
             text,
             may_hold_invisible,
