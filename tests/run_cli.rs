@@ -1576,62 +1576,40 @@ fn an_interrupted_run_says_how_to_resume() {
     acp.objects().assert_no_duplicates();
 }
 
-/// A shipperItemId the ledger already knows from another MAWB stops the new MAWB before anything is sent,
-/// at its row and column.
+/// A shipperItemId or trackingNumber the ledger already knows from another MAWB stops the new MAWB before
+/// anything is sent (ACP would refuse that parcel only after the MAWB's others were registered), at its
+/// row and column.
 #[test]
-fn a_shipper_item_id_used_by_an_earlier_mawb_of_the_ledger_is_refused() {
-    let wd = Workdir::new();
-    let acp = Acp::start();
-    let local = Local::new(&wd, "run");
-    let first = wd.mawb_folder("night1/a", &Sheet::hawbs(1, 2));
-    write_mawb_toml(&first, VALID_MAWB);
-    run_ok(&wd, &acp, &wd.join("night1"), &local, &[]);
-    // The next night: another MAWB reuses SI00000002 on its second row.
-    let mut s = Sheet::hawbs(10, 2);
-    s.set(1, "shipperItemId", "SI00000002");
-    let second = wd.mawb_folder("night2/b", &s);
-    write_mawb_toml(&second, "112-44995462");
-    let before = acp.requests().len();
-    let (o, report) = run(&wd, &acp, &wd.join("night2"), &local, &[]);
-    assert_exit(&o, FAILED);
-    let found = problems_with(&report, "shipper-item-id-used");
-    let p = found
-        .first()
-        .unwrap_or_else(|| panic!("no shipper-item-id-used in {}", problem_lines(&report)));
-    assert_eq!(p["row"], 3, "{p}");
-    assert_eq!(p["column"], "shipperItemId", "{p}");
-    assert!(text(&p["message"]).contains(VALID_MAWB), "{p}");
-    assert_eq!(acp.requests().len(), before, "nothing sent");
-}
-
-/// A trackingNumber the ledger already knows from another MAWB stops the new MAWB before anything is sent
-/// (ACP would refuse that parcel only after the MAWB's others were registered), at its row and column.
-#[test]
-fn a_tracking_number_used_by_an_earlier_mawb_of_the_ledger_is_refused() {
-    let wd = Workdir::new();
-    let acp = Acp::start();
-    let local = Local::new(&wd, "run");
-    let first = wd.mawb_folder("night1/a", &Sheet::hawbs(1, 2));
-    write_mawb_toml(&first, VALID_MAWB);
-    run_ok(&wd, &acp, &wd.join("night1"), &local, &[]);
-    // The next night: another MAWB reuses TN00000002 (with its own shipperItemId) on its second row.
-    let mut s = Sheet::hawbs(10, 2);
-    s.set(1, "trackingNumber", "TN00000002");
-    let second = wd.mawb_folder("night2/b", &s);
-    write_mawb_toml(&second, "112-44995462");
-    let before = acp.requests().len();
-    let (o, report) = run(&wd, &acp, &wd.join("night2"), &local, &[]);
-    assert_exit(&o, FAILED);
-    let found = problems_with(&report, "tracking-number-used");
-    let p = found
-        .first()
-        .unwrap_or_else(|| panic!("no tracking-number-used in {}", problem_lines(&report)));
-    assert_eq!(p["row"], 3, "{p}");
-    assert_eq!(p["column"], "trackingNumber", "{p}");
-    assert!(text(&p["message"]).contains(VALID_MAWB), "{p}");
-    assert!(text(&p["message"]).contains("TN00000002"), "{p}");
-    assert_eq!(acp.requests().len(), before, "nothing sent");
-    assert_eq!(acp.objects().items.len(), 2);
+fn an_id_used_by_an_earlier_mawb_of_the_ledger_is_refused() {
+    for (column, id, code) in [
+        ("shipperItemId", "SI00000002", "shipper-item-id-used"),
+        ("trackingNumber", "TN00000002", "tracking-number-used"),
+    ] {
+        let wd = Workdir::new();
+        let acp = Acp::start();
+        let local = Local::new(&wd, "run");
+        let first = wd.mawb_folder("night1/a", &Sheet::hawbs(1, 2));
+        write_mawb_toml(&first, VALID_MAWB);
+        run_ok(&wd, &acp, &wd.join("night1"), &local, &[]);
+        // The next night: another MAWB reuses the id on its second row (its other id its own).
+        let mut s = Sheet::hawbs(10, 2);
+        s.set(1, column, id);
+        let second = wd.mawb_folder("night2/b", &s);
+        write_mawb_toml(&second, "112-44995462");
+        let before = acp.requests().len();
+        let (o, report) = run(&wd, &acp, &wd.join("night2"), &local, &[]);
+        assert_exit(&o, FAILED);
+        let found = problems_with(&report, code);
+        let p = found
+            .first()
+            .unwrap_or_else(|| panic!("no {code} in {}", problem_lines(&report)));
+        assert_eq!(p["row"], 3, "{p}");
+        assert_eq!(p["column"], column, "{p}");
+        assert!(text(&p["message"]).contains(VALID_MAWB), "{p}");
+        assert!(text(&p["message"]).contains(id), "{p}");
+        assert_eq!(acp.requests().len(), before, "nothing sent");
+        assert_eq!(acp.objects().items.len(), 2);
+    }
 }
 
 /// A server that echoes the key (in an item-level error, in an HTTP 500 body), raw and form-encoded, with a

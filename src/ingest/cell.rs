@@ -288,7 +288,8 @@ pub fn bytes_may_hold_invisible(text: &str) -> bool {
 fn surely_composed(text: &str) -> bool {
     // The largest byte, without an early exit: a loop the compiler turns into vector instructions.
     text.bytes().fold(0, u8::max) < 0xCC
-        || unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+        || unicode_normalization::is_nfc_quick(text.chars())
+            == unicode_normalization::IsNormalized::Yes
 }
 
 /// The first bytes, in UTF-8, of the invisible characters ([`is_invisible`]) and the no-break space:

@@ -423,42 +423,27 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                 }
                 // Columns are described in order, before the rows (OpenDocument 1.3 Part 3 §9.1.6).
                 b"table:table-column" => {
-                    let repeated: u32 = attr(e, b"number-columns-repeated")
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(1)
-                        .max(1);
+                    let repeated: u32 = repeated(e, b"number-columns-repeated");
                     let first = col;
                     col = col.saturating_add(repeated);
-                    let hidden = matches!(
-                        attr(e, b"visibility").as_deref(),
-                        Some("collapse" | "filter")
-                    );
+                    let hidden = collapsed(e);
                     if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
                         extras.hidden_columns.push((first, col - 1));
                     }
                 }
                 b"table:table-row" => {
-                    let repeated: u32 = attr(e, b"number-rows-repeated")
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(1)
-                        .max(1);
+                    let repeated: u32 = repeated(e, b"number-rows-repeated");
                     let first = row.saturating_add(1);
                     row = row.saturating_add(repeated);
                     (rows, cell) = ((first, row), 0);
-                    let hidden = matches!(
-                        attr(e, b"visibility").as_deref(),
-                        Some("collapse" | "filter")
-                    );
+                    let hidden = collapsed(e);
                     if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
                         extras.hide(first, row);
                     }
                 }
                 // Cells in order, covered ones (under a merge) included (§9.1.4, §9.1.5).
                 b"table:table-cell" | b"table:covered-table-cell" => {
-                    let repeated: u32 = attr(e, b"number-columns-repeated")
-                        .and_then(|n| n.parse().ok())
-                        .unwrap_or(1)
-                        .max(1);
+                    let repeated: u32 = repeated(e, b"number-columns-repeated");
                     let first = cell;
                     cell = cell.saturating_add(repeated);
                     let format = match attr(e, b"value-type").as_deref() {
@@ -493,6 +478,23 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
         buf.clear();
     }
     Ok(out)
+}
+
+/// How many times an ods row, column or cell stands (`table:number-rows-repeated`,
+/// `table:number-columns-repeated`): at least once.
+fn repeated(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> u32 {
+    attr(e, name)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// Whether an ods row or column is not seen (`table:visibility` "collapse" or "filter").
+fn collapsed(e: &quick_xml::events::BytesStart<'_>) -> bool {
+    matches!(
+        attr(e, b"visibility").as_deref(),
+        Some("collapse" | "filter")
+    )
 }
 
 /// Whether a height or width attribute is 0 (the row or column is not seen).
