@@ -209,3 +209,37 @@ fn a_ledger_whose_folder_is_a_file_is_refused_naming_it() {
         "{msg}"
     );
 }
+
+#[test]
+fn ids_used_by_other_mawbs_are_found_in_every_chunk_of_the_question() {
+    let l = Ledger::in_memory().unwrap();
+    // MAWB A holds T0..T449 / S0..S449; B asks about 450 ids of which three are A's.
+    let rows: Vec<ItemRow> = (0..450)
+        .map(|i| item(&format!("T{i}"), &format!("S{i}")))
+        .collect();
+    l.put_items("A", &rows).unwrap();
+    let asked: Vec<String> = (0..450)
+        .map(|i| match i {
+            5 | 250 | 449 => format!("T{i}"),
+            _ => format!("X{i}"),
+        })
+        .collect();
+    let asked: Vec<&str> = asked.iter().map(String::as_str).collect();
+    let found = l
+        .ids_elsewhere("B", ItemIdColumn::TrackingNumber, &asked)
+        .unwrap();
+    let mut keys: Vec<&str> = found.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["T250", "T449", "T5"]);
+    assert!(found.values().all(|m| m == "A"));
+    // A MAWB's own ids are not "used elsewhere"; nor are shipperItemIds asked as tracking numbers.
+    assert!(l
+        .ids_elsewhere("A", ItemIdColumn::TrackingNumber, &asked)
+        .unwrap()
+        .is_empty());
+    assert!(l
+        .ids_elsewhere("B", ItemIdColumn::ShipperItemId, &["T5", "S7"])
+        .unwrap()
+        .keys()
+        .eq(["S7"].iter()));
+}
