@@ -1102,6 +1102,28 @@ fn a_currency_or_unit_shown_by_the_cell_format_must_be_the_items() {
             "{code}: {v:#}"
         );
     }
+    // Excel's built-in currency format 7 (its id alone in the file) shows the locale's sign, `€` in a
+    // German Excel: a EUR row under it is not refused.
+    let wd = Workdir::new();
+    let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+    let at = |col: &str| {
+        HAWB_COLUMNS
+            .iter()
+            .position(|c| *c == col)
+            .expect("a column")
+    };
+    rows[1][at("currency")] = Cell::Text("EUR".into());
+    rows[1][at("value")] = Cell::Formatted(10.0, "$#,##0.00_);($#,##0.00)".into());
+    xlsx_folder(&wd, &[("Sheet1", rows)]);
+    let book = wd.join("m/hawbs.xlsx");
+    rewrite_zip_entry(&book, "xl/styles.xml", |xml| {
+        let start = xml.find("<numFmts").expect("numFmts");
+        let end = xml.find("</numFmts>").expect("numFmts end") + "</numFmts>".len();
+        format!("{}{}", &xml[..start], &xml[end..]).replace(r#"numFmtId="164""#, r#"numFmtId="7""#)
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert!(problems_with(&v, "unit-conflict").is_empty(), "{v:#}");
+    assert_exit(&o, OK);
 }
 
 #[test]

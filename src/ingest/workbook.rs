@@ -627,17 +627,19 @@ fn header_merged_down_to(e: &SheetExtras, header_row: u32) -> Option<u32> {
 }
 
 /// The code of a built-in number format calamine does not know (it reads them as General): the currency
-/// formats 5 to 8 and the East Asian date formats 27 to 36 and 50 to 58 (ECMA-376 Part 1 §18.8.30; the
-/// currency sign is the locale's, `$` in the standard's own list). `None` for every other format.
+/// formats 5 to 8 and the East Asian date formats 27 to 36 and 50 to 58 (ECMA-376 Part 1 §18.8.30). The
+/// currency sign of 5 to 8 is the locale's (`$` in the standard's own list, `€` in a German Excel): it
+/// is written `¤`, the generic currency sign, which names no currency, so it is never held against the
+/// item's (see `format_label`). `None` for every other format.
 fn builtin_code(n: &calamine::NumberFormat) -> Option<&'static str> {
     if n.format_code != "General" {
         return None;
     }
     match n.format_id? {
-        5 => Some("$#,##0_);($#,##0)"),
-        6 => Some("$#,##0_);[Red]($#,##0)"),
-        7 => Some("$#,##0.00_);($#,##0.00)"),
-        8 => Some("$#,##0.00_);[Red]($#,##0.00)"),
+        5 => Some("\"¤\"#,##0_);(\"¤\"#,##0)"),
+        6 => Some("\"¤\"#,##0_);[Red](\"¤\"#,##0)"),
+        7 => Some("\"¤\"#,##0.00_);(\"¤\"#,##0.00)"),
+        8 => Some("\"¤\"#,##0.00_);[Red](\"¤\"#,##0.00)"),
         27..=36 | 50..=58 => Some("yyyy-mm-dd"),
         _ => None,
     }
