@@ -1100,13 +1100,20 @@ fn cancel_refuses_what_its_ledger_did_not_send_and_sends_nothing() {
     assert_eq!(after.manifests.len(), before.manifests.len());
     assert_eq!(after.items.len(), before.items.len());
 
-    // Each ledger still cancels its own manifest, by either id.
+    // Each ledger still cancels its own manifest and day, by either id.
     assert_exit(&cancel(&["manifest", a_manifest.as_str()], &a), OK);
     assert_exit(
-        &cancel(&["manifest", "--shipper-id", other], &Local::new(&wd, "b")),
+        &cancel(&["day", "--shipper-id", &format!("{VALID_MAWB}-DAY")], &a),
         OK,
     );
-    assert!(acp.objects().manifests.is_empty());
+    let b = Local::new(&wd, "b");
+    assert_exit(&cancel(&["manifest", "--shipper-id", other], &b), OK);
+    assert_exit(&cancel(&["day", b_day.as_str()], &b), OK);
+    let left = acp.objects();
+    assert!(
+        left.manifests.is_empty() && left.days.is_empty(),
+        "{left:?}"
+    );
 }
 
 // --------------------------------------------------------------------------------------------------------
