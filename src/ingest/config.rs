@@ -468,8 +468,17 @@ impl KeyReader<'_> {
             toml::Value::String(s) => Decimal::from_str(s.trim()).ok(),
             _ => None,
         };
-        if parsed.is_none() {
-            self.wrong_type(key, "a number");
+        match (parsed, t.get(key)) {
+            (None, Some(toml::Value::Float(f))) if f.is_finite() => self.problems.push(
+                Problem::new(
+                    &MAWB_TOML_INVALID,
+                    MAWB_TOML,
+                    format!("{key} {f:e} is too large: give a number of at most 28 digits"),
+                )
+                .column(key.to_string()),
+            ),
+            (None, _) => self.wrong_type(key, "a number"),
+            _ => {}
         }
         parsed
     }
@@ -819,6 +828,27 @@ trip = "123"
                 assert!(f.message.contains("2.52"), "{}", f.message);
             }
         }
+    }
+
+    #[test]
+    fn a_declared_weight_too_large_for_a_decimal_says_so() {
+        let (_, p) = parse(&GOOD.replace("declared_weight = 56.0", "declared_weight = 1e308"));
+        let found: Vec<&Problem> = p
+            .iter()
+            .filter(|p| p.column.as_deref() == Some("declared_weight"))
+            .collect();
+        assert_eq!(found.len(), 1, "{p:?}");
+        assert!(
+            found[0].message.contains("too large"),
+            "{}",
+            found[0].message
+        );
+        let (_, p) = parse(&GOOD.replace("declared_weight = 56.0", "declared_weight = \"heavy\""));
+        assert!(
+            p.iter()
+                .any(|p| p.message == "declared_weight must be a number"),
+            "{p:?}"
+        );
     }
 
     #[test]
