@@ -437,32 +437,20 @@ impl Ledger {
         if !others {
             return Ok(out);
         }
-        let column = match column {
-            ItemIdColumn::ShipperItemId => "shipper_item_id",
-            ItemIdColumn::TrackingNumber => "tracking_number",
-        };
-        // Asked IN chunks: one statement step per chunk instead of one query per id (each id is still an
-        // index seek, inside SQLite).
-        const CHUNK: usize = 200;
-        for chunk in ids.chunks(CHUNK) {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let sql = format!(
-                "SELECT {column}, mawb FROM items WHERE mawb != ?1 AND {column} IN ({marks})"
-            );
-            // The last, shorter chunk is not cached: it would push the run's own statements out.
-            let (mut cached, mut fresh);
-            let st: &mut rusqlite::Statement<'_> = if chunk.len() == CHUNK {
-                cached = c.prepare_cached(&sql)?;
-                &mut cached
-            } else {
-                fresh = c.prepare(&sql)?;
-                &mut fresh
-            };
-            let values = std::iter::once(&mawb).chain(chunk);
-            let mut rows = st.query(rusqlite::params_from_iter(values))?;
-            while let Some(r) = rows.next()? {
-                let (id, other): (String, String) = (r.get(0)?, r.get(1)?);
-                out.entry(id).or_insert(other);
+        let mut st = c.prepare_cached(match column {
+            ItemIdColumn::ShipperItemId => {
+                "SELECT mawb FROM items WHERE shipper_item_id = ?1 AND mawb != ?2 LIMIT 1"
+            }
+            ItemIdColumn::TrackingNumber => {
+                "SELECT mawb FROM items WHERE tracking_number = ?1 AND mawb != ?2 LIMIT 1"
+            }
+        })?;
+        for id in ids {
+            if let Some(other) = st
+                .query_row(params![id, mawb], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.insert(id.to_string(), other);
             }
         }
         Ok(out)
