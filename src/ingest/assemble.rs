@@ -106,13 +106,7 @@ fn unit_column<T>(
 }
 
 fn dim_name(u: Option<crate::model::DimensionUnit>) -> &'static str {
-    use crate::model::DimensionUnit::*;
-    match u {
-        Some(M) => "m",
-        Some(Cm) => "cm",
-        Some(In) => "in",
-        None => "",
-    }
+    u.map_or("", crate::model::DimensionUnit::as_str)
 }
 
 /// Labels that mark a totals row under the parcels (compared without case, a trailing colon ignored).

@@ -147,11 +147,7 @@ fn disagreement(l: &Label, read: &Read<'_>) -> Option<(String, String)> {
             }
         }
         _ => {
-            let is = match read.dimensions {
-                DimensionUnit::M => "m",
-                DimensionUnit::Cm => "cm",
-                DimensionUnit::In => "in",
-            };
+            let is = read.dimensions.as_str();
             match DimensionUnit::parse(label) {
                 Some(u) if u == read.dimensions => None,
                 Some(_) => Some((format!("the unit {label}"), format!("the unit is {is}"))),

@@ -198,6 +198,15 @@ pub enum DimensionUnit {
 }
 
 impl DimensionUnit {
+    /// The unit as a spreadsheet writes it (`m`, `cm`, `in`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DimensionUnit::M => "m",
+            DimensionUnit::Cm => "cm",
+            DimensionUnit::In => "in",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<DimensionUnit> {
         let t = text.trim();
         let is = |names: &[&str]| names.iter().any(|n| t.eq_ignore_ascii_case(n));
