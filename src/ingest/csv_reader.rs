@@ -209,12 +209,23 @@ fn peek(r: &mut dyn Read) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// A text file opened for reading ([`open_text`]).
+enum Opened {
+    /// As UTF-8 with LF line ends, and whether the text ends without a line end (known once read).
+    Text(Box<dyn Read>, Arc<AtomicBool>),
+    /// UTF-32 (by its byte order mark), which mawb does not read.
+    Utf32,
+}
+
 /// Opens a text file as UTF-8 with LF line ends: UTF-16 (by its byte order mark) is decoded, a UTF-8 byte
-/// order mark dropped.
-fn open_text(path: &Path) -> std::io::Result<(Box<dyn Read>, Arc<AtomicBool>)> {
+/// order mark dropped; UTF-32 is told apart, not read.
+fn open_text(path: &Path) -> std::io::Result<Opened> {
     let mut file = std::fs::File::open(path)?;
-    let mut bom = [0u8; 2];
+    let mut bom = [0u8; 4];
     let n = file.read(&mut bom)?;
+    if is_utf32(&bom[..n]) {
+        return Ok(Opened::Utf32);
+    }
     let file = std::fs::File::open(path)?;
     let utf16 = is_utf16(&bom[..n]);
     let decoded: Box<dyn Read> = if utf16 {
@@ -229,15 +240,13 @@ fn open_text(path: &Path) -> std::io::Result<(Box<dyn Read>, Arc<AtomicBool>)> {
     };
     let lines = Lines::new(decoded);
     let ends_open = lines.ends_open.clone();
-    Ok((Box::new(lines), ends_open))
+    Ok(Opened::Text(Box::new(lines), ends_open))
 }
 
 /// Whether a file starts with a UTF-32 byte order mark (little or big endian); the little-endian one
 /// starts like UTF-16's.
-fn is_utf32(path: &Path) -> std::io::Result<bool> {
-    let mut head = [0u8; 4];
-    let n = std::fs::File::open(path)?.read(&mut head)?;
-    Ok(n == 4 && (head == [0xFF, 0xFE, 0, 0] || head == [0, 0, 0xFE, 0xFF]))
+fn is_utf32(head: &[u8]) -> bool {
+    head == [0xFF, 0xFE, 0, 0] || head == [0, 0, 0xFE, 0xFF]
 }
 
 /// Whether a file starts with a UTF-16 byte order mark (Excel's "Unicode Text").
@@ -256,15 +265,15 @@ pub(super) fn read_csv(
     let limits = opts.limits;
     let cannot =
         |e: std::io::Error| Problem::new(&FILE_UNREADABLE, name, format!("cannot read: {e}"));
-    if let Ok(true) = is_utf32(path) {
-        return sink.problem(Problem::new(
-            &FILE_NOT_UTF8,
-            name,
-            "the file is UTF-32 text (its byte order mark says so), which mawb does not read: save it as \"CSV UTF-8\" (or as Unicode Text, which is UTF-16)",
-        ));
-    }
     let (mut text, ends_open) = match open_text(path) {
-        Ok(t) => t,
+        Ok(Opened::Text(text, ends_open)) => (text, ends_open),
+        Ok(Opened::Utf32) => {
+            return sink.problem(Problem::new(
+                &FILE_NOT_UTF8,
+                name,
+                "the file is UTF-32 text (its byte order mark says so), which mawb does not read: save it as \"CSV UTF-8\" (or as Unicode Text, which is UTF-16)",
+            ))
+        }
         Err(e) => return sink.problem(cannot(e)),
     };
     let mut head = match peek(&mut text) {
@@ -455,9 +464,13 @@ fn unclosed_quote(
     header_texts: &[String],
     sink: &mut dyn RowSink,
 ) {
-    let unclosed = open_text(path).and_then(|(mut text, _)| {
-        std::io::copy(&mut (&mut text).take(skipped as u64), &mut std::io::sink())?;
-        ends_inside_quotes(text, delimiter)
+    // The file was read as text once already: it is no UTF-32.
+    let unclosed = open_text(path).and_then(|opened| match opened {
+        Opened::Text(mut text, _) => {
+            std::io::copy(&mut (&mut text).take(skipped as u64), &mut std::io::sink())?;
+            ends_inside_quotes(text, delimiter)
+        }
+        Opened::Utf32 => Ok(false),
     });
     if let Ok(true) = unclosed {
         let header = header_texts
