@@ -171,12 +171,6 @@ pub fn check_against_ledger_except(
                 "shipperItemId",
             ),
         ] {
-            fn id_of(i: &crate::model::MailItem, column: ItemIdColumn) -> Option<&str> {
-                match column {
-                    ItemIdColumn::TrackingNumber => i.tracking_number.as_deref(),
-                    ItemIdColumn::ShipperItemId => i.shipper_item_id.as_deref(),
-                }
-            }
             let ids: Vec<&str> = m
                 .mawb
                 .items
@@ -219,6 +213,14 @@ pub fn check_against_ledger_except(
         m.problems.extend(found);
     }
     Ok(())
+}
+
+/// An item's trackingNumber or shipperItemId (`column`).
+fn id_of(i: &crate::model::MailItem, column: crate::ledger::ItemIdColumn) -> Option<&str> {
+    match column {
+        crate::ledger::ItemIdColumn::TrackingNumber => i.tracking_number.as_deref(),
+        crate::ledger::ItemIdColumn::ShipperItemId => i.shipper_item_id.as_deref(),
+    }
 }
 
 /// Checks every MAWB folder named by `paths` (MAWB folders or batch folders), `on_done` called as each

@@ -238,7 +238,7 @@ fn decimals_of_section(section: &str) -> Option<usize> {
 /// no text of their own. ECMA-376 Part 1 §18.8.31.
 fn label_of_section(section: &str) -> Option<String> {
     let mut out = String::new();
-    let mut chars = section.chars().peekable();
+    let mut chars = section.chars();
     while let Some(c) = chars.next() {
         match c {
             '"' => {
