@@ -200,7 +200,7 @@ pub fn check_against_ledger_except(
                         file,
                         format!(
                             "{} {id} is already used by an item of MAWB {other} in the ledger: ACP keeps one item per \
-                             {what}, so give this parcel its own (a row copied from an earlier night?)",
+                             {what}, so give this parcel its own {what} (a row copied from an earlier night?)",
                             field.name()
                         ),
                     )
