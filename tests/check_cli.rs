@@ -1115,15 +1115,21 @@ fn a_currency_or_unit_shown_by_the_cell_format_must_be_the_items() {
     rows[1][at("currency")] = Cell::Text("EUR".into());
     rows[1][at("value")] = Cell::Formatted(10.0, "$#,##0.00_);($#,##0.00)".into());
     xlsx_folder(&wd, &[("Sheet1", rows)]);
-    let book = wd.join("m/hawbs.xlsx");
-    rewrite_zip_entry(&book, "xl/styles.xml", |xml| {
-        let start = xml.find("<numFmts").expect("numFmts");
-        let end = xml.find("</numFmts>").expect("numFmts end") + "</numFmts>".len();
-        format!("{}{}", &xml[..start], &xml[end..]).replace(r#"numFmtId="164""#, r#"numFmtId="7""#)
-    });
+    as_builtin_format(&wd.join("m/hawbs.xlsx"), 7);
     let (o, v) = check_json(&wd, &["m"]);
     assert!(problems_with(&v, "unit-conflict").is_empty(), "{v:#}");
     assert_exit(&o, OK);
+}
+
+/// Rewrites a workbook of one custom number format (id 164) as Excel writes a built-in format: its id
+/// alone, with no `numFmt` entry.
+fn as_builtin_format(book: &Path, id: u32) {
+    rewrite_zip_entry(book, "xl/styles.xml", |xml| {
+        let start = xml.find("<numFmts").expect("numFmts");
+        let end = xml.find("</numFmts>").expect("numFmts end") + "</numFmts>".len();
+        format!("{}{}", &xml[..start], &xml[end..])
+            .replace(r#"numFmtId="164""#, &format!(r#"numFmtId="{id}""#))
+    });
 }
 
 #[test]
@@ -1135,13 +1141,7 @@ fn numbers_shown_rounded_or_changed_by_their_format_are_refused() {
         one_xlsx_cell(&wd, "value", Cell::Formatted(366.3, code.into()));
         let book = wd.join("m/hawbs.xlsx");
         if code.starts_with('$') {
-            // As Excel writes a built-in format: its id alone.
-            rewrite_zip_entry(&book, "xl/styles.xml", |xml| {
-                let start = xml.find("<numFmts").expect("numFmts");
-                let end = xml.find("</numFmts>").expect("numFmts end") + "</numFmts>".len();
-                format!("{}{}", &xml[..start], &xml[end..])
-                    .replace(r#"numFmtId="164""#, r#"numFmtId="5""#)
-            });
+            as_builtin_format(&book, 5);
             let styles = unzip_entry(&book, "xl/styles.xml");
             assert!(
                 styles.contains(r#"numFmtId="5""#) && !styles.contains("<numFmt "),
