@@ -443,7 +443,7 @@ fn ods_hidden_rows_and_numeric_codes() {
         problem_lines(&v)
     );
 
-    // A collapsed column is not read, as in xlsx: the ZIP typed as a number in it is not seen either.
+    // A collapsed column is not read, as in xlsx (the ZIP is text again, so only the hidden column speaks).
     let email = HAWB_COLUMNS
         .iter()
         .position(|c| *c == "consigneeEmail")
