@@ -95,11 +95,21 @@ fn a_broken_label_is_replaced_in_the_same_run(fault: &str) {
         1,
         "{fault}: the parcel without a usable label is cancelled once and created again"
     );
+    let counted: u64 = outcomes(&report)
+        .values()
+        .map(|o| o["items_cancelled"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(counted, 1, "{fault}: the outcome counts the cancel it sent");
 }
 
 #[test]
 fn an_ok_answer_without_its_label_is_cancelled_and_created_again_in_the_same_run() {
     a_broken_label_is_replaced_in_the_same_run("createMailing:nth=2:nolabel");
+}
+
+#[test]
+fn a_label_lost_with_its_answer_is_cancelled_and_created_again_in_the_same_run() {
+    a_broken_label_is_replaced_in_the_same_run("createMailing:nth=2:drop");
 }
 
 #[test]

@@ -1524,6 +1524,12 @@ fn a_manifest_sent_on_is_final_and_a_restored_folder_is_unchanged() {
             why.contains("1 item(s) changed: TN00000004"),
             "day {day}: {why}"
         );
+        // The manifest ACP holds is named, not `-`: the change failed, the manifest stands.
+        assert_eq!(
+            text(&outcomes(&report)[VALID_MAWB]["manifest_id"]),
+            mid,
+            "day {day}"
+        );
 
         let before = acp.requests().len();
         let (o, report) = run(&wd, &acp, &batch, &local, &[]);

@@ -160,12 +160,11 @@ impl Run<'_, '_> {
         };
         let config = self.checked.mawb.config.clone().unwrap_or_default();
         if command == Command::ModifyManifest && is_sent_on(&r.status) {
-            return Err(self.sent_on(
-                r.manifest_id
-                    .as_deref()
-                    .or(self.out.manifest_id.as_deref())
-                    .unwrap_or("?"),
-            ));
+            let id = r
+                .manifest_id
+                .clone()
+                .or_else(|| self.out.manifest_id.clone());
+            return Err(self.sent_on(id.as_deref()));
         }
         let (id, adopted) = if r.status.ok {
             (r.manifest_id.clone(), false)

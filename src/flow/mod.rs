@@ -85,6 +85,8 @@ pub struct Counts {
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub status: RunStatus,
+    /// The manifest ACP holds for the MAWB at the end of the run, as far as the ledger knows (one an
+    /// earlier run sent, when this run failed before changing it); `None` when there is none.
     pub manifest_id: Option<String>,
     pub day_id: Option<String>,
     pub requests_sent: usize,
@@ -361,6 +363,9 @@ impl Run<'_, '_> {
             ledger.set_state(&self.mawb, "changed", None)?;
         }
         let row = ledger.start_mawb(&self.mawb, &m.folder_name(), config.user_manifest_id())?;
+        // The outcome names the manifest ACP holds for the MAWB, also when this run fails before or
+        // without changing it; a run that cancels or creates one says so as it does.
+        self.out.manifest_id = row.manifest_id.clone();
         let lacking = self.lacking_labels()?;
         let same_as_sent = row.fingerprint.as_deref() == Some(content_fp.as_str());
         if row.sent_on && same_as_sent && row.state != "done" {
@@ -394,7 +399,7 @@ impl Run<'_, '_> {
         self.changes = diff.changes.clone();
         if row.sent_on {
             // Nothing is sent for a MAWB whose manifest is final.
-            return Err(self.sent_on(row.manifest_id.as_deref().unwrap_or("?")));
+            return Err(self.sent_on(row.manifest_id.as_deref()));
         }
         let steps = plan::steps(
             m,

@@ -107,8 +107,13 @@ impl Run<'_, '_> {
     }
 
     /// ACP answered that the MAWB's manifest was sent on: recorded in the ledger (a sent manifest is
-    /// final) and reported with what differs; nothing of the change is applied.
-    pub(super) fn sent_on(&self, manifest_id: &str) -> Stop {
+    /// final) and reported with what differs; nothing of the change is applied. The outcome names the
+    /// manifest, which stands at ACP.
+    pub(super) fn sent_on(&mut self, manifest_id: Option<&str>) -> Stop {
+        if let Some(id) = manifest_id {
+            self.out.manifest_id = Some(id.to_string());
+        }
+        let manifest_id = manifest_id.unwrap_or("?");
         if let Err(e) = self.ctx.services.ledger.set_sent_on(&self.mawb) {
             tracing::warn!(mawb = %self.mawb, "cannot record that manifest {manifest_id} was sent on: {e}");
         }
@@ -169,11 +174,11 @@ impl Run<'_, '_> {
 
     /// Cancels items (key, tracking number, shipperItemId) in one cancelMailing; an item ACP no longer
     /// holds (`notFound`) is as good as cancelled. The ledger forgets each one ACP confirms gone (its label
-    /// becomes void); returns how many. `Err` names the first item ACP would not cancel.
+    /// becomes void) and the run's outcome counts it. `Err` names the first item ACP would not cancel.
     pub(super) fn cancel_items(
         &mut self,
         items: &[(String, Option<String>, Option<String>)],
-    ) -> Result<usize, String> {
+    ) -> Result<(), String> {
         let refs: Vec<wire::ItemRef> = items
             .iter()
             .map(|(_, tn, sid)| convert::item_ref(tn.as_deref(), sid.as_deref()))
@@ -210,9 +215,12 @@ impl Run<'_, '_> {
             .ledger
             .remove_items(&self.mawb, &cancelled)
             .map_err(|e| e.to_string())?;
+        // Counted here, for every caller: a label's re-creation cancels too, and a cancel refused for one
+        // item still cancelled the others.
+        self.out.items_cancelled += cancelled.len();
         match refused {
             Some(why) => Err(why),
-            None => Ok(cancelled.len()),
+            None => Ok(()),
         }
     }
 

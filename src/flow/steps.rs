@@ -124,7 +124,7 @@ impl Run<'_, '_> {
                     _ => Status::error(ErrorType::Other("unexpected".into()), "unexpected answer"),
                 };
                 if is_sent_on(&st) {
-                    return Err(self.sent_on(&mid));
+                    return Err(self.sent_on(Some(&mid)));
                 }
                 if !gone(&st) {
                     return Err(Stop::Refused(format!(
@@ -133,6 +133,7 @@ impl Run<'_, '_> {
                     )));
                 }
                 self.ctx.services.ledger.clear_manifest(&self.mawb)?;
+                self.out.manifest_id = None;
                 self.out.manifest_replaced = Some(mid.clone());
             } else {
                 tracing::info!(mawb = %self.mawb, "changed since its upload: detaching {} unit(s) before cancelling", surviving.len());
@@ -215,7 +216,7 @@ impl Run<'_, '_> {
                     ))
                 })
                 .collect();
-            self.out.items_cancelled += self.cancel_items(&refs).map_err(Stop::Refused)?;
+            self.cancel_items(&refs).map_err(Stop::Refused)?;
         }
 
         Ok(())
