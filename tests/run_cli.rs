@@ -1418,6 +1418,52 @@ fn a_relabelled_parcel_voids_its_old_label_and_says_print_the_new_one() {
     acp.objects().assert_no_duplicates();
 }
 
+/// A ledger whose earlier creates never reached ACP (a mistyped endpoint), were refused whole (a wrong API
+/// key) or were answered with a conflict has not made the objects ACP holds under the folder's ids: each
+/// later run stops with "never sent it", sends no cancel and takes nothing over, however often it is run.
+#[test]
+fn a_create_that_never_reached_acp_or_was_refused_is_not_taken_for_a_lost_answer() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = sample_batch(&wd, 1, 5, 64, 0);
+    run_ok(&wd, &acp, &batch, &Local::new(&wd, "first"), &[]);
+    let held = acp.objects().tracking_numbers();
+    let before = acp.requests().len();
+
+    for (name, key, endpoint) in [
+        ("wrong-key", "K3Y-wr0ng-0123456789", acp.endpoint()),
+        (
+            "unreachable",
+            acp.key.as_str(),
+            "http://127.0.0.1:9/".to_string(),
+        ),
+    ] {
+        let local = Local::new(&wd, name);
+        let mut args = run_args(&acp, &batch, &local, &["--attempts", "1"]);
+        args[3] = endpoint;
+        let mut cmd = wd.mawb();
+        cmd.args(&args).env("ACP_API_KEY", key);
+        let o = wd.run(&mut cmd);
+        assert_no_panic(&o);
+        assert!(o.status.code() != Some(OK), "{name}: {}", stdout(&o));
+        for attempt in 1..=2 {
+            let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+            assert_exit(&o, FAILED);
+            for (m, outcome) in outcomes(&report) {
+                assert_eq!(
+                    outcome["items_adopted"], 0,
+                    "{name} {attempt} {m}: {outcome:#}"
+                );
+                let why = text(&outcome["error"]);
+                assert!(why.contains("never sent it"), "{name} {attempt} {m}: {why}");
+            }
+        }
+    }
+    let sent = commands_of(&acp.requests()[before..]);
+    assert!(!sent.iter().any(|c| c.starts_with("cancel")), "{sent:?}");
+    assert_eq!(acp.objects().tracking_numbers(), held, "ACP unchanged");
+}
+
 /// A new ledger (the run started from another folder, or the ledger was moved) meets objects ACP already
 /// holds under the folder's ids: mawb says the ledger is new, touches nothing it did not send (no cancel,
 /// no replacement), and stops each MAWB with how to take the objects over; with `--adopt` it takes them

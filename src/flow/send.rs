@@ -5,7 +5,7 @@
 
 use super::{describe, summarise, Run, Stop};
 use crate::acp::answer::{parse_answer, parse_answer_counts};
-use crate::acp::client::{AnswerParser, Attempt};
+use crate::acp::client::{has_system_error, AnswerParser, Attempt, CallError};
 use crate::acp::convert;
 use crate::acp::request::write_request_to_vec;
 use crate::acp::wire::{self, Answer, Command, ErrorType, Params, Request};
@@ -93,16 +93,16 @@ impl Run<'_, '_> {
                 .call_data_with(command, params, data, &mut on_retry, parser);
         self.out.requests_sent += 1;
         self.last_request = (id, attempts);
-        match &result {
-            Ok(a) => ledger.finish_request(id, "answered", &summarise(a), attempts)?,
-            // Refused or unresolved on every attempt: nothing reached ACP (see `Ledger::bind_target`).
-            Err(
-                e @ crate::acp::client::CallError::Transport {
-                    unreached: true, ..
-                },
-            ) => ledger.finish_request(id, "unreached", &e.to_string(), attempts)?,
-            Err(e) => ledger.finish_request(id, "transport-error", &e.to_string(), attempts)?,
-        }
+        let summary = match &result {
+            Ok(a) => summarise(a),
+            Err(e) => e.to_string(),
+        };
+        ledger.finish_request(
+            id,
+            request_status(command, &result, attempts),
+            &summary,
+            attempts,
+        )?;
         Ok(result?)
     }
 
@@ -127,9 +127,10 @@ impl Run<'_, '_> {
 
     /// Whether a conflict on a create of `command` (about `object`, when the request's detail names it) can
     /// be this ledger's own earlier create: the last request was retried (its first attempt may have
-    /// reached ACP), or the ledger recorded sending an earlier create of that command for this MAWB (an
-    /// answer lost, or a process killed before it stored what the answer said). Otherwise the object at
-    /// ACP was not sent by this ledger.
+    /// reached ACP), or the ledger recorded sending an earlier create of that command for this MAWB that
+    /// may have made it (an answer lost, or a process killed before it stored what the answer said; not
+    /// one that never connected or that ACP refused whole, see [`request_status`]). Otherwise the object
+    /// at ACP was not sent by this ledger.
     pub(super) fn own_lost_answer(
         &self,
         command: Command,
@@ -148,6 +149,8 @@ impl Run<'_, '_> {
             .any(|r| {
                 r.id != current
                     && r.command == command.as_str()
+                    // Never connected, or answered with nothing created: it cannot have made the object.
+                    && !matches!(r.status.as_str(), "unreached" | "refused")
                     && object.is_none_or(|o| r.detail.contains(o))
             }))
     }
@@ -229,6 +232,57 @@ impl Run<'_, '_> {
             test_mode: self.ctx.services.plan.test_mode,
             ..Default::default()
         }
+    }
+}
+
+/// What the ledger records of a request's result, for an auditor and for [`Run::own_lost_answer`]:
+/// - `unreached`: no attempt connected to ACP (see `Ledger::bind_target`);
+/// - `refused`: ACP answered the only attempt and created nothing: a call-level refusal (a wrong API
+///   key, ACP's common error, HTTP 401 or 403), or a create whose every object was refused (a conflict,
+///   a validation error; not a `system` error, after which ACP may hold part of it);
+/// - `answered`: any other answer;
+/// - `transport-error`: no answer (lost, cut, timed out): ACP may hold what it created.
+///
+/// An earlier attempt may have reached ACP, so a retried request is never `refused`.
+fn request_status(
+    command: Command,
+    result: &Result<Answer, CallError>,
+    attempts: u32,
+) -> &'static str {
+    match result {
+        Ok(a) if attempts == 1 && creates(command) && !any_ok(a) && !has_system_error(a) => {
+            "refused"
+        }
+        Ok(_) => "answered",
+        Err(CallError::Transport {
+            unreached: true, ..
+        }) => "unreached",
+        Err(e @ (CallError::Common { .. } | CallError::Http { .. }))
+            if attempts == 1 && (matches!(e, CallError::Common { .. }) || e.is_configuration()) =>
+        {
+            "refused"
+        }
+        Err(_) => "transport-error",
+    }
+}
+
+/// Whether `command` creates an object at ACP.
+fn creates(command: Command) -> bool {
+    matches!(
+        command,
+        Command::CreateMailing | Command::CreateBag | Command::CreateDay | Command::CreateManifest
+    )
+}
+
+/// Whether any object of an answer is `ok`.
+fn any_ok(a: &Answer) -> bool {
+    match a {
+        Answer::CommonError(_) => false,
+        Answer::Mailing(items) => items.iter().any(|i| i.status.ok),
+        Answer::Bag(b) => b.status.ok,
+        Answer::Day(d) => d.status.ok,
+        Answer::Info(i) => i.status.ok,
+        Answer::Manifest(m) => m.status.ok,
     }
 }
 

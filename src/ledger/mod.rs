@@ -650,7 +650,8 @@ impl Ledger {
         Ok(c.last_insert_rowid())
     }
 
-    /// Records the result of a request (`ok`, `error`, `conflict-adopted`, `transport-error`...).
+    /// Records the result of a request: `answered`, `refused` (ACP created nothing), `unreached` (never
+    /// connected) or `transport-error` (no answer: ACP may hold what it created).
     pub fn finish_request(
         &self,
         id: i64,
