@@ -316,12 +316,16 @@ pub fn write_outcomes(
             o.labels_archived,
             o.error.as_ref().map(|e| format!("\n    reason: {e}")).unwrap_or_default()
         )?;
-        if let Some(old) = &o.manifest_replaced {
-            writeln!(
+        match (&o.manifest_replaced, &o.manifest_id) {
+            (Some(old), Some(new)) => writeln!(
                 out,
-                "    manifest replaced: {old} was cancelled and created again as {} (the change had to rebuild the MAWB's day; ACP cannot detach units from a day)",
-                o.manifest_id.as_deref().unwrap_or("-")
-            )?;
+                "    manifest replaced: {old} was cancelled and created again as {new} (the change had to rebuild the MAWB's day; ACP cannot detach units from a day)"
+            )?,
+            (Some(old), None) => writeln!(
+                out,
+                "    manifest cancelled: {old} was cancelled to rebuild the MAWB's day (ACP cannot detach units from a day), and the run stopped before creating it again: run again to create it"
+            )?,
+            _ => {}
         }
         if !o.labels_missing.is_empty() {
             writeln!(

@@ -1534,6 +1534,141 @@ fn a_new_ledger_never_cancels_or_replaces_what_it_did_not_send() {
     }
 }
 
+/// Starts `mawb run` of `batch` and kills it (SIGKILL) once the sandbox has logged `count` requests of
+/// `command` after the first `after` requests.
+fn run_killed_after(
+    wd: &Workdir,
+    acp: &Acp,
+    batch: &std::path::Path,
+    local: &Local,
+    command: &str,
+    after: usize,
+) {
+    let mut cmd = wd.mawb();
+    cmd.args(run_args(acp, batch, local, &["--attempts", "9"]))
+        .env("ACP_API_KEY", &acp.key)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("start mawb run");
+    acp.eventually_log(command, |log| {
+        log.iter().skip(after).any(|r| r["command"] == command)
+    });
+    child.kill().expect("kill mawb run");
+    let _ = child.wait();
+}
+
+/// The trip number of manifest `id` as ACP holds it (asked with getManifest).
+fn trip_at_acp(acp: &Acp, id: &str) -> String {
+    let data = format!(
+        "<shippingApiRequest><manifest><manifestId>{id}</manifestId></manifest></shippingApiRequest>"
+    );
+    let answer = ureq::post(&acp.endpoint())
+        .send_form(&[
+            ("apikey", acp.key.as_str()),
+            ("command", "getManifest"),
+            ("data", &data),
+        ])
+        .expect("getManifest")
+        .into_string()
+        .expect("the answer as text");
+    let start = answer.find("<tripNumber>").expect("a tripNumber") + "<tripNumber>".len();
+    let end = answer[start..].find('<').expect("its end") + start;
+    answer[start..end].to_string()
+}
+
+/// A change killed half-way (the MAWB's day and manifest cancelled, a parcel cancelled and not yet
+/// created again; or a modifyManifest ACP applied whose answer never came) leaves the MAWB `changing`:
+/// with the folder put back as it was, the next run rebuilds what the folder holds instead of reading
+/// it as unchanged, and ACP ends holding the folder's values.
+#[test]
+fn a_change_killed_half_way_and_put_back_is_applied_again_not_read_as_unchanged() {
+    // A parcel's weight changed: the day is rebuilt, the parcel cancelled and created again.
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let s = sheet(4, 2);
+    let batch = hand_made_batch_with(&wd, &s, "77", true);
+    let local = Local::new(&wd, "run");
+    run_ok(&wd, &acp, &batch, &local, &[]);
+    let check = check_report(&wd, &batch);
+    let csv_path = batch.join(VALID_MAWB).join("hawbs.csv");
+    let original = std::fs::read(&csv_path).expect("the csv");
+    let mut changed = s.clone();
+    changed.set(3, "weight", "2");
+    changed.write_csv(&batch.join(VALID_MAWB), "hawbs.csv");
+    let before = acp.requests().len();
+    acp.set_faults(&["createMailing:delay=5000"]);
+    run_killed_after(&wd, &acp, &batch, &local, "cancelMailing", before);
+    acp.clear_faults();
+    let status = wd.run(
+        wd.mawb()
+            .args(["status", "--state", &local.state.display().to_string()]),
+    );
+    assert!(stdout(&status).contains("changing"), "{}", stdout(&status));
+    std::fs::write(&csv_path, &original).expect("put the csv back");
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_ne!(outcomes(&report)[VALID_MAWB]["status"], "unchanged");
+    assert_acp_holds_exactly(&acp.objects(), &check);
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(outcomes(&report)[VALID_MAWB]["status"], "unchanged");
+
+    // The trip changed: modifyManifest applied at ACP, its answer lost, the run killed retrying.
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let batch = hand_made_batch_with(&wd, &s, "77", true);
+    let local = Local::new(&wd, "run");
+    let first = run_ok(&wd, &acp, &batch, &local, &[]);
+    let mid = text(&outcomes(&first)[VALID_MAWB]["manifest_id"]);
+    write_toml(&batch.join(VALID_MAWB), "999", true);
+    let before = acp.requests().len();
+    acp.set_faults(&["modifyManifest:drop"]);
+    run_killed_after(&wd, &acp, &batch, &local, "modifyManifest", before);
+    acp.clear_faults();
+    assert_eq!(
+        trip_at_acp(&acp, &mid),
+        "999",
+        "ACP applied the lost modify"
+    );
+    write_toml(&batch.join(VALID_MAWB), "77", true);
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(outcomes(&report)[VALID_MAWB]["status"], "modified");
+    assert_eq!(trip_at_acp(&acp, &mid), "77");
+}
+
+/// A change that cancels the manifest to rebuild the day and then fails says the manifest was cancelled
+/// and not created again (not "created again as -"), and names no manifest; the next run creates it.
+#[test]
+fn a_manifest_cancelled_by_a_failed_change_is_reported_as_cancelled() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let s = sheet(4, 2);
+    let batch = hand_made_batch_with(&wd, &s, "77", true);
+    let local = Local::new(&wd, "run");
+    let first = run_ok(&wd, &acp, &batch, &local, &[]);
+    let mid = text(&outcomes(&first)[VALID_MAWB]["manifest_id"]);
+    let mut changed = s.clone();
+    changed.set(3, "weight", "2");
+    changed.write_csv(&batch.join(VALID_MAWB), "hawbs.csv");
+    acp.set_faults(&["createDay:system"]);
+    let (o, report) = run(&wd, &acp, &batch, &local, &["--attempts", "1"]);
+    assert_exit(&o, FAILED);
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!("manifest cancelled: {mid} was cancelled"))
+            && out.contains("run again to create it")
+            && !out.contains("created again as -"),
+        "{out}"
+    );
+    assert_eq!(outcomes(&report)[VALID_MAWB]["manifest_id"], Value::Null);
+    assert_eq!(
+        outcomes(&report)[VALID_MAWB]["manifest_replaced"],
+        mid.as_str()
+    );
+    acp.clear_faults();
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(outcomes(&report)[VALID_MAWB]["status"], "sent");
+    acp.objects().assert_no_duplicates();
+}
+
 /// A manifest ACP has sent on is final: a change then fails once with "already sent on" and what differs,
 /// later runs of the changed folder send nothing and say the same, and the folder put back byte for byte
 /// reads as unchanged again (exit 0).

@@ -38,6 +38,17 @@ impl Run<'_, '_> {
         })
     }
 
+    /// Before a modifyManifest is sent: ACP may apply it even when its answer is lost or the process is
+    /// killed waiting for it, so the ledger no longer claims to know the payload ACP holds, and the next
+    /// run sends the folder's payload again (a folder put back as it was is not taken as unchanged).
+    pub(super) fn forget_manifest_payload(&self) -> Result<(), Stop> {
+        self.ctx
+            .services
+            .ledger
+            .forget_manifest_fingerprint(&self.mawb)?;
+        Ok(())
+    }
+
     /// modifyManifest with an explicit unit list (used to detach units before cancelling them).
     pub(super) fn modify_with_units(
         &mut self,
@@ -60,6 +71,7 @@ impl Run<'_, '_> {
         for p in &mut mm.parts {
             p.units = units.clone();
         }
+        self.forget_manifest_payload()?;
         let a = self.send(mid, &self.params(), &Request::ModifyManifest(mm))?;
         self.take_manifest_answer(a, Command::ModifyManifest)?;
         self.ctx

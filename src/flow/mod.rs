@@ -409,6 +409,12 @@ impl Run<'_, '_> {
             row.manifest_id.is_some(),
             &self.ctx.services.plan,
         );
+        if row.state == "done" && !steps.is_empty() {
+            // The folder's fingerprint recorded with `done` says what ACP holds only until this run
+            // changes it: a run killed half-way must not leave a folder put back as it was reading as
+            // unchanged (the next run compares what the ledger recorded ACP holding instead).
+            ledger.set_state(&self.mawb, "changing", None)?;
+        }
         let mut at = Progress {
             config,
             frags,

@@ -545,6 +545,7 @@ impl Run<'_, '_> {
                 let (_, _, data) =
                     self.manifest_payload(&ids, at.day_revision, Some(mid.clone()))?;
                 tracing::info!(mawb = %self.mawb, "modifyManifest {mid} ({} bytes)", data.len());
+                self.forget_manifest_payload()?;
                 let a =
                     self.send_data(Command::ModifyManifest, &mid, &self.params(), Some(&data))?;
                 self.take_manifest_answer(a, Command::ModifyManifest)?;
@@ -635,6 +636,7 @@ impl Run<'_, '_> {
                 mm.manifest_id = Some(manifest_id.clone());
                 req2 = Request::ModifyManifest(mm);
             }
+            self.forget_manifest_payload()?;
             let a = self.send(&manifest_id, &self.params(), &req2)?;
             self.take_manifest_answer(a, Command::ModifyManifest)?;
             self.ctx

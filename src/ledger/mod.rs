@@ -411,6 +411,16 @@ impl Ledger {
         Ok(())
     }
 
+    /// Forgets which payload ACP holds for the MAWB's manifest (before a modifyManifest is sent: ACP may
+    /// apply it even when its answer is lost), so the next run sends the folder's payload again.
+    pub fn forget_manifest_fingerprint(&self, mawb: &str) -> Result<(), LedgerError> {
+        self.conn().execute(
+            "UPDATE mawbs SET manifest_fingerprint = NULL, updated = ?2 WHERE mawb = ?1",
+            params![mawb, now()],
+        )?;
+        Ok(())
+    }
+
     /// Whether the ledger records any item (of any MAWB).
     pub fn holds_items(&self) -> Result<bool, LedgerError> {
         Ok(self
