@@ -9,14 +9,29 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Names of files that mean a copy (or an edit) is still going on: partial downloads and copies,
-/// temporary files, office lock files. A folder holding one is never ready.
+/// Names of files that mean a copy (or an edit) is still going on: partial downloads and copies
+/// (`.part`, `.partial`, `.crdownload`, WinSCP's `.filepart`, rsync's `.NAME.XXXXXX`), temporary
+/// files, office lock files. A folder holding one is never ready.
 pub fn is_in_flight_name(name: &str) -> bool {
     name.ends_with(".part")
+        || name.ends_with(".partial")
+        || name.ends_with(".filepart")
         || name.ends_with(".tmp")
         || name.ends_with(".crdownload")
         || name.starts_with('~')
         || name.starts_with(".~lock")
+        || is_rsync_temp_name(name)
+}
+
+/// rsync writes each file as `.NAME.XXXXXX` (a dot, the file's name, a dot and six random letters or
+/// digits) beside its final name and renames it when complete, whatever the order it sends files in
+/// (`READY` sorts before most names).
+fn is_rsync_temp_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 9
+        && b[0] == b'.'
+        && b[b.len() - 7] == b'.'
+        && b[b.len() - 6..].iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// Whether `name` is the done-marker (`READY`; `READY.txt` too, as Windows users hide extensions).

@@ -30,6 +30,31 @@ fn marker_and_in_flight_files_decide_readiness() {
 }
 
 #[test]
+fn rsync_winscp_and_browser_partial_files_hold_a_ready_folder_back() {
+    for partial in [
+        ".hawbs-2.xlsx.Xy12Ab",
+        ".mawb.pdf.a1B2c3",
+        "hawbs.csv.filepart",
+        "hawbs.xlsx.partial",
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("m");
+        touch(&d.join("READY"), b"");
+        touch(&d.join("mawb.toml"), b"x");
+        touch(&d.join("hawbs-1.xlsx"), b"x");
+        touch(&d.join(partial), b"half");
+        let s = Snapshot::of(&d).unwrap();
+        assert!(!s.ready_by_marker(), "{partial}");
+        assert!(!s.settleable(), "{partial}");
+        fs::remove_file(d.join(partial)).unwrap();
+        assert!(Snapshot::of(&d).unwrap().ready_by_marker(), "{partial}");
+    }
+    for not_partial in [".DS_Store", ".hidden", "hawbs.2024.xlsx", ".x.abcde"] {
+        assert!(!is_in_flight_name(not_partial), "{not_partial}");
+    }
+}
+
+#[test]
 fn temp_files_alone_never_make_a_folder_settleable() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("m");
