@@ -182,6 +182,18 @@ fn an_archive_that_cannot_be_written_fails_the_run_and_the_next_run_gets_the_lab
         1,
         "it stopped at the first parcel"
     );
+    // The parcel is named where a script and an operator look for missing labels.
+    let tracking = text(&acp.objects().items[0]["trackingNumber"]);
+    let missing = o["labels_missing"].as_array().expect("labels_missing");
+    assert!(
+        missing.len() == 1 && text(&missing[0]).contains(&tracking),
+        "{o:#}"
+    );
+    assert!(
+        stdout(&first).contains("labels missing from the archive (1)"),
+        "{}",
+        stdout(&first)
+    );
     std::fs::remove_file(&local.archive).unwrap();
 
     let report = run_ok(&wd, &acp, &batch, &local, &[]);

@@ -37,7 +37,8 @@ impl Run<'_, '_> {
         let mut failures = Vec::new();
         let mut taken = MailingTaken::default();
         let mut created = 0;
-        let mut archive_trouble = None;
+        // Items at ACP whose label the archive could not take: (key, tracking number, why).
+        let mut archive_trouble: Vec<(String, Option<String>, String)> = Vec::new();
         // Whether matching items ACP already holds may be taken over (asked once, at the first conflict).
         let mut adoptable: Option<Result<(), String>> = None;
         for (&i, r) in batch.iter().zip(&results) {
@@ -80,7 +81,7 @@ impl Run<'_, '_> {
                 label_rows.extend(kept.rows);
                 taken.lacking.extend(kept.lacking);
                 if let Some(e) = kept.archive_trouble {
-                    archive_trouble.get_or_insert((key.clone(), e));
+                    archive_trouble.push((key.clone(), tn.clone(), e));
                 }
                 (tn, labelled)
             } else if matching_conflict {
@@ -132,7 +133,13 @@ impl Run<'_, '_> {
         self.note_labels(label_rows.len(), replaced);
         self.out.items_created += created;
         self.out.items_adopted += taken.adopted;
-        if let Some((key, e)) = archive_trouble {
+        for (key, tn, e) in &archive_trouble {
+            self.lacks_label(format!(
+                "item {key} (tracking {}): the archive cannot take its label: {e}",
+                tn.as_deref().unwrap_or("?")
+            ));
+        }
+        if let Some((key, _, e)) = archive_trouble.into_iter().next() {
             return Err(Stop::Local(format!(
                 "item {key} is at ACP but its label could not be kept: {e}. Make the archive writable (or free \
                  space) and run again: the next run gets the label again"

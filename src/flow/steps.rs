@@ -366,6 +366,11 @@ impl Run<'_, '_> {
                 self.lacks_label(format!("bag {sid} (bagId {bag_id}): {why}"));
             }
             let (label_rows, archive_trouble) = (kept.rows, kept.archive_trouble);
+            if let Some(e) = &archive_trouble {
+                self.lacks_label(format!(
+                    "bag {sid} (bagId {bag_id}): the archive cannot take its label: {e}"
+                ));
+            }
             self.ctx.services.ledger.put_bag_with_label(
                 &self.mawb,
                 &BagRow {
@@ -477,6 +482,9 @@ impl Run<'_, '_> {
             let kept = self.keep_label(Entity::Day, &id, label_wanted, r.label.as_ref());
             if let Some(why) = &kept.lacking {
                 self.lacks_label(format!("day {id}: {why}"));
+            }
+            if let Some(e) = &kept.archive_trouble {
+                self.lacks_label(format!("day {id}: the archive cannot take its label: {e}"));
             }
             let (mut label_rows, mut archive_trouble) = (kept.rows, kept.archive_trouble);
             // The day's answer repeats the bag labels createBag gave: kept when good, else the bag's own.
