@@ -498,6 +498,28 @@ fn a_bad_spreadsheet_goes_to_failed_with_a_report_naming_the_row() {
     );
 }
 
+/// A problem whose message names the folder itself (no mawb.toml) names it in `failed/`, where the
+/// report and the folder are, not in `processing/`, where it was read.
+#[test]
+fn a_folder_without_mawb_toml_is_named_where_it_ends() {
+    let rig = Rig::new();
+    let dir = rig
+        .wd
+        .mawb_folder("drop/inbox/no-toml", &Sheet::hawbs(1, 2));
+    fs::remove_file(dir.join("mawb.toml")).unwrap();
+    fs::write(dir.join("READY"), b"").unwrap();
+    let o = rig.once(&[]);
+    assert_exit(&o, 1);
+    let report = rig.wait_report("failed", "no-toml");
+    let json = report.to_string();
+    let txt = fs::read_to_string(rig.sub("failed/no-toml/report.txt")).unwrap();
+    assert!(txt.contains("has no mawb.toml"), "{txt}");
+    for text in [&txt, &json] {
+        assert!(!text.contains("processing"), "{text}");
+        assert!(text.contains("failed/no-toml"), "{text}");
+    }
+}
+
 #[test]
 fn acp_answering_500_for_a_while_delays_but_does_not_fail_a_folder() {
     let rig = Rig::new();

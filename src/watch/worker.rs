@@ -467,14 +467,25 @@ fn write_reports(
     reason: Option<&str>,
 ) -> std::io::Result<()> {
     let finished = now_ms();
-    // The reports sit in the folder's last place (`done/` or `failed/`), and say so.
+    // The reports sit in the folder's last place (`done/` or `failed/`), and say so: a problem that
+    // names the folder (`… has no mawb.toml`) names it there, not in `processing/`.
     let mut moved = checked.clone();
     moved.mawb.dir = dest.to_path_buf();
+    let (from, to) = (dir.display().to_string(), dest.display().to_string());
+    for p in &mut moved.problems {
+        if p.file.starts_with(&from) {
+            p.file = p.file.replacen(&from, &to, 1);
+        }
+        if p.message.contains(&from) {
+            p.message = p.message.replace(&from, &to);
+        }
+    }
     let report = CheckReport {
         mawbs: vec![moved],
         problems: Vec::new(),
         totals: checked.totals.clone(),
     };
+    let checked = &report.mawbs[0];
     let code = if ok {
         crate::report::EXIT_OK
     } else {
