@@ -408,6 +408,116 @@ fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
     assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
 }
 
+/// Hidden rows and columns of xls and xlsb sheets, as Excel records them (a row's hidden flag, a column's
+/// hidden flag, and a sheet whose rows are hidden unless a row record shows them): skipped with a
+/// warning naming each, read with `hidden_rows` / `hidden_columns = "read"`, as in xlsx.
+#[test]
+fn xls_and_xlsb_hidden_rows_and_columns_are_never_silent() {
+    use common::binary_workbooks::{write_xls, write_xlsb, Hiding};
+    let email = HAWB_COLUMNS
+        .iter()
+        .position(|c| *c == "consigneeEmail")
+        .unwrap() as u32;
+    let rows = Sheet::hawbs(1, 4).all_rows();
+    for (ext, write) in [
+        (
+            "xls",
+            write_xls as fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf,
+        ),
+        ("xlsb", write_xlsb),
+    ] {
+        let wd = Workdir::new();
+        let dir = wd.mkdir("m");
+        write_mawb_toml(&dir, VALID_MAWB);
+        write_pdf(&dir);
+        let file = format!("hawbs.{ext}");
+
+        write(&dir, &file, &rows, &Hiding::default());
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, OK);
+        assert_eq!(totals(&v).0, 4, "{ext}: {}", problem_lines(&v));
+        assert!(found(&v, "hidden-row").is_empty(), "{ext}");
+
+        let hiding = Hiding {
+            rows: vec![3],
+            columns: vec![email],
+            ..Hiding::default()
+        };
+        write(&dir, &file, &rows, &hiding);
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, OK);
+        assert_eq!(totals(&v).0, 3, "{ext}: {}", problem_lines(&v));
+        assert_eq!(found(&v, "hidden-row"), vec![(Some(3), None)], "{ext}");
+        assert_eq!(
+            found(&v, "hidden-column"),
+            vec![at(1, "consigneeEmail")],
+            "{ext}"
+        );
+
+        // Rows hidden unless a row record shows them: rows 2 and 5 have none.
+        let hiding = Hiding {
+            rows: vec![2, 5],
+            rows_hidden_by_default: true,
+            ..Hiding::default()
+        };
+        write(&dir, &file, &rows, &hiding);
+        let (_, v) = check_json(&wd, &["m"]);
+        assert_eq!(totals(&v).0, 2, "{ext}: {}", problem_lines(&v));
+        assert_eq!(
+            found(&v, "hidden-row"),
+            vec![(Some(2), None), (Some(5), None)],
+            "{ext}"
+        );
+
+        write_file(
+            &dir.join("mawb.toml"),
+            mawb_toml_text(VALID_MAWB, "hidden_rows = \"read\"").as_bytes(),
+        );
+        let (_, v) = check_json(&wd, &["m"]);
+        assert_eq!(totals(&v).0, 4, "{ext}: {}", problem_lines(&v));
+        assert!(found(&v, "hidden-row").is_empty(), "{ext}");
+    }
+}
+
+/// Cells merged down several parcel rows of an xls or xlsb sheet show the top cell's value on each row,
+/// as in xlsx: read for each, with a warning naming the area (not a "required" error on the rows below).
+#[test]
+fn xls_and_xlsb_merged_cells_are_read_as_shown() {
+    use common::binary_workbooks::{write_xls, write_xlsb, Hiding};
+    let name = HAWB_COLUMNS
+        .iter()
+        .position(|c| *c == "consigneeName")
+        .unwrap();
+    let mut rows = Sheet::hawbs(1, 4).all_rows();
+    // Excel stores nothing in the merged cells below the top one.
+    rows[2][name].clear();
+    rows[3][name].clear();
+    let hiding = Hiding {
+        merged: vec![(2, 4, name as u32, name as u32)],
+        ..Hiding::default()
+    };
+    for (ext, write) in [
+        (
+            "xls",
+            write_xls as fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf,
+        ),
+        ("xlsb", write_xlsb),
+    ] {
+        let wd = Workdir::new();
+        let dir = wd.mkdir("m");
+        write_mawb_toml(&dir, VALID_MAWB);
+        write_pdf(&dir);
+        write(&dir, &format!("hawbs.{ext}"), &rows, &hiding);
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, OK);
+        assert_eq!(totals(&v).0, 4, "{ext}: {}", problem_lines(&v));
+        let merged = problems_with(&v, "merged-cells");
+        assert_eq!(merged.len(), 1, "{ext}: {}", problem_lines(&v));
+        let message = merged[0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("rows 2 to 4"), "{ext}: {message}");
+    }
+}
+
 /// The same kinds in an OpenDocument spreadsheet: a collapsed row is skipped with a warning, and a ZIP typed
 /// as a number is refused (ods number formats are not visible to mawb).
 #[test]

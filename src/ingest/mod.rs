@@ -6,6 +6,7 @@
 //! Ingest reports what it could not read; the field rules are the next stage's job (`validate`).
 
 pub mod assemble;
+pub mod binary_extras;
 pub mod bounded;
 pub mod cell;
 pub mod columns;

@@ -15,7 +15,8 @@
 //! searched for the few byte patterns that matter (`hidden`, `zeroHeight`, `<f`, `:f`, `visibility`: the
 //! local names the parser looks for, whatever their prefix, quotes or spacing); only a part that has one
 //! is parsed with quick-xml, so the common export without formulas or hidden rows costs one inflate and
-//! one multi-pattern search (aho-corasick). Hidden rows of xls and xlsb files are not seen.
+//! one multi-pattern search (aho-corasick). Hidden rows and columns of xls and xlsb sheets are read by
+//! [`super::binary_extras`].
 
 use aho_corasick::packed::Searcher;
 use quick_xml::events::Event;
@@ -79,7 +80,8 @@ impl SheetExtras {
             .is_some_and(|(first, _)| *first <= row)
     }
 
-    fn hide(&mut self, first: u32, last: u32) {
+    /// Adds rows `first..=last` (1-based) to the hidden rows; calls come in row order.
+    pub(super) fn hide(&mut self, first: u32, last: u32) {
         match self.hidden_rows.last_mut() {
             Some((_, l)) if l.saturating_add(1) == first => *l = last,
             _ => self.hidden_rows.push((first, last)),
@@ -138,12 +140,14 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
         .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
-/// Sheet names and their part paths, in workbook order.
-fn sheet_parts<R: Read + Seek>(
+/// The relationships of a workbook part (`rels`, e.g. `xl/_rels/workbook.xml.rels`): id → the target's
+/// path in the archive (relative targets are under `xl/`). Empty when the part is missing.
+pub(super) fn relationship_targets<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
-) -> Result<Vec<(String, String)>, String> {
+    rels: &str,
+) -> Result<HashMap<String, String>, String> {
     let mut targets: HashMap<String, String> = HashMap::new();
-    if let Some(rels) = entry(zip, "xl/_rels/workbook.xml.rels")? {
+    if let Some(rels) = entry(zip, rels)? {
         let mut xml = quick_xml::Reader::from_reader(BufReader::new(rels));
         let mut buf = Vec::new();
         loop {
@@ -166,6 +170,14 @@ fn sheet_parts<R: Read + Seek>(
             buf.clear();
         }
     }
+    Ok(targets)
+}
+
+/// Sheet names and their part paths, in workbook order.
+fn sheet_parts<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> Result<Vec<(String, String)>, String> {
+    let targets = relationship_targets(zip, "xl/_rels/workbook.xml.rels")?;
     let mut sheets = Vec::new();
     if let Some(wb) = entry(zip, "xl/workbook.xml")? {
         let mut xml = quick_xml::Reader::from_reader(BufReader::new(wb));

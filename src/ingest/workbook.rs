@@ -4,6 +4,7 @@
 //! without a stored result are reported ([`super::sheet_extras`]). The header row is searched below title
 //! blocks.
 
+use super::binary_extras;
 use super::columns::{ColumnAliases, HeaderMap};
 use super::filetype::FileKind;
 use super::numfmt::NumFmt;
@@ -81,6 +82,25 @@ pub(super) fn read_workbook(
         }
     }
     let mut extras = HashMap::new();
+    // xls and xlsb sheets in workbook order, paired with calamine's sheets once it has opened the file.
+    let mut by_position: Vec<SheetExtras> = Vec::new();
+    if matches!(kind, FileKind::Ole2 | FileKind::Xlsb) {
+        let scanned = std::fs::File::open(path).map(BufReader::new).map(|f| {
+            if kind == FileKind::Xlsb {
+                binary_extras::scan_xlsb(f)
+            } else {
+                binary_extras::scan_xls(f)
+            }
+        });
+        match scanned {
+            Ok(Ok(e)) => by_position = e,
+            // An xls the scan cannot read (a password-protected xlsx arrives here too) is left to
+            // calamine, which names the trouble.
+            Ok(Err(_)) if kind == FileKind::Ole2 => {}
+            Ok(Err(msg)) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
+            Err(e) => return sink.problem(cannot_open(e)),
+        }
+    }
     if matches!(kind, FileKind::Xlsx | FileKind::Ods) {
         let scanned = std::fs::File::open(path).map(BufReader::new).map(|f| {
             if kind == FileKind::Xlsx {
@@ -111,13 +131,27 @@ pub(super) fn read_workbook(
             .map(|mut wb| sheets(&mut wb, xlsx_rows, &ctx, sink, summary)),
         FileKind::Xlsb => calamine::Xlsb::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
+            .map(|mut wb| {
+                let extras = by_name(&wb, by_position);
+                let ctx = Ctx {
+                    extras: &extras,
+                    ..ctx
+                };
+                sheets(&mut wb, range_rows, &ctx, sink, summary)
+            }),
         FileKind::Ods => calamine::Ods::new(file)
             .map_err(|e| e.to_string())
             .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
         _ => calamine::Xls::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
+            .map(|mut wb| {
+                let extras = by_name(&wb, by_position);
+                let ctx = Ctx {
+                    extras: &extras,
+                    ..ctx
+                };
+                sheets(&mut wb, range_rows, &ctx, sink, summary)
+            }),
     };
     if let Err(e) = result {
         // A password-protected xlsx is an OLE2 container (an "EncryptedPackage" stream), so it arrives
@@ -146,6 +180,25 @@ pub(super) fn read_workbook(
         };
         sink.problem(Problem::new(&FILE_UNREADABLE, name, msg));
     }
+}
+
+/// The extras of an xls or xlsb workbook's sheets, found in workbook order, keyed by the names calamine
+/// gives the same sheets in the same order. When the counts differ (a file the scan read otherwise than
+/// calamine) no sheet is paired with another's extras: none are used.
+fn by_name<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    wb: &R,
+    by_position: Vec<SheetExtras>,
+) -> HashMap<String, SheetExtras> {
+    let sheets = wb.sheets_metadata();
+    if sheets.len() != by_position.len() {
+        return HashMap::new();
+    }
+    sheets
+        .iter()
+        .zip(by_position)
+        .filter(|(_, e)| !e.is_empty())
+        .map(|(s, e)| (s.name.clone(), e))
+        .collect()
 }
 
 /// What reading the sheets of one workbook needs.
@@ -182,7 +235,12 @@ where
     let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
     // A range that starts right of column A is padded, so column indexes match the header's.
     let mut padded: Vec<Data> = Vec::new();
+    // Rows that merged areas (xls, xlsb) cover get the areas' top values, in a copy of the row.
+    let mut merged = Merged::new(extras.map_or(&[], |e| &e.merged));
+    let mut spread: Vec<Data> = Vec::new();
+    let mut no_styles: Vec<u32> = Vec::new();
     for (i, cells) in range.rows().enumerate() {
+        let row_number = first_row + i as u32 + 1;
         let cells = if first_col == 0 {
             cells
         } else {
@@ -191,7 +249,14 @@ where
             padded.extend_from_slice(cells);
             &padded[..]
         };
-        let row_number = first_row + i as u32 + 1;
+        let cells = if merged.areas.is_empty() {
+            cells
+        } else {
+            spread.clear();
+            spread.extend_from_slice(cells);
+            merged.spread(row_number, &mut spread, &mut no_styles);
+            &spread[..]
+        };
         formats.clear();
         if let Some(typed) = typed {
             for c in 0..cells.len() {
@@ -303,16 +368,36 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
 /// Cells merged down several rows, as the user sees them: Excel shows the top cell's value over the whole
 /// area and stores nothing in the cells below it, so each row of the area gets the top cell's value (and
 /// style) in the area's first column. Rows come in order; the areas of the rows being read are kept.
-struct Merged<'m, 'c> {
+struct Merged<'m, C> {
     areas: &'m [MergedArea],
     /// Indexes of `areas` by first row.
     order: Vec<usize>,
     next: usize,
     /// Areas whose rows are being read, with their top cell once read.
-    active: Vec<(usize, Option<(DataRef<'c>, u32)>)>,
+    active: Vec<(usize, Option<(C, u32)>)>,
 }
 
-impl<'m, 'c> Merged<'m, 'c> {
+/// A cell merged areas are spread over: calamine's streamed [`DataRef`] (xlsx) and loaded [`Data`].
+trait SheetCell: Clone {
+    const EMPTY: Self;
+    fn is_empty_cell(&self) -> bool;
+}
+
+impl SheetCell for DataRef<'_> {
+    const EMPTY: Self = DataRef::Empty;
+    fn is_empty_cell(&self) -> bool {
+        matches!(self, DataRef::Empty)
+    }
+}
+
+impl SheetCell for Data {
+    const EMPTY: Self = Data::Empty;
+    fn is_empty_cell(&self) -> bool {
+        matches!(self, Data::Empty)
+    }
+}
+
+impl<'m, C: SheetCell> Merged<'m, C> {
     fn new(areas: &'m [MergedArea]) -> Self {
         let mut order: Vec<usize> = (0..areas.len()).collect();
         order.sort_by_key(|&i| areas[i].first_row);
@@ -325,7 +410,7 @@ impl<'m, 'c> Merged<'m, 'c> {
     }
 
     /// Fills the cells of `row` (as the user numbers it) that merged areas cover.
-    fn spread(&mut self, row: u32, cells: &mut Vec<DataRef<'c>>, styles: &mut Vec<u32>) {
+    fn spread(&mut self, row: u32, cells: &mut Vec<C>, styles: &mut Vec<u32>) {
         if self.areas.is_empty() {
             return;
         }
@@ -341,12 +426,14 @@ impl<'m, 'c> Merged<'m, 'c> {
         for (i, top) in &mut self.active {
             let a = areas[*i];
             let c = a.first_col as usize;
-            let here = cells.get(c).filter(|d| !matches!(d, DataRef::Empty));
+            let here = cells.get(c).filter(|d| !d.is_empty_cell());
             if row == a.first_row {
                 *top = here.map(|d| (d.clone(), styles.get(c).copied().unwrap_or(0)));
             } else if let (None, Some((value, style))) = (here, top.as_ref()) {
                 if c >= cells.len() {
-                    cells.resize(c + 1, DataRef::Empty);
+                    cells.resize(c + 1, C::EMPTY);
+                }
+                if c >= styles.len() {
                     styles.resize(c + 1, 0);
                 }
                 cells[c] = value.clone();

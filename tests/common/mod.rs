@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod acp;
+pub mod binary_workbooks;
 
 use std::fs;
 use std::io::Write;

@@ -1,0 +1,368 @@
+//! What xls and xlsb sheets hold that calamine does not report: hidden (or filtered-out) rows, hidden
+//! columns and cells merged down several rows, so these workbooks are read as the user sees them, like
+//! xlsx and ods ([`super::sheet_extras`]).
+//!
+//! Sources:
+//! - xls (BIFF5 and BIFF8, [MS-XLS]): the `Workbook` (or `Book`) stream of the compound file is a run of
+//!   records of a 2-byte type and a 2-byte length. `BoundSheet8` (0x0085, §2.4.28) gives each sheet's
+//!   stream offset, in the workbook's sheet order; each sheet runs from its `BOF` (0x0809) to the matching
+//!   `EOF` (0x000A), embedded charts nested inside with their own pair. `Row` (0x0208, §2.4.221): the row
+//!   `rw` (0-based) is hidden when `fDyZero` (bit 5 of the byte at offset 12) is set; `ColInfo` (0x007D,
+//!   §2.4.53): columns `colFirst..=colLast` are hidden when `fHidden` (bit 0 of the flags at offset 8) is
+//!   set; `DefaultRowHeight` (0x0225, §2.4.87): `fDyZero` (bit 1) hides every row no `Row` record shows;
+//!   `MergeCells` (0x00E5): a count, then that many areas of 2-byte first and last row and column.
+//!   An encrypted workbook (`FilePass`, 0x002F) is not scanned: calamine refuses it.
+//! - xlsb ([MS-XLSB]): a zip whose parts are records of a 1–2-byte type and a 1–4-byte size, each byte
+//!   giving 7 bits (§2.1.4). `xl/workbook.bin` lists the sheets in order in `BrtBundleSh` (0x009C,
+//!   §2.4.304: `hsState`, `iTabID`, `strRelID`, `strName`), `xl/_rels/workbook.bin.rels` maps `strRelID`
+//!   to the sheet's part. In a sheet part, `BrtRowHdr` (0x0000, §2.4.726): row `rw` (0-based) is hidden
+//!   when `fDyZero` (bit 4 of the byte at offset 11) is set; `BrtColInfo` (0x003C, §2.4.323): columns
+//!   `colFirst..=colLast` hidden when `fHidden` (bit 0 of the flags at offset 16) is set; `BrtWsFmtInfo`
+//!   (0x01E5, §2.4.841): `fDyZero` (bit 1 of the flags at offset 8) hides every row no `BrtRowHdr` shows;
+//!   `BrtMergeCell` (0x00B0): an area of 4-byte first and last row and column.
+//!
+//! Sheets come back in workbook order, the order in which calamine lists them (its `sheets_metadata`),
+//! so the caller pairs them by position and never depends on decoding a sheet name (BIFF5 names are in
+//! the workbook's code page).
+//!
+//! Written here because calamine (0.38) reads these records and drops them, and no maintained crate
+//! exposes them; the scan reads only the few records that matter and skips every other by its length.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek};
+
+use super::sheet_extras::{MergedArea, SheetExtras};
+
+/// The last row (0-based) of an xls sheet: a default of hidden rows hides the rows up to it that no
+/// `Row` record shows.
+const XLS_LAST_ROW: u32 = 65_535;
+/// The same for xlsb (Excel's 1,048,576 rows).
+const XLSB_LAST_ROW: u32 = 1_048_575;
+
+/// Rows and columns one sheet hides, and its merged areas, gathered while its records are read.
+#[derive(Default)]
+struct Found {
+    /// Merged areas over more than one row.
+    merged: Vec<MergedArea>,
+    /// Rows (0-based) a row record hides.
+    rows: Vec<u32>,
+    /// Rows (0-based) a row record shows (they stay visible when the default hides rows).
+    shown: Vec<u32>,
+    /// Whether rows without a row record are found.
+    default_hidden: bool,
+    /// Column ranges (0-based, inclusive).
+    columns: Vec<(u32, u32)>,
+}
+
+impl Found {
+    /// A merged area of 0-based rows and columns; kept when it spans more than one row.
+    fn merge(&mut self, first_row: u32, last_row: u32, first_col: u32, last_col: u32) {
+        if first_row < last_row && first_col <= last_col && last_row < XLSB_LAST_ROW {
+            self.merged.push(MergedArea {
+                first_row: first_row + 1,
+                last_row: last_row + 1,
+                first_col,
+                last_col,
+            });
+        }
+    }
+
+    fn row(&mut self, row: u32, hidden: bool) {
+        if hidden {
+            self.rows.push(row);
+        } else {
+            self.shown.push(row);
+        }
+    }
+
+    /// The sheet's extras, rows numbered as the user sees them (1-based).
+    fn into_extras(mut self, last_row: u32) -> SheetExtras {
+        let mut extras = SheetExtras::default();
+        if self.default_hidden {
+            // Every row but those shown: the gaps between them, as ranges.
+            self.shown.sort_unstable();
+            self.shown.dedup();
+            let mut next = 0u32;
+            for &s in self.shown.iter().filter(|&&s| s <= last_row) {
+                if s > next {
+                    extras.hide(next + 1, s);
+                }
+                next = s + 1;
+            }
+            if next <= last_row {
+                extras.hide(next + 1, last_row + 1);
+            }
+        } else {
+            self.rows.sort_unstable();
+            self.rows.dedup();
+            for r in self.rows.into_iter().filter(|&r| r <= last_row) {
+                extras.hide(r + 1, r + 1);
+            }
+        }
+        self.columns.sort_unstable();
+        extras.hidden_columns = self.columns;
+        extras.merged = self.merged;
+        extras
+    }
+}
+
+fn u16_at(data: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(data.get(at..at + 2)?.try_into().ok()?))
+}
+
+fn u32_at(data: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(data.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// The BIFF records of `stream` from `offset`: (type, data), until the stream ends or a record is cut.
+fn biff_records(stream: &[u8], offset: usize) -> impl Iterator<Item = (u16, &[u8])> {
+    let mut at = offset;
+    std::iter::from_fn(move || {
+        let typ = u16_at(stream, at)?;
+        let len = usize::from(u16_at(stream, at + 2)?);
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some((typ, data))
+    })
+}
+
+/// BOF records of every BIFF version (BIFF2 to BIFF8).
+fn is_bof(typ: u16) -> bool {
+    matches!(typ, 0x0009 | 0x0209 | 0x0409 | 0x0809)
+}
+
+/// Scans an xls workbook: each sheet's hidden rows and columns, in workbook order. A stream that cannot
+/// be read is an error; an encrypted workbook gives no sheets (calamine refuses it with its own message).
+pub fn scan_xls<R: Read + Seek>(reader: R) -> Result<Vec<SheetExtras>, String> {
+    let mut cfb = cfb::CompoundFile::open(reader)
+        .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+    let name = cfb
+        .read_root_storage()
+        .filter(|e| e.is_stream())
+        .map(|e| e.name().to_string())
+        .find(|n| n.eq_ignore_ascii_case("Workbook"))
+        .or_else(|| {
+            cfb.read_root_storage()
+                .filter(|e| e.is_stream())
+                .map(|e| e.name().to_string())
+                .find(|n| n.eq_ignore_ascii_case("Book"))
+        });
+    let Some(name) = name else {
+        // Not a workbook (calamine says so when it opens the file).
+        return Ok(Vec::new());
+    };
+    let mut stream = Vec::new();
+    cfb.open_stream(format!("/{name}"))
+        .and_then(|mut s| s.read_to_end(&mut stream))
+        .map_err(|e| format!("the workbook stream cannot be read: {e}"))?;
+    Ok(xls_sheets(&stream))
+}
+
+/// [`scan_xls`] on the bytes of the workbook stream.
+fn xls_sheets(stream: &[u8]) -> Vec<SheetExtras> {
+    let mut offsets = Vec::new();
+    for (typ, data) in biff_records(stream, 0) {
+        match typ {
+            0x002F => return Vec::new(),
+            0x0085 => offsets.push(u32_at(data, 0).unwrap_or(u32::MAX) as usize),
+            0x000A => break,
+            _ => {}
+        }
+    }
+    offsets.into_iter().map(|o| xls_sheet(stream, o)).collect()
+}
+
+/// The hidden rows and columns of the sheet whose BOF is at `offset` (nothing for an offset that does
+/// not start a sheet).
+fn xls_sheet(stream: &[u8], offset: usize) -> SheetExtras {
+    let mut found = Found::default();
+    let mut depth = 0u32;
+    for (typ, data) in biff_records(stream, offset) {
+        if is_bof(typ) {
+            depth += 1;
+            continue;
+        }
+        if depth == 0 {
+            break;
+        }
+        match typ {
+            0x000A => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            0x0208 if depth == 1 => {
+                if let (Some(row), Some(&flags)) = (u16_at(data, 0), data.get(12)) {
+                    found.row(u32::from(row), flags & 0x20 != 0);
+                }
+            }
+            0x007D if depth == 1 => {
+                if let (Some(first), Some(last), Some(flags)) =
+                    (u16_at(data, 0), u16_at(data, 2), u16_at(data, 8))
+                {
+                    if flags & 1 != 0 && first <= last {
+                        found.columns.push((u32::from(first), u32::from(last)));
+                    }
+                }
+            }
+            0x0225 if depth == 1 => {
+                found.default_hidden = u16_at(data, 0).is_some_and(|f| f & 0x02 != 0);
+            }
+            0x00E5 if depth == 1 => {
+                let count = usize::from(u16_at(data, 0).unwrap_or(0));
+                for area in data.get(2..).unwrap_or(&[]).chunks_exact(8).take(count) {
+                    if let (Some(r0), Some(r1), Some(c0), Some(c1)) = (
+                        u16_at(area, 0),
+                        u16_at(area, 2),
+                        u16_at(area, 4),
+                        u16_at(area, 6),
+                    ) {
+                        found.merge(r0.into(), r1.into(), c0.into(), c1.into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found.into_extras(XLS_LAST_ROW)
+}
+
+/// One xlsb record header: the record's type and size, and where its data starts.
+fn xlsb_header(part: &[u8], at: usize) -> Option<(u32, usize, usize)> {
+    let mut at = at;
+    let mut typ = 0u32;
+    for i in 0..2 {
+        let b = *part.get(at)?;
+        at += 1;
+        typ |= u32::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    let mut size = 0usize;
+    for i in 0..4 {
+        let b = *part.get(at)?;
+        at += 1;
+        size |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    Some((typ, size, at))
+}
+
+/// The records of an xlsb part: (type, data), until the part ends or a record is cut.
+fn xlsb_records(part: &[u8]) -> impl Iterator<Item = (u32, &[u8])> {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let (typ, size, start) = xlsb_header(part, at)?;
+        let data = part.get(start..start + size)?;
+        at = start + size;
+        Some((typ, data))
+    })
+}
+
+/// An `XLWideString` (a 4-byte count of UTF-16 units, then the units) at `at`: the text and where the
+/// next field starts. `None` for the null string (count 0xFFFFFFFF) or a string cut short.
+fn wide_string(data: &[u8], at: usize) -> Option<(String, usize)> {
+    let count = u32_at(data, at)?;
+    if count == u32::MAX {
+        return None;
+    }
+    let end = at + 4 + 2 * count as usize;
+    let units: Vec<u16> = data
+        .get(at + 4..end)?
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    Some((String::from_utf16_lossy(&units), end))
+}
+
+/// Scans an xlsb workbook: each sheet's hidden rows and columns, in workbook order (a sheet whose part
+/// cannot be found gives none).
+pub fn scan_xlsb<R: Read + Seek>(reader: R) -> Result<Vec<SheetExtras>, String> {
+    let mut zip =
+        zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
+    let targets: HashMap<String, String> =
+        super::sheet_extras::relationship_targets(&mut zip, "xl/_rels/workbook.bin.rels")?;
+    let Some(workbook) = read_part(&mut zip, "xl/workbook.bin")? else {
+        return Ok(Vec::new());
+    };
+    let mut parts = Vec::new();
+    for (typ, data) in xlsb_records(&workbook) {
+        // A sheet without a relationship id is not one calamine lists: skipped, to keep the order.
+        if typ == 0x009C && u32_at(data, 8).is_some_and(|n| n != u32::MAX) {
+            let rel = wide_string(data, 8).map(|(id, _)| id);
+            parts.push(rel.and_then(|id| targets.get(&id).cloned()));
+        }
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    for part in parts {
+        let extras = match part {
+            Some(p) => match read_part(&mut zip, &p)? {
+                Some(bytes) => xlsb_sheet(&bytes),
+                None => SheetExtras::default(),
+            },
+            None => SheetExtras::default(),
+        };
+        out.push(extras);
+    }
+    Ok(out)
+}
+
+fn read_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    part: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    let mut f = match zip.by_name(part) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(format!("corrupt or truncated workbook ({part}): {e}")),
+    };
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)
+        .map_err(|e| format!("corrupt or truncated workbook ({part}): {e}"))?;
+    Ok(Some(bytes))
+}
+
+/// The hidden rows and columns of one xlsb sheet part.
+fn xlsb_sheet(part: &[u8]) -> SheetExtras {
+    let mut found = Found::default();
+    for (typ, data) in xlsb_records(part) {
+        match typ {
+            0x0000 => {
+                if let (Some(row), Some(&flags)) = (u32_at(data, 0), data.get(11)) {
+                    found.row(row, flags & 0x10 != 0);
+                }
+            }
+            0x003C => {
+                if let (Some(first), Some(last), Some(flags)) =
+                    (u32_at(data, 0), u32_at(data, 4), u16_at(data, 16))
+                {
+                    if flags & 1 != 0 && first <= last {
+                        found.columns.push((first, last));
+                    }
+                }
+            }
+            0x01E5 => {
+                found.default_hidden = u16_at(data, 8).is_some_and(|f| f & 0x02 != 0);
+            }
+            0x00B0 => {
+                if let (Some(r0), Some(r1), Some(c0), Some(c1)) = (
+                    u32_at(data, 0),
+                    u32_at(data, 4),
+                    u32_at(data, 8),
+                    u32_at(data, 12),
+                ) {
+                    found.merge(r0, r1, c0, c1);
+                }
+            }
+            _ => {}
+        }
+    }
+    found.into_extras(XLSB_LAST_ROW)
+}
+
+#[cfg(test)]
+mod tests;
