@@ -569,6 +569,35 @@ fn ods_hidden_rows_and_numeric_codes() {
         problem_lines(&v)
     );
 
+    // A formula whose result the file does not store (a program wrote it) is refused as in xlsx, in a
+    // required column and in an optional one (not "required", not a blank sent); one with its result is
+    // read.
+    let weight = HAWB_COLUMNS.iter().position(|c| *c == "weight").unwrap();
+    for (col, name) in [(weight, "weight"), (email, "consigneeEmail")] {
+        let mut rows = rows.clone();
+        rows[2][col] = Cell::Formula("=1+2".into(), String::new());
+        write_ods(&dir, "hawbs.ods", &rows, &[]);
+        let (o, v) = check_json(&wd, &["m"]);
+        assert_exit(&o, NOT_SENDABLE);
+        assert_eq!(
+            found(&v, "formula-no-value"),
+            vec![at(3, name)],
+            "{}",
+            problem_lines(&v)
+        );
+        assert!(found(&v, "required").is_empty(), "{}", problem_lines(&v));
+    }
+    let mut with_result = rows.clone();
+    with_result[2][weight] = Cell::Formula("=0.5+0.5".into(), "1".into());
+    write_ods(&dir, "hawbs.ods", &with_result, &[]);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert!(
+        found(&v, "formula-no-value").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+
     // A cell typed as a percentage shows another number; a currency cell shows its currency, which must
     // be the item's (USD here).
     let value = HAWB_COLUMNS.iter().position(|c| *c == "value").unwrap();

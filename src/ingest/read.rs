@@ -154,9 +154,12 @@ pub enum RowRef<'a> {
     Csv(CsvRecord<'a>),
     /// Cells of a sheet loaded whole (xls, xlsb, ods); their number formats are not visible, but for
     /// those `formats` gives by column (an ods cell typed as a percentage or a currency).
+    /// `no_value`: the columns (0-based, ascending) of cells holding a formula whose result the file does
+    /// not store (an ods written by a program).
     Sheet {
         cells: &'a [Data],
         formats: &'a [NumFmt],
+        no_value: &'a [u32],
     },
     /// Cells streamed from an xlsx sheet (shared strings borrowed, not copied), with their style ids and
     /// the workbook's formats.
@@ -184,9 +187,21 @@ impl<'a> RowRef<'a> {
     fn stored_in_sheet(&self, col: usize) -> Stored<'a> {
         match self {
             RowRef::Csv(r) => r.get(col).map_or(Stored::Blank, Stored::Text),
-            RowRef::Sheet { cells, formats } => cells.get(col).map_or(Stored::Blank, |c| {
-                stored_data(c, formats.get(col).unwrap_or(&UNKNOWN_FORMATS.fallback))
-            }),
+            RowRef::Sheet {
+                cells,
+                formats,
+                no_value,
+            } => {
+                let cell = cells.get(col);
+                if no_value.binary_search(&(col as u32)).is_ok()
+                    && matches!(cell, None | Some(Data::Empty))
+                {
+                    return Stored::FormulaNoValue;
+                }
+                cell.map_or(Stored::Blank, |c| {
+                    stored_data(c, formats.get(col).unwrap_or(&UNKNOWN_FORMATS.fallback))
+                })
+            }
             RowRef::Xlsx {
                 cells,
                 styles,
@@ -257,11 +272,16 @@ impl<'a> RowRef<'a> {
     pub fn is_blank(&self) -> bool {
         match self {
             RowRef::Csv(r) => r.iter().all(|c| c.trim().is_empty()),
-            RowRef::Sheet { cells, .. } => cells.iter().all(|c| match c {
-                Data::Empty => true,
-                Data::String(s) => s.trim().is_empty(),
-                _ => false,
-            }),
+            RowRef::Sheet {
+                cells, no_value, ..
+            } => {
+                no_value.is_empty()
+                    && cells.iter().all(|c| match c {
+                        Data::Empty => true,
+                        Data::String(s) => s.trim().is_empty(),
+                        _ => false,
+                    })
+            }
             RowRef::Xlsx { cells, styles, .. } => {
                 cells.iter().all(|c| match c {
                     DataRef::Empty => true,
@@ -592,7 +612,8 @@ mod tests {
         let cells: [Data; 0] = [];
         assert!(RowRef::Sheet {
             cells: &cells,
-            formats: &[]
+            formats: &[],
+            no_value: &[]
         }
         .may_hold_invisible());
     }

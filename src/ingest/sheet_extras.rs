@@ -1,6 +1,6 @@
-//! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows and hidden
-//! columns of xlsx and ods sheets, and of xlsx sheets also merged cells and formulas whose result the file
-//! does not store.
+//! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows, hidden
+//! columns and formulas whose result the file does not store, of xlsx and ods sheets, and of xlsx sheets
+//! also merged cells.
 //!
 //! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`, `row/@ht`: a row of height 0 is not seen),
 //! §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden unless stated), §18.3.1.13 (`col/@hidden`,
@@ -228,8 +228,8 @@ const XLSX_PATTERNS: &[&str] = &[
 
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row or column (`visibility`,
 /// the local name the parser matches, whatever its prefix and quotes), a cell typed as a percentage or a
-/// currency (`office:value-type`).
-const ODS_PATTERNS: &[&str] = &["visibility", "percentage", "currency"];
+/// currency (`office:value-type`), a formula (`table:formula`, whose result may not be stored).
+const ODS_PATTERNS: &[&str] = &["visibility", "percentage", "currency", "formula"];
 
 /// The most cells of one workbook whose ods value type is kept: a `number-columns-repeated` or
 /// `number-rows-repeated` over a typed cell is expanded cell by cell, so a pathological file cannot make
@@ -474,6 +474,19 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                             extras.number_formats.insert(at, format.clone());
                         }
                     }
+                    // A formula whose result the file does not store: no value type (§19.389) with
+                    // it, as a program that writes formulas leaves it; a spreadsheet always stores one.
+                    let no_result =
+                        attr(e, b"formula").is_some() && attr(e, b"value-type").is_none();
+                    if let (true, Some((_, extras))) = (no_result, sheet.as_mut()) {
+                        let cells = (rows.0..=rows.1)
+                            .flat_map(|r| (first..cell).map(move |c| (r, c)))
+                            .take(MAX_TYPED_CELLS - typed_cells);
+                        for at in cells {
+                            typed_cells += 1;
+                            extras.formulas_without_value.insert(at);
+                        }
+                    }
                 }
                 _ => {}
             },
@@ -675,6 +688,22 @@ mod tests {
                 "mark cut {cut_inside} bytes from its end"
             );
         }
+    }
+
+    #[test]
+    fn ods_formulas_without_a_stored_result_are_found_with_repeats() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="P">
+              <table:table-row><table:table-cell/><table:table-cell table:formula="of:=1+1"/></table:table-row>
+              <table:table-row table:number-rows-repeated="2"><table:table-cell table:formula="of:=2" table:number-columns-repeated="2"/></table:table-row>
+              <table:table-row><table:table-cell table:formula="of:=3" office:value-type="float" office:value="3"/></table:table-row>
+            </table:table>
+        </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
+        assert_eq!(
+            s["P"].formulas_without_value,
+            HashSet::from([(1, 1), (2, 0), (2, 1), (3, 0), (3, 1)])
+        );
     }
 
     #[test]

@@ -239,6 +239,12 @@ where
     let mut merged = Merged::new(extras.map_or(&[], |e| &e.merged));
     let mut spread: Vec<Data> = Vec::new();
     let mut no_styles: Vec<u32> = Vec::new();
+    // Formulas without a stored result (ods), by row: their columns in order.
+    let mut no_value: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &(r, c) in extras.iter().flat_map(|e| &e.formulas_without_value) {
+        no_value.entry(r).or_default().push(c);
+    }
+    no_value.values_mut().for_each(|cols| cols.sort_unstable());
     for (i, cells) in range.rows().enumerate() {
         let row_number = first_row + i as u32 + 1;
         let cells = if first_col == 0 {
@@ -269,6 +275,7 @@ where
         let row = RowRef::Sheet {
             cells,
             formats: &formats,
+            no_value: no_value.get(&row_number).map_or(&[], Vec::as_slice),
         };
         if !f(row_number, &row) {
             break;

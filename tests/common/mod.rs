@@ -869,7 +869,24 @@ pub fn write_ods_hiding(
                         r#"<table:table-cell office:value-type="float" office:value="{f}"><text:p>{f}</text:p></table:table-cell>"#
                     );
                 }
-                Cell::Blank | Cell::Formula(..) => content.push_str("<table:table-cell/>"),
+                // A formula as a program writes it: without a stored result unless one is given.
+                Cell::Formula(formula, result) if result.is_empty() => {
+                    let _ = write!(
+                        content,
+                        r#"<table:table-cell table:formula="of:{}"/>"#,
+                        esc(formula)
+                    );
+                }
+                Cell::Formula(formula, result) => {
+                    let _ = write!(
+                        content,
+                        r#"<table:table-cell table:formula="of:{}" office:value-type="float" office:value="{}"><text:p>{}</text:p></table:table-cell>"#,
+                        esc(formula),
+                        esc(result),
+                        esc(result)
+                    );
+                }
+                Cell::Blank => content.push_str("<table:table-cell/>"),
             }
         }
         content.push_str("</table:table-row>");
