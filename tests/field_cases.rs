@@ -479,6 +479,68 @@ fn xls_and_xlsb_hidden_rows_and_columns_are_never_silent() {
     }
 }
 
+/// An xls number is read with its cell's number format, as in xlsx: a ZIP typed as a number under `00000`
+/// is sent as Excel shows it (02134), a value whose format hides decimals is refused
+/// (`decimals-hidden`), a fraction in General in a code column is refused (`number-format`), and a
+/// number in General is read as it stands.
+#[test]
+fn xls_numbers_are_read_with_their_number_formats() {
+    use common::binary_workbooks::{write_xls, Hiding};
+    let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap() as u32;
+    let rows = Sheet::hawbs(1, 3).all_rows();
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let numbers = vec![
+        (2, col("consigneeZip"), 2134.0, "00000".to_string()),
+        (3, col("weight"), 1.5, "General".to_string()),
+        (4, col("value"), 10.0, "0.00".to_string()),
+    ];
+    write_xls(
+        &dir,
+        "hawbs.xls",
+        &rows,
+        &Hiding {
+            numbers: numbers.clone(),
+            ..Hiding::default()
+        },
+    );
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v), (3, "3.500".into()), "{}", problem_lines(&v));
+    let sent = prepared(&wd, &dir);
+    // Row 2's ZIP is the number 2134 shown as 02134; the others are text.
+    assert_eq!(sent.matches("<zip>02134</zip>").count(), 3, "{sent}");
+
+    let mut bad = numbers;
+    bad.push((2, col("value"), 10.005, "0.00".to_string()));
+    bad.push((3, col("hts"), 4901.9, "General".to_string()));
+    write_xls(
+        &dir,
+        "hawbs.xls",
+        &rows,
+        &Hiding {
+            numbers: bad,
+            ..Hiding::default()
+        },
+    );
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "decimals-hidden"),
+        vec![at(2, "value")],
+        "{}",
+        problem_lines(&v)
+    );
+    assert_eq!(
+        found(&v, "number-format"),
+        vec![at(3, "hts")],
+        "{}",
+        problem_lines(&v)
+    );
+}
+
 /// Cells merged down several parcel rows of an xls or xlsb sheet show the top cell's value on each row,
 /// as in xlsx: read for each, with a warning naming the area (not a "required" error on the rows below).
 #[test]

@@ -1,6 +1,6 @@
 //! What xls and xlsb sheets hold that calamine does not report: hidden (or filtered-out) rows, hidden
-//! columns and cells merged down several rows, so these workbooks are read as the user sees them, like
-//! xlsx and ods ([`super::sheet_extras`]).
+//! columns and cells merged down several rows, and each xls number's format, so these workbooks are read
+//! as the user sees them, like xlsx and ods ([`super::sheet_extras`]).
 //!
 //! Sources:
 //! - xls (BIFF5 and BIFF8, [MS-XLS]): the `Workbook` (or `Book`) stream of the compound file is a run of
@@ -11,6 +11,9 @@
 //!   §2.4.53): columns `colFirst..=colLast` are hidden when `fHidden` (bit 0 of the flags at offset 8) is
 //!   set; `DefaultRowHeight` (0x0225, §2.4.87): `fDyZero` (bit 1) hides every row no `Row` record shows;
 //!   `MergeCells` (0x00E5): a count, then that many areas of 2-byte first and last row and column.
+//!   Number formats: `Format` (0x041E, §2.4.126) gives a format id its code, `XF` (0x00E0, §2.4.353)
+//!   each cell style its format id (built-in ids without a `Format` record are ECMA-376's,
+//!   [`builtin_format_code`]), and `Number`, `RK`, `MulRk` and `Formula` name their cell's XF.
 //!   An encrypted workbook (`FilePass`, 0x002F) is not scanned: calamine refuses it.
 //! - xlsb ([MS-XLSB]): a zip whose parts are records of a 1–2-byte type and a 1–4-byte size, each byte
 //!   giving 7 bits (§2.1.4). `xl/workbook.bin` lists the sheets in order in `BrtBundleSh` (0x009C,
@@ -31,6 +34,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Seek};
 
+use super::numfmt::{builtin_format_code, NumFmt};
 use super::sheet_extras::{MergedArea, SheetExtras};
 
 /// The last row (0-based) of an xls sheet: a default of hidden rows hides the rows up to it that no
@@ -161,22 +165,101 @@ pub fn scan_xls<R: Read + Seek>(reader: R) -> Result<Vec<SheetExtras>, String> {
 /// [`scan_xls`] on the bytes of the workbook stream.
 fn xls_sheets(stream: &[u8]) -> Vec<SheetExtras> {
     let mut offsets = Vec::new();
+    let mut biff8 = true;
+    let mut codes: HashMap<u16, String> = HashMap::new();
+    // The number format id of each XF (cell style), in order: a cell names its XF by index.
+    let mut xf_formats: Vec<u16> = Vec::new();
     for (typ, data) in biff_records(stream, 0) {
         match typ {
             0x002F => return Vec::new(),
+            0x0809 => biff8 = u16_at(data, 0).is_none_or(|v| v >= 0x0600),
             0x0085 => offsets.push(u32_at(data, 0).unwrap_or(u32::MAX) as usize),
+            0x041E => {
+                if let (Some(id), Some(code)) = (u16_at(data, 0), format_code(data, biff8)) {
+                    codes.insert(id, code);
+                }
+            }
+            0x00E0 => xf_formats.push(u16_at(data, 2).unwrap_or(u16::MAX)),
             0x000A => break,
             _ => {}
         }
     }
-    offsets.into_iter().map(|o| xls_sheet(stream, o)).collect()
+    // Each XF's format as mawb judges numbers: the file's own code for the id (a built-in currency
+    // format carries the file's currency sign), else the built-in's; an id with neither is not seen.
+    let xf_formats: Vec<NumFmt> = xf_formats
+        .into_iter()
+        .map(|id| match codes.get(&id) {
+            Some(code) => NumFmt::parse(code),
+            None => builtin_format_code(u32::from(id)).map_or(NumFmt::Unknown, NumFmt::parse),
+        })
+        .collect();
+    offsets
+        .into_iter()
+        .map(|o| xls_sheet(stream, o, &xf_formats))
+        .collect()
 }
 
-/// The hidden rows and columns of the sheet whose BOF is at `offset` (nothing for an offset that does
-/// not start a sheet).
-fn xls_sheet(stream: &[u8], offset: usize) -> SheetExtras {
+/// The code of a `Format` record ([MS-XLS] §2.4.126): after the 2-byte id, a BIFF8 `XLUnicodeString`
+/// (2-byte count, flags, then Latin-1 or UTF-16 characters after any rich-text and phonetic counts), or a
+/// BIFF5 string (1-byte count, then 8-bit characters, read as Latin-1: format codes are ASCII).
+fn format_code(data: &[u8], biff8: bool) -> Option<String> {
+    if !biff8 {
+        let count = usize::from(*data.get(2)?);
+        return Some(
+            data.get(3..3 + count)?
+                .iter()
+                .map(|&b| char::from(b))
+                .collect(),
+        );
+    }
+    let count = usize::from(u16_at(data, 2)?);
+    let flags = *data.get(4)?;
+    let mut at = 5;
+    if flags & 0x08 != 0 {
+        at += 2;
+    }
+    if flags & 0x04 != 0 {
+        at += 4;
+    }
+    if flags & 0x01 == 0 {
+        return Some(
+            data.get(at..at + count)?
+                .iter()
+                .map(|&b| char::from(b))
+                .collect(),
+        );
+    }
+    let units: Vec<u16> = data
+        .get(at..at + 2 * count)?
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    Some(String::from_utf16_lossy(&units))
+}
+
+/// The most numbers of one sheet whose format is kept (a HAWB sheet has far fewer); past it the sheet's
+/// formats count as not seen, so a pathological file cannot make the map grow without bound.
+const MAX_FORMATTED_CELLS: usize = 1_000_000;
+
+/// The hidden rows and columns, merged areas and number formats of the sheet whose BOF is at `offset`
+/// (nothing for an offset that does not start a sheet); `xf_formats`: each XF's format.
+fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras {
     let mut found = Found::default();
+    let mut formats: HashMap<(u32, u32), NumFmt> = HashMap::new();
+    let mut too_many = false;
+    let mut number = |row: u16, col: u16, xf: u16| {
+        let fmt = xf_formats.get(usize::from(xf)).unwrap_or(&NumFmt::Unknown);
+        if *fmt != NumFmt::General {
+            if formats.len() < MAX_FORMATTED_CELLS {
+                formats.insert((u32::from(row) + 1, u32::from(col)), fmt.clone());
+            } else {
+                too_many = true;
+            }
+        }
+    };
     let mut depth = 0u32;
+    // Whether the sheet's own EOF was read: its records were all seen.
+    let mut ended = false;
     for (typ, data) in biff_records(stream, offset) {
         if is_bof(typ) {
             depth += 1;
@@ -189,6 +272,7 @@ fn xls_sheet(stream: &[u8], offset: usize) -> SheetExtras {
             0x000A => {
                 depth -= 1;
                 if depth == 0 {
+                    ended = true;
                     break;
                 }
             }
@@ -209,6 +293,25 @@ fn xls_sheet(stream: &[u8], offset: usize) -> SheetExtras {
             0x0225 if depth == 1 => {
                 found.default_hidden = u16_at(data, 0).is_some_and(|f| f & 0x02 != 0);
             }
+            // Number, RK and Formula: row, column and XF first ([MS-XLS] §2.4.180, §2.4.220, §2.4.127).
+            0x0203 | 0x027E | 0x0006 if depth == 1 => {
+                if let (Some(r), Some(c), Some(xf)) =
+                    (u16_at(data, 0), u16_at(data, 2), u16_at(data, 4))
+                {
+                    number(r, c, xf);
+                }
+            }
+            // MulRk (§2.4.175): row, first column, then an XF and an RK value (6 bytes) per column.
+            0x00BD if depth == 1 => {
+                if let (Some(r), Some(first)) = (u16_at(data, 0), u16_at(data, 2)) {
+                    let cells = data.get(4..data.len().saturating_sub(2)).unwrap_or(&[]);
+                    for (i, cell) in cells.chunks_exact(6).enumerate() {
+                        if let Some(xf) = u16_at(cell, 0) {
+                            number(r, first.saturating_add(i as u16), xf);
+                        }
+                    }
+                }
+            }
             0x00E5 if depth == 1 => {
                 let count = usize::from(u16_at(data, 0).unwrap_or(0));
                 for area in data.get(2..).unwrap_or(&[]).chunks_exact(8).take(count) {
@@ -225,7 +328,12 @@ fn xls_sheet(stream: &[u8], offset: usize) -> SheetExtras {
             _ => {}
         }
     }
-    found.into_extras(XLS_LAST_ROW)
+    let mut extras = found.into_extras(XLS_LAST_ROW);
+    if ended && !too_many {
+        extras.number_formats = formats;
+        extras.formats_known = true;
+    }
+    extras
 }
 
 /// One xlsb record header: the record's type and size, and where its data starts.

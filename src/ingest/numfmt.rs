@@ -22,7 +22,7 @@ pub enum NumFmt {
     /// Any other format (currency, percent, thousands separators, scientific, fractions, colours,
     /// conditions), kept as written for messages, with the decimals of its sections.
     Other(String, Sections),
-    /// The file type does not let mawb see number formats (xls, xlsb, ods).
+    /// The file does not let mawb see the number's format (xlsb, ods; an xls format id without a code).
     Unknown,
     /// An ods cell whose value type is `percentage`: shown multiplied by 100 with a `%`, whatever its
     /// style (OpenDocument 1.3 Part 3 §19.389, `office:value-type`).
@@ -92,6 +92,54 @@ enum Item {
     Zero,
     Hash,
     Lit(char),
+}
+
+/// The code of a built-in number format, by id: the formats a file uses without writing their code
+/// (ECMA-376 Part 1 §18.8.30; the same ids in xls, [MS-XLS] §2.4.126). The currency sign of 5 to 8 is the
+/// locale's (`$` in the standard's own list, `€` in a German Excel): it is written `¤`, the generic
+/// currency sign, which names no currency, so it is never held against the item's (see `format_label`).
+/// The East Asian date formats 27 to 36 and 50 to 58 are dates. `None` for an id that is not built in.
+pub fn builtin_format_code(id: u32) -> Option<&'static str> {
+    Some(match id {
+        0 => "General",
+        1 => "0",
+        2 => "0.00",
+        3 => "#,##0",
+        4 => "#,##0.00",
+        5 => "\"¤\"#,##0_);(\"¤\"#,##0)",
+        6 => "\"¤\"#,##0_);[Red](\"¤\"#,##0)",
+        7 => "\"¤\"#,##0.00_);(\"¤\"#,##0.00)",
+        8 => "\"¤\"#,##0.00_);[Red](\"¤\"#,##0.00)",
+        9 => "0%",
+        10 => "0.00%",
+        11 => "0.00E+00",
+        12 => "# ?/?",
+        13 => "# ??/??",
+        14 => "mm-dd-yy",
+        15 => "d-mmm-yy",
+        16 => "d-mmm",
+        17 => "mmm-yy",
+        18 => "h:mm AM/PM",
+        19 => "h:mm:ss AM/PM",
+        20 => "h:mm",
+        21 => "h:mm:ss",
+        22 => "m/d/yy h:mm",
+        27..=36 | 50..=58 => "yyyy-mm-dd",
+        37 => "#,##0 ;(#,##0)",
+        38 => "#,##0 ;[Red](#,##0)",
+        39 => "#,##0.00;(#,##0.00)",
+        40 => "#,##0.00;[Red](#,##0.00)",
+        41 => "_(* #,##0_);_(* (#,##0);_(* \"-\"_);_(@_)",
+        42 => "_($* #,##0_);_($* (#,##0);_($* \"-\"_);_(@_)",
+        43 => "_(* #,##0.00_);_(* (#,##0.00);_(* \"-\"??_);_(@_)",
+        44 => "_($* #,##0.00_);_($* (#,##0.00);_($* \"-\"??_);_(@_)",
+        45 => "mm:ss",
+        46 => "[h]:mm:ss",
+        47 => "mmss.0",
+        48 => "##0.0E+0",
+        49 => "@",
+        _ => return None,
+    })
 }
 
 impl NumFmt {

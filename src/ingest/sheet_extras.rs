@@ -38,9 +38,13 @@ pub struct SheetExtras {
     pub hidden_columns: Vec<(u32, u32)>,
     /// Merged areas that span more than one row, in the order the file lists them.
     pub merged: Vec<MergedArea>,
-    /// Cells `(row, column)` of an ods sheet whose value type says how the number is shown
-    /// ([`NumFmt::Percentage`], [`NumFmt::Currency`]); the other cells' formats are not seen.
+    /// Cells `(row, column)` whose number format the file tells: an ods cell whose value type says how
+    /// the number is shown ([`NumFmt::Percentage`], [`NumFmt::Currency`]), an xls number whose format is
+    /// not General. The other cells' formats are not seen, unless `formats_known`.
     pub number_formats: HashMap<(u32, u32), NumFmt>,
+    /// Every number's format was read (xls): a number without an entry in `number_formats` is shown as
+    /// General, not in a format mawb cannot see.
+    pub formats_known: bool,
 }
 
 /// A merged area of cells: Excel shows the value of its top-left cell over the whole area and stores
@@ -101,6 +105,7 @@ impl SheetExtras {
             && self.hidden_columns.is_empty()
             && self.merged.is_empty()
             && self.number_formats.is_empty()
+            && !self.formats_known
     }
 }
 

@@ -7,7 +7,7 @@
 use super::binary_extras;
 use super::columns::{ColumnAliases, HeaderMap};
 use super::filetype::FileKind;
-use super::numfmt::NumFmt;
+use super::numfmt::{builtin_format_code, NumFmt};
 use super::read::*;
 use super::sheet_extras::{self, MergedArea, SheetExtras};
 use crate::problem::*;
@@ -227,8 +227,15 @@ fn range_rows<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
 where
     R::Error: std::fmt::Display,
 {
-    // The formats the file tells for some cells (ods value types), by row; none for most sheets.
+    // The formats the file tells for some cells (ods value types, xls formats that are not General), by
+    // row; none for most sheets. When the file tells every number's format (xls), the others are General.
     let typed = extras.map(|e| &e.number_formats).filter(|t| !t.is_empty());
+    let known = extras.is_some_and(|e| e.formats_known);
+    let unseen = if known {
+        NumFmt::General
+    } else {
+        NumFmt::Unknown
+    };
     let mut formats: Vec<NumFmt> = Vec::new();
     let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
     let first_row = range.start().map(|(r, _)| r).unwrap_or(0);
@@ -267,10 +274,13 @@ where
         if let Some(typed) = typed {
             for c in 0..cells.len() {
                 if let Some(fmt) = typed.get(&(row_number, c as u32)) {
-                    formats.resize(c, NumFmt::Unknown);
+                    formats.resize(c, unseen.clone());
                     formats.push(fmt.clone());
                 }
             }
+        }
+        if known {
+            formats.resize(cells.len(), NumFmt::General);
         }
         let row = RowRef::Sheet {
             cells,
@@ -721,20 +731,14 @@ fn header_merged_down_to(e: &SheetExtras, header_row: u32) -> Option<u32> {
 }
 
 /// The code of a built-in number format calamine does not know (it reads them as General): the currency
-/// formats 5 to 8 and the East Asian date formats 27 to 36 and 50 to 58 (ECMA-376 Part 1 §18.8.30). The
-/// currency sign of 5 to 8 is the locale's (`$` in the standard's own list, `€` in a German Excel): it
-/// is written `¤`, the generic currency sign, which names no currency, so it is never held against the
-/// item's (see `format_label`). `None` for every other format.
+/// formats 5 to 8 and the East Asian date formats 27 to 36 and 50 to 58 ([`builtin_format_code`]).
+/// `None` for every other format.
 fn builtin_code(n: &calamine::NumberFormat) -> Option<&'static str> {
     if n.format_code != "General" {
         return None;
     }
     match n.format_id? {
-        5 => Some("\"¤\"#,##0_);(\"¤\"#,##0)"),
-        6 => Some("\"¤\"#,##0_);[Red](\"¤\"#,##0)"),
-        7 => Some("\"¤\"#,##0.00_);(\"¤\"#,##0.00)"),
-        8 => Some("\"¤\"#,##0.00_);[Red](\"¤\"#,##0.00)"),
-        27..=36 | 50..=58 => Some("yyyy-mm-dd"),
+        id @ (5..=8 | 27..=36 | 50..=58) => builtin_format_code(id),
         _ => None,
     }
 }

@@ -15,6 +15,9 @@ pub struct Hiding {
     pub rows_hidden_by_default: bool,
     /// Merged areas: first row, last row (1-based), first column, last column (0-based).
     pub merged: Vec<(u32, u32, u32, u32)>,
+    /// Number cells written instead of the text at row (1-based), column (0-based), with a number
+    /// format code (xls only).
+    pub numbers: Vec<(u32, u32, f64, String)>,
 }
 
 fn biff(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
@@ -39,6 +42,29 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
     let mut globals = Vec::new();
     biff(&mut globals, 0x0809, &bof(0x0005));
     biff(&mut globals, 0x0042, &1200u16.to_le_bytes());
+    // Formats: one custom id (164 on) per distinct code, and 16 default XFs then one XF per code.
+    let mut codes: Vec<&str> = Vec::new();
+    for (_, _, _, code) in &hiding.numbers {
+        if !codes.contains(&code.as_str()) {
+            codes.push(code);
+        }
+    }
+    for (i, code) in codes.iter().enumerate() {
+        let units: Vec<u16> = code.encode_utf16().collect();
+        let mut d = Vec::new();
+        d.extend_from_slice(&(164 + i as u16).to_le_bytes());
+        d.extend_from_slice(&(units.len() as u16).to_le_bytes());
+        d.push(1);
+        for u in units {
+            d.extend_from_slice(&u.to_le_bytes());
+        }
+        biff(&mut globals, 0x041E, &d);
+    }
+    for ifmt in std::iter::repeat_n(0u16, 16).chain((0..codes.len()).map(|i| 164 + i as u16)) {
+        let mut d = vec![0u8; 20];
+        d[2..4].copy_from_slice(&ifmt.to_le_bytes());
+        biff(&mut globals, 0x00E0, &d);
+    }
     let name: Vec<u16> = sheet.encode_utf16().collect();
     // The BoundSheet8 record: its header, offset, state, type, length, flags and UTF-16 name.
     let bound_len = 4 + 4 + 2 + 2 + 2 * name.len();
@@ -93,6 +119,20 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, text) in row.iter().enumerate() {
+            let number = hiding
+                .numbers
+                .iter()
+                .find(|(nr, nc, _, _)| *nr == r as u32 + 1 && *nc == c as u32);
+            if let Some((_, _, value, code)) = number {
+                let xf = 16 + codes.iter().position(|k| k == code).unwrap_or(0) as u16;
+                let mut d = Vec::new();
+                for v in [r as u16, c as u16, xf] {
+                    d.extend_from_slice(&v.to_le_bytes());
+                }
+                d.extend_from_slice(&value.to_le_bytes());
+                biff(&mut s, 0x0203, &d);
+                continue;
+            }
             if text.is_empty() {
                 continue;
             }
@@ -126,7 +166,10 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
 pub fn write_xls(dir: &Path, name: &str, rows: &[Vec<String>], hiding: &Hiding) -> PathBuf {
     let path = dir.join(name);
     let stream = xls_stream("Sheet1", rows, hiding);
-    let mut comp = cfb::create(&path).expect("create the compound file");
+    // Version 3 (512-byte sectors), as Excel writes xls files.
+    let file = std::fs::File::create(&path).expect("create the xls");
+    let mut comp = cfb::CompoundFile::create_with_version(cfb::Version::V3, file)
+        .expect("create the compound file");
     let mut s = comp
         .create_stream("/Workbook")
         .expect("the Workbook stream");

@@ -86,6 +86,104 @@ fn xls_rows_and_columns_are_read_per_sheet_and_an_embedded_chart_is_not_the_shee
     assert!(sheets[1].hidden_columns.is_empty());
 }
 
+/// A BIFF8 `Format` record: id, then a UTF-16 or compressed string.
+fn format(out: &mut Vec<u8>, id: u16, code: &str, wide: bool) {
+    let mut d = id.to_le_bytes().to_vec();
+    d.extend_from_slice(&(code.len() as u16).to_le_bytes());
+    if wide {
+        d.push(1);
+        d.extend(code.encode_utf16().flat_map(u16::to_le_bytes));
+    } else {
+        d.push(0);
+        d.extend_from_slice(code.as_bytes());
+    }
+    rec(out, 0x041E, &d);
+}
+
+fn xf(out: &mut Vec<u8>, ifmt: u16) {
+    let mut d = vec![0u8; 20];
+    d[2..4].copy_from_slice(&ifmt.to_le_bytes());
+    rec(out, 0x00E0, &d);
+}
+
+#[test]
+fn xls_numbers_get_the_format_of_their_cell_style() {
+    // Globals: formats 164 ("00000", compressed) and 165 ("0.00 \"kg\"", UTF-16); XFs 0 (General),
+    // 1 (164), 2 (165), 3 (built-in 2, "0.00"), 4 (an id with no code).
+    let mut globals_extra = Vec::new();
+    format(&mut globals_extra, 164, "00000", false);
+    format(&mut globals_extra, 165, "0.00 \"kg\"", true);
+    for ifmt in [0, 164, 165, 2, 200] {
+        xf(&mut globals_extra, ifmt);
+    }
+    let mut sheet = Vec::new();
+    // Number (row 1, col 0, XF 1), RK (row 1, col 1, XF 0: General, not kept), Formula (row 2, col 2,
+    // XF 2), MulRk (row 3, cols 0-1: XF 3 and XF 4).
+    let mut number = words(&[1, 0, 1]);
+    number.extend_from_slice(&2134f64.to_le_bytes());
+    rec(&mut sheet, 0x0203, &number);
+    rec(
+        &mut sheet,
+        0x027E,
+        &[words(&[1, 1, 0]), vec![0; 4]].concat(),
+    );
+    rec(
+        &mut sheet,
+        0x0006,
+        &[words(&[2, 2, 2]), vec![0; 16]].concat(),
+    );
+    let mut mulrk = words(&[3, 0]);
+    for x in [3u16, 4] {
+        mulrk.extend_from_slice(&x.to_le_bytes());
+        mulrk.extend_from_slice(&[0; 4]);
+    }
+    mulrk.extend_from_slice(&1u16.to_le_bytes());
+    rec(&mut sheet, 0x00BD, &mulrk);
+    let stream = workbook(&[sheet]);
+    // The formats and XFs go right after the globals' BOF (offsets move by their length).
+    let mut with = stream[..20].to_vec();
+    with.extend_from_slice(&globals_extra);
+    let shift = globals_extra.len() as u32;
+    for (typ, data) in biff_records(&stream, 20) {
+        let mut data = data.to_vec();
+        if typ == 0x0085 {
+            let at = u32_at(&data, 0).unwrap() + shift;
+            data[0..4].copy_from_slice(&at.to_le_bytes());
+        }
+        rec(&mut with, typ, &data);
+    }
+    let sheets = xls_sheets(&with);
+    assert_eq!(sheets.len(), 1);
+    let s = &sheets[0];
+    assert!(s.formats_known);
+    assert_eq!(s.number_formats.len(), 4, "{:?}", s.number_formats);
+    assert_eq!(s.number_formats[&(2, 0)], NumFmt::parse("00000"));
+    assert_eq!(s.number_formats[&(3, 2)], NumFmt::parse("0.00 \"kg\""));
+    assert_eq!(s.number_formats[&(4, 0)], NumFmt::parse("0.00"));
+    assert_eq!(s.number_formats[&(4, 1)], NumFmt::Unknown);
+
+    // A sheet cut before its EOF: its formats are not all known.
+    let cut = &with[..with.len() - 4];
+    assert!(!xls_sheets(cut)[0].formats_known);
+}
+
+#[test]
+fn format_codes_are_read_in_every_string_form() {
+    let wide: Vec<u8> = [
+        words(&[164, 2]),
+        vec![1],
+        "€0".encode_utf16().flat_map(u16::to_le_bytes).collect(),
+    ]
+    .concat();
+    assert_eq!(format_code(&wide, true).as_deref(), Some("€0"));
+    // Rich text (2 more bytes) and phonetic (4 more) counts before the characters.
+    let rich: Vec<u8> = [words(&[164, 2]), vec![0x0C], vec![0; 6], b"0%".to_vec()].concat();
+    assert_eq!(format_code(&rich, true).as_deref(), Some("0%"));
+    let biff5: Vec<u8> = [words(&[164]), vec![3], b"0.0".to_vec()].concat();
+    assert_eq!(format_code(&biff5, false).as_deref(), Some("0.0"));
+    assert_eq!(format_code(&words(&[164, 9, 0]), true), None);
+}
+
 #[test]
 fn an_encrypted_xls_gives_no_sheets() {
     let mut stream = workbook(&[Vec::new()]);
