@@ -479,13 +479,30 @@ fn xls_and_xlsb_hidden_rows_and_columns_are_never_silent() {
     }
 }
 
-/// An xls number is read with its cell's number format, as in xlsx: a ZIP typed as a number under `00000`
-/// is sent as Excel shows it (02134), a value whose format hides decimals is refused
+/// An xls or xlsb number is read with its cell's number format, as in xlsx: a ZIP typed as a number under
+/// `00000` is sent as Excel shows it (02134), a value whose format hides decimals is refused
 /// (`decimals-hidden`), a fraction in General in a code column is refused (`number-format`), and a
 /// number in General is read as it stands.
 #[test]
-fn xls_numbers_are_read_with_their_number_formats() {
-    use common::binary_workbooks::{write_xls, Hiding};
+fn xls_and_xlsb_numbers_are_read_with_their_number_formats() {
+    use common::binary_workbooks::{write_xls, write_xlsb, Hiding};
+    for (ext, write) in [
+        (
+            "xls",
+            write_xls as fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf,
+        ),
+        ("xlsb", write_xlsb),
+    ] {
+        numbers_are_read_with_their_number_formats(ext, write);
+    }
+}
+
+fn numbers_are_read_with_their_number_formats(
+    ext: &str,
+    write: fn(&Path, &str, &[Vec<String>], &common::binary_workbooks::Hiding) -> PathBuf,
+) {
+    use common::binary_workbooks::Hiding;
+    let file = format!("hawbs.{ext}");
     let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap() as u32;
     let rows = Sheet::hawbs(1, 3).all_rows();
     let wd = Workdir::new();
@@ -497,9 +514,9 @@ fn xls_numbers_are_read_with_their_number_formats() {
         (3, col("weight"), 1.5, "General".to_string()),
         (4, col("value"), 10.0, "0.00".to_string()),
     ];
-    write_xls(
+    write(
         &dir,
-        "hawbs.xls",
+        &file,
         &rows,
         &Hiding {
             numbers: numbers.clone(),
@@ -508,17 +525,22 @@ fn xls_numbers_are_read_with_their_number_formats() {
     );
     let (o, v) = check_json(&wd, &["m"]);
     assert_exit(&o, OK);
-    assert_eq!(totals(&v), (3, "3.500".into()), "{}", problem_lines(&v));
+    assert_eq!(
+        totals(&v),
+        (3, "3.500".into()),
+        "{ext}: {}",
+        problem_lines(&v)
+    );
     let sent = prepared(&wd, &dir);
     // Row 2's ZIP is the number 2134 shown as 02134; the others are text.
-    assert_eq!(sent.matches("<zip>02134</zip>").count(), 3, "{sent}");
+    assert_eq!(sent.matches("<zip>02134</zip>").count(), 3, "{ext}: {sent}");
 
     let mut bad = numbers;
     bad.push((2, col("value"), 10.005, "0.00".to_string()));
     bad.push((3, col("hts"), 4901.9, "General".to_string()));
-    write_xls(
+    write(
         &dir,
-        "hawbs.xls",
+        &file,
         &rows,
         &Hiding {
             numbers: bad,

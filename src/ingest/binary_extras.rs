@@ -1,6 +1,6 @@
 //! What xls and xlsb sheets hold that calamine does not report: hidden (or filtered-out) rows, hidden
-//! columns and cells merged down several rows, and each xls number's format, so these workbooks are read
-//! as the user sees them, like xlsx and ods ([`super::sheet_extras`]).
+//! columns and cells merged down several rows, and each number's format, so these workbooks are read as
+//! the user sees them, like xlsx and ods ([`super::sheet_extras`]).
 //!
 //! Sources:
 //! - xls (BIFF5 and BIFF8, [MS-XLS]): the `Workbook` (or `Book`) stream of the compound file is a run of
@@ -22,7 +22,9 @@
 //!   when `fDyZero` (bit 4 of the byte at offset 11) is set; `BrtColInfo` (0x003C, §2.4.323): columns
 //!   `colFirst..=colLast` hidden when `fHidden` (bit 0 of the flags at offset 16) is set; `BrtWsFmtInfo`
 //!   (0x01E5, §2.4.841): `fDyZero` (bit 1 of the flags at offset 8) hides every row no `BrtRowHdr` shows;
-//!   `BrtMergeCell` (0x00B0): an area of 4-byte first and last row and column.
+//!   `BrtMergeCell` (0x00B0): an area of 4-byte first and last row and column. Number formats: the
+//!   number cells (`BrtCellRk`, `BrtCellReal`, `BrtFmlaNum`) name a cell XF of `xl/styles.bin`
+//!   ([`xlsb_xf_formats`]); a sheet is read whole when its `BrtEndSheetData` (0x0092) is reached.
 //!
 //! Sheets come back in workbook order, the order in which calamine lists them (its `sheets_metadata`),
 //! so the caller pairs them by position and never depends on decoding a sheet name (BIFF5 names are in
@@ -405,11 +407,12 @@ pub fn scan_xlsb<R: Read + Seek>(reader: R) -> Result<Vec<SheetExtras>, String> 
             parts.push(rel.and_then(|id| targets.get(&id).cloned()));
         }
     }
+    let xf_formats = read_part(&mut zip, "xl/styles.bin")?.map(|s| xlsb_xf_formats(&s));
     let mut out = Vec::with_capacity(parts.len());
     for part in parts {
         let extras = match part {
             Some(p) => match read_part(&mut zip, &p)? {
-                Some(bytes) => xlsb_sheet(&bytes),
+                Some(bytes) => xlsb_sheet(&bytes, xf_formats.as_deref()),
                 None => SheetExtras::default(),
             },
             None => SheetExtras::default(),
@@ -417,6 +420,35 @@ pub fn scan_xlsb<R: Read + Seek>(reader: R) -> Result<Vec<SheetExtras>, String> 
         out.push(extras);
     }
     Ok(out)
+}
+
+/// The number format of each cell XF of an xlsb `styles.bin`, in order: `BrtFmt` (0x002C, §2.4.648: a
+/// 2-byte id and an `XLWideString` code) gives ids their codes; the `BrtXF` records (0x002F, §2.4.861: the
+/// format id at offset 2) between `BrtBeginCellXFs` (0x0269) and `BrtEndCellXFs` (0x026A) are the cell
+/// styles cells name (those of the cell-style XFs, 0x0272 to 0x0273, are not).
+fn xlsb_xf_formats(styles: &[u8]) -> Vec<NumFmt> {
+    let mut codes: HashMap<u16, String> = HashMap::new();
+    let mut ids: Vec<u16> = Vec::new();
+    let mut in_cell_xfs = false;
+    for (typ, data) in xlsb_records(styles) {
+        match typ {
+            0x002C => {
+                if let (Some(id), Some((code, _))) = (u16_at(data, 0), wide_string(data, 2)) {
+                    codes.insert(id, code);
+                }
+            }
+            0x0269 => in_cell_xfs = true,
+            0x026A => in_cell_xfs = false,
+            0x002F if in_cell_xfs => ids.push(u16_at(data, 2).unwrap_or(u16::MAX)),
+            _ => {}
+        }
+    }
+    ids.into_iter()
+        .map(|id| match codes.get(&id) {
+            Some(code) => NumFmt::parse(code),
+            None => builtin_format_code(u32::from(id)).map_or(NumFmt::Unknown, NumFmt::parse),
+        })
+        .collect()
 }
 
 fn read_part<R: Read + Seek>(
@@ -434,16 +466,38 @@ fn read_part<R: Read + Seek>(
     Ok(Some(bytes))
 }
 
-/// The hidden rows and columns of one xlsb sheet part.
-fn xlsb_sheet(part: &[u8]) -> SheetExtras {
+/// The hidden rows and columns, merged areas and number formats of one xlsb sheet part; `xf_formats`:
+/// each cell XF's format (`None` when the workbook has no styles part: formats not seen).
+fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
     let mut found = Found::default();
+    let mut formats: HashMap<(u32, u32), NumFmt> = HashMap::new();
+    let (mut row, mut too_many, mut ended) = (0u32, false, false);
     for (typ, data) in xlsb_records(part) {
         match typ {
             0x0000 => {
-                if let (Some(row), Some(&flags)) = (u32_at(data, 0), data.get(11)) {
-                    found.row(row, flags & 0x10 != 0);
+                if let (Some(r), Some(&flags)) = (u32_at(data, 0), data.get(11)) {
+                    found.row(r, flags & 0x10 != 0);
+                    row = r;
                 }
             }
+            // BrtCellRk, BrtCellReal, BrtFmlaNum: a column, then the style (24 bits) (§2.5.9).
+            0x0002 | 0x0005 | 0x0009 => {
+                if let (Some(col), Some(style), Some(xfs)) =
+                    (u32_at(data, 0), u32_at(data, 4), xf_formats)
+                {
+                    let fmt = xfs
+                        .get((style & 0x00FF_FFFF) as usize)
+                        .unwrap_or(&NumFmt::Unknown);
+                    if *fmt != NumFmt::General {
+                        if formats.len() < MAX_FORMATTED_CELLS {
+                            formats.insert((row.saturating_add(1), col), fmt.clone());
+                        } else {
+                            too_many = true;
+                        }
+                    }
+                }
+            }
+            0x0092 => ended = true,
             0x003C => {
                 if let (Some(first), Some(last), Some(flags)) =
                     (u32_at(data, 0), u32_at(data, 4), u16_at(data, 16))
@@ -469,7 +523,12 @@ fn xlsb_sheet(part: &[u8]) -> SheetExtras {
             _ => {}
         }
     }
-    found.into_extras(XLSB_LAST_ROW)
+    let mut extras = found.into_extras(XLSB_LAST_ROW);
+    if xf_formats.is_some() && ended && !too_many {
+        extras.number_formats = formats;
+        extras.formats_known = true;
+    }
+    extras
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ pub struct Formats {
     pub fallback: NumFmt,
 }
 
-/// The formats of a file type whose number formats mawb cannot see (xlsb, ods).
+/// The formats of a file type whose number formats mawb cannot see (ods).
 pub static UNKNOWN_FORMATS: Formats = Formats {
     by_style: Vec::new(),
     fallback: NumFmt::Unknown,
@@ -153,7 +153,8 @@ impl<'a> CsvRecord<'a> {
 pub enum RowRef<'a> {
     Csv(CsvRecord<'a>),
     /// Cells of a sheet loaded whole (xls, xlsb, ods), with the number formats `formats` gives by column:
-    /// every number's in xls, an ods cell's typed as a percentage or a currency; not visible otherwise.
+    /// every number's in xls and xlsb, an ods cell's typed as a percentage or a currency; not visible
+    /// otherwise.
     /// `no_value`: the columns (0-based, ascending) of cells holding a formula whose result the file does
     /// not store (an ods written by a program).
     Sheet {

@@ -40,10 +40,10 @@ pub struct SheetExtras {
     pub merged: Vec<MergedArea>,
     /// Cells `(row, column)` whose number format the file tells: an ods cell whose value type says how
     /// the number is shown ([`NumFmt::Percentage`], [`NumFmt::Currency`]), an xls number whose format is
-    /// not General. The other cells' formats are not seen, unless `formats_known`.
+    /// not General (xls, xlsb). The other cells' formats are not seen, unless `formats_known`.
     pub number_formats: HashMap<(u32, u32), NumFmt>,
-    /// Every number's format was read (xls): a number without an entry in `number_formats` is shown as
-    /// General, not in a format mawb cannot see.
+    /// Every number's format was read (xls, xlsb): a number without an entry in `number_formats` is
+    /// shown as General, not in a format mawb cannot see.
     pub formats_known: bool,
 }
 

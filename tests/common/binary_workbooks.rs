@@ -16,7 +16,7 @@ pub struct Hiding {
     /// Merged areas: first row, last row (1-based), first column, last column (0-based).
     pub merged: Vec<(u32, u32, u32, u32)>,
     /// Number cells written instead of the text at row (1-based), column (0-based), with a number
-    /// format code (xls only).
+    /// format code.
     pub numbers: Vec<(u32, u32, f64, String)>,
 }
 
@@ -43,12 +43,7 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
     biff(&mut globals, 0x0809, &bof(0x0005));
     biff(&mut globals, 0x0042, &1200u16.to_le_bytes());
     // Formats: one custom id (164 on) per distinct code, and 16 default XFs then one XF per code.
-    let mut codes: Vec<&str> = Vec::new();
-    for (_, _, _, code) in &hiding.numbers {
-        if !codes.contains(&code.as_str()) {
-            codes.push(code);
-        }
-    }
+    let codes = number_codes(hiding);
     for (i, code) in codes.iter().enumerate() {
         let units: Vec<u16> = code.encode_utf16().collect();
         let mut d = Vec::new();
@@ -208,8 +203,42 @@ fn wide(out: &mut Vec<u8>, text: &str) {
     }
 }
 
+/// The distinct format codes of the number cells, in order: code `i` has format id `164 + i` and cell
+/// XF `1 + i` (XF 0 is General).
+fn number_codes(hiding: &Hiding) -> Vec<&str> {
+    let mut codes: Vec<&str> = Vec::new();
+    for (_, _, _, code) in &hiding.numbers {
+        if !codes.contains(&code.as_str()) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// The `styles.bin` of an xlsb: the number formats and one cell XF per format.
+fn xlsb_styles(hiding: &Hiding) -> Vec<u8> {
+    let codes = number_codes(hiding);
+    let mut s = Vec::new();
+    xlsb_record(&mut s, 0x0267, &(codes.len() as u32).to_le_bytes());
+    for (i, code) in codes.iter().enumerate() {
+        let mut d = (164 + i as u16).to_le_bytes().to_vec();
+        wide(&mut d, code);
+        xlsb_record(&mut s, 0x002C, &d);
+    }
+    xlsb_record(&mut s, 0x0268, &[]);
+    xlsb_record(&mut s, 0x0269, &(1 + codes.len() as u32).to_le_bytes());
+    for ifmt in std::iter::once(0u16).chain((0..codes.len()).map(|i| 164 + i as u16)) {
+        let mut d = vec![0u8; 16];
+        d[2..4].copy_from_slice(&ifmt.to_le_bytes());
+        xlsb_record(&mut s, 0x002F, &d);
+    }
+    xlsb_record(&mut s, 0x026A, &[]);
+    s
+}
+
 /// The sheet part of an xlsb of text cells.
 pub fn xlsb_sheet_part(rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8> {
+    let codes = number_codes(hiding);
     let width = rows.iter().map(Vec::len).max().unwrap_or(1) as u32;
     let mut s = Vec::new();
     xlsb_record(&mut s, 0x0081, &[]);
@@ -264,6 +293,19 @@ pub fn xlsb_sheet_part(rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8> {
             xlsb_record(&mut s, 0x0000, &d);
         }
         for (c, text) in row.iter().enumerate() {
+            let number = hiding
+                .numbers
+                .iter()
+                .find(|(nr, nc, _, _)| *nr == r as u32 + 1 && *nc == c as u32);
+            if let Some((_, _, value, code)) = number {
+                let xf = 1 + codes.iter().position(|k| k == code).unwrap_or(0) as u32;
+                let mut d = Vec::new();
+                d.extend_from_slice(&(c as u32).to_le_bytes());
+                d.extend_from_slice(&xf.to_le_bytes());
+                d.extend_from_slice(&value.to_le_bytes());
+                xlsb_record(&mut s, 0x0005, &d);
+                continue;
+            }
             if text.is_empty() {
                 continue;
             }
@@ -327,6 +369,7 @@ pub fn write_xlsb(dir: &Path, name: &str, rows: &[Vec<String>], hiding: &Hiding)
     xlsb_record(&mut wb, 0x0090, &[]);
     xlsb_record(&mut wb, 0x0084, &[]);
     part(&mut zip, "xl/workbook.bin", &wb);
+    part(&mut zip, "xl/styles.bin", &xlsb_styles(hiding));
     part(
         &mut zip,
         "xl/worksheets/sheet1.bin",

@@ -264,7 +264,7 @@ fn xlsb_rows_and_columns_are_read_across_multi_byte_record_headers() {
         merge.extend_from_slice(&v.to_le_bytes());
     }
     xlsb(&mut part, 0x00B0, &merge);
-    let e = xlsb_sheet(&part);
+    let e = xlsb_sheet(&part, None);
     assert_eq!(e.hidden_rows, vec![(2, 2), (4, 4)]);
     assert_eq!(e.hidden_columns, vec![(4, 6)]);
     assert_eq!(
@@ -285,8 +285,65 @@ fn xlsb_rows_and_columns_are_read_across_multi_byte_record_headers() {
     xlsb(&mut part, 0x01E5, &fmt);
     row_hdr(&mut part, 0, false);
     row_hdr(&mut part, 2, false);
-    let e = xlsb_sheet(&part);
+    let e = xlsb_sheet(&part, None);
     assert_eq!(e.hidden_rows, vec![(2, 2), (4, 1_048_576)]);
+}
+
+#[test]
+fn xlsb_numbers_get_the_format_of_their_cell_xf_and_cell_style_xfs_are_not_cell_xfs() {
+    let mut styles = Vec::new();
+    let mut fmt = 164u16.to_le_bytes().to_vec();
+    fmt.extend_from_slice(&5u32.to_le_bytes());
+    fmt.extend("00000".encode_utf16().flat_map(u16::to_le_bytes));
+    xlsb(&mut styles, 0x002C, &fmt);
+    let xf = |ifmt: u16| {
+        let mut d = vec![0u8; 16];
+        d[2..4].copy_from_slice(&ifmt.to_le_bytes());
+        d
+    };
+    // A cell-style XF first (not counted), then cell XFs 0 (General), 1 ("00000"), 2 (built-in 2).
+    xlsb(&mut styles, 0x0272, &1u32.to_le_bytes());
+    xlsb(&mut styles, 0x002F, &xf(164));
+    xlsb(&mut styles, 0x0273, &[]);
+    xlsb(&mut styles, 0x0269, &3u32.to_le_bytes());
+    for ifmt in [0, 164, 2] {
+        xlsb(&mut styles, 0x002F, &xf(ifmt));
+    }
+    xlsb(&mut styles, 0x026A, &[]);
+    let xfs = xlsb_xf_formats(&styles);
+    assert_eq!(
+        xfs,
+        vec![
+            NumFmt::General,
+            NumFmt::parse("00000"),
+            NumFmt::parse("0.00")
+        ]
+    );
+
+    let real = |col: u32, style: u32| {
+        let mut d = col.to_le_bytes().to_vec();
+        d.extend_from_slice(&style.to_le_bytes());
+        d.extend_from_slice(&1.5f64.to_le_bytes());
+        d
+    };
+    let mut part = Vec::new();
+    row_hdr(&mut part, 1, false);
+    xlsb(&mut part, 0x0005, &real(0, 0));
+    // The style's top byte holds other flags: only the low 24 bits name the XF.
+    xlsb(&mut part, 0x0005, &real(1, 0x0100_0001));
+    row_hdr(&mut part, 2, false);
+    xlsb(&mut part, 0x0005, &real(3, 2));
+    xlsb(&mut part, 0x0005, &real(4, 7));
+    let cut = xlsb_sheet(&part, Some(&xfs));
+    assert!(!cut.formats_known, "no BrtEndSheetData: not read whole");
+    xlsb(&mut part, 0x0092, &[]);
+    let e = xlsb_sheet(&part, Some(&xfs));
+    assert!(e.formats_known);
+    assert_eq!(e.number_formats.len(), 3, "{:?}", e.number_formats);
+    assert_eq!(e.number_formats[&(2, 1)], NumFmt::parse("00000"));
+    assert_eq!(e.number_formats[&(3, 3)], NumFmt::parse("0.00"));
+    assert_eq!(e.number_formats[&(3, 4)], NumFmt::Unknown);
+    assert!(!xlsb_sheet(&part, None).formats_known, "no styles part");
 }
 
 #[test]
@@ -343,7 +400,7 @@ proptest! {
     #[test]
     fn any_bytes_are_scanned_without_a_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let _ = xls_sheets(&bytes);
-        let _ = xlsb_sheet(&bytes);
+        let _ = xlsb_sheet(&bytes, None);
         let _ = wide_string(&bytes, 0);
     }
 
