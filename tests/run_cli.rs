@@ -1588,7 +1588,8 @@ fn a_change_killed_half_way_and_put_back_is_applied_again_not_read_as_unchanged(
     let s = sheet(4, 2);
     let batch = hand_made_batch_with(&wd, &s, "77", true);
     let local = Local::new(&wd, "run");
-    run_ok(&wd, &acp, &batch, &local, &[]);
+    let first = run_ok(&wd, &acp, &batch, &local, &[]);
+    let first_mid = text(&outcomes(&first)[VALID_MAWB]["manifest_id"]);
     let check = check_report(&wd, &batch);
     let csv_path = batch.join(VALID_MAWB).join("hawbs.csv");
     let original = std::fs::read(&csv_path).expect("the csv");
@@ -1607,6 +1608,11 @@ fn a_change_killed_half_way_and_put_back_is_applied_again_not_read_as_unchanged(
     std::fs::write(&csv_path, &original).expect("put the csv back");
     let report = run_ok(&wd, &acp, &batch, &local, &[]);
     assert_ne!(outcomes(&report)[VALID_MAWB]["status"], "unchanged");
+    // The killed run cancelled the manifest: this run says it was replaced.
+    assert_eq!(
+        outcomes(&report)[VALID_MAWB]["manifest_replaced"],
+        first_mid.as_str()
+    );
     assert_acp_holds_exactly(&acp.objects(), &check);
     let report = run_ok(&wd, &acp, &batch, &local, &[]);
     assert_eq!(outcomes(&report)[VALID_MAWB]["status"], "unchanged");
@@ -1664,8 +1670,23 @@ fn a_manifest_cancelled_by_a_failed_change_is_reported_as_cancelled() {
         mid.as_str()
     );
     acp.clear_faults();
-    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    let (o, report) = run(&wd, &acp, &batch, &local, &[]);
+    assert_exit(&o, OK);
     assert_eq!(outcomes(&report)[VALID_MAWB]["status"], "sent");
+    let new_mid = text(&outcomes(&report)[VALID_MAWB]["manifest_id"]);
+    assert!(
+        stdout(&o).contains(&format!(
+            "manifest replaced: {mid} was cancelled and created again as {new_mid}"
+        )),
+        "{}",
+        stdout(&o)
+    );
+    // Said once: the run after it has nothing replaced to report.
+    let report = run_ok(&wd, &acp, &batch, &local, &[]);
+    assert_eq!(
+        outcomes(&report)[VALID_MAWB]["manifest_replaced"],
+        Value::Null
+    );
     acp.objects().assert_no_duplicates();
 }
 

@@ -366,6 +366,10 @@ impl Run<'_, '_> {
         // The outcome names the manifest ACP holds for the MAWB, also when this run fails before or
         // without changing it; a run that cancels or creates one says so as it does.
         self.out.manifest_id = row.manifest_id.clone();
+        if row.manifest_id.is_none() {
+            // An earlier run cancelled the manifest to rebuild the day and ended before creating it again.
+            self.out.manifest_replaced = ledger.manifest_cancelled_since_created(&self.mawb)?;
+        }
         let lacking = self.lacking_labels()?;
         let same_as_sent = row.fingerprint.as_deref() == Some(content_fp.as_str());
         if row.sent_on && same_as_sent && row.state != "done" {

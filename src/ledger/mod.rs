@@ -677,6 +677,26 @@ impl Ledger {
         Ok(())
     }
 
+    /// The manifest id of the MAWB's last cancelManifest that ACP answered after its last createManifest,
+    /// if any: a run that cancelled the manifest to rebuild the MAWB's day and ended (killed, or failed)
+    /// before creating it again. The next run's outcome names it as replaced.
+    pub fn manifest_cancelled_since_created(
+        &self,
+        mawb: &str,
+    ) -> Result<Option<String>, LedgerError> {
+        let c = self.conn();
+        let id = c
+            .query_row(
+                "SELECT detail FROM requests WHERE mawb = ?1 AND command = 'cancelManifest' AND status = 'answered'
+                   AND id > COALESCE((SELECT MAX(id) FROM requests WHERE mawb = ?1 AND command = 'createManifest'), 0)
+                 ORDER BY id DESC LIMIT 1",
+                params![mawb],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(id)
+    }
+
     /// Whether a request of `command` for this MAWB was sent without an answer being recorded (in flight
     /// when the process died, or lost to the network): ACP may hold what it created.
     pub fn has_unanswered(&self, mawb: &str, command: &str) -> Result<bool, LedgerError> {
