@@ -326,6 +326,44 @@ fn formulas_without_a_stored_result_say_so() {
     assert!(found(&v, "required").is_empty(), "{}", problem_lines(&v));
 }
 
+/// XlsxWriter stores 0 as every formula's result and marks the workbook to be computed again when it is
+/// opened (`fullCalcOnLoad`): Excel shows the computed values, so a stored 0 is a placeholder, refused
+/// like a missing result (text and number columns alike). A stored result other than 0 is read (the
+/// formula-float case is marked the same way).
+#[test]
+fn a_formula_result_stored_as_a_placeholder_zero_is_refused() {
+    let wd = Workdir::new();
+    let dir = copy_case(&wd, "formula-no-cache-xlsx");
+    let path = dir.join("hawbs.xlsx");
+    let (_, workbook) = &common::acp::zip_entries(&path)["xl/workbook.xml"];
+    let workbook = String::from_utf8_lossy(workbook);
+    assert!(workbook.contains("fullCalcOnLoad=\"1\""), "{workbook}");
+    // Each formula's missing result becomes XlsxWriter's `<v>0</v>`.
+    rewrite_zip_entry(&path, "xl/worksheets/sheet1.xml", |xml| {
+        let fixed = xml.replace("</f><v></v></c>", "</f><v>0</v></c>");
+        assert_ne!(fixed, xml, "no formula cell");
+        fixed
+    });
+    let (o, v) = check(&wd, &dir);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "formula-no-value"),
+        vec![at(2, "value"), at(3, "weight"), at(4, "value")],
+        "{}",
+        problem_lines(&v)
+    );
+    // Without the mark, a stored 0 is a result like any other.
+    rewrite_zip_entry(&path, "xl/workbook.xml", |xml| {
+        xml.replace(" fullCalcOnLoad=\"1\"", "")
+    });
+    let (_, v) = check(&wd, &dir);
+    assert!(
+        found(&v, "formula-no-value").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+}
+
 #[test]
 fn the_header_is_found_below_a_title_block() {
     let wd = Workdir::new();

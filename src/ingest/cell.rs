@@ -116,7 +116,7 @@ pub fn read_cell<'a>(
         Stored::FormulaNoValue => Err(CellNote {
             rule: &FORMULA_NO_VALUE,
             message: format!(
-                "the {} cell is a formula whose result is not stored in the file (it was written by a program, not saved by a spreadsheet): open the file in Excel or LibreOffice and save it, or write values instead of formulas",
+                "the {} cell is a formula whose result is not stored in the file, or is computed again when the file is opened (it was written by a program, not saved by a spreadsheet): open the file in Excel or LibreOffice and save it, or write values instead of formulas",
                 f.name()
             ),
         }),

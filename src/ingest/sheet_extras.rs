@@ -32,7 +32,8 @@ use super::numfmt::NumFmt;
 pub struct SheetExtras {
     /// Rows the user does not see (hidden by hand or by a filter), as inclusive ranges in sheet order.
     pub hidden_rows: Vec<(u32, u32)>,
-    /// Cells `(row, column)` holding a formula whose result is not stored.
+    /// Cells `(row, column)` holding a formula whose result is not stored, or is stored as 0 in a workbook
+    /// the spreadsheet computes again when it opens it (a program's placeholder, not a result).
     pub formulas_without_value: HashSet<(u32, u32)>,
     /// Columns (0-based) the user does not see (hidden, or of width 0), as inclusive ranges.
     pub hidden_columns: Vec<(u32, u32)>,
@@ -113,13 +114,13 @@ impl SheetExtras {
 pub fn scan<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, String> {
     let mut zip =
         zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
-    let sheets = sheet_parts(&mut zip)?;
+    let (sheets, recalc) = sheet_parts(&mut zip)?;
     let mut out = HashMap::new();
     for (name, part) in sheets {
         if !needs_parse(&mut zip, &part, &XLSX_MARKS)? {
             continue;
         }
-        let extras = parse_sheet(&mut zip, &part)?;
+        let extras = parse_sheet(&mut zip, &part, recalc)?;
         if !extras.is_empty() {
             out.insert(name, extras);
         }
@@ -178,17 +179,25 @@ pub(super) fn relationship_targets<R: Read + Seek>(
     Ok(targets)
 }
 
-/// Sheet names and their part paths, in workbook order.
+/// Sheet names and their part paths, in workbook order, and whether the workbook asks to be computed
+/// again when it is opened (`calcPr/@fullCalcOnLoad`, §18.2.2: programs that write formulas without
+/// computing them set it, and store nothing, or 0, as their results).
 fn sheet_parts<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<(Vec<(String, String)>, bool), String> {
     let targets = relationship_targets(zip, "xl/_rels/workbook.xml.rels")?;
     let mut sheets = Vec::new();
+    let mut recalc = false;
     if let Some(wb) = entry(zip, "xl/workbook.xml")? {
         let mut xml = quick_xml::Reader::from_reader(BufReader::new(wb));
         let mut buf = Vec::new();
         loop {
             match xml.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e))
+                    if e.local_name().as_ref() == b"calcPr" =>
+                {
+                    recalc = matches!(attr(&e, b"fullCalcOnLoad").as_deref(), Some("1" | "true"));
+                }
                 Ok(Event::Start(e)) | Ok(Event::Empty(e))
                     if e.local_name().as_ref() == b"sheet" =>
                 {
@@ -208,7 +217,7 @@ fn sheet_parts<R: Read + Seek>(
             buf.clear();
         }
     }
-    Ok(sheets)
+    Ok((sheets, recalc))
 }
 
 /// What marks an xlsx sheet part worth parsing: a hidden row or column (`hidden="1"`, `hidden='true'`,
@@ -297,9 +306,13 @@ fn needs_parse<R: Read + Seek>(
     }
 }
 
+/// The extras of one xlsx sheet part; `recalc`: the workbook is computed again when opened, so a
+/// formula's stored 0 is taken for the placeholder a program that does not compute formulas writes
+/// (XlsxWriter), not a result: refused like a missing one. Other stored results are read.
 fn parse_sheet<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     part: &str,
+    recalc: bool,
 ) -> Result<SheetExtras, String> {
     let mut extras = SheetExtras::default();
     let Some(f) = entry(zip, part)? else {
@@ -314,6 +327,9 @@ fn parse_sheet<R: Read + Seek>(
     let mut col: u32 = 0;
     let mut cell: Option<(u32, u32)> = None;
     let (mut has_formula, mut has_value) = (false, false);
+    // Whether the cell's stored value is exactly 0: what a program that does not compute its formulas
+    // stores as their result (XlsxWriter), in a workbook computed again when opened.
+    let mut zero_value = false;
     let mut in_v = false;
     loop {
         let ev = xml.read_event_into(&mut buf).map_err(|e| bad(&e))?;
@@ -347,6 +363,7 @@ fn parse_sheet<R: Read + Seek>(
                         cell = Some(pos);
                         has_formula = false;
                         has_value = false;
+                        zero_value = false;
                         if empty {
                             cell = None;
                         }
@@ -386,13 +403,14 @@ fn parse_sheet<R: Read + Seek>(
                 let bytes: &[u8] = t;
                 if !bytes.iter().all(u8::is_ascii_whitespace) {
                     has_value = true;
+                    zero_value = bytes.trim_ascii() == b"0";
                 }
             }
             Event::End(ref e) => match e.local_name().as_ref() {
                 b"v" | b"is" => in_v = false,
                 b"c" => {
                     if let Some((r, c)) = cell.take() {
-                        if has_formula && !has_value {
+                        if has_formula && (!has_value || (recalc && zero_value)) {
                             extras.formulas_without_value.insert((r, c));
                         }
                     }

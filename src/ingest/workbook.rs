@@ -357,10 +357,12 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
         if c >= MAX_COLUMNS {
             continue;
         }
-        let style = if no_value.is_some_and(|s| s.contains(&(r + 1, c as u32))) {
-            FORMULA_WITHOUT_VALUE
+        // A formula whose result is not stored, or not to be believed (the workbook is computed again
+        // when opened): its stored value, if any, is not what the spreadsheet shows.
+        let (value, style) = if no_value.is_some_and(|s| s.contains(&(r + 1, c as u32))) {
+            (DataRef::Empty, FORMULA_WITHOUT_VALUE)
         } else {
-            u32::try_from(style).unwrap_or(0)
+            (cell.get_value().clone(), u32::try_from(style).unwrap_or(0))
         };
         // Cells come in column order, most often each right after the one before: pushed, not resized.
         if c > cells.len() {
@@ -368,10 +370,10 @@ fn xlsx_rows<RS: std::io::Read + std::io::Seek>(
             styles.resize(c, 0);
         }
         if c == cells.len() {
-            cells.push(cell.get_value().clone());
+            cells.push(value);
             styles.push(style);
         } else {
-            cells[c] = cell.get_value().clone();
+            cells[c] = value;
             styles[c] = style;
         }
     }
