@@ -446,6 +446,54 @@ fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
     assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
 }
 
+/// A formula's error in an ods file, as LibreOffice writes it (a string or float cell marked
+/// `calcext:value-type="error"`, showing `#N/A` or `#DIV/0!`), is refused as `cell-error`, as in xlsx and
+/// xls; it was sent as the text `#N/A`, or as 0.
+#[test]
+fn ods_error_cells_are_refused_as_in_xlsx() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let mut rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 3)
+        .all_rows()
+        .into_iter()
+        .map(|r| r.into_iter().map(Cell::from).collect())
+        .collect();
+    let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap();
+    rows[1][col("productDescription")] = Cell::Text("#N/A".into());
+    rows[2][col("value")] = Cell::Number(0.0);
+    let path = write_ods(&dir, "hawbs.ods", &rows, &[]);
+    rewrite_zip_entry(&path, "content.xml", |xml| {
+        let fixed = xml
+            .replacen(
+                r#"<table:table-cell office:value-type="string"><text:p>#N/A"#,
+                r#"<table:table-cell table:formula="of:=NA()" office:value-type="string" office:string-value="" calcext:value-type="error"><text:p>#N/A"#,
+                1,
+            )
+            .replacen(
+                r#"<table:table-cell office:value-type="float" office:value="0"><text:p>0"#,
+                r#"<table:table-cell table:formula="of:=1/0" office:value-type="float" office:value="0" calcext:value-type="error"><text:p>#DIV/0!"#,
+                1,
+            );
+        assert_eq!(fixed.matches("calcext:value-type").count(), 2, "{fixed}");
+        fixed
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "cell-error"),
+        vec![at(2, "productDescription"), at(3, "value")],
+        "{}",
+        problem_lines(&v)
+    );
+    let lines = problem_lines(&v);
+    assert!(
+        lines.contains("#N/A") && lines.contains("#DIV/0!"),
+        "{lines}"
+    );
+}
+
 /// Hidden rows and columns of xls and xlsb sheets, as Excel records them (a row's hidden flag, a column's
 /// hidden flag, and a sheet whose rows are hidden unless a row record shows them): skipped with a
 /// warning naming each, read with `hidden_rows` / `hidden_columns = "read"`, as in xlsx.

@@ -46,6 +46,10 @@ pub struct SheetExtras {
     /// Every number's format was read (xls, xlsb): a number without an entry in `number_formats` is
     /// shown as General, not in a format mawb cannot see.
     pub formats_known: bool,
+    /// Cells `(row, column)` an ods file marks as holding an error (`calcext:value-type="error"`, as
+    /// LibreOffice writes a formula's error), with the text shown (`#N/A`, `#DIV/0!`): calamine reads them
+    /// as that text or as 0.
+    pub error_cells: HashMap<(u32, u32), String>,
 }
 
 /// A merged area of cells: Excel shows the value of its top-left cell over the whole area and stores
@@ -107,6 +111,7 @@ impl SheetExtras {
             && self.merged.is_empty()
             && self.number_formats.is_empty()
             && !self.formats_known
+            && self.error_cells.is_empty()
     }
 }
 
@@ -242,8 +247,16 @@ const XLSX_PATTERNS: &[&str] = &[
 
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row or column (`visibility`,
 /// the local name the parser matches, whatever its prefix and quotes), a cell typed as a percentage or a
-/// currency (`office:value-type`), a formula (`table:formula`, whose result may not be stored).
-const ODS_PATTERNS: &[&str] = &["visibility", "percentage", "currency", "formula"];
+/// currency (`office:value-type`), a formula (`table:formula`, whose result may not be stored), an error
+/// value (`calcext:value-type="error"`).
+const ODS_PATTERNS: &[&str] = &[
+    "visibility",
+    "percentage",
+    "currency",
+    "formula",
+    "\"error\"",
+    "'error'",
+];
 
 /// The most cells of one workbook whose ods value type is kept: a `number-columns-repeated` or
 /// `number-rows-repeated` over a typed cell is expanded cell by cell, so a pathological file cannot make
@@ -446,6 +459,8 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
     // The rows (first, last) of the row being read, and the column of its next cell.
     let (mut rows, mut cell) = ((0u32, 0u32), 0u32);
     let mut typed_cells = 0usize;
+    // The cells of the error cell being read (rows, columns), until its text is read.
+    let mut error_at: Option<((u32, u32), (u32, u32))> = None;
     loop {
         let ev = xml
             .read_event_into(&mut buf)
@@ -510,9 +525,38 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                             extras.formulas_without_value.insert(at);
                         }
                     }
+                    // LibreOffice's error result: `calcext:value-type="error"` beside an
+                    // `office:value-type` of string or float (no ODF value type is "error").
+                    let error = e.attributes().flatten().any(|a| {
+                        a.key.local_name().as_ref() == b"value-type" && a.value.as_ref() == b"error"
+                    });
+                    error_at = None;
+                    if let (true, Some((_, extras))) = (error, sheet.as_mut()) {
+                        let cells = (rows.0..=rows.1)
+                            .flat_map(|r| (first..cell).map(move |c| (r, c)))
+                            .take(MAX_TYPED_CELLS - typed_cells);
+                        for at in cells {
+                            typed_cells += 1;
+                            extras.error_cells.insert(at, String::new());
+                        }
+                        error_at = Some((rows, (first, cell)));
+                    }
                 }
                 _ => {}
             },
+            Event::Text(ref t) if error_at.is_some() && !t.iter().all(u8::is_ascii_whitespace) => {
+                if let (Some((rows, cols)), Some((_, extras))) = (error_at.take(), sheet.as_mut()) {
+                    let shown = String::from_utf8_lossy(t).trim().to_string();
+                    for r in rows.0..=rows.1 {
+                        for c in cols.0..cols.1 {
+                            if let Some(text) = extras.error_cells.get_mut(&(r, c)) {
+                                text.clone_from(&shown);
+                            }
+                        }
+                    }
+                }
+            }
+            Event::End(ref e) if e.name().as_ref() == b"table:table-cell" => error_at = None,
             Event::End(ref e) if e.name().as_ref() == b"table:table" => {
                 if let Some((name, extras)) = sheet.take() {
                     if !extras.is_empty() {
@@ -711,6 +755,27 @@ mod tests {
                 "mark cut {cut_inside} bytes from its end"
             );
         }
+    }
+
+    #[test]
+    fn ods_error_cells_are_found_with_the_error_they_show() {
+        let content = r#"<office:document-content><office:body><office:spreadsheet>
+            <table:table table:name="P">
+              <table:table-row><table:table-cell calcext:value-type="error" office:value-type="string">
+                  <text:p>#N/A</text:p></table:table-cell>
+                <table:table-cell calcext:value-type="error" table:number-columns-repeated="2"/>
+                <table:table-cell office:value-type="string"><text:p>#N/A</text:p></table:table-cell>
+                <table:table-cell calcext:value-type='error' office:value-type="float" office:value="0"><text:p>#DIV/0!</text:p></table:table-cell>
+              </table:table-row>
+            </table:table>
+        </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
+        let errors = &s["P"].error_cells;
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert_eq!(errors[&(1, 0)], "#N/A");
+        assert_eq!(errors[&(1, 1)], "", "an empty error cell shows nothing");
+        assert_eq!(errors[&(1, 2)], "");
+        assert_eq!(errors[&(1, 4)], "#DIV/0!");
     }
 
     #[test]

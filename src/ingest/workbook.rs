@@ -11,7 +11,7 @@ use super::numfmt::{builtin_format_code, NumFmt};
 use super::read::*;
 use super::sheet_extras::{self, MergedArea, SheetExtras};
 use crate::problem::*;
-use calamine::{Data, DataRef, Reader, SheetVisible};
+use calamine::{CellErrorType, Data, DataRef, Reader, SheetVisible};
 use std::collections::HashMap;
 use std::io::{BufReader, Read};
 use std::path::Path;
@@ -182,6 +182,20 @@ pub(super) fn read_workbook(
     }
 }
 
+/// The error an ods cell shows (`#N/A`, `#DIV/0!`…; LibreOffice's own `Err:502` and other texts count
+/// as `#VALUE!`, the nearest).
+fn error_type(shown: &str) -> CellErrorType {
+    match shown.trim() {
+        "#N/A" => CellErrorType::NA,
+        "#DIV/0!" => CellErrorType::Div0,
+        "#NAME?" => CellErrorType::Name,
+        "#NULL!" => CellErrorType::Null,
+        "#NUM!" => CellErrorType::Num,
+        "#REF!" => CellErrorType::Ref,
+        _ => CellErrorType::Value,
+    }
+}
+
 /// The extras of an xls or xlsb workbook's sheets, found in workbook order, keyed by the names calamine
 /// gives the same sheets in the same order. When the counts differ (a file the scan read otherwise than
 /// calamine) no sheet is paired with another's extras: none are used.
@@ -252,6 +266,14 @@ where
         no_value.entry(r).or_default().push(c);
     }
     no_value.values_mut().for_each(|cols| cols.sort_unstable());
+    // Cells holding an error (ods), by row: their columns and the error shown.
+    let mut errors: HashMap<u32, Vec<(usize, CellErrorType)>> = HashMap::new();
+    for (&(r, c), shown) in extras.iter().flat_map(|e| &e.error_cells) {
+        errors
+            .entry(r)
+            .or_default()
+            .push((c as usize, error_type(shown)));
+    }
     for (i, cells) in range.rows().enumerate() {
         let row_number = first_row + i as u32 + 1;
         let cells = if first_col == 0 {
@@ -262,11 +284,17 @@ where
             padded.extend_from_slice(cells);
             &padded[..]
         };
-        let cells = if merged.areas.is_empty() {
+        let row_errors = errors.get(&row_number);
+        let cells = if merged.areas.is_empty() && row_errors.is_none() {
             cells
         } else {
             spread.clear();
             spread.extend_from_slice(cells);
+            for (c, e) in row_errors.into_iter().flatten() {
+                if let Some(cell) = spread.get_mut(*c) {
+                    *cell = Data::Error(e.clone());
+                }
+            }
             merged.spread(row_number, &mut spread, &mut no_styles);
             &spread[..]
         };
