@@ -446,6 +446,51 @@ fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
     assert_eq!(totals(&v).0, 3, "{}", problem_lines(&v));
 }
 
+/// Cells merged down several parcel rows of an ods sheet (`table:number-rows-spanned` over covered
+/// cells) show the top cell's value on each row, as in xlsx: read for each, with a warning naming the
+/// area (they were read as blank: "required" errors, or an optional field sent empty).
+#[test]
+fn ods_merged_cells_are_read_as_shown() {
+    let wd = Workdir::new();
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    let mut rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 4)
+        .all_rows()
+        .into_iter()
+        .map(|r| r.into_iter().map(Cell::from).collect())
+        .collect();
+    let name = HAWB_COLUMNS
+        .iter()
+        .position(|c| *c == "consigneeName")
+        .unwrap();
+    for (r, text) in [(1, "TOP"), (2, "COVERED-1"), (3, "COVERED-2")] {
+        rows[r][name] = Cell::Text(text.into());
+    }
+    let path = write_ods(&dir, "hawbs.ods", &rows, &[]);
+    rewrite_zip_entry(&path, "content.xml", |xml| {
+        let mut fixed = xml.replace(
+            r#"<table:table-cell office:value-type="string"><text:p>TOP</text:p>"#,
+            r#"<table:table-cell table:number-rows-spanned="3" office:value-type="string"><text:p>Ann Lee</text:p>"#,
+        );
+        for covered in ["COVERED-1", "COVERED-2"] {
+            fixed = fixed.replace(
+                &format!(r#"<table:table-cell office:value-type="string"><text:p>{covered}</text:p></table:table-cell>"#),
+                "<table:covered-table-cell/>",
+            );
+        }
+        assert_eq!(fixed.matches("covered-table-cell").count(), 2, "{fixed}");
+        fixed
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, OK);
+    assert_eq!(totals(&v).0, 4, "{}", problem_lines(&v));
+    let merged = problems_with(&v, "merged-cells");
+    assert_eq!(merged.len(), 1, "{}", problem_lines(&v));
+    let message = merged[0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("rows 2 to 4"), "{message}");
+}
+
 /// A formula's error in an ods file, as LibreOffice writes it (a string or float cell marked
 /// `calcext:value-type="error"`, showing `#N/A` or `#DIV/0!`), is refused as `cell-error`, as in xlsx and
 /// xls; it was sent as the text `#N/A`, or as 0.

@@ -1,6 +1,6 @@
 //! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows, hidden
-//! columns and formulas whose result the file does not store, of xlsx and ods sheets, and of xlsx sheets
-//! also merged cells.
+//! columns, merged cells and formulas whose result the file does not store, of xlsx and ods sheets, and of
+//! ods sheets also the cells' value types and error values.
 //!
 //! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`, `row/@ht`: a row of height 0 is not seen),
 //! §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden unless stated), §18.3.1.13 (`col/@hidden`,
@@ -248,7 +248,7 @@ const XLSX_PATTERNS: &[&str] = &[
 /// What marks an ods `content.xml` worth parsing: a collapsed or filtered-out row or column (`visibility`,
 /// the local name the parser matches, whatever its prefix and quotes), a cell typed as a percentage or a
 /// currency (`office:value-type`), a formula (`table:formula`, whose result may not be stored), an error
-/// value (`calcext:value-type="error"`).
+/// value (`calcext:value-type="error"`), a cell merged down (`table:number-rows-spanned`).
 const ODS_PATTERNS: &[&str] = &[
     "visibility",
     "percentage",
@@ -256,6 +256,7 @@ const ODS_PATTERNS: &[&str] = &[
     "formula",
     "\"error\"",
     "'error'",
+    "rows-spanned",
 ];
 
 /// The most cells of one workbook whose ods value type is kept: a `number-columns-repeated` or
@@ -524,6 +525,22 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                             typed_cells += 1;
                             extras.formulas_without_value.insert(at);
                         }
+                    }
+                    // A cell merged over the rows below it (`table:number-rows-spanned`, OpenDocument
+                    // 1.3 Part 3 §9.1.4);
+                    // the cells it covers are `covered-table-cell`s without a value.
+                    let spanned = |name: &[u8]| attr(e, name).and_then(|n| n.parse::<u32>().ok());
+                    if let (Some(down), Some((_, extras))) = (
+                        spanned(b"number-rows-spanned").filter(|&n| n > 1),
+                        sheet.as_mut(),
+                    ) {
+                        let across = spanned(b"number-columns-spanned").unwrap_or(1).max(1);
+                        extras.merged.push(MergedArea {
+                            first_row: rows.0,
+                            last_row: rows.0.saturating_add(down - 1),
+                            first_col: first,
+                            last_col: first.saturating_add(across - 1),
+                        });
                     }
                     // LibreOffice's error result: `calcext:value-type="error"` beside an
                     // `office:value-type` of string or float (no ODF value type is "error").
