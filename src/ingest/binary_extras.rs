@@ -7,9 +7,9 @@
 //!   records of a 2-byte type and a 2-byte length. `BoundSheet8` (0x0085, §2.4.28) gives each sheet's
 //!   stream offset, in the workbook's sheet order; each sheet runs from its `BOF` (0x0809) to the matching
 //!   `EOF` (0x000A), embedded charts nested inside with their own pair. `Row` (0x0208, §2.4.221): the row
-//!   `rw` (0-based) is hidden when `fDyZero` (bit 5 of the byte at offset 12) is set; `ColInfo` (0x007D,
-//!   §2.4.53): columns `colFirst..=colLast` are hidden when `fHidden` (bit 0 of the flags at offset 8) is
-//!   set; `DefaultRowHeight` (0x0225, §2.4.87): `fDyZero` (bit 1) hides every row no `Row` record shows;
+//!   `rw` (0-based) is hidden when `fDyZero` (bit 5 of the byte at offset 12) is set or its height
+//!   `miyRw` (offset 6) is 0; `ColInfo` (0x007D, §2.4.53): columns `colFirst..=colLast` are hidden when
+//!   `fHidden` (bit 0 of the flags at offset 8) is set or their width `coldx` (offset 4) is 0; `DefaultRowHeight` (0x0225, §2.4.87): `fDyZero` (bit 1) hides every row no `Row` record shows;
 //!   `MergeCells` (0x00E5): a count, then that many areas of 2-byte first and last row and column.
 //!   Number formats: `Format` (0x041E, §2.4.126) gives a format id its code, `XF` (0x00E0, §2.4.353)
 //!   each cell style its format id (built-in ids without a `Format` record are ECMA-376's,
@@ -19,8 +19,9 @@
 //!   giving 7 bits (§2.1.4). `xl/workbook.bin` lists the sheets in order in `BrtBundleSh` (0x009C,
 //!   §2.4.304: `hsState`, `iTabID`, `strRelID`, `strName`), `xl/_rels/workbook.bin.rels` maps `strRelID`
 //!   to the sheet's part. In a sheet part, `BrtRowHdr` (0x0000, §2.4.726): row `rw` (0-based) is hidden
-//!   when `fDyZero` (bit 4 of the byte at offset 11) is set; `BrtColInfo` (0x003C, §2.4.323): columns
-//!   `colFirst..=colLast` hidden when `fHidden` (bit 0 of the flags at offset 16) is set; `BrtWsFmtInfo`
+//!   when `fDyZero` (bit 4 of the byte at offset 11) is set or its height `miyRw` (offset 8) is 0;
+//!   `BrtColInfo` (0x003C, §2.4.323): columns `colFirst..=colLast` hidden when `fHidden` (bit 0 of the
+//!   flags at offset 16) is set or their width `coldx` (offset 8) is 0; `BrtWsFmtInfo`
 //!   (0x01E5, §2.4.841): `fDyZero` (bit 1 of the flags at offset 8) hides every row no `BrtRowHdr` shows;
 //!   `BrtMergeCell` (0x00B0): an area of 4-byte first and last row and column. Number formats: the
 //!   number cells (`BrtCellRk`, `BrtCellReal`, `BrtFmlaNum`) name a cell XF of `xl/styles.bin`
@@ -279,15 +280,22 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
                 }
             }
             0x0208 if depth == 1 => {
-                if let (Some(row), Some(&flags)) = (u16_at(data, 0), data.get(12)) {
-                    found.row(u32::from(row), flags & 0x20 != 0);
+                if let (Some(row), Some(height), Some(&flags)) =
+                    (u16_at(data, 0), u16_at(data, 6), data.get(12))
+                {
+                    // A custom height (bit 15 clear) of 0 shows nothing, as a hidden row.
+                    let zero = height == 0;
+                    found.row(u32::from(row), flags & 0x20 != 0 || zero);
                 }
             }
             0x007D if depth == 1 => {
-                if let (Some(first), Some(last), Some(flags)) =
-                    (u16_at(data, 0), u16_at(data, 2), u16_at(data, 8))
-                {
-                    if flags & 1 != 0 && first <= last {
+                if let (Some(first), Some(last), Some(width), Some(flags)) = (
+                    u16_at(data, 0),
+                    u16_at(data, 2),
+                    u16_at(data, 4),
+                    u16_at(data, 8),
+                ) {
+                    if (flags & 1 != 0 || width == 0) && first <= last {
                         found.columns.push((u32::from(first), u32::from(last)));
                     }
                 }
@@ -475,8 +483,10 @@ fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
     for (typ, data) in xlsb_records(part) {
         match typ {
             0x0000 => {
-                if let (Some(r), Some(&flags)) = (u32_at(data, 0), data.get(11)) {
-                    found.row(r, flags & 0x10 != 0);
+                if let (Some(r), Some(height), Some(&flags)) =
+                    (u32_at(data, 0), u16_at(data, 8), data.get(11))
+                {
+                    found.row(r, flags & 0x10 != 0 || height == 0);
                     row = r;
                 }
             }
@@ -499,10 +509,13 @@ fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
             }
             0x0092 => ended = true,
             0x003C => {
-                if let (Some(first), Some(last), Some(flags)) =
-                    (u32_at(data, 0), u32_at(data, 4), u16_at(data, 16))
-                {
-                    if flags & 1 != 0 && first <= last {
+                if let (Some(first), Some(last), Some(width), Some(flags)) = (
+                    u32_at(data, 0),
+                    u32_at(data, 4),
+                    u32_at(data, 8),
+                    u16_at(data, 16),
+                ) {
+                    if (flags & 1 != 0 || width == 0) && first <= last {
                         found.columns.push((first, last));
                     }
                 }

@@ -50,6 +50,15 @@ fn xls_rows_and_columns_are_read_per_sheet_and_an_embedded_chart_is_not_the_shee
     let mut first = Vec::new();
     rec(&mut first, 0x007D, &words(&[2, 3, 2340, 15, 1, 0]));
     rec(&mut first, 0x007D, &words(&[5, 5, 2340, 15, 0, 0]));
+    // Width 0: not seen, as a hidden column.
+    rec(&mut first, 0x007D, &words(&[7, 7, 0, 15, 0, 0]));
+    // Height 0 (a custom height: bit 15 clear): not seen, as a hidden row; a default height is not 0.
+    rec(&mut first, 0x0208, &words(&[9, 0, 3, 0, 0, 0, 0x0100, 15]));
+    rec(
+        &mut first,
+        0x0208,
+        &words(&[10, 0, 3, 0x8000, 0, 0, 0x0100, 15]),
+    );
     row(&mut first, 0, false);
     row(&mut first, 2, true);
     // An embedded chart's own substream: its records are not the sheet's.
@@ -70,8 +79,8 @@ fn xls_rows_and_columns_are_read_per_sheet_and_an_embedded_chart_is_not_the_shee
     row(&mut second, 4, true);
     let sheets = xls_sheets(&workbook(&[first, second]));
     assert_eq!(sheets.len(), 2);
-    assert_eq!(sheets[0].hidden_rows, vec![(3, 3), (5, 5)]);
-    assert_eq!(sheets[0].hidden_columns, vec![(2, 3)]);
+    assert_eq!(sheets[0].hidden_rows, vec![(3, 3), (5, 5), (10, 10)]);
+    assert_eq!(sheets[0].hidden_columns, vec![(2, 3), (7, 7)]);
     assert_eq!(
         sheets[0].merged,
         vec![MergedArea {
@@ -259,14 +268,24 @@ fn xlsb_rows_and_columns_are_read_across_multi_byte_record_headers() {
     row_hdr(&mut part, 1, true);
     row_hdr(&mut part, 2, false);
     row_hdr(&mut part, 3, true);
+    // Row 6 (0-based 5) of height 0, and column 9 of width 0: not seen.
+    let mut zero = 5u32.to_le_bytes().to_vec();
+    zero.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    xlsb(&mut part, 0x0000, &zero);
+    let mut narrow = Vec::new();
+    for v in [9u32, 9, 0, 0] {
+        narrow.extend_from_slice(&v.to_le_bytes());
+    }
+    narrow.extend_from_slice(&0u16.to_le_bytes());
+    xlsb(&mut part, 0x003C, &narrow);
     let mut merge = Vec::new();
     for v in [1u32, 3, 0, 1] {
         merge.extend_from_slice(&v.to_le_bytes());
     }
     xlsb(&mut part, 0x00B0, &merge);
     let e = xlsb_sheet(&part, None);
-    assert_eq!(e.hidden_rows, vec![(2, 2), (4, 4)]);
-    assert_eq!(e.hidden_columns, vec![(4, 6)]);
+    assert_eq!(e.hidden_rows, vec![(2, 2), (4, 4), (6, 6)]);
+    assert_eq!(e.hidden_columns, vec![(4, 6), (9, 9)]);
     assert_eq!(
         e.merged,
         vec![MergedArea {
