@@ -482,13 +482,18 @@ fn ods_merged_cells_are_read_as_shown() {
         assert_eq!(fixed.matches("covered-table-cell").count(), 2, "{fixed}");
         fixed
     });
-    let (o, v) = check_json(&wd, &["m"]);
+    assert_read_with_one_merged_area(&wd, "ods");
+}
+
+/// `mawb check m` reads 4 items, with one `merged-cells` warning for rows 2 to 4.
+fn assert_read_with_one_merged_area(wd: &Workdir, ext: &str) {
+    let (o, v) = check_json(wd, &["m"]);
     assert_exit(&o, OK);
-    assert_eq!(totals(&v).0, 4, "{}", problem_lines(&v));
+    assert_eq!(totals(&v).0, 4, "{ext}: {}", problem_lines(&v));
     let merged = problems_with(&v, "merged-cells");
-    assert_eq!(merged.len(), 1, "{}", problem_lines(&v));
+    assert_eq!(merged.len(), 1, "{ext}: {}", problem_lines(&v));
     let message = merged[0]["message"].as_str().unwrap_or_default();
-    assert!(message.contains("rows 2 to 4"), "{message}");
+    assert!(message.contains("rows 2 to 4"), "{ext}: {message}");
 }
 
 /// A formula's error in an ods file, as LibreOffice writes it (a string or float cell marked
@@ -723,13 +728,7 @@ fn xls_and_xlsb_merged_cells_are_read_as_shown() {
         write_mawb_toml(&dir, VALID_MAWB);
         write_pdf(&dir);
         write(&dir, &format!("hawbs.{ext}"), &rows, &hiding);
-        let (o, v) = check_json(&wd, &["m"]);
-        assert_exit(&o, OK);
-        assert_eq!(totals(&v).0, 4, "{ext}: {}", problem_lines(&v));
-        let merged = problems_with(&v, "merged-cells");
-        assert_eq!(merged.len(), 1, "{ext}: {}", problem_lines(&v));
-        let message = merged[0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains("rows 2 to 4"), "{ext}: {message}");
+        assert_read_with_one_merged_area(&wd, ext);
     }
 }
 

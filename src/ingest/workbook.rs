@@ -81,40 +81,24 @@ pub(super) fn read_workbook(
             return sink.problem(Problem::new(code, name, msg));
         }
     }
-    let mut extras = HashMap::new();
-    // xls and xlsb sheets in workbook order, paired with calamine's sheets once it has opened the file.
-    let mut by_position: Vec<SheetExtras> = Vec::new();
-    if matches!(kind, FileKind::Ole2 | FileKind::Xlsb) {
-        let scanned = std::fs::File::open(path).map(BufReader::new).map(|f| {
-            if kind == FileKind::Xlsb {
-                binary_extras::scan_xlsb(f)
-            } else {
-                binary_extras::scan_xls(f)
-            }
+    // What calamine does not report, scanned beside it: xlsx and ods sheets by name, xls and xlsb sheets
+    // in workbook order (paired with calamine's sheets once it has opened the file).
+    let scanned = std::fs::File::open(path)
+        .map(BufReader::new)
+        .map(|f| match kind {
+            FileKind::Xlsx => sheet_extras::scan(f).map(|e| (e, Vec::new())),
+            FileKind::Ods => sheet_extras::scan_ods(f).map(|e| (e, Vec::new())),
+            FileKind::Xlsb => binary_extras::scan_xlsb(f).map(|p| (HashMap::new(), p)),
+            _ => binary_extras::scan_xls(f).map(|p| (HashMap::new(), p)),
         });
-        match scanned {
-            Ok(Ok(e)) => by_position = e,
-            // An xls the scan cannot read (a password-protected xlsx arrives here too) is left to
-            // calamine, which names the trouble.
-            Ok(Err(_)) if kind == FileKind::Ole2 => {}
-            Ok(Err(msg)) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
-            Err(e) => return sink.problem(cannot_open(e)),
-        }
-    }
-    if matches!(kind, FileKind::Xlsx | FileKind::Ods) {
-        let scanned = std::fs::File::open(path).map(BufReader::new).map(|f| {
-            if kind == FileKind::Xlsx {
-                sheet_extras::scan(f)
-            } else {
-                sheet_extras::scan_ods(f)
-            }
-        });
-        match scanned {
-            Ok(Ok(e)) => extras = e,
-            Ok(Err(msg)) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
-            Err(e) => return sink.problem(cannot_open(e)),
-        }
-    }
+    let (extras, by_position) = match scanned {
+        Ok(Ok(found)) => found,
+        // An xls the scan cannot read (a password-protected xlsx arrives here too) is left to calamine,
+        // which names the trouble.
+        Ok(Err(_)) if kind == FileKind::Ole2 => (HashMap::new(), Vec::new()),
+        Ok(Err(msg)) => return sink.problem(Problem::new(&FILE_UNREADABLE, name, msg)),
+        Err(e) => return sink.problem(cannot_open(e)),
+    };
     let file = match std::fs::File::open(path) {
         Ok(f) => BufReader::new(f),
         Err(e) => return sink.problem(cannot_open(e)),
