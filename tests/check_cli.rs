@@ -703,8 +703,10 @@ fn a_visible_sheet_that_cannot_be_read_is_named_with_its_fix_and_not_called_hidd
     );
 }
 
+/// Empty files, web exports named .xls and a folder where the scan should be are each refused for what they
+/// are, not as a spreadsheet without a header.
 #[test]
-fn empty_files_and_a_folder_for_a_scan_are_named_for_what_they_are() {
+fn empty_files_web_exports_and_a_folder_for_a_scan_are_named_for_what_they_are() {
     // A valid one-item folder "m" changed by `edit`, checked: refused with `code`, whose message says
     // `says`; the report, for more.
     let refused = |edit: &dyn Fn(&Path), code: &str, says: &str| -> (Value, Value) {
@@ -725,6 +727,32 @@ fn empty_files_and_a_folder_for_a_scan_are_named_for_what_they_are() {
     );
     assert_place(&p, "more.xlsx", None, None);
     assert!(problems_with(&v, "file-kind-mismatch").is_empty(), "{v:#}");
+    // A web page and an Excel 2003 XML file named .xls (web exporters write both): said for what they
+    // are, not "no header".
+    for (content, says) in [
+        (
+            "\u{feff}<!DOCTYPE html>\n<html><body><table><tr><td>trackingNumber</td></tr></table></body></html>",
+            "an HTML page",
+        ),
+        (
+            "<table border=1><tr><td>trackingNumber</td></tr></table>",
+            "an HTML page",
+        ),
+        (
+            "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"><Worksheet ss:Name=\"HAWBs\"/></Workbook>",
+            "an Excel 2003 XML spreadsheet",
+        ),
+    ] {
+        let (p, v) = refused(
+            &|dir| std::fs::write(dir.join("more.xls"), content).unwrap(),
+            "file-unreadable",
+            says,
+        );
+        assert_place(&p, "more.xls", None, None);
+        let message = p["message"].as_str().unwrap_or_default();
+        assert!(message.contains("save it as .xlsx"), "{message}");
+        assert!(problems_with(&v, "no-header").is_empty(), "{v:#}");
+    }
     // A 0-byte scan.
     refused(
         &|dir| std::fs::write(dir.join("mawb.pdf"), b"").unwrap(),

@@ -66,6 +66,32 @@ pub fn is_ignored_name(name: &str) -> bool {
         || name.ends_with('~')
 }
 
+/// What markup a text file named as a workbook holds: an HTML page (`<html`, `<!DOCTYPE html`, a bare
+/// `<table`) or an Excel 2003 XML spreadsheet (SpreadsheetML, `urn:schemas-microsoft-com:office:spreadsheet`),
+/// judged on its first 4 KiB; `None` for any other text.
+fn markup_export(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let text = String::from_utf8_lossy(&head).to_ascii_lowercase();
+    let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if text.contains("urn:schemas-microsoft-com:office:spreadsheet") {
+        Some("an Excel 2003 XML spreadsheet")
+    } else if start.starts_with("<html")
+        || start.starts_with("<!doctype html")
+        || start.starts_with("<table")
+        || (start.starts_with("<?xml") && text.contains("<html"))
+    {
+        Some("an HTML page")
+    } else {
+        None
+    }
+}
+
 fn extension(path: &Path) -> String {
     path.extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -500,6 +526,22 @@ fn read_one(
         sheets_skipped: Vec::new(),
         rows: 0,
     };
+    // A web page or an Excel 2003 XML file named as a workbook (what many web exporters write): read as
+    // text it would only fail to find a header.
+    if problems.is_empty()
+        && matches!(kind, FileKind::Text | FileKind::NonUtf8Text)
+        && !matches!(ext.as_str(), "csv" | "txt")
+    {
+        if let Some(what) = markup_export(path) {
+            problems.push(Problem::new(
+                &FILE_UNREADABLE,
+                name,
+                format!(
+                    "named .{ext} but it is {what}, not a workbook (web exporters write these): open it in Excel or LibreOffice and save it as .xlsx, or export the list as csv"
+                ),
+            ));
+        }
+    }
     if problems.is_empty() {
         if kind.is_spreadsheet()
             && kind != expected
