@@ -1020,6 +1020,66 @@ fn objects_cancelled_by_hand_are_recreated_by_the_next_run() {
     assert_eq!(text(&o["manifest_id"]), text(&m["manifestId"]));
 }
 
+/// `mawb cancel` of an object of a MAWB a run is sending waits for that run (its lock) before it sends,
+/// says so, and then cancels: a cancel never crosses a run's requests.
+#[test]
+fn cancel_waits_for_a_run_sending_the_same_mawb() {
+    let wd = Workdir::new();
+    let acp = Acp::start();
+    let local = Local::new(&wd, "run");
+    let report = run_ok(
+        &wd,
+        &acp,
+        &hand_made_batch(&wd, &sheet(2, 1), "123"),
+        &local,
+        &[],
+    );
+    let manifest_id = text(&outcomes(&report)[VALID_MAWB]["manifest_id"]);
+    // The lock a run of this MAWB holds while it sends (beside the ledger).
+    let mut locks = local.state.clone().into_os_string();
+    locks.push(".locks");
+    let held =
+        mawb::mawb_lock::MawbLock::acquire(std::path::Path::new(&locks), VALID_MAWB, &|_| {})
+            .expect("take the MAWB's lock");
+    let before = acp.requests().len();
+    let mut cmd = wd.mawb();
+    cmd.args([
+        "cancel",
+        "manifest",
+        &manifest_id,
+        "--endpoint",
+        &acp.endpoint(),
+    ])
+    .args(state_args(&local))
+    .env("ACP_API_KEY", &acp.key)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("start mawb cancel");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().expect("poll mawb cancel").is_none(),
+        "the cancel went on while the MAWB was locked"
+    );
+    assert_eq!(
+        acp.requests().len(),
+        before,
+        "nothing sent while the run holds the MAWB"
+    );
+    drop(held);
+    let o = child.wait_with_output().expect("wait for mawb cancel");
+    assert_no_panic(&o);
+    assert_exit(&o, OK);
+    assert!(
+        stderr(&o).contains("waiting for it to finish before cancelling"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        commands_of(&acp.requests()[before..]),
+        vec!["cancelManifest"]
+    );
+}
+
 #[test]
 fn cancel_refuses_what_its_ledger_did_not_send_and_sends_nothing() {
     let wd = Workdir::new();

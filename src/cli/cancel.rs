@@ -60,7 +60,8 @@ impl What {
 }
 
 /// Whether `ledger` sent the object named by `args`: an error naming the ledger and the fix when it did not.
-fn sent_by(ledger: &crate::ledger::Ledger, args: &CancelArgs) -> Result<(), String> {
+/// The MAWBs whose record says this ledger sent the object (sorted); `Err` when there is none.
+fn sent_by(ledger: &crate::ledger::Ledger, args: &CancelArgs) -> Result<Vec<String>, String> {
     let what = args.what.as_str();
     let found = match ledger
         .senders_of(what, &args.id, args.shipper_id)
@@ -82,7 +83,10 @@ fn sent_by(ledger: &crate::ledger::Ledger, args: &CancelArgs) -> Result<(), Stri
     if found.is_empty() {
         return Err(not_sent(&ledger.describe(), args));
     }
-    Ok(())
+    let mut found = found;
+    found.sort();
+    found.dedup();
+    Ok(found)
 }
 
 fn not_sent(ledger: &str, args: &CancelArgs) -> String {
@@ -128,6 +132,17 @@ pub fn run(args: CancelArgs) -> Result<i32, String> {
         ..Default::default()
     };
     let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
+    // A run sending one of the object's MAWBs right now is waited for (its requests and this cancel
+    // would cross); then the ledger is asked again, as the run may have changed what it holds.
+    let mut locks = Vec::new();
+    for m in sent_by(&ledger, &args)? {
+        let lock = ledger
+            .lock_mawb(&m, &|holder| {
+                eprintln!("mawb: MAWB {m} is being sent by {holder}; waiting for it to finish before cancelling")
+            })
+            .map_err(|e| format!("cannot take the lock of MAWB {m}: {e}"))?;
+        locks.push(lock);
+    }
     sent_by(&ledger, &args)?;
     let rid = ledger
         .begin_request("-", req.command().as_str(), &args.id, 0)
