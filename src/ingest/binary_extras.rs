@@ -9,7 +9,8 @@
 //!   `EOF` (0x000A), embedded charts nested inside with their own pair. `Row` (0x0208, §2.4.221): the row
 //!   `rw` (0-based) is hidden when `fDyZero` (bit 5 of the byte at offset 12) is set or its height
 //!   `miyRw` (offset 6) is 0; `ColInfo` (0x007D, §2.4.53): columns `colFirst..=colLast` are hidden when
-//!   `fHidden` (bit 0 of the flags at offset 8) is set or their width `coldx` (offset 4) is 0; `DefaultRowHeight` (0x0225, §2.4.87): `fDyZero` (bit 1) hides every row no `Row` record shows;
+//!   `fHidden` (bit 0 of the flags at offset 8) is set or their width `coldx` (offset 4) is 0;
+//!   `DefaultRowHeight` (0x0225, §2.4.87): `fDyZero` (bit 1) hides every row no `Row` record shows;
 //!   `MergeCells` (0x00E5): a count, then that many areas of 2-byte first and last row and column.
 //!   Number formats: `Format` (0x041E, §2.4.126) gives a format id its code, `XF` (0x00E0, §2.4.353)
 //!   each cell style its format id (built-in ids without a `Format` record are ECMA-376's,
@@ -46,7 +47,8 @@ const XLS_LAST_ROW: u32 = 65_535;
 /// The same for xlsb (Excel's 1,048,576 rows).
 const XLSB_LAST_ROW: u32 = 1_048_575;
 
-/// Rows and columns one sheet hides, and its merged areas, gathered while its records are read.
+/// Rows and columns one sheet hides, its merged areas and its numbers' formats, gathered while its
+/// records are read.
 #[derive(Default)]
 struct Found {
     /// Merged areas over more than one row.
@@ -55,13 +57,37 @@ struct Found {
     rows: Vec<u32>,
     /// Rows (0-based) a row record shows (they stay visible when the default hides rows).
     shown: Vec<u32>,
-    /// Whether rows without a row record are found.
+    /// Whether rows without a row record are hidden.
     default_hidden: bool,
-    /// Column ranges (0-based, inclusive).
+    /// Hidden column ranges (0-based, inclusive).
     columns: Vec<(u32, u32)>,
+    /// The formats of the numbers that are not General, by (row 1-based, column 0-based).
+    formats: HashMap<(u32, u32), NumFmt>,
+    /// More than [`MAX_FORMATTED_CELLS`] numbers had a format: the formats count as not seen.
+    too_many: bool,
 }
 
 impl Found {
+    /// A column record: columns `first..=last` (0-based), kept when hidden.
+    fn column(&mut self, first: u32, last: u32, hidden: bool) {
+        if hidden && first <= last {
+            self.columns.push((first, last));
+        }
+    }
+
+    /// A number at `row` (0-based) and `col` shown in `fmt`.
+    fn number(&mut self, row: u32, col: u32, fmt: &NumFmt) {
+        if *fmt == NumFmt::General {
+            return;
+        }
+        if self.formats.len() < MAX_FORMATTED_CELLS {
+            self.formats
+                .insert((row.saturating_add(1), col), fmt.clone());
+        } else {
+            self.too_many = true;
+        }
+    }
+
     /// A merged area of 0-based rows and columns; kept when it spans more than one row.
     fn merge(&mut self, first_row: u32, last_row: u32, first_col: u32, last_col: u32) {
         if first_row < last_row && first_col <= last_col && last_row < XLSB_LAST_ROW {
@@ -82,8 +108,9 @@ impl Found {
         }
     }
 
-    /// The sheet's extras, rows numbered as the user sees them (1-based).
-    fn into_extras(mut self, last_row: u32) -> SheetExtras {
+    /// The sheet's extras, rows numbered as the user sees them (1-based); `read_whole`: every record of
+    /// the sheet was read and the workbook's formats were found, so its numbers' formats are known.
+    fn into_extras(mut self, last_row: u32, read_whole: bool) -> SheetExtras {
         let mut extras = SheetExtras::default();
         if self.default_hidden {
             // Every row but those shown: the gaps between them, as ranges.
@@ -109,6 +136,10 @@ impl Found {
         self.columns.sort_unstable();
         extras.hidden_columns = self.columns;
         extras.merged = self.merged;
+        if read_whole && !self.too_many {
+            extras.number_formats = self.formats;
+            extras.formats_known = true;
+        }
         extras
     }
 }
@@ -143,17 +174,15 @@ fn is_bof(typ: u16) -> bool {
 pub fn scan_xls<R: Read + Seek>(reader: R) -> Result<Vec<SheetExtras>, String> {
     let mut cfb = cfb::CompoundFile::open(reader)
         .map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
-    let name = cfb
+    // `Workbook` (BIFF8), else `Book` (BIFF5), in any case.
+    let streams: Vec<String> = cfb
         .read_root_storage()
         .filter(|e| e.is_stream())
         .map(|e| e.name().to_string())
-        .find(|n| n.eq_ignore_ascii_case("Workbook"))
-        .or_else(|| {
-            cfb.read_root_storage()
-                .filter(|e| e.is_stream())
-                .map(|e| e.name().to_string())
-                .find(|n| n.eq_ignore_ascii_case("Book"))
-        });
+        .collect();
+    let name = ["Workbook", "Book"]
+        .iter()
+        .find_map(|want| streams.iter().find(|n| n.eq_ignore_ascii_case(want)));
     let Some(name) = name else {
         // Not a workbook (calamine says so when it opens the file).
         return Ok(Vec::new());
@@ -248,18 +277,7 @@ const MAX_FORMATTED_CELLS: usize = 1_000_000;
 /// (nothing for an offset that does not start a sheet); `xf_formats`: each XF's format.
 fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras {
     let mut found = Found::default();
-    let mut formats: HashMap<(u32, u32), NumFmt> = HashMap::new();
-    let mut too_many = false;
-    let mut number = |row: u16, col: u16, xf: u16| {
-        let fmt = xf_formats.get(usize::from(xf)).unwrap_or(&NumFmt::Unknown);
-        if *fmt != NumFmt::General {
-            if formats.len() < MAX_FORMATTED_CELLS {
-                formats.insert((u32::from(row) + 1, u32::from(col)), fmt.clone());
-            } else {
-                too_many = true;
-            }
-        }
-    };
+    let format_of = |xf: u16| xf_formats.get(usize::from(xf)).unwrap_or(&NumFmt::Unknown);
     let mut depth = 0u32;
     // Whether the sheet's own EOF was read: its records were all seen.
     let mut ended = false;
@@ -284,8 +302,7 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
                     (u16_at(data, 0), u16_at(data, 6), data.get(12))
                 {
                     // A custom height (bit 15 clear) of 0 shows nothing, as a hidden row.
-                    let zero = height == 0;
-                    found.row(u32::from(row), flags & 0x20 != 0 || zero);
+                    found.row(u32::from(row), flags & 0x20 != 0 || height == 0);
                 }
             }
             0x007D if depth == 1 => {
@@ -295,9 +312,7 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
                     u16_at(data, 4),
                     u16_at(data, 8),
                 ) {
-                    if (flags & 1 != 0 || width == 0) && first <= last {
-                        found.columns.push((u32::from(first), u32::from(last)));
-                    }
+                    found.column(first.into(), last.into(), flags & 1 != 0 || width == 0);
                 }
             }
             0x0225 if depth == 1 => {
@@ -308,7 +323,7 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
                 if let (Some(r), Some(c), Some(xf)) =
                     (u16_at(data, 0), u16_at(data, 2), u16_at(data, 4))
                 {
-                    number(r, c, xf);
+                    found.number(r.into(), c.into(), format_of(xf));
                 }
             }
             // MulRk (§2.4.175): row, first column, then an XF and an RK value (6 bytes) per column.
@@ -317,7 +332,8 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
                     let cells = data.get(4..data.len().saturating_sub(2)).unwrap_or(&[]);
                     for (i, cell) in cells.chunks_exact(6).enumerate() {
                         if let Some(xf) = u16_at(cell, 0) {
-                            number(r, first.saturating_add(i as u16), xf);
+                            let col = u32::from(first.saturating_add(i as u16));
+                            found.number(r.into(), col, format_of(xf));
                         }
                     }
                 }
@@ -338,12 +354,7 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
             _ => {}
         }
     }
-    let mut extras = found.into_extras(XLS_LAST_ROW);
-    if ended && !too_many {
-        extras.number_formats = formats;
-        extras.formats_known = true;
-    }
-    extras
+    found.into_extras(XLS_LAST_ROW, ended)
 }
 
 /// One xlsb record header: the record's type and size, and where its data starts.
@@ -459,14 +470,13 @@ fn xlsb_xf_formats(styles: &[u8]) -> Vec<NumFmt> {
         .collect()
 }
 
+/// The bytes of a part of the archive; `None` when it is missing.
 fn read_part<R: Read + Seek>(
     zip: &mut zip::ZipArchive<R>,
     part: &str,
 ) -> Result<Option<Vec<u8>>, String> {
-    let mut f = match zip.by_name(part) {
-        Ok(f) => f,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(format!("corrupt or truncated workbook ({part}): {e}")),
+    let Some(mut f) = super::sheet_extras::entry(zip, part)? else {
+        return Ok(None);
     };
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes)
@@ -478,8 +488,7 @@ fn read_part<R: Read + Seek>(
 /// each cell XF's format (`None` when the workbook has no styles part: formats not seen).
 fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
     let mut found = Found::default();
-    let mut formats: HashMap<(u32, u32), NumFmt> = HashMap::new();
-    let (mut row, mut too_many, mut ended) = (0u32, false, false);
+    let (mut row, mut ended) = (0u32, false);
     for (typ, data) in xlsb_records(part) {
         match typ {
             0x0000 => {
@@ -498,13 +507,7 @@ fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
                     let fmt = xfs
                         .get((style & 0x00FF_FFFF) as usize)
                         .unwrap_or(&NumFmt::Unknown);
-                    if *fmt != NumFmt::General {
-                        if formats.len() < MAX_FORMATTED_CELLS {
-                            formats.insert((row.saturating_add(1), col), fmt.clone());
-                        } else {
-                            too_many = true;
-                        }
-                    }
+                    found.number(row, col, fmt);
                 }
             }
             0x0092 => ended = true,
@@ -515,9 +518,7 @@ fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
                     u32_at(data, 8),
                     u16_at(data, 16),
                 ) {
-                    if (flags & 1 != 0 || width == 0) && first <= last {
-                        found.columns.push((first, last));
-                    }
+                    found.column(first, last, flags & 1 != 0 || width == 0);
                 }
             }
             0x01E5 => {
@@ -536,12 +537,7 @@ fn xlsb_sheet(part: &[u8], xf_formats: Option<&[NumFmt]>) -> SheetExtras {
             _ => {}
         }
     }
-    let mut extras = found.into_extras(XLSB_LAST_ROW);
-    if xf_formats.is_some() && ended && !too_many {
-        extras.number_formats = formats;
-        extras.formats_known = true;
-    }
-    extras
+    found.into_extras(XLSB_LAST_ROW, ended && xf_formats.is_some())
 }
 
 #[cfg(test)]

@@ -133,7 +133,8 @@ pub fn scan<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, S
     Ok(out)
 }
 
-fn entry<'a, R: Read + Seek>(
+/// A part of the archive; `None` when it is missing, an error naming the part when it cannot be read.
+pub(super) fn entry<'a, R: Read + Seek>(
     zip: &'a mut zip::ZipArchive<R>,
     part: &str,
 ) -> Result<Option<zip::read::ZipFile<'a, R>>, String> {
@@ -259,7 +260,7 @@ const ODS_PATTERNS: &[&str] = &[
     "rows-spanned",
 ];
 
-/// The most cells of one workbook whose ods value type is kept: a `number-columns-repeated` or
+/// The most cells of one workbook whose ods value type, missing formula result or error is kept: a `number-columns-repeated` or
 /// `number-rows-repeated` over a typed cell is expanded cell by cell, so a pathological file cannot make
 /// the map grow without bound (a HAWB sheet has far fewer cells).
 const MAX_TYPED_CELLS: usize = 1_000_000;
@@ -505,11 +506,7 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                         _ => None,
                     };
                     if let (Some(format), Some((_, extras))) = (format, sheet.as_mut()) {
-                        let cells = (rows.0..=rows.1)
-                            .flat_map(|r| (first..cell).map(move |c| (r, c)))
-                            .take(MAX_TYPED_CELLS - typed_cells);
-                        for at in cells {
-                            typed_cells += 1;
+                        for at in repeated_cells(rows, first..cell, &mut typed_cells) {
                             extras.number_formats.insert(at, format.clone());
                         }
                     }
@@ -518,17 +515,12 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                     let no_result =
                         attr(e, b"formula").is_some() && attr(e, b"value-type").is_none();
                     if let (true, Some((_, extras))) = (no_result, sheet.as_mut()) {
-                        let cells = (rows.0..=rows.1)
-                            .flat_map(|r| (first..cell).map(move |c| (r, c)))
-                            .take(MAX_TYPED_CELLS - typed_cells);
-                        for at in cells {
-                            typed_cells += 1;
+                        for at in repeated_cells(rows, first..cell, &mut typed_cells) {
                             extras.formulas_without_value.insert(at);
                         }
                     }
                     // A cell merged over the rows below it (`table:number-rows-spanned`, OpenDocument
-                    // 1.3 Part 3 §9.1.4);
-                    // the cells it covers are `covered-table-cell`s without a value.
+                    // 1.3 Part 3 §9.1.4); the cells it covers are `covered-table-cell`s without a value.
                     let spanned = |name: &[u8]| attr(e, name).and_then(|n| n.parse::<u32>().ok());
                     if let (Some(down), Some((_, extras))) = (
                         spanned(b"number-rows-spanned").filter(|&n| n > 1),
@@ -549,11 +541,7 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                     });
                     error_at = None;
                     if let (true, Some((_, extras))) = (error, sheet.as_mut()) {
-                        let cells = (rows.0..=rows.1)
-                            .flat_map(|r| (first..cell).map(move |c| (r, c)))
-                            .take(MAX_TYPED_CELLS - typed_cells);
-                        for at in cells {
-                            typed_cells += 1;
+                        for at in repeated_cells(rows, first..cell, &mut typed_cells) {
                             extras.error_cells.insert(at, String::new());
                         }
                         error_at = Some((rows, (first, cell)));
@@ -587,6 +575,22 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
         buf.clear();
     }
     Ok(out)
+}
+
+/// The cells `(row, column)` one ods cell element stands for: rows `rows.0..=rows.1` (a repeated row)
+/// by the columns `cols` (a repeated cell), at most what is left of [`MAX_TYPED_CELLS`] after `kept`,
+/// which counts them.
+fn repeated_cells(
+    rows: (u32, u32),
+    cols: std::ops::Range<u32>,
+    kept: &mut usize,
+) -> Vec<(u32, u32)> {
+    let cells: Vec<(u32, u32)> = (rows.0..=rows.1)
+        .flat_map(|r| cols.clone().map(move |c| (r, c)))
+        .take(MAX_TYPED_CELLS - *kept)
+        .collect();
+    *kept += cells.len();
+    cells
 }
 
 /// How many times an ods row, column or cell stands (`table:number-rows-repeated`,

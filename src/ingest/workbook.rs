@@ -115,27 +115,13 @@ pub(super) fn read_workbook(
             .map(|mut wb| sheets(&mut wb, xlsx_rows, &ctx, sink, summary)),
         FileKind::Xlsb => calamine::Xlsb::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| {
-                let extras = by_name(&wb, by_position);
-                let ctx = Ctx {
-                    extras: &extras,
-                    ..ctx
-                };
-                sheets(&mut wb, range_rows, &ctx, sink, summary)
-            }),
+            .map(|mut wb| sheets_by_position(&mut wb, by_position, &ctx, sink, summary)),
         FileKind::Ods => calamine::Ods::new(file)
             .map_err(|e| e.to_string())
             .map(|mut wb| sheets(&mut wb, range_rows, &ctx, sink, summary)),
         _ => calamine::Xls::new(file)
             .map_err(|e| e.to_string())
-            .map(|mut wb| {
-                let extras = by_name(&wb, by_position);
-                let ctx = Ctx {
-                    extras: &extras,
-                    ..ctx
-                };
-                sheets(&mut wb, range_rows, &ctx, sink, summary)
-            }),
+            .map(|mut wb| sheets_by_position(&mut wb, by_position, &ctx, sink, summary)),
     };
     if let Err(e) = result {
         // A password-protected xlsx is an OLE2 container (an "EncryptedPackage" stream), so it arrives
@@ -197,6 +183,24 @@ fn by_name<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
         .filter(|(_, e)| !e.is_empty())
         .map(|(s, e)| (s.name.clone(), e))
         .collect()
+}
+
+/// [`sheets`] of an xls or xlsb workbook, with the extras found in workbook order ([`by_name`]).
+fn sheets_by_position<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(
+    wb: &mut R,
+    by_position: Vec<SheetExtras>,
+    ctx: &Ctx<'_>,
+    sink: &mut dyn RowSink,
+    summary: &mut ReadSummary,
+) where
+    R::Error: std::fmt::Display,
+{
+    let extras = by_name(wb, by_position);
+    let ctx = Ctx {
+        extras: &extras,
+        ..*ctx
+    };
+    sheets(wb, range_rows, &ctx, sink, summary)
 }
 
 /// What reading the sheets of one workbook needs.
