@@ -54,6 +54,14 @@ fn at(row: u64, column: &str) -> (Option<u64>, Option<String>) {
     (Some(row), Some(column.to_string()))
 }
 
+/// An empty MAWB folder `m` (its `mawb.toml` and scan) for a spreadsheet a test writes.
+fn workbook_folder(wd: &Workdir) -> PathBuf {
+    let dir = wd.mkdir("m");
+    write_mawb_toml(&dir, VALID_MAWB);
+    write_pdf(&dir);
+    dir
+}
+
 /// The text of every request `mawb prepare` writes for a folder.
 fn prepared(wd: &Workdir, dir: &Path) -> String {
     let out = wd.join("prepared");
@@ -452,9 +460,7 @@ fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
 #[test]
 fn ods_merged_cells_are_read_as_shown() {
     let wd = Workdir::new();
-    let dir = wd.mkdir("m");
-    write_mawb_toml(&dir, VALID_MAWB);
-    write_pdf(&dir);
+    let dir = workbook_folder(&wd);
     let mut rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 4)
         .all_rows()
         .into_iter()
@@ -502,9 +508,7 @@ fn assert_read_with_one_merged_area(wd: &Workdir, ext: &str) {
 #[test]
 fn ods_error_cells_are_refused_as_in_xlsx() {
     let wd = Workdir::new();
-    let dir = wd.mkdir("m");
-    write_mawb_toml(&dir, VALID_MAWB);
-    write_pdf(&dir);
+    let dir = workbook_folder(&wd);
     let mut rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 3)
         .all_rows()
         .into_iter()
@@ -549,23 +553,15 @@ fn ods_error_cells_are_refused_as_in_xlsx() {
 /// warning naming each, read with `hidden_rows` / `hidden_columns = "read"`, as in xlsx.
 #[test]
 fn xls_and_xlsb_hidden_rows_and_columns_are_never_silent() {
-    use common::binary_workbooks::{write_xls, write_xlsb, Hiding};
+    use common::binary_workbooks::{Hiding, WRITERS};
     let email = HAWB_COLUMNS
         .iter()
         .position(|c| *c == "consigneeEmail")
         .unwrap() as u32;
     let rows = Sheet::hawbs(1, 4).all_rows();
-    for (ext, write) in [
-        (
-            "xls",
-            write_xls as fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf,
-        ),
-        ("xlsb", write_xlsb),
-    ] {
+    for (ext, write) in WRITERS {
         let wd = Workdir::new();
-        let dir = wd.mkdir("m");
-        write_mawb_toml(&dir, VALID_MAWB);
-        write_pdf(&dir);
+        let dir = workbook_folder(&wd);
         let file = format!("hawbs.{ext}");
 
         write(&dir, &file, &rows, &Hiding::default());
@@ -621,30 +617,19 @@ fn xls_and_xlsb_hidden_rows_and_columns_are_never_silent() {
 /// number in General is read as it stands.
 #[test]
 fn xls_and_xlsb_numbers_are_read_with_their_number_formats() {
-    use common::binary_workbooks::{write_xls, write_xlsb, Hiding};
-    for (ext, write) in [
-        (
-            "xls",
-            write_xls as fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf,
-        ),
-        ("xlsb", write_xlsb),
-    ] {
+    use common::binary_workbooks::WRITERS;
+    for (ext, write) in WRITERS {
         numbers_are_read_with_their_number_formats(ext, write);
     }
 }
 
-fn numbers_are_read_with_their_number_formats(
-    ext: &str,
-    write: fn(&Path, &str, &[Vec<String>], &common::binary_workbooks::Hiding) -> PathBuf,
-) {
+fn numbers_are_read_with_their_number_formats(ext: &str, write: common::binary_workbooks::Writer) {
     use common::binary_workbooks::Hiding;
     let file = format!("hawbs.{ext}");
     let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap() as u32;
     let rows = Sheet::hawbs(1, 3).all_rows();
     let wd = Workdir::new();
-    let dir = wd.mkdir("m");
-    write_mawb_toml(&dir, VALID_MAWB);
-    write_pdf(&dir);
+    let dir = workbook_folder(&wd);
     let numbers = vec![
         (2, col("consigneeZip"), 2134.0, "00000".to_string()),
         (3, col("weight"), 1.5, "General".to_string()),
@@ -703,7 +688,7 @@ fn numbers_are_read_with_their_number_formats(
 /// as in xlsx: read for each, with a warning naming the area (not a "required" error on the rows below).
 #[test]
 fn xls_and_xlsb_merged_cells_are_read_as_shown() {
-    use common::binary_workbooks::{write_xls, write_xlsb, Hiding};
+    use common::binary_workbooks::{Hiding, WRITERS};
     let name = HAWB_COLUMNS
         .iter()
         .position(|c| *c == "consigneeName")
@@ -716,17 +701,9 @@ fn xls_and_xlsb_merged_cells_are_read_as_shown() {
         merged: vec![(2, 4, name as u32, name as u32)],
         ..Hiding::default()
     };
-    for (ext, write) in [
-        (
-            "xls",
-            write_xls as fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf,
-        ),
-        ("xlsb", write_xlsb),
-    ] {
+    for (ext, write) in WRITERS {
         let wd = Workdir::new();
-        let dir = wd.mkdir("m");
-        write_mawb_toml(&dir, VALID_MAWB);
-        write_pdf(&dir);
+        let dir = workbook_folder(&wd);
         write(&dir, &format!("hawbs.{ext}"), &rows, &hiding);
         assert_read_with_one_merged_area(&wd, ext);
     }
@@ -737,9 +714,7 @@ fn xls_and_xlsb_merged_cells_are_read_as_shown() {
 #[test]
 fn ods_hidden_rows_and_numeric_codes() {
     let wd = Workdir::new();
-    let dir = wd.mkdir("m");
-    write_mawb_toml(&dir, VALID_MAWB);
-    write_pdf(&dir);
+    let dir = workbook_folder(&wd);
     let rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 3)
         .all_rows()
         .into_iter()

@@ -114,12 +114,8 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, text) in row.iter().enumerate() {
-            let number = hiding
-                .numbers
-                .iter()
-                .find(|(nr, nc, _, _)| *nr == r as u32 + 1 && *nc == c as u32);
-            if let Some((_, _, value, code)) = number {
-                let xf = 16 + codes.iter().position(|k| k == code).unwrap_or(0) as u16;
+            if let Some((value, code)) = number_at(hiding, &codes, r, c) {
+                let xf = 16 + code as u16;
                 let mut d = Vec::new();
                 for v in [r as u16, c as u16, xf] {
                     d.extend_from_slice(&v.to_le_bytes());
@@ -202,6 +198,22 @@ fn wide(out: &mut Vec<u8>, text: &str) {
         out.extend_from_slice(&u.to_le_bytes());
     }
 }
+
+/// The number written at row `r` and column `c` (0-based), with the index of its code in
+/// [`number_codes`].
+fn number_at(hiding: &Hiding, codes: &[&str], r: usize, c: usize) -> Option<(f64, usize)> {
+    let (_, _, value, code) = hiding
+        .numbers
+        .iter()
+        .find(|(nr, nc, _, _)| *nr == r as u32 + 1 && *nc == c as u32)?;
+    Some((*value, codes.iter().position(|k| k == code).unwrap_or(0)))
+}
+
+/// A writer of one-sheet workbooks of text cells.
+pub type Writer = fn(&Path, &str, &[Vec<String>], &Hiding) -> PathBuf;
+
+/// The writers of this module, each with its file extension.
+pub const WRITERS: [(&str, Writer); 2] = [("xls", write_xls), ("xlsb", write_xlsb)];
 
 /// The distinct format codes of the number cells, in order: code `i` has format id `164 + i` and cell
 /// XF `1 + i` (XF 0 is General).
@@ -293,12 +305,8 @@ pub fn xlsb_sheet_part(rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8> {
             xlsb_record(&mut s, 0x0000, &d);
         }
         for (c, text) in row.iter().enumerate() {
-            let number = hiding
-                .numbers
-                .iter()
-                .find(|(nr, nc, _, _)| *nr == r as u32 + 1 && *nc == c as u32);
-            if let Some((_, _, value, code)) = number {
-                let xf = 1 + codes.iter().position(|k| k == code).unwrap_or(0) as u32;
+            if let Some((value, code)) = number_at(hiding, &codes, r, c) {
+                let xf = 1 + code as u32;
                 let mut d = Vec::new();
                 d.extend_from_slice(&(c as u32).to_le_bytes());
                 d.extend_from_slice(&xf.to_le_bytes());
