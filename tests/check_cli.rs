@@ -669,7 +669,7 @@ fn a_hidden_row_is_seen_whatever_the_quotes_and_spacing_of_its_mark() {
         let dir = wd.mkdir("m");
         write_mawb_toml(&dir, VALID_MAWB);
         write_pdf(&dir);
-        let sheets = [("Sheet1", sheet_cells(&Sheet::hawbs(1, 3)))];
+        let sheets = [("Sheet1", Sheet::hawbs(1, 3).cells())];
         write_xlsx_hiding(&dir, "hawbs.xlsx", &sheets, &[], &[3]);
         rewrite_zip_entry(&dir.join("hawbs.xlsx"), "xl/worksheets/sheet1.xml", |xml| {
             assert!(xml.contains(from), "{xml}");
@@ -1133,7 +1133,7 @@ fn a_currency_or_unit_shown_by_the_cell_format_must_be_the_items() {
     // Excel's built-in currency format 7 (its id alone in the file) shows the locale's sign, `€` in a
     // German Excel: a EUR row under it is not refused.
     let wd = Workdir::new();
-    let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+    let mut rows = Sheet::hawbs(1, 1).cells();
     let at = |col: &str| {
         HAWB_COLUMNS
             .iter()
@@ -1200,7 +1200,7 @@ fn hidden_columns_are_named_by_their_field_and_helper_columns_are_not_reported()
     let wd = Workdir::new();
     let mut s = Sheet::hawbs(1, 2);
     s.rename("consigneeEmail", "consignee_email");
-    let mut rows = sheet_cells(&s);
+    let mut rows = s.cells();
     // Column R: a helper column of no HAWB field, hidden too.
     for (i, r) in rows.iter_mut().enumerate() {
         r.push(Cell::from(if i == 0 { "calc" } else { "0.15" }));
@@ -1228,7 +1228,7 @@ fn hidden_columns_are_named_by_their_field_and_helper_columns_are_not_reported()
 fn a_header_merged_over_two_rows_is_one_error_and_no_parcel() {
     // Every header cell merged down over an empty second row, as a two-row template leaves it.
     let wd = Workdir::new();
-    let mut rows = sheet_cells(&Sheet::hawbs(1, 2));
+    let mut rows = Sheet::hawbs(1, 2).cells();
     rows.insert(1, vec![Cell::Blank; HAWB_COLUMNS.len()]);
     xlsx_folder(&wd, &[("Sheet1", rows)]);
     let areas: String = (0..HAWB_COLUMNS.len())
@@ -1363,7 +1363,7 @@ fn one_cell(wd: &Workdir, col: &str, value: &str) -> Vec<String> {
 
 /// A one-item xlsx folder "m" whose cell of `col` in the item's row is `cell`.
 fn one_xlsx_cell(wd: &Workdir, col: &str, cell: Cell) -> Vec<String> {
-    let mut rows = sheet_cells(&Sheet::hawbs(1, 1));
+    let mut rows = Sheet::hawbs(1, 1).cells();
     let c = HAWB_COLUMNS
         .iter()
         .position(|c| *c == col)
@@ -1415,13 +1415,6 @@ fn merge(xml: String, area: &str) -> String {
         &format!(r#"</sheetData><mergeCells count="1"><mergeCell ref="{area}"/></mergeCells>"#),
         1,
     )
-}
-
-fn sheet_cells(s: &Sheet) -> Vec<Vec<Cell>> {
-    s.all_rows()
-        .into_iter()
-        .map(|r| r.into_iter().map(Cell::from).collect())
-        .collect()
 }
 
 /// Two MAWB folders in "batch" whose second items collide through `edit`.
@@ -1572,10 +1565,7 @@ fn rule_cases() -> Vec<Case> {
             ];
             xlsx_folder(
                 wd,
-                &[
-                    ("Cover", cover),
-                    ("HAWBs", sheet_cells(&Sheet::hawbs(1, 1))),
-                ],
+                &[("Cover", cover), ("HAWBs", Sheet::hawbs(1, 1).cells())],
             )
         }),
         case("no-header", NOT_SENDABLE, CSV, Some(1), None, |wd| {
@@ -2147,7 +2137,7 @@ fn rule_cases() -> Vec<Case> {
             Some(1),
             Some("consigneeEmail"),
             |wd| {
-                let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&Sheet::hawbs(1, 2)))]);
+                let args = xlsx_folder(wd, &[("Sheet1", Sheet::hawbs(1, 2).cells())]);
                 // Column I (consigneeEmail) hidden, as Excel writes it.
                 edit_sheet_xml(wd, |x| {
                     x.replacen(
@@ -2164,14 +2154,14 @@ fn rule_cases() -> Vec<Case> {
             let mut s = Sheet::hawbs(1, 3);
             s.set(1, "currency", "");
             s.set(2, "currency", "");
-            let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&s))]);
+            let args = xlsx_folder(wd, &[("Sheet1", s.cells())]);
             edit_sheet_xml(wd, |x| merge(x, "K2:K4"));
             args
         }),
         case("merged-header", NOT_SENDABLE, XLSX, Some(1), None, |wd| {
             let mut s = Sheet::hawbs(1, 2);
             s.set(0, "currency", "");
-            let args = xlsx_folder(wd, &[("Sheet1", sheet_cells(&s))]);
+            let args = xlsx_folder(wd, &[("Sheet1", s.cells())]);
             edit_sheet_xml(wd, |x| merge(x, "K1:K2"));
             args
         }),
@@ -2241,8 +2231,8 @@ fn rule_cases() -> Vec<Case> {
             write_mawb_toml(&dir, VALID_MAWB);
             write_pdf(&dir);
             let sheets = [
-                ("Sheet1", sheet_cells(&Sheet::hawbs(1, 1))),
-                ("Old", sheet_cells(&Sheet::hawbs(5, 1))),
+                ("Sheet1", Sheet::hawbs(1, 1).cells()),
+                ("Old", Sheet::hawbs(5, 1).cells()),
             ];
             write_xlsx_hiding(&dir, "hawbs.xlsx", &sheets, &["Old"], &[]);
             vec!["m".into()]
@@ -2251,7 +2241,7 @@ fn rule_cases() -> Vec<Case> {
             let dir = wd.mkdir("m");
             write_mawb_toml(&dir, VALID_MAWB);
             write_pdf(&dir);
-            let sheets = [("Sheet1", sheet_cells(&Sheet::hawbs(1, 3)))];
+            let sheets = [("Sheet1", Sheet::hawbs(1, 3).cells())];
             write_xlsx_hiding(&dir, "hawbs.xlsx", &sheets, &[], &[3]);
             vec!["m".into()]
         }),

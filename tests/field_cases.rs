@@ -461,11 +461,7 @@ fn two_columns_for_one_field_show_the_columns_toml_line_that_resolves_it() {
 fn ods_merged_cells_are_read_as_shown() {
     let wd = Workdir::new();
     let dir = workbook_folder(&wd);
-    let mut rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 4)
-        .all_rows()
-        .into_iter()
-        .map(|r| r.into_iter().map(Cell::from).collect())
-        .collect();
+    let mut rows = Sheet::hawbs(1, 4).cells();
     let name = HAWB_COLUMNS
         .iter()
         .position(|c| *c == "consigneeName")
@@ -509,11 +505,7 @@ fn assert_read_with_one_merged_area(wd: &Workdir, ext: &str) {
 fn ods_error_cells_are_refused_as_in_xlsx() {
     let wd = Workdir::new();
     let dir = workbook_folder(&wd);
-    let mut rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 3)
-        .all_rows()
-        .into_iter()
-        .map(|r| r.into_iter().map(Cell::from).collect())
-        .collect();
+    let mut rows = Sheet::hawbs(1, 3).cells();
     let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap();
     rows[1][col("productDescription")] = Cell::Text("#N/A".into());
     rows[2][col("value")] = Cell::Number(0.0);
@@ -715,11 +707,7 @@ fn xls_and_xlsb_merged_cells_are_read_as_shown() {
 fn ods_hidden_rows_and_numeric_codes() {
     let wd = Workdir::new();
     let dir = workbook_folder(&wd);
-    let rows: Vec<Vec<Cell>> = Sheet::hawbs(1, 3)
-        .all_rows()
-        .into_iter()
-        .map(|r| r.into_iter().map(Cell::from).collect())
-        .collect();
+    let rows = Sheet::hawbs(1, 3).cells();
     write_ods(&dir, "hawbs.ods", &rows, &[3]);
     let (o, v) = check_json(&wd, &["m"]);
     assert_exit(&o, OK);

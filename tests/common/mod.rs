@@ -666,14 +666,17 @@ impl Sheet {
         write_file(&dir.join(name), self.csv_text("\n").as_bytes())
     }
 
-    /// Writes the table as a one-sheet xlsx of text cells.
-    pub fn write_xlsx(&self, dir: &Path, name: &str) -> PathBuf {
-        let cells: Vec<Vec<Cell>> = self
-            .all_rows()
+    /// The table (header included) as text cells, for the workbook writers.
+    pub fn cells(&self) -> Vec<Vec<Cell>> {
+        self.all_rows()
             .into_iter()
             .map(|r| r.into_iter().map(Cell::from).collect())
-            .collect();
-        write_xlsx_sheets(dir, name, &[("Sheet1", cells)])
+            .collect()
+    }
+
+    /// Writes the table as a one-sheet xlsx of text cells.
+    pub fn write_xlsx(&self, dir: &Path, name: &str) -> PathBuf {
+        write_xlsx_sheets(dir, name, &[("Sheet1", self.cells())])
     }
 }
 
