@@ -243,3 +243,18 @@ fn ids_used_by_other_mawbs_are_found_in_every_chunk_of_the_question() {
         .keys()
         .eq(["S7"].iter()));
 }
+
+#[test]
+fn a_ledger_on_disk_keeps_its_pages_cached_and_checkpoints_every_32_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let l = Ledger::open(&dir.path().join("ledger.sqlite")).unwrap();
+    let c = l.conn();
+    let cache: i64 = c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+    let checkpoint: i64 = c
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .unwrap();
+    let mode: String = c
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((cache, checkpoint, mode.as_str()), (-65536, 8192, "wal"));
+}
