@@ -145,8 +145,10 @@ CREATE INDEX IF NOT EXISTS items_tracking_number ON items (tracking_number);
 CREATE TABLE IF NOT EXISTS bags (
   mawb TEXT NOT NULL, shipper_bag_id TEXT NOT NULL, bag_id TEXT NOT NULL, fingerprint TEXT NOT NULL,
   label_wanted INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (mawb, shipper_bag_id));
+-- Requests are never deleted, so a new request's id is the largest plus one without AUTOINCREMENT, which
+-- would also rewrite sqlite_sequence at every request (ledgers created before keep it, with the same ids).
 CREATE TABLE IF NOT EXISTS requests (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, mawb TEXT NOT NULL, command TEXT NOT NULL, detail TEXT NOT NULL,
+  id INTEGER PRIMARY KEY, mawb TEXT NOT NULL, command TEXT NOT NULL, detail TEXT NOT NULL,
   status TEXT NOT NULL, summary TEXT, data_bytes INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
   started TEXT NOT NULL, finished TEXT);
 CREATE INDEX IF NOT EXISTS requests_mawb ON requests (mawb);

@@ -258,3 +258,40 @@ fn a_ledger_on_disk_keeps_its_pages_cached_and_checkpoints_every_32_mb() {
         .unwrap();
     assert_eq!((cache, checkpoint, mode.as_str()), (-65536, 8192, "wal"));
 }
+
+#[test]
+fn request_ids_grow_with_and_without_autoincrement() {
+    // Ledgers created before requests lost AUTOINCREMENT keep it; both number each request after the last.
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.sqlite");
+    Connection::open(&old)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE requests (
+               id INTEGER PRIMARY KEY AUTOINCREMENT, mawb TEXT NOT NULL, command TEXT NOT NULL,
+               detail TEXT NOT NULL, status TEXT NOT NULL, summary TEXT, data_bytes INTEGER NOT NULL,
+               attempts INTEGER NOT NULL DEFAULT 0, started TEXT NOT NULL, finished TEXT);
+             INSERT INTO requests (id, mawb, command, detail, status, data_bytes, started)
+               VALUES (41, 'M', 'createMailing', 'batch 1', 'answered', 10, '2026-12-01T00:00:00.000Z');",
+        )
+        .unwrap();
+    for (path, first) in [(old, 42), (dir.path().join("new.sqlite"), 1)] {
+        let l = Ledger::open(&path).unwrap();
+        let ids: Vec<i64> = (0..3)
+            .map(|n| {
+                l.begin_request("M", "createBag", &format!("bag {n}"), 1)
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(ids, [first, first + 1, first + 2], "{}", path.display());
+        let sql: String = l
+            .conn()
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'requests'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(sql.contains("AUTOINCREMENT"), first == 42, "{sql}");
+    }
+}
