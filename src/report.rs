@@ -27,6 +27,11 @@ pub struct JsonReport {
     /// Problems about the paths given (missing folder, empty batch).
     pub problems: Vec<Problem>,
     pub mawbs: Vec<MawbReport>,
+    /// Set when the command was stopped by Ctrl-C or SIGTERM before it ended: what happened, and how to
+    /// resume. Such a report lists no MAWB (`mawbs` is empty, `ok` false, `exit_code` 130); it replaces the
+    /// report an earlier run left at the same path, so that report is never taken for this run's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted: Option<String>,
 }
 
 /// One MAWB in the JSON report.
@@ -114,6 +119,26 @@ impl JsonReport {
             totals: report.totals.clone(),
             problems: report.problems.clone(),
             mawbs: report.mawbs.iter().map(MawbReport::from_checked).collect(),
+            interrupted: None,
+        }
+    }
+
+    /// The report of `command` stopped by a signal before it ended ([`JsonReport::interrupted`]).
+    pub fn interrupted(command: &str) -> JsonReport {
+        JsonReport {
+            schema: SCHEMA_VERSION,
+            mawb_version: env!("CARGO_PKG_VERSION"),
+            command: command.to_string(),
+            ok: false,
+            exit_code: EXIT_INTERRUPTED,
+            totals: Totals::default(),
+            problems: Vec::new(),
+            mawbs: Vec::new(),
+            interrupted: Some(
+                "interrupted (Ctrl-C or SIGTERM) before the run ended: nothing is lost, every request is in the \
+                 ledger; run the same command again to resume and to get the report of every MAWB"
+                    .to_string(),
+            ),
         }
     }
 

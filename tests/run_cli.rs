@@ -1814,14 +1814,21 @@ fn a_manifest_sent_on_is_final_and_a_restored_folder_is_unchanged() {
     }
 }
 
-/// Ctrl-C in the middle of a run says that nothing is lost and how to resume, exits 130, and the next run
-/// completes the batch without duplicates.
+/// Ctrl-C in the middle of a run says that nothing is lost and how to resume, exits 130, replaces the
+/// `--json` report of the night before with one that says so, and the next run completes the batch without
+/// duplicates.
 #[test]
 fn an_interrupted_run_says_how_to_resume() {
     let wd = Workdir::new();
     let acp = Acp::start();
     let batch = sample_batch(&wd, 1, 12, 88, 0);
     let local = Local::new(&wd, "run");
+    let yesterday =
+        r#"{"command": "run", "ok": true, "exit_code": 0, "mawbs": [{"folder": "yesterday"}]}"#;
+    if let Some(dir) = local.report.parent() {
+        std::fs::create_dir_all(dir).expect("the report's folder");
+    }
+    std::fs::write(&local.report, yesterday).expect("write the night before's report");
     acp.set_faults(&["createMailing:delay=400"]);
     let mut cmd = wd.mawb();
     cmd.args(run_args(&acp, &batch, &local, &["--batch-items", "1"]))
@@ -1845,6 +1852,20 @@ fn an_interrupted_run_says_how_to_resume() {
     assert!(
         err.contains("interrupted") && err.contains("run the same command again"),
         "{err}"
+    );
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(&local.report).expect("the report of the interrupted run"),
+    )
+    .expect("the report is JSON");
+    assert_eq!(
+        (&report["ok"], &report["exit_code"], &report["command"]),
+        (&Value::Bool(false), &Value::from(130), &Value::from("run")),
+        "{report}"
+    );
+    assert_eq!(report["mawbs"], Value::Array(Vec::new()), "{report}");
+    assert!(
+        text(&report["interrupted"]).contains("run the same command again"),
+        "{report}"
     );
     acp.clear_faults();
     run_ok(&wd, &acp, &batch, &local, &["--batch-items", "1"]);

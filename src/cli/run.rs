@@ -42,8 +42,10 @@ pub struct RunArgs {
 pub use crate::report::EXIT_INTERRUPTED;
 
 /// On Ctrl-C or SIGTERM, says that nothing is lost and how to resume, then exits: the ledger records every
-/// request before it leaves, so the next run of the same command resumes without duplicates.
-fn exit_quietly_on_interrupt() {
+/// request before it leaves, so the next run of the same command resumes without duplicates. The `--json`
+/// target, when there is one, gets a report that says so ([`JsonReport::interrupted`]) in place of any
+/// earlier run's.
+fn exit_quietly_on_interrupt(json: Option<PathBuf>) {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
         return;
@@ -55,13 +57,21 @@ fn exit_quietly_on_interrupt() {
                 eprintln!(
                     "\nmawb: interrupted; nothing is lost (every request is in the ledger): run the same command again to resume"
                 );
+                if let Some(target) = json {
+                    if let Err(e) = JsonReport::interrupted("run").write_to(&target) {
+                        eprintln!(
+                            "mawb: cannot write the JSON report to {}: {e}",
+                            target.display()
+                        );
+                    }
+                }
                 std::process::exit(EXIT_INTERRUPTED);
             }
         });
 }
 
 pub fn run(args: RunArgs) -> Result<i32, String> {
-    exit_quietly_on_interrupt();
+    exit_quietly_on_interrupt(args.json.clone());
     let opts = args.input.options()?;
     let client = args.conn.client()?;
     let ledger = super::conn::open_sending_ledger(&args.state, &client)?;
