@@ -15,6 +15,7 @@ mod csv_reader;
 pub mod filetype;
 pub mod format_label;
 pub mod numfmt;
+mod ods_styles;
 pub mod read;
 pub mod sheet_extras;
 mod workbook;

@@ -22,7 +22,8 @@ pub enum NumFmt {
     /// Any other format (currency, percent, thousands separators, scientific, fractions, colours,
     /// conditions), kept as written for messages, with the decimals of its sections.
     Other(String, Sections),
-    /// The file does not let mawb see the number's format (ods; an xls or xlsb format id without a code).
+    /// The file does not let mawb see the number's format (an ods data style mawb does not turn into a
+    /// code, see `ods_styles`; an xls or xlsb format id without a code).
     Unknown,
     /// An ods cell whose value type is `percentage`: shown multiplied by 100 with a `%`, whatever its
     /// style (OpenDocument 1.3 Part 3 §19.389, `office:value-type`).

@@ -1,6 +1,6 @@
 //! What a sheet holds that calamine's readers do not report: hidden (or filtered-out) rows, hidden
 //! columns, merged cells and formulas whose result the file does not store, of xlsx and ods sheets, and of
-//! ods sheets also the cells' value types and error values.
+//! ods sheets also the cells' value types, error values and number formats (`ods_styles`).
 //!
 //! Sources: ECMA-376 Part 1 §18.3.1.73 (`row/@hidden`, `row/@ht`: a row of height 0 is not seen),
 //! §18.3.1.81 (`sheetFormatPr/@zeroHeight`: rows hidden unless stated), §18.3.1.13 (`col/@hidden`,
@@ -40,11 +40,12 @@ pub struct SheetExtras {
     /// Merged areas that span more than one row, in the order the file lists them.
     pub merged: Vec<MergedArea>,
     /// Cells `(row, column)` whose number format the file tells: an ods cell whose value type says how
-    /// the number is shown ([`NumFmt::Percentage`], [`NumFmt::Currency`]), an xls number whose format is
-    /// not General (xls, xlsb). The other cells' formats are not seen, unless `formats_known`.
+    /// the number is shown ([`NumFmt::Percentage`], [`NumFmt::Currency`]) or whose cell style's data
+    /// style is not General, an xls or xlsb number whose format is not General. The other cells' formats
+    /// are not seen, unless `formats_known`.
     pub number_formats: HashMap<(u32, u32), NumFmt>,
-    /// Every number's format was read (xls, xlsb): a number without an entry in `number_formats` is
-    /// shown as General, not in a format mawb cannot see.
+    /// Every number's format was read (xls, xlsb, ods whose styles could be read): a number without an
+    /// entry in `number_formats` is shown as General, not in a format mawb cannot see.
     pub formats_known: bool,
     /// Cells `(row, column)` an ods file marks as holding an error (`calcext:value-type="error"`, as
     /// LibreOffice writes a formula's error), with the text shown (`#N/A`, `#DIV/0!`): calamine reads them
@@ -441,14 +442,18 @@ fn parse_sheet<R: Read + Seek>(
     Ok(extras)
 }
 
-/// Scans `content.xml` of an ods workbook for hidden and filtered-out rows and hidden columns; sheets keyed
-/// by their name.
+/// Scans `content.xml` of an ods workbook for hidden and filtered-out rows and hidden columns, merged
+/// cells, formulas without a result, error cells and each number's format (its cell style's, read by
+/// [`super::ods_styles`]); sheets keyed by their name.
 pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras>, String> {
     let mut zip =
         zip::ZipArchive::new(reader).map_err(|e| format!("corrupt or truncated workbook: {e}"))?;
     let mut out = HashMap::new();
     const PART: &str = "content.xml";
-    if !needs_parse(&mut zip, PART, &ODS_MARKS)? {
+    // The number formats of the cell styles; none when they cannot be read (the numbers' formats are then
+    // not seen, as the marks alone decide whether the cells are read).
+    let styles = ods_styles(&mut zip);
+    if styles.is_none() && !needs_parse(&mut zip, PART, &ODS_MARKS)? {
         return Ok(out);
     }
     let Some(f) = entry(&mut zip, PART)? else {
@@ -463,6 +468,11 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
     let mut typed_cells = 0usize;
     // The cells of the error cell being read (rows, columns), until its text is read.
     let mut error_at: Option<((u32, u32), (u32, u32))> = None;
+    // The default cell style of each column of the sheet (`table:default-cell-style-name`), and of the
+    // row being read; whether a sheet had more number formats than are kept.
+    let mut column_styles: Vec<(u32, u32, String)> = Vec::new();
+    let mut row_style: Option<String> = None;
+    let mut formats_cut = false;
     loop {
         let ev = xml
             .read_event_into(&mut buf)
@@ -472,12 +482,17 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                 b"table:table" if matches!(ev, Event::Start(_)) => {
                     sheet = Some((attr(e, b"name").unwrap_or_default(), SheetExtras::default()));
                     (row, col) = (0, 0);
+                    column_styles.clear();
+                    formats_cut = false;
                 }
                 // Columns are described in order, before the rows (OpenDocument 1.3 Part 3 §9.1.6).
                 b"table:table-column" => {
                     let repeated: u32 = repeated(e, b"number-columns-repeated");
                     let first = col;
                     col = col.saturating_add(repeated);
+                    if let Some(style) = attr(e, b"default-cell-style-name") {
+                        column_styles.push((first, col - 1, style));
+                    }
                     let hidden = collapsed(e);
                     if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
                         extras.hidden_columns.push((first, col - 1));
@@ -488,6 +503,7 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                     let first = row.saturating_add(1);
                     row = row.saturating_add(repeated);
                     (rows, cell) = ((first, row), 0);
+                    row_style = attr(e, b"default-cell-style-name");
                     let hidden = collapsed(e);
                     if let (true, Some((_, extras))) = (hidden, sheet.as_mut()) {
                         extras.hide(first, row);
@@ -508,6 +524,31 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                     if let (Some(format), Some((_, extras))) = (format, sheet.as_mut()) {
                         for at in repeated_cells(rows, first..cell, &mut typed_cells) {
                             extras.number_formats.insert(at, format.clone());
+                        }
+                    }
+                    // A number's format is its cell style's, else its row's or column's default
+                    // (OpenDocument 1.3 Part 3 §9.1.4); General ones are not kept.
+                    let float = attr(e, b"value-type").as_deref() == Some("float");
+                    if let (true, Some(styles), Some((_, extras))) =
+                        (float, &styles, sheet.as_mut())
+                    {
+                        let own = attr(e, b"style-name").or_else(|| row_style.clone());
+                        for c in first..cell {
+                            let style = own.as_deref().or_else(|| {
+                                column_styles
+                                    .iter()
+                                    .find(|(a, b, _)| (*a..=*b).contains(&c))
+                                    .map(|(_, _, s)| s.as_str())
+                            });
+                            let format = styles.format_of(style);
+                            if format == NumFmt::General {
+                                continue;
+                            }
+                            let cells = repeated_cells(rows, c..c + 1, &mut typed_cells);
+                            formats_cut |= cells.len() < (rows.1 - rows.0 + 1) as usize;
+                            for at in cells {
+                                extras.number_formats.insert(at, format.clone());
+                            }
                         }
                     }
                     // A formula whose result the file does not store: no value type (§19.389) with
@@ -563,7 +604,9 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
             }
             Event::End(ref e) if e.name().as_ref() == b"table:table-cell" => error_at = None,
             Event::End(ref e) if e.name().as_ref() == b"table:table" => {
-                if let Some((name, extras)) = sheet.take() {
+                if let Some((name, mut extras)) = sheet.take() {
+                    // Every number's format was read: one without an entry is shown as General.
+                    extras.formats_known = styles.is_some() && !formats_cut;
                     if !extras.is_empty() {
                         out.insert(name, extras);
                     }
@@ -575,6 +618,20 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
         buf.clear();
     }
     Ok(out)
+}
+
+/// The cell and data styles of an ods workbook (`styles.xml`, and `content.xml`'s automatic styles);
+/// `None` when a part cannot be read.
+fn ods_styles<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+) -> Option<super::ods_styles::OdsStyles> {
+    let mut styles = super::ods_styles::OdsStyles::default();
+    for part in ["styles.xml", "content.xml"] {
+        if let Some(f) = entry(zip, part).ok()? {
+            styles.read_part(BufReader::new(f)).ok()?;
+        }
+    }
+    Some(styles)
 }
 
 /// The cells `(row, column)` one ods cell element stands for: rows `rows.0..=rows.1` (a repeated row)
@@ -828,7 +885,8 @@ mod tests {
         </office:spreadsheet></office:body></office:document-content>"#;
         let s = scan_ods(ods(content)).expect("scan");
         assert_eq!(s["Parcels"].hidden_rows, vec![(2, 2), (5, 7)]);
-        assert!(!s.contains_key("Other"));
+        // The other sheet hides nothing; its numbers' formats are known (no style: General).
+        assert!(s["Other"].hidden_rows.is_empty() && s["Other"].formats_known);
         // Single quotes and spaces around the equals sign.
         let content = r#"<office:document-content><office:body><office:spreadsheet>
             <table:table table:name="Q"><table:table-row><table:table-cell/></table:table-row>
