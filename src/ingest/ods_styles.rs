@@ -17,6 +17,7 @@
 //! no crate maps OpenDocument data styles to format codes.
 
 use super::numfmt::NumFmt;
+use super::sheet_extras::attr;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -322,13 +323,6 @@ impl DataStyle {
         }
         NumFmt::parse(&code)
     }
-}
-
-fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
 #[cfg(test)]

@@ -146,7 +146,8 @@ pub(super) fn entry<'a, R: Read + Seek>(
     }
 }
 
-fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
+/// The value of the attribute of local name `name` (whatever its prefix).
+pub(super) fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)

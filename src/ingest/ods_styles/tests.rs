@@ -23,6 +23,11 @@ fn cell_style(name: &str, data: &str) -> String {
     )
 }
 
+/// The format of a cell of style `ce1`, whose data style is `data` (an element named `N1`).
+fn format_under(data: &str) -> NumFmt {
+    styles("", &format!("{data}{}", cell_style("ce1", "N1"))).format_of(Some("ce1"))
+}
+
 #[test]
 fn number_styles_become_the_format_codes_that_show_the_same_text() {
     for (number, code) in [
@@ -60,28 +65,20 @@ fn number_styles_become_the_format_codes_that_show_the_same_text() {
 
 #[test]
 fn a_style_shows_the_decimals_it_names() {
-    let s = styles(
-        "",
-        &format!(
-            r#"<number:number-style style:name="N2"><number:number number:decimal-places="2" number:min-integer-digits="1"/></number:number-style>{}"#,
-            cell_style("ce1", "N2")
-        ),
+    let f = format_under(
+        r#"<number:number-style style:name="N1"><number:number number:decimal-places="2" number:min-integer-digits="1"/></number:number-style>"#,
     );
-    assert_eq!(s.format_of(Some("ce1")).shown(45.505), Shown::Decimals(2));
-    assert_eq!(s.format_of(Some("ce1")), NumFmt::parse("0.00"));
+    assert_eq!(f.shown(45.505), Shown::Decimals(2));
+    assert_eq!(f, NumFmt::parse("0.00"));
 }
 
 #[test]
 fn a_percentage_style_shows_another_number() {
-    let s = styles(
-        "",
-        &format!(
-            r#"<number:percentage-style style:name="N3"><number:number number:decimal-places="2" number:min-integer-digits="1"/><number:text>%</number:text></number:percentage-style>{}"#,
-            cell_style("ce1", "N3")
-        ),
+    let f = format_under(
+        r#"<number:percentage-style style:name="N1"><number:number number:decimal-places="2" number:min-integer-digits="1"/><number:text>%</number:text></number:percentage-style>"#,
     );
-    assert_eq!(s.format_of(Some("ce1")).code(), "0.00%");
-    assert_eq!(s.format_of(Some("ce1")).shown(0.5), Shown::Transformed);
+    assert_eq!(f.code(), "0.00%");
+    assert_eq!(f.shown(0.5), Shown::Transformed);
 }
 
 #[test]
@@ -96,8 +93,7 @@ fn styles_this_module_does_not_turn_into_a_code_are_unknown() {
         r#"<number:currency-style style:name="N1"><number:number number:decimal-places="2"/><number:text> </number:text><number:currency-symbol>€</number:currency-symbol></number:currency-style>"#,
         r#"<number:boolean-style style:name="N1"><number:boolean/></number:boolean-style>"#,
     ] {
-        let s = styles("", &format!("{style}{}", cell_style("ce1", "N1")));
-        assert_eq!(s.format_of(Some("ce1")), NumFmt::Unknown, "{style}");
+        assert_eq!(format_under(style), NumFmt::Unknown, "{style}");
     }
 }
 
