@@ -768,6 +768,43 @@ fn ods_numbers_are_read_as_their_styles_show_them() {
     assert!(sent.contains("02134") && sent.contains("02135"), "{sent}");
 }
 
+/// An ods currency cell is shown with its style's decimals: 22.7525 under LibreOffice's `$#,##0.00`
+/// shows $22.75, so it is refused as `decimals-hidden`, as in xlsx; 19.99 under it is read.
+#[test]
+fn ods_currency_cells_show_their_styles_decimals() {
+    let wd = Workdir::new();
+    let dir = workbook_folder(&wd);
+    let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap();
+    let mut rows = Sheet::hawbs(1, 2).cells();
+    rows[1][col("value")] = Cell::Formatted(22.7525, "USD".into());
+    rows[2][col("value")] = Cell::Formatted(19.99, "USD".into());
+    let styles = r#"<office:automatic-styles>
+        <number:currency-style style:name="N104P0" style:volatile="true"><number:currency-symbol number:language="en" number:country="US">$</number:currency-symbol><number:number number:decimal-places="2" number:min-decimal-places="2" number:min-integer-digits="1" number:grouping="true"/></number:currency-style>
+        <number:currency-style style:name="N104"><style:text-properties fo:color="red"/><number:text>-</number:text><number:currency-symbol number:language="en" number:country="US">$</number:currency-symbol><number:number number:decimal-places="2" number:min-decimal-places="2" number:min-integer-digits="1" number:grouping="true"/><style:map style:condition="value()&gt;=0" style:apply-style-name="N104P0"/></number:currency-style>
+        <style:style style:name="usd" style:family="table-cell" style:data-style-name="N104"/>
+        </office:automatic-styles>"#;
+    let path = write_ods(&dir, "hawbs.ods", &rows, &[]);
+    rewrite_zip_entry(&path, "content.xml", |xml| {
+        let typed = r#"<table:table-cell office:value-type="currency""#;
+        assert_eq!(xml.matches(typed).count(), 2, "{xml}");
+        xml.replacen("<office:body>", &format!("{styles}<office:body>"), 1)
+            .replace(
+                typed,
+                &format!(
+                    r#"<table:table-cell table:style-name="usd" office:value-type="currency""#
+                ),
+            )
+    });
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "decimals-hidden"),
+        vec![at(2, "value")],
+        "{}",
+        problem_lines(&v)
+    );
+}
+
 /// The same kinds in an OpenDocument spreadsheet: a collapsed row is skipped with a warning, and a ZIP typed
 /// as a number in a cell without a number format is read as General shows it (4 digits: refused, its
 /// leading zero lost, as in xlsx).

@@ -575,10 +575,10 @@ fn read_number(
                 excel_number_text(v)
             ),
         }),
-        NumFmt::Unknown | NumFmt::Currency(_) if kind == ColumnKind::Text => {
+        NumFmt::Unknown | NumFmt::Currency(..) if kind == ColumnKind::Text => {
             Ok(excel_number_text(v))
         }
-        NumFmt::Unknown | NumFmt::Currency(_) => Err(CellNote {
+        NumFmt::Unknown | NumFmt::Currency(..) => Err(CellNote {
             rule: &NUMBER_FORMAT,
             message: format!(
                 "the {name} cell holds the number {}, and in .{ext} files mawb cannot see how the cell displays it (leading zeros, decimals): format the column as Text and re-enter the values, or save the workbook as .xlsx",

@@ -29,8 +29,9 @@ pub enum NumFmt {
     /// style (OpenDocument 1.3 Part 3 §19.389, `office:value-type`).
     Percentage,
     /// An ods cell whose value type is `currency`, shown with its currency (`office:currency`, an ISO 4217
-    /// code); its decimals are the style's, which mawb does not read.
-    Currency(Box<str>),
+    /// code) and with the decimals of its style's number (`None`: its style does not tell them alike for
+    /// every amount, see `ods_styles`).
+    Currency(Box<str>, Option<usize>),
 }
 
 /// A digit-placeholder format: literals around an integer part of `0`/`#` and an optional fraction part.
@@ -197,7 +198,8 @@ impl NumFmt {
             | NumFmt::Text
             | NumFmt::Date
             | NumFmt::Unknown
-            | NumFmt::Currency(_) => Shown::Unknown,
+            | NumFmt::Currency(_, None) => Shown::Unknown,
+            NumFmt::Currency(_, Some(decimals)) => Shown::Decimals(*decimals),
         }
     }
 
@@ -208,7 +210,7 @@ impl NumFmt {
             NumFmt::Digits(DigitPattern { sections, .. }) | NumFmt::Other(_, sections) => {
                 sections.label.as_deref()
             }
-            NumFmt::Currency(code) => Some(code),
+            NumFmt::Currency(code, _) => Some(code),
             NumFmt::General
             | NumFmt::Text
             | NumFmt::Date
@@ -227,7 +229,7 @@ impl NumFmt {
             NumFmt::Date => "a date format",
             NumFmt::Unknown => "unknown",
             NumFmt::Percentage => "percentage",
-            NumFmt::Currency(_) => "currency",
+            NumFmt::Currency(..) => "currency",
         }
     }
 }

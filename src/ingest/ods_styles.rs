@@ -32,14 +32,50 @@ pub struct OdsStyles {
     cell_styles: HashMap<String, (Option<String>, Option<String>)>,
     /// The data style of the default cell style (`style:default-style style:family="table-cell"`).
     default_data_style: Option<String>,
-    /// Data style name → the format it shows.
-    data_styles: HashMap<String, NumFmt>,
+    /// Data style name → what it shows.
+    data_styles: HashMap<String, DataInfo>,
+}
+
+/// One data style as judged.
+#[derive(Debug)]
+struct DataInfo {
+    /// The format it shows a number in.
+    format: NumFmt,
+    /// The decimals of its one number (`number:decimal-places`), when it has exactly one.
+    decimals: Option<usize>,
+    /// The data styles its conditions apply instead (`style:map/@style:apply-style-name`).
+    maps: Vec<String>,
 }
 
 impl OdsStyles {
     /// The format of a number in a cell of cell style `style` (`None`: the cell names none, so the
     /// `Default` style applies). General when no style on the way names a data style.
     pub fn format_of(&self, style: Option<&str>) -> NumFmt {
+        match self.data_style_of(style) {
+            // A data style named but not defined: a format mawb cannot see.
+            Some(data) => self
+                .data_styles
+                .get(data)
+                .map_or(NumFmt::Unknown, |d| d.format.clone()),
+            None => NumFmt::General,
+        }
+    }
+
+    /// The decimals a currency cell of cell style `style` is shown with: those of its data style's
+    /// number, when it and every style its conditions apply instead (LibreOffice's currency formats
+    /// show negative amounts in another style) show the same; `None` otherwise.
+    pub fn currency_decimals(&self, style: Option<&str>) -> Option<usize> {
+        let data = self.data_styles.get(self.data_style_of(style)?)?;
+        let decimals = data.decimals?;
+        data.maps
+            .iter()
+            .all(|m| self.data_styles.get(m).and_then(|d| d.decimals) == Some(decimals))
+            .then_some(decimals)
+    }
+
+    /// The data style a cell of cell style `style` names, through its parents, the `Default` style
+    /// and the default cell style.
+    fn data_style_of<'a>(&'a self, style: Option<&'a str>) -> Option<&'a str> {
         let mut name = Some(style.unwrap_or("Default"));
         for _ in 0..MAX_PARENTS {
             let Some(n) = name else { break };
@@ -47,7 +83,7 @@ impl OdsStyles {
                 break;
             };
             if let Some(data) = data {
-                return self.data_format(data);
+                return Some(data);
             }
             name = parent.as_deref().or(if n == "Default" {
                 None
@@ -55,18 +91,7 @@ impl OdsStyles {
                 Some("Default")
             });
         }
-        match &self.default_data_style {
-            Some(data) => self.data_format(data),
-            None => NumFmt::General,
-        }
-    }
-
-    fn data_format(&self, data: &str) -> NumFmt {
-        // A data style named but not defined: a format mawb cannot see.
-        self.data_styles
-            .get(data)
-            .cloned()
-            .unwrap_or(NumFmt::Unknown)
+        self.default_data_style.as_deref()
     }
 
     /// Reads the styles of one part (`styles.xml`, or `content.xml` up to its body). Fails only when the
@@ -110,7 +135,7 @@ impl OdsStyles {
                             let style = DataStyle::new(kind);
                             match (attr(e, b"name"), empty) {
                                 (Some(name), true) => {
-                                    self.data_styles.insert(name, style.format());
+                                    self.data_styles.insert(name, style.info());
                                 }
                                 (Some(name), false) => data = Some((name, style)),
                                 (None, _) => {}
@@ -148,7 +173,7 @@ impl OdsStyles {
                     | b"number:boolean-style"
                     | b"number:text-style" => {
                         if let Some((name, style)) = data.take() {
-                            self.data_styles.insert(name, style.format());
+                            self.data_styles.insert(name, style.info());
                         }
                     }
                     _ => {}
@@ -167,6 +192,8 @@ impl OdsStyles {
 struct DataStyle {
     kind: Kind,
     parts: Vec<Part>,
+    /// The data styles of its conditions.
+    maps: Vec<String>,
     /// Something this module does not turn into a format code was found.
     unknown: bool,
 }
@@ -206,6 +233,7 @@ impl DataStyle {
         DataStyle {
             kind,
             parts: Vec::new(),
+            maps: Vec::new(),
             unknown: false,
         }
     }
@@ -244,11 +272,32 @@ impl DataStyle {
                     self.unknown = true;
                 }
             }
+            // A condition: numbers it holds for are shown in another data style.
+            b"style:map" => {
+                self.maps.extend(attr(e, b"apply-style-name"));
+                self.unknown = true;
+            }
             // Literal text, and what only colours or fills: nothing more to read.
             b"number:text" | b"style:text-properties" | b"number:fill-character" => {}
             // Conditions (another style for negative numbers), scientific numbers, fractions, text
             // inside the number, currency symbols, date parts: not turned into a code.
             _ => self.unknown = true,
+        }
+    }
+
+    fn info(&self) -> DataInfo {
+        let mut numbers = self.parts.iter().filter_map(|p| match p {
+            Part::Number { decimals, .. } => Some(*decimals),
+            _ => None,
+        });
+        let decimals = match (numbers.next(), numbers.next()) {
+            (Some(d), None) => Some(d),
+            _ => None,
+        };
+        DataInfo {
+            format: self.format(),
+            decimals,
+            maps: self.maps.clone(),
         }
     }
 

@@ -515,23 +515,13 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                     let repeated: u32 = repeated(e, b"number-columns-repeated");
                     let first = cell;
                     cell = cell.saturating_add(repeated);
-                    let format = match attr(e, b"value-type").as_deref() {
-                        Some("percentage") => Some(NumFmt::Percentage),
-                        Some("currency") => Some(NumFmt::Currency(
-                            attr(e, b"currency").unwrap_or_default().into(),
-                        )),
-                        _ => None,
-                    };
-                    if let (Some(format), Some((_, extras))) = (format, sheet.as_mut()) {
-                        for at in repeated_cells(rows, first..cell, &mut typed_cells) {
-                            extras.number_formats.insert(at, format.clone());
-                        }
-                    }
                     // A number's format is its cell style's, else its row's or column's default
-                    // (OpenDocument 1.3 Part 3 §9.1.4); General ones are not kept.
-                    let float = attr(e, b"value-type").as_deref() == Some("float");
-                    if let (true, Some(styles), Some((_, extras))) =
-                        (float, &styles, sheet.as_mut())
+                    // (OpenDocument 1.3 Part 3 §9.1.4); General ones are not kept. A cell typed as
+                    // a percentage or a currency is shown as one whatever its style (§19.389).
+                    let value_type = attr(e, b"value-type");
+                    let currency = attr(e, b"currency").unwrap_or_default();
+                    if let (Some("float" | "percentage" | "currency"), Some((_, extras))) =
+                        (value_type.as_deref(), sheet.as_mut())
                     {
                         let own = attr(e, b"style-name").or_else(|| row_style.clone());
                         for c in first..cell {
@@ -541,7 +531,15 @@ pub fn scan_ods<R: Read + Seek>(reader: R) -> Result<HashMap<String, SheetExtras
                                     .find(|(a, b, _)| (*a..=*b).contains(&c))
                                     .map(|(_, _, s)| s.as_str())
                             });
-                            let format = styles.format_of(style);
+                            let format = match (value_type.as_deref(), &styles) {
+                                (Some("percentage"), _) => NumFmt::Percentage,
+                                (Some("currency"), styles) => NumFmt::Currency(
+                                    currency.as_str().into(),
+                                    styles.as_ref().and_then(|s| s.currency_decimals(style)),
+                                ),
+                                (_, Some(styles)) => styles.format_of(style),
+                                (_, None) => continue,
+                            };
                             if format == NumFmt::General {
                                 continue;
                             }
@@ -942,7 +940,7 @@ mod tests {
         for row in [2, 3] {
             assert_eq!(typed[&(row, 2)], NumFmt::Percentage);
             assert_eq!(typed[&(row, 3)], NumFmt::Percentage);
-            assert_eq!(typed[&(row, 5)], NumFmt::Currency("EUR".into()));
+            assert_eq!(typed[&(row, 5)], NumFmt::Currency("EUR".into(), None));
         }
     }
 

@@ -163,3 +163,40 @@ fn damaged_styles_are_an_error_not_a_panic() {
         assert!(s.read_part(damaged.as_bytes()).is_err(), "{damaged}");
     }
 }
+
+/// LibreOffice's currency format `[$$-409]#,##0.00;[RED]-[$$-409]#,##0.00`: a volatile style for amounts
+/// of 0 and more, and the style the cell names, which shows negative amounts and maps the others.
+fn currency(positive_decimals: usize, negative_decimals: usize) -> OdsStyles {
+    let number = |d: usize| {
+        format!(
+            r#"<number:number number:decimal-places="{d}" number:min-decimal-places="{d}" number:min-integer-digits="1" number:grouping="true"/>"#
+        )
+    };
+    styles(
+        "",
+        &format!(
+            r#"<number:currency-style style:name="N104P0" style:volatile="true"><number:currency-symbol number:language="en" number:country="US">$</number:currency-symbol>{}</number:currency-style><number:currency-style style:name="N104"><style:text-properties fo:color="red"/><number:text>-</number:text><number:currency-symbol number:language="en" number:country="US">$</number:currency-symbol>{}<style:map style:condition="value()&gt;=0" style:apply-style-name="N104P0"/></number:currency-style>{}"#,
+            number(positive_decimals),
+            number(negative_decimals),
+            cell_style("ce1", "N104")
+        ),
+    )
+}
+
+#[test]
+fn a_currency_style_tells_its_decimals_when_every_amount_shows_the_same() {
+    assert_eq!(currency(2, 2).currency_decimals(Some("ce1")), Some(2));
+    assert_eq!(currency(2, 3).currency_decimals(Some("ce1")), None);
+    // Its format is still one mawb does not reproduce (a currency symbol, a condition).
+    assert_eq!(currency(2, 2).format_of(Some("ce1")), NumFmt::Unknown);
+    // No style: the decimals are not told.
+    assert_eq!(OdsStyles::default().currency_decimals(None), None);
+    let s = styles(
+        "",
+        &format!(
+            r#"<number:currency-style style:name="N1"><number:currency-symbol>€</number:currency-symbol></number:currency-style>{}"#,
+            cell_style("ce1", "N1")
+        ),
+    );
+    assert_eq!(s.currency_decimals(Some("ce1")), None);
+}
