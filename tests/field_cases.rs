@@ -790,9 +790,7 @@ fn ods_currency_cells_show_their_styles_decimals() {
         xml.replacen("<office:body>", &format!("{styles}<office:body>"), 1)
             .replace(
                 typed,
-                &format!(
-                    r#"<table:table-cell table:style-name="usd" office:value-type="currency""#
-                ),
+                r#"<table:table-cell table:style-name="usd" office:value-type="currency""#,
             )
     });
     let (o, v) = check_json(&wd, &["m"]);
