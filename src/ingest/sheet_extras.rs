@@ -945,6 +945,55 @@ mod tests {
     }
 
     #[test]
+    fn an_ods_numbers_format_is_its_cells_style_else_its_rows_else_its_columns() {
+        let content = r#"<office:document-content><office:automatic-styles>
+            <number:number-style style:name="N2"><number:number number:decimal-places="2" number:min-integer-digits="1"/></number:number-style>
+            <number:number-style style:name="N5"><number:number number:decimal-places="0" number:min-integer-digits="5"/></number:number-style>
+            <number:number-style style:name="N3"><number:number number:decimal-places="3" number:min-integer-digits="1"/></number:number-style>
+            <style:style style:name="two" style:family="table-cell" style:data-style-name="N2"/>
+            <style:style style:name="zip" style:family="table-cell" style:data-style-name="N5"/>
+            <style:style style:name="three" style:family="table-cell" style:data-style-name="N3"/>
+            <style:style style:name="plain" style:family="table-cell"/>
+          </office:automatic-styles><office:body><office:spreadsheet>
+            <table:table table:name="P">
+              <table:table-column table:default-cell-style-name="zip" table:number-columns-repeated="2"/>
+              <table:table-column/>
+              <table:table-row>
+                <table:table-cell office:value-type="float" office:value="2134" table:number-columns-repeated="2"/>
+                <table:table-cell office:value-type="float" office:value="1.5"/>
+              </table:table-row>
+              <table:table-row table:default-cell-style-name="three" table:number-rows-repeated="2">
+                <table:table-cell office:value-type="float" office:value="1"/>
+                <table:table-cell table:style-name="two" office:value-type="float" office:value="1"/>
+                <table:table-cell table:style-name="plain" office:value-type="string"/>
+              </table:table-row>
+              <table:table-row>
+                <table:table-cell table:style-name="plain" office:value-type="float" office:value="1"/>
+              </table:table-row>
+            </table:table>
+          </office:spreadsheet></office:body></office:document-content>"#;
+        let s = scan_ods(ods(content)).expect("scan");
+        let p = &s["P"];
+        assert!(p.formats_known);
+        let code = |at: (u32, u32)| p.number_formats.get(&at).map(NumFmt::code);
+        // Row 1: the columns' default (00000) for the first two, General (no entry) for the third.
+        assert_eq!(
+            (code((1, 0)), code((1, 1)), code((1, 2))),
+            (Some("00000"), Some("00000"), None)
+        );
+        // Rows 2 and 3: the row's default, then the cell's own style; a text cell has no format.
+        for row in [2, 3] {
+            assert_eq!(
+                (code((row, 0)), code((row, 1)), code((row, 2))),
+                (Some("0.000"), Some("0.00"), None)
+            );
+        }
+        // Row 4: a style without a data style, over the column's default: General.
+        assert_eq!(code((4, 0)), None);
+        assert_eq!(p.number_formats.len(), 6, "{:?}", p.number_formats);
+    }
+
+    #[test]
     fn zero_height_hides_rows_not_marked_visible() {
         let xml = r#"<worksheet><sheetFormatPr zeroHeight="1"/><sheetData><row r="1" hidden="0"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>"#;
         let s = scan(workbook(xml)).expect("scan");
