@@ -540,6 +540,50 @@ fn ods_error_cells_are_refused_as_in_xlsx() {
     );
 }
 
+/// Formulas in an xls that a program wrote without calculating them (xlwt stores an empty string for
+/// each, others 0, and no `RecalcId`, so Excel computes them when it opens the file) are refused as
+/// `formula-no-value`, as in xlsx and ods: they were read as blank or sent as 0. The same results in a
+/// workbook Excel or LibreOffice saved (with its `RecalcId`) are what they show, and are read.
+#[test]
+fn xls_formulas_a_program_left_uncalculated_are_refused() {
+    use common::binary_workbooks::{write_xls, Hiding};
+    let col = |name: &str| HAWB_COLUMNS.iter().position(|c| *c == name).unwrap() as u32;
+    let rows = Sheet::hawbs(1, 3).all_rows();
+    let empty = [3, 0, 0, 0, 0, 0, 0xFF, 0xFF];
+    let formulas = vec![
+        (2, col("consigneeEmail"), empty),
+        (3, col("value"), 0f64.to_le_bytes()),
+    ];
+    let wd = Workdir::new();
+    let dir = workbook_folder(&wd);
+    let hiding = Hiding {
+        formulas: formulas.clone(),
+        ..Hiding::default()
+    };
+    write_xls(&dir, "hawbs.xls", &rows, &hiding);
+    let (o, v) = check_json(&wd, &["m"]);
+    assert_exit(&o, NOT_SENDABLE);
+    assert_eq!(
+        found(&v, "formula-no-value"),
+        vec![at(2, "consigneeEmail"), at(3, "value")],
+        "{}",
+        problem_lines(&v)
+    );
+
+    let hiding = Hiding {
+        formulas,
+        recalc_id: true,
+        ..Hiding::default()
+    };
+    write_xls(&dir, "hawbs.xls", &rows, &hiding);
+    let (_, v) = check_json(&wd, &["m"]);
+    assert!(
+        found(&v, "formula-no-value").is_empty(),
+        "{}",
+        problem_lines(&v)
+    );
+}
+
 /// Hidden rows and columns of xls and xlsb sheets, as Excel records them (a row's hidden flag, a column's
 /// hidden flag, and a sheet whose rows are hidden unless a row record shows them): skipped with a
 /// warning naming each, read with `hidden_rows` / `hidden_columns = "read"`, as in xlsx.

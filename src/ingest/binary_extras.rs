@@ -1,5 +1,6 @@
 //! What xls and xlsb sheets hold that calamine does not report: hidden (or filtered-out) rows, hidden
-//! columns and cells merged down several rows, and each number's format, so these workbooks are read as
+//! columns and cells merged down several rows, each number's format, and (xls) formulas whose stored
+//! result is a writer's placeholder, so these workbooks are read as
 //! the user sees them, like xlsx and ods ([`super::sheet_extras`]).
 //!
 //! Sources:
@@ -15,6 +16,9 @@
 //!   Number formats: `Format` (0x041E, §2.4.126) gives a format id its code, `XF` (0x00E0, §2.4.353)
 //!   each cell style its format id (built-in ids without a `Format` record are ECMA-376's,
 //!   [`builtin_format_code`]), and `Number`, `RK`, `MulRk` and `Formula` name their cell's XF.
+//!   Formulas a program left uncalculated: a BIFF8 workbook without `RecalcId` (0x01C1, §2.4.215, which
+//!   Excel and LibreOffice write) in which every `Formula` (0x0006, §2.4.127) stores an empty string or 0
+//!   ([`placeholder_result`]) is recomputed when Excel opens it; its formulas hold no value mawb can read.
 //!   An encrypted workbook (`FilePass`, 0x002F) is not scanned: calamine refuses it.
 //! - xlsb ([MS-XLSB]): a zip whose parts are records of a 1–2-byte type and a 1–4-byte size, each byte
 //!   giving 7 bits (§2.1.4). `xl/workbook.bin` lists the sheets in order in `BrtBundleSh` (0x009C,
@@ -65,6 +69,9 @@ struct Found {
     formats: HashMap<(u32, u32), NumFmt>,
     /// More than [`MAX_FORMATTED_CELLS`] numbers had a format: the formats count as not seen.
     too_many: bool,
+    /// Formulas whose stored result is a placeholder, by (row 1-based, column 0-based), at most
+    /// [`MAX_FORMATTED_CELLS`].
+    no_value: Vec<(u32, u32)>,
 }
 
 impl Found {
@@ -85,6 +92,13 @@ impl Found {
                 .insert((row.saturating_add(1), col), fmt.clone());
         } else {
             self.too_many = true;
+        }
+    }
+
+    /// A formula at `row` (0-based) and `col` whose result the file does not hold.
+    fn no_value(&mut self, row: u32, col: u32) {
+        if self.no_value.len() < MAX_FORMATTED_CELLS {
+            self.no_value.push((row.saturating_add(1), col));
         }
     }
 
@@ -136,6 +150,7 @@ impl Found {
         self.columns.sort_unstable();
         extras.hidden_columns = self.columns;
         extras.merged = self.merged;
+        extras.formulas_without_value = self.no_value.into_iter().collect();
         if read_whole && !self.too_many {
             extras.number_formats = self.formats;
             extras.formats_known = true;
@@ -201,9 +216,13 @@ fn xls_sheets(stream: &[u8]) -> Vec<SheetExtras> {
     let mut codes: HashMap<u16, String> = HashMap::new();
     // The number format id of each XF (cell style), in order: a cell names its XF by index.
     let mut xf_formats: Vec<u16> = Vec::new();
+    // Whether the globals hold a `RecalcId` (0x01C1, §2.4.215): current Excel and LibreOffice write one,
+    // and a BIFF8 workbook without it is recalculated whole when Excel opens it.
+    let mut recalc_id = false;
     for (typ, data) in biff_records(stream, 0) {
         match typ {
             0x002F => return Vec::new(),
+            0x01C1 => recalc_id = true,
             0x0809 => biff8 = u16_at(data, 0).is_none_or(|v| v >= 0x0600),
             0x0085 => offsets.push(u32_at(data, 0).unwrap_or(u32::MAX) as usize),
             0x041E => {
@@ -225,10 +244,36 @@ fn xls_sheets(stream: &[u8]) -> Vec<SheetExtras> {
             None => builtin_format_code(u32::from(id)).map_or(NumFmt::Unknown, NumFmt::parse),
         })
         .collect();
-    offsets
+    let mut sheets: Vec<(SheetExtras, bool)> = offsets
         .into_iter()
         .map(|o| xls_sheet(stream, o, &xf_formats))
-        .collect()
+        .collect();
+    // A workbook Excel recalculates on opening, in which no formula stores a result but a placeholder,
+    // was written by a program that does not calculate (xlwt stores an empty string for every formula,
+    // others 0): what Excel shows is not in the file. Otherwise (an old Excel's file also lacks
+    // `RecalcId`, with its formulas' real results, some of them 0) the stored results are read.
+    let written_without_results = biff8 && !recalc_id && !sheets.iter().any(|(_, real)| *real);
+    if !written_without_results {
+        for (extras, _) in &mut sheets {
+            extras.formulas_without_value.clear();
+        }
+    }
+    sheets.into_iter().map(|(extras, _)| extras).collect()
+}
+
+/// Whether a `Formula` record's stored result ([MS-XLS] §2.4.127: 8 bytes at offset 6; `FormulaValue`,
+/// §2.5.133: a non-number when its last two bytes are 0xFFFF, then its first byte is the type) is what a
+/// program that does not calculate leaves: an empty string (type 3) or the number 0.
+fn placeholder_result(data: &[u8]) -> bool {
+    let Some(result) = data.get(6..14) else {
+        return false;
+    };
+    if result[6..8] == [0xFF, 0xFF] {
+        return result[0] == 3;
+    }
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(result);
+    f64::from_le_bytes(bytes) == 0.0
 }
 
 /// The code of a `Format` record ([MS-XLS] §2.4.126): after the 2-byte id, a BIFF8 `XLUnicodeString`
@@ -274,9 +319,12 @@ fn format_code(data: &[u8], biff8: bool) -> Option<String> {
 const MAX_FORMATTED_CELLS: usize = 1_000_000;
 
 /// The hidden rows and columns, merged areas and number formats of the sheet whose BOF is at `offset`
-/// (nothing for an offset that does not start a sheet); `xf_formats`: each XF's format.
-fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras {
+/// (nothing for an offset that does not start a sheet); `xf_formats`: each XF's format. Its formulas
+/// storing a placeholder result ([`placeholder_result`]) are listed as without a value, and the `bool`
+/// says whether any of its formulas stores another result ([`xls_sheets`] decides which list holds).
+fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> (SheetExtras, bool) {
     let mut found = Found::default();
+    let mut real_results = false;
     let format_of = |xf: u16| xf_formats.get(usize::from(xf)).unwrap_or(&NumFmt::Unknown);
     let mut depth = 0u32;
     // Whether the sheet's own EOF was read: its records were all seen.
@@ -324,6 +372,11 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
                     (u16_at(data, 0), u16_at(data, 2), u16_at(data, 4))
                 {
                     found.number(r.into(), c.into(), format_of(xf));
+                    if typ == 0x0006 && placeholder_result(data) {
+                        found.no_value(r.into(), c.into());
+                    } else if typ == 0x0006 {
+                        real_results = true;
+                    }
                 }
             }
             // MulRk (§2.4.175): row, first column, then an XF and an RK value (6 bytes) per column.
@@ -354,7 +407,7 @@ fn xls_sheet(stream: &[u8], offset: usize, xf_formats: &[NumFmt]) -> SheetExtras
             _ => {}
         }
     }
-    found.into_extras(XLS_LAST_ROW, ended)
+    (found.into_extras(XLS_LAST_ROW, ended), real_results)
 }
 
 /// One xlsb record header: the record's type and size, and where its data starts.

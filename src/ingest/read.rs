@@ -156,7 +156,7 @@ pub enum RowRef<'a> {
     /// every number's in xls and xlsb, an ods cell's typed as a percentage or a currency; not visible
     /// otherwise.
     /// `no_value`: the columns (0-based, ascending) of cells holding a formula whose result the file does
-    /// not store (an ods written by a program).
+    /// not store (an ods or xls written by a program).
     Sheet {
         cells: &'a [Data],
         formats: &'a [NumFmt],
@@ -193,12 +193,12 @@ impl<'a> RowRef<'a> {
                 formats,
                 no_value,
             } => {
-                let cell = cells.get(col);
-                if no_value.binary_search(&(col as u32)).is_ok()
-                    && matches!(cell, None | Some(Data::Empty))
-                {
+                // What the reader holds for such a cell is nothing (ods) or the writer's placeholder
+                // (xls: an empty string or 0), never what the spreadsheet shows.
+                if no_value.binary_search(&(col as u32)).is_ok() {
                     return Stored::FormulaNoValue;
                 }
+                let cell = cells.get(col);
                 cell.map_or(Stored::Blank, |c| {
                     stored_data(c, formats.get(col).unwrap_or(&UNKNOWN_FORMATS.fallback))
                 })

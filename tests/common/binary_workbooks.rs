@@ -18,6 +18,11 @@ pub struct Hiding {
     /// Number cells written instead of the text at row (1-based), column (0-based), with a number
     /// format code.
     pub numbers: Vec<(u32, u32, f64, String)>,
+    /// xls only: formula cells (`=1`) written instead of the text at row (1-based), column (0-based),
+    /// storing the 8-byte result given ([MS-XLS] `FormulaValue`: a double, or a type byte and 0xFFFF).
+    pub formulas: Vec<(u32, u32, [u8; 8])>,
+    /// xls only: the workbook's globals hold a `RecalcId` record, as Excel and LibreOffice write.
+    pub recalc_id: bool,
 }
 
 fn biff(out: &mut Vec<u8>, typ: u16, data: &[u8]) {
@@ -42,6 +47,13 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
     let mut globals = Vec::new();
     biff(&mut globals, 0x0809, &bof(0x0005));
     biff(&mut globals, 0x0042, &1200u16.to_le_bytes());
+    if hiding.recalc_id {
+        biff(
+            &mut globals,
+            0x01C1,
+            &[0xC1, 0x01, 0, 0, 0x2C, 0x52, 0x0E, 0],
+        );
+    }
     // Formats: one custom id (164 on) per distinct code, and 16 default XFs then one XF per code.
     let codes = number_codes(hiding);
     for (i, code) in codes.iter().enumerate() {
@@ -114,6 +126,23 @@ pub fn xls_stream(sheet: &str, rows: &[Vec<String>], hiding: &Hiding) -> Vec<u8>
     }
     for (r, row) in rows.iter().enumerate() {
         for (c, text) in row.iter().enumerate() {
+            let formula = hiding
+                .formulas
+                .iter()
+                .find(|(fr, fc, _)| *fr == r as u32 + 1 && *fc == c as u32);
+            if let Some((_, _, result)) = formula {
+                let mut d = Vec::new();
+                for v in [r as u16, c as u16, 15] {
+                    d.extend_from_slice(&v.to_le_bytes());
+                }
+                d.extend_from_slice(result);
+                d.extend_from_slice(&[0; 6]);
+                // The formula `=1`: 3 bytes of tokens, ptgInt 1.
+                d.extend_from_slice(&3u16.to_le_bytes());
+                d.extend_from_slice(&[0x1E, 1, 0]);
+                biff(&mut s, 0x0006, &d);
+                continue;
+            }
             if let Some((value, code)) = number_at(hiding, &codes, r, c) {
                 let xf = 16 + code as u16;
                 let mut d = Vec::new();

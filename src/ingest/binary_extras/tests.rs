@@ -150,17 +150,7 @@ fn xls_numbers_get_the_format_of_their_cell_style() {
     rec(&mut sheet, 0x00BD, &mulrk);
     let stream = workbook(&[sheet]);
     // The formats and XFs go right after the globals' BOF (offsets move by their length).
-    let mut with = stream[..20].to_vec();
-    with.extend_from_slice(&globals_extra);
-    let shift = globals_extra.len() as u32;
-    for (typ, data) in biff_records(&stream, 20) {
-        let mut data = data.to_vec();
-        if typ == 0x0085 {
-            let at = u32_at(&data, 0).unwrap() + shift;
-            data[0..4].copy_from_slice(&at.to_le_bytes());
-        }
-        rec(&mut with, typ, &data);
-    }
+    let with = with_globals(&stream, &globals_extra);
     let sheets = xls_sheets(&with);
     assert_eq!(sheets.len(), 1);
     let s = &sheets[0];
@@ -437,5 +427,62 @@ proptest! {
                 prop_assert!(w[0].1 < w[1].0);
             }
         }
+    }
+}
+
+/// `stream` with the records `extra` right after its globals' BOF, the sheets' offsets moved to match.
+fn with_globals(stream: &[u8], extra: &[u8]) -> Vec<u8> {
+    let mut with = stream[..20].to_vec();
+    with.extend_from_slice(extra);
+    for (typ, data) in biff_records(stream, 20) {
+        let mut data = data.to_vec();
+        if typ == 0x0085 {
+            let at = u32_at(&data, 0).unwrap() + extra.len() as u32;
+            data[0..4].copy_from_slice(&at.to_le_bytes());
+        }
+        rec(&mut with, typ, &data);
+    }
+    with
+}
+
+/// A `Formula` record at 0-based `row` and `col` storing the 8-byte `result`.
+fn formula(out: &mut Vec<u8>, row: u16, col: u16, result: [u8; 8]) {
+    let mut data = words(&[row, col, 0]);
+    data.extend_from_slice(&result);
+    data.extend_from_slice(&[0; 6]);
+    rec(out, 0x0006, &data);
+}
+
+const EMPTY_STRING: [u8; 8] = [3, 0, 0, 0, 0, 0, 0xFF, 0xFF];
+const STRING: [u8; 8] = [0, 0, 0, 0, 0, 0, 0xFF, 0xFF];
+
+#[test]
+fn formulas_storing_placeholders_in_a_workbook_without_recalc_id_hold_no_value() {
+    // As xlwt writes them (an empty string) and as other writers do (0), in two sheets.
+    let mut first = Vec::new();
+    formula(&mut first, 1, 1, EMPTY_STRING);
+    formula(&mut first, 2, 2, 0f64.to_le_bytes());
+    let mut second = Vec::new();
+    formula(&mut second, 4, 0, EMPTY_STRING);
+    let stream = workbook(&[first.clone(), second.clone()]);
+    let sheets = xls_sheets(&stream);
+    let mut cells: Vec<_> = sheets[0].formulas_without_value.iter().copied().collect();
+    cells.sort_unstable();
+    assert_eq!(cells, vec![(2, 1), (3, 2)]);
+    assert_eq!(sheets[1].formulas_without_value.len(), 1);
+
+    // Saved by Excel or LibreOffice (a RecalcId): the stored results are read.
+    let mut recalc_id = Vec::new();
+    rec(&mut recalc_id, 0x01C1, &[0xC1, 0x01, 0, 0, 0, 0, 0, 0]);
+    let sheets = xls_sheets(&with_globals(&stream, &recalc_id));
+    assert!(sheets.iter().all(|s| s.formulas_without_value.is_empty()));
+
+    // Without a RecalcId but with one real result anywhere (an old Excel's file, whose formulas may
+    // well give 0 or an empty text): read as stored.
+    for real in [45.5f64.to_le_bytes(), STRING] {
+        let mut with_result = second.clone();
+        formula(&mut with_result, 5, 0, real);
+        let sheets = xls_sheets(&workbook(&[first.clone(), with_result]));
+        assert!(sheets.iter().all(|s| s.formulas_without_value.is_empty()));
     }
 }
